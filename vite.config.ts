@@ -1,0 +1,19 @@
+import { defineConfig } from 'vite';
+import preact from '@preact/preset-vite';
+
+// The page is static and uses relative URLs only (base './'), so it works
+// under any path prefix (/status/, an iframe, a mounted router).
+export default defineConfig({
+  root: 'web',
+  base: './',
+  plugins: [preact()],
+  build: {
+    outDir: '../dist/web',
+    emptyOutDir: true,
+    reportCompressedSize: true,
+    target: 'es2022',
+  },
+  server: {
+    proxy: { '/api': 'http://127.0.0.1:8080' },
+  },
+});
