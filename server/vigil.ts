@@ -16,6 +16,14 @@ import { HttpMetrics } from './sources/http.js';
 import { ProcessSource } from './sources/process.js';
 import { findPageDir } from './static-page.js';
 import { StreamServer } from './stream.js';
+import { AppChannel } from './app-channel.js';
+import { requireReadToken, Secret } from './auth.js';
+import { cors } from './cors.js';
+import { ingestRouter } from './ingest.js';
+import { PrometheusExport } from './prometheus.js';
+import { TokenBucket } from './rate-limit.js';
+import { requestLog } from './request-log.js';
+import { securityHeaders } from './security-headers.js';
 
 export interface VigilDeps {
   hub?: Hub;
@@ -37,6 +45,10 @@ export interface Vigil {
   readonly projection: Projection;
   readonly stream: StreamServer;
   readonly windows: SeriesWindows;
+  /** Metrics pushed through api/ingest (or by the host app directly, already validated). */
+  readonly appChannel: AppChannel;
+  /** Registry of this instance's own metrics (prom-client); GET metrics serves it. */
+  readonly prometheus: PrometheusExport;
   readonly logger: Logger;
   /** Starts sampling and the stream; with `listen` also an HTTP server on config.port. */
   start(opts?: { listen?: boolean }): Promise<void>;
@@ -49,7 +61,10 @@ export interface Vigil {
 
 /** Wires Vigil together. Starts nothing: call start(). */
 export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
-  const logger = deps.logger ?? pino({ level: config.logLevel, base: { source: config.source } });
+  // Redaction is a second line of defence: nothing of ours logs headers or tokens.
+  const logger =
+    deps.logger ??
+    pino({ level: config.logLevel, base: { source: config.source }, redact: { paths: ['authorization', '*.authorization', 'token', '*.token'], censor: '[redacted]' } });
   const hub = deps.hub ?? new MemoryHub({ capacity: config.replay });
   const settings: StreamSettings = { interval: config.interval, window: config.window, history: config.history, heartbeat: config.heartbeat };
   const windows = new SeriesWindows({ span: config.window, trendThreshold: config.trendThreshold }, config.maxSeries + 512);
@@ -72,8 +87,25 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     onError: (err, src) => logger.warn({ err, channel: src.channel }, 'sampling failed'),
   }).add(...sources);
 
+  const appChannel = new AppChannel({ hub, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
+  const prometheus = new PrometheusExport({ latest: () => projection.snapshot(settings, {}, false, hub.epoch, Date.now()) });
+  const ingest = ingestRouter({
+    app: appChannel,
+    secret: config.ingest === 'on' && config.ingestToken ? new Secret(config.ingestToken) : null,
+    source: config.source,
+    bodyLimit: config.bodyLimit,
+    maxMetrics: config.maxMetricsPerRequest,
+    maxSkew: config.ingestMaxSkew,
+    bucket: config.ingestRate > 0 ? new TokenBucket(config.ingestRate) : null,
+  });
+  // The page's hashed assets hold code, not data: open, so a page loaded with ?token= can load them.
+  const readGuard = requireReadToken(config.readToken ? new Secret(config.readToken) : null, (req) => (req.method === 'GET' || req.method === 'HEAD') && req.path.startsWith('/assets/'));
+
   const router = express.Router();
+  router.use(requestLog(logger));
   router.use(http.middleware);
+  router.use(securityHeaders({ frameAncestors: config.frameAncestors }));
+  router.use(cors(config.corsOrigins));
   router.use(
     createRouter({
       hub,
@@ -82,6 +114,9 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       settings,
       ready: () => started && sampler.rounds > 0,
       pageDir: deps.pageDir === undefined ? findPageDir() : deps.pageDir,
+      ingest,
+      readGuard,
+      metrics: prometheus.handler,
     }),
   );
   const logError = (err: unknown) => logger.error({ err }, 'request failed');
@@ -106,6 +141,8 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     projection,
     stream,
     windows,
+    appChannel,
+    prometheus,
     logger,
     get url() {
       return url;
@@ -139,6 +176,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       started = false;
       stream.stop();
       await sampler.stop();
+      appChannel.stop();
       projection.stop();
       if (server) {
         const s = server;
