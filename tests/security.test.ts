@@ -1,4 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorHandler } from '../server/http-error.js';
 import { ErrorBody, Snapshot } from '../shared/schema.js';
 import { capturedLogger } from './helpers/log-capture.js';
 import { startVigil, type Running } from './helpers/server.js';
@@ -125,5 +129,28 @@ describe('security headers and CORS', () => {
     expect(pre.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
     const bad = await fetch(embed.url + '/api/ingest', { method: 'OPTIONS', headers: { Origin: 'https://evil.example.com', 'Access-Control-Request-Method': 'POST' } });
     expect(bad.status).toBe(403);
+  });
+});
+
+describe('error bodies', () => {
+  it('answers an internal error with a bare 500: no message, no stack; the error goes to the log only', async () => {
+    const logged: unknown[] = [];
+    const app = express();
+    app.get('/boom', () => {
+      throw new Error('db password=hunter2 at /srv/app/db.js:12');
+    });
+    app.use(errorHandler((err) => logged.push(err)));
+    const server = createServer(app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const r = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/boom`);
+      expect(r.status).toBe(500);
+      const text = await r.text();
+      expect(ErrorBody.parse(JSON.parse(text))).toEqual({ error: 'internal error' });
+      expect(text).not.toMatch(/hunter2|db\.js|at /);
+      expect(String(logged[0])).toContain('hunter2');
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
