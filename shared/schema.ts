@@ -178,12 +178,16 @@ export type StreamQuery = z.infer<typeof StreamQuery>;
  * - Either the whole request is accepted (202) or nothing of it is recorded (4xx).
  * - Names of the built-in channels (`host.`, `process.`, `http.`) are reserved.
  */
+export const INGEST_VALUE_MAX = 1e300;
 export const RESERVED_PREFIXES = ['host.', 'process.', 'http.'] as const;
 
 export const IngestMetric = z.object({
   name: MetricName.refine((n) => !RESERVED_PREFIXES.some((p) => n.startsWith(p)), `metric name must not start with ${RESERVED_PREFIXES.join(', ')} (reserved for built-in channels)`),
   // z.number() refuses NaN and ±Infinity (1e400 parses to Infinity); strings are not coerced.
-  value: z.number({ error: (i) => (i.input === undefined ? 'value is required' : 'value must be a finite number') }),
+  value: z
+    .number({ error: (i) => (i.input === undefined ? 'value is required' : 'value must be a finite number') })
+    // Past this, window sums and rounding overflow to Infinity, which JSON sends as null.
+    .refine((v) => Math.abs(v) <= INGEST_VALUE_MAX, `value must be within ±${INGEST_VALUE_MAX}`),
   unit: Unit.optional(),
   t: z.number({ error: 't must be a number of ms since the epoch' }).int('t must be whole ms since the epoch').optional(),
 });
