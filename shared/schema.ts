@@ -117,3 +117,36 @@ export type ErrorBody = z.infer<typeof ErrorBody>;
 export function seriesKey(name: string, source: string): string {
   return `${name}@${source}`;
 }
+
+/** A comma-separated list whose every item must pass `item`; empty means "all". */
+function csvOf<T extends z.ZodType<string>>(item: T, what: string) {
+  return z
+    .string()
+    .max(4096, `${what} list must be at most 4096 characters`)
+    .transform((raw, ctx) => {
+      const parts = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      for (const p of parts) {
+        const r = item.safeParse(p);
+        if (!r.success) {
+          ctx.addIssue({ code: 'custom', message: `bad ${what} ${JSON.stringify(p.slice(0, 64))}: ${r.error.issues[0]?.message}` });
+          return z.NEVER;
+        }
+      }
+      return parts.length ? [...new Set(parts)] : undefined;
+    });
+}
+
+const ChannelList = csvOf(
+  z.string().refine((s) => (CHANNELS as readonly string[]).includes(s), `expected one of ${CHANNELS.join(', ')}`),
+  'channel',
+) as z.ZodType<ChannelName[] | undefined, string>;
+
+/** Query of GET api/stream and api/snapshot. Unknown keys are ignored (curl users add their own). */
+export const StreamQuery = z.object({
+  channels: ChannelList.optional(),
+  sources: csvOf(SourceName, 'source').optional(),
+  /** For curl and the page's watchdog; a malformed id gets a snapshot, not an error. */
+  lastEventId: z.string().optional().catch(undefined),
+  token: z.unknown().optional(),
+});
+export type StreamQuery = z.infer<typeof StreamQuery>;

@@ -1,0 +1,87 @@
+import os from 'node:os';
+import { z } from 'zod';
+import { SourceName } from '../shared/schema.js';
+import { metricWord } from './sources/metric-name.js';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const ms = (min: number, max: number) => int(min, max);
+
+/**
+ * Every setting, once: its flag, env variable, default and rule. --help, the
+ * README table and validation all come from this list.
+ */
+export const SETTINGS = {
+  port: { env: 'PORT', help: 'TCP port to listen on (0: any free port)', schema: int(0, 65535).default(8080) },
+  host: { env: 'HOST', help: 'address to listen on', schema: z.string().min(1).default('127.0.0.1') },
+  interval: { env: 'INTERVAL', help: 'sampling interval of host/process/http, ms', schema: ms(100, 3_600_000).default(1000) },
+  window: { env: 'WINDOW', help: 'span of every sliding window, ms', schema: ms(1000, 86_400_000).default(60_000) },
+  history: { env: 'HISTORY', help: 'points of history per metric sent on connect', schema: int(2, 10_000).default(300) },
+  trendThreshold: { env: 'TREND_THRESHOLD', help: 'relative change over the window that counts as rising/falling', schema: z.coerce.number().min(0).max(100).default(0.1) },
+  heartbeat: { env: 'HEARTBEAT', help: 'keep-alive comment interval, ms (0: off)', schema: ms(0, 600_000).default(15_000) },
+  retry: { env: 'RETRY', help: 'reconnect delay suggested to clients, ms (jittered)', schema: ms(100, 600_000).default(2000) },
+  replay: { env: 'REPLAY', help: 'events kept for Last-Event-ID replay', schema: int(16, 1_000_000).default(4096) },
+  maxClients: { env: 'MAX_CLIENTS', help: 'concurrent stream clients before 503', schema: int(1, 1_000_000).default(10_000) },
+  clientBuffer: { env: 'CLIENT_BUFFER', help: 'unsent bytes per client before it is cut off', schema: int(1024, 1 << 30).default(1 << 20) },
+  maxSeries: { env: 'MAX_SERIES', help: 'distinct metrics held (cardinality cap)', schema: int(1, 1_000_000).default(1000) },
+  diskUsageInterval: { env: 'DISK_USAGE_INTERVAL', help: 'disk usage refresh, ms (0: off)', schema: ms(0, 3_600_000).default(30_000) },
+  source: { env: 'SOURCE', help: 'name of this instance in every event (default: hostname)', schema: SourceName.optional() },
+  logLevel: { env: 'LOG_LEVEL', help: 'fatal, error, warn, info, debug, trace or silent', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') },
+} as const;
+
+type Settings = typeof SETTINGS;
+export type ConfigInput = { [K in keyof Settings]?: z.input<Settings[K]['schema']> };
+export type Config = Readonly<{ [K in keyof Settings]: z.output<Settings[K]['schema']> } & { source: string }>;
+
+export class ConfigError extends Error {}
+
+const flagOf = (key: string) => '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+/** The hostname as a valid source name. */
+export function defaultSource(): string {
+  return metricWord(os.hostname()).replace(/_/g, '-') || 'local';
+}
+
+/**
+ * Parses settings once, into a frozen object: explicit overrides win over flags,
+ * flags over env, env over defaults. A bad value throws ConfigError with one line
+ * naming the setting and what is allowed.
+ */
+export function parseConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv = {}, argv: string[] = []): Config {
+  const flags = parseFlags(argv);
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(SETTINGS)) {
+    const raw = (overrides as Record<string, unknown>)[key] ?? flags.get(key) ?? env[s.env] ?? undefined;
+    const r = (s.schema as z.ZodType).safeParse(raw === '' ? undefined : raw);
+    if (!r.success) {
+      const why = r.error.issues[0]?.message ?? 'invalid';
+      throw new ConfigError(`invalid setting ${flagOf(key)} (${s.env}=${JSON.stringify(raw)}): ${why}`);
+    }
+    out[key] = r.data;
+  }
+  out.source ??= defaultSource();
+  return Object.freeze(out) as Config;
+}
+
+function parseFlags(argv: string[]): Map<string, string> {
+  const byFlag = new Map(Object.keys(SETTINGS).map((k) => [flagOf(k), k]));
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    if (flag === '--help' || flag === '-h') continue;
+    const key = byFlag.get(flag);
+    if (!key) throw new ConfigError(`unknown option ${JSON.stringify(flag)}; see --help`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`option ${flag} needs a value; see --help`);
+    flags.set(key, value);
+  }
+  return flags;
+}
+
+export function helpText(): string {
+  const rows = Object.entries(SETTINGS).map(([k, s]) => {
+    const d = (s.schema as z.ZodType).safeParse(undefined);
+    const def = d.success && d.data !== undefined ? String(d.data) : k === 'source' ? 'hostname' : '';
+    return `  ${(flagOf(k) + ' <v>').padEnd(26)} ${s.env.padEnd(20)} ${s.help}${def ? ` [${def}]` : ''}`;
+  });
+  return ['Usage: vigil [options]', '', 'Every option can also be set by its environment variable.', '', ...rows, '  --help, -h                 show this help'].join('\n');
+}

@@ -1,0 +1,67 @@
+import type { ErrorRequestHandler } from 'express';
+import type { z } from 'zod';
+
+/** An error with an HTTP status whose message is safe to show when the status is 4xx. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** "field: what was wrong" for each zod issue, joined; the path names the field. */
+export function describeZodError(error: z.ZodError, root = 'body'): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : root}: ${i.message}`)
+    .join('; ');
+}
+
+export function parseOr400<T>(schema: z.ZodType<T>, value: unknown, root: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new HttpError(400, describeZodError(r.error, root));
+  return r.data;
+}
+
+/**
+ * The one error middleware: 4xx show their message, 5xx show nothing of the
+ * internals and are logged. Errors from body-parser carry `status` and `type`.
+ */
+export function errorHandler(log: (err: unknown) => void): ErrorRequestHandler {
+  return (err, _req, res, _next) => {
+    let status = 500;
+    let message = 'internal error';
+    let headers: Record<string, string> = {};
+    if (err instanceof HttpError) {
+      status = err.status;
+      headers = err.headers;
+      if (status < 500) message = err.message;
+    } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+      status = err.status;
+      message = bodyParserMessage(err);
+    }
+    if (status >= 500) log(err);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(status).set(headers).json({ error: message });
+  };
+}
+
+function bodyParserMessage(err: { type?: string; limit?: number; status: number }): string {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return 'body: not valid JSON';
+    case 'entity.too.large':
+      return `body: larger than the limit of ${err.limit} bytes`;
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return 'body: unsupported encoding; send UTF-8 JSON';
+    default:
+      return `request rejected (${err.status})`;
+  }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { ConfigError, helpText, parseConfig } from './config.js';
+import { createVigil } from './vigil.js';
+
+/** The process: config, listen, graceful stop on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(helpText());
+    return;
+  }
+  let config;
+  try {
+    config = parseConfig({}, process.env, argv);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`vigil: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const vigil = createVigil(config);
+  await vigil.start();
+  console.log(`Vigil serving ${vigil.url}/ (stream: curl -N ${vigil.url}/api/stream)`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    vigil.logger.info({ signal }, 'stopping');
+    // A stream that will not end must not hold the process past 5 s.
+    setTimeout(() => process.exit(1), 5000).unref();
+    vigil.stop().then(
+      () => process.exit(0),
+      (err) => {
+        vigil.logger.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(`vigil: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

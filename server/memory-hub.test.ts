@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryHub } from './memory-hub.js';
+import type { HubEvent } from './hub.js';
+
+const tick = (n: number) => ({ t: n, source: 'a', values: {} });
+
+describe('MemoryHub', () => {
+  it('gives events increasing ids of its epoch and encodes each frame once', () => {
+    const hub = new MemoryHub({ epoch: 'e1' });
+    const seen: HubEvent[] = [];
+    hub.subscribe((e) => seen.push(e));
+    hub.publish('host', tick(1));
+    hub.publish('http', tick(2));
+    expect(seen.map((e) => e.id)).toEqual(['e1-1', 'e1-2']);
+    expect(seen[1].frame.toString()).toBe('id: e1-2\nevent: http\ndata: {"t":2,"source":"a","values":{}}\n\n');
+    expect(hub.lastId()).toBe('e1-2');
+  });
+
+  it('replays exactly the events after a known id', async () => {
+    const hub = new MemoryHub({ epoch: 'e1', capacity: 8 });
+    for (let i = 1; i <= 5; i++) hub.publish('host', tick(i));
+    const r = await hub.replay('e1-2');
+    expect(r.kind === 'events' && r.events.map((e) => e.seq)).toEqual([3, 4, 5]);
+    const none = await hub.replay('e1-5');
+    expect(none.kind === 'events' && none.events).toEqual([]);
+  });
+
+  it('answers with a reset for ids it cannot replay', async () => {
+    const hub = new MemoryHub({ epoch: 'e1', capacity: 4 });
+    for (let i = 1; i <= 10; i++) hub.publish('host', tick(i));
+    expect(await hub.replay('e1-5')).toEqual({ kind: 'reset', reason: 'too-old' });
+    expect((await hub.replay('e1-6')).kind).toBe('events');
+    expect(await hub.replay('e0-6')).toEqual({ kind: 'reset', reason: 'epoch' });
+    expect(await hub.replay('e1-11')).toEqual({ kind: 'reset', reason: 'future' });
+    for (const bad of ['', 'garbage', 'e1-', '-5', 'e1-5\nevent: x', 'x'.repeat(100_000), 'e1-99999999999999999999']) {
+      expect(await hub.replay(bad)).toEqual({ kind: 'reset', reason: 'malformed' });
+    }
+  });
+
+  it('stops calling a listener once it unsubscribes', () => {
+    const hub = new MemoryHub();
+    let n = 0;
+    const off = hub.subscribe(() => n++);
+    hub.publish('host', tick(1));
+    off();
+    hub.publish('host', tick(2));
+    expect(n).toBe(1);
+  });
+});

@@ -1,0 +1,42 @@
+import { Router } from 'express';
+import { StreamQuery, type StreamSettings } from '../shared/schema.js';
+import { parseOr400 } from './http-error.js';
+import type { Hub } from './hub.js';
+import type { Projection } from './projection.js';
+import type { StreamServer } from './stream.js';
+import { pageHandler } from './static-page.js';
+
+export interface RouterDeps {
+  hub: Hub;
+  projection: Projection;
+  stream: StreamServer;
+  settings: StreamSettings;
+  ready: () => boolean;
+  pageDir: string | null;
+}
+
+/**
+ * Every route of Vigil, with relative paths only, so the router can be mounted
+ * at any prefix of any Express app (`app.use('/status', vigil.router)`).
+ */
+export function createRouter(d: RouterDeps): Router {
+  const r = Router();
+  r.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  r.get('/readyz', (_req, res) => {
+    const ok = d.ready();
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'starting' });
+  });
+  r.get('/api/stream', d.stream.handle);
+  r.get('/api/snapshot', (req, res) => {
+    const q = parseOr400(StreamQuery, req.query, 'query');
+    const filter = { channels: q.channels ? new Set(q.channels) : null, sources: q.sources ? new Set(q.sources) : null };
+    res.set('Cache-Control', 'no-cache').json(d.projection.snapshot(d.settings, filter, false, d.hub.epoch, Date.now()));
+  });
+  r.get('/api/channels', (_req, res) => {
+    res.set('Cache-Control', 'no-cache').json(d.projection.channels());
+  });
+  r.use(pageHandler(d.pageDir));
+  return r;
+}

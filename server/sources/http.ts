@@ -1,0 +1,71 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Reading, Source } from '../sampler.js';
+
+const RESERVOIR = 4096;
+
+/**
+ * Request metrics for any Express app, independent of routes so cardinality stays
+ * fixed: rate, latency percentiles, status classes and error rate per interval.
+ * Latency is sampled into a fixed reservoir; event streams count as requests but
+ * not in latency (they last as long as the client stays).
+ */
+export class HttpMetrics implements Source {
+  readonly channel = 'http' as const;
+  private readonly latencies = new Float64Array(RESERVOIR);
+  private seen = 0;
+  private requests = 0;
+  private readonly classes = [0, 0, 0, 0, 0, 0];
+  private last = 0;
+
+  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
+    const start = process.hrtime.bigint();
+    res.once('finish', () => this.record(res, start));
+    res.once('close', () => {
+      if (!res.writableFinished) this.record(res, start);
+    });
+    next();
+  };
+
+  private record(res: Response, start: bigint): void {
+    this.requests++;
+    this.classes[Math.min(5, Math.floor(res.statusCode / 100))]++;
+    if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) return;
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    // Reservoir sampling keeps percentiles fair under any request rate in O(1) memory.
+    const i = this.seen++;
+    if (i < RESERVOIR) this.latencies[i] = ms;
+    else {
+      const j = Math.floor(Math.random() * (i + 1));
+      if (j < RESERVOIR) this.latencies[j] = ms;
+    }
+  }
+
+  start(): void {
+    this.last = Date.now();
+  }
+
+  sample(now: number): Reading[] {
+    const s = Math.max(0.001, (now - (this.last || now - 1000)) / 1000);
+    this.last = now;
+    const n = Math.min(this.seen, RESERVOIR);
+    const sorted = this.latencies.slice(0, n).sort();
+    const q = (p: number) => (n ? sorted[Math.min(n - 1, Math.floor(p * n))] : 0);
+    const errors = this.classes[5];
+    const out: Reading[] = [
+      { name: 'http.requests', unit: '/s', v: this.requests / s },
+      // With no request in the interval latency reads 0 rather than going stale.
+      { name: 'http.latency.p50', unit: 'ms', v: q(0.5) },
+      { name: 'http.latency.p95', unit: 'ms', v: q(0.95) },
+      { name: 'http.latency.p99', unit: 'ms', v: q(0.99) },
+      { name: 'http.status.2xx', unit: '/s', v: this.classes[2] / s },
+      { name: 'http.status.3xx', unit: '/s', v: this.classes[3] / s },
+      { name: 'http.status.4xx', unit: '/s', v: this.classes[4] / s },
+      { name: 'http.status.5xx', unit: '/s', v: errors / s },
+      { name: 'http.errors', unit: '%', v: this.requests ? (100 * errors) / this.requests : 0 },
+    ];
+    this.seen = 0;
+    this.requests = 0;
+    this.classes.fill(0);
+    return out;
+  }
+}

@@ -1,0 +1,159 @@
+import type { Request, Response } from 'express';
+import { createSession } from 'better-sse';
+import { StreamQuery, type ChannelName, type StreamSettings } from '../shared/schema.js';
+import { parseId } from './event-id.js';
+import { HttpError, parseOr400 } from './http-error.js';
+import type { Hub, HubEvent } from './hub.js';
+import { eventMatches, type Projection, type SnapshotFilter } from './projection.js';
+import type { StreamCounters } from './sources/process.js';
+
+export interface StreamOptions {
+  settings: StreamSettings;
+  /** Reconnect delay suggested in `retry:`; each client gets ±25% jitter so a restart is not a stampede. */
+  retry: number;
+  maxClients: number;
+  /** Unsent bytes past which a client is cut off (it reconnects and catches up by Last-Event-ID). */
+  clientBuffer: number;
+  now?: () => number;
+}
+
+interface Client {
+  res: Response;
+  filter: SnapshotFilter;
+  /** Live events that arrived while the snapshot or replay was being written; null once live. */
+  pending: HubEvent[] | null;
+}
+
+const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
+const PENDING_MAX = 10_000;
+
+/**
+ * The SSE endpoint. better-sse opens each session (headers, `retry:`, disconnect);
+ * this class writes every frame itself: an event's bytes are encoded once by the
+ * hub and the same Buffer goes to every socket, and `res.writableLength` is
+ * watched for the slow-client cap (better-sse ignores write's return value).
+ * One heartbeat timer serves all sessions.
+ */
+export class StreamServer implements StreamCounters {
+  private readonly clientSet = new Set<Client>();
+  private unsubscribe: (() => void) | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private closing = false;
+  eventsSent = 0;
+  bytesSent = 0;
+  slowDisconnects = 0;
+  rejected = 0;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly projection: Projection,
+    private readonly opts: StreamOptions,
+  ) {}
+
+  get clients(): number {
+    return this.clientSet.size;
+  }
+
+  start(): void {
+    this.closing = false;
+    this.unsubscribe ??= this.hub.subscribe((e) => this.broadcast(e));
+    const hb = this.opts.settings.heartbeat;
+    if (hb > 0 && !this.heartbeatTimer) {
+      this.heartbeatTimer = setInterval(() => this.heartbeat(), hb);
+      this.heartbeatTimer.unref?.();
+    }
+  }
+
+  /** Ends every stream cleanly; clients reconnect to whatever serves next. */
+  stop(): void {
+    this.closing = true;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    for (const c of this.clientSet) c.res.end();
+    this.clientSet.clear();
+  }
+
+  handle = async (req: Request, res: Response): Promise<void> => {
+    const query = parseOr400(StreamQuery, req.query, 'query');
+    if (this.closing) throw new HttpError(503, 'shutting down; reconnect shortly', { 'Retry-After': '1' });
+    if (this.clientSet.size >= this.opts.maxClients) {
+      this.rejected++;
+      throw new HttpError(503, `too many clients (the cap is ${this.opts.maxClients}); retry later`, { 'Retry-After': '5' });
+    }
+    const lastEventId = req.get('last-event-id') ?? query.lastEventId;
+    const client: Client = {
+      res,
+      filter: { channels: query.channels ? new Set<ChannelName>(query.channels) : null, sources: query.sources ? new Set(query.sources) : null },
+      pending: [],
+    };
+    this.clientSet.add(client);
+    res.once('close', () => this.clientSet.delete(client));
+    // Set on res (not only passed to better-sse) so middleware such as request metrics can see it.
+    res.setHeader('Content-Type', 'text/event-stream');
+    const jitter = 0.75 + Math.random() * 0.5;
+    await createSession(req, res, {
+      keepAlive: null,
+      retry: Math.round(this.opts.retry * jitter),
+      trustClientEventId: false,
+      headers: { 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' },
+    });
+    if (!this.clientSet.has(client)) return;
+    const after = await this.catchUp(client, lastEventId);
+    const pending = client.pending ?? [];
+    client.pending = null;
+    for (const e of pending) if (e.seq > after) this.deliver(client, e);
+  };
+
+  /** Writes the replay or a snapshot; returns the seq the client is now up to. */
+  private async catchUp(client: Client, lastEventId: string | undefined): Promise<number> {
+    if (lastEventId) {
+      const r = await this.hub.replay(lastEventId);
+      if (r.kind === 'events') {
+        let seq = parseId(lastEventId)!.seq;
+        for (const e of r.events) {
+          if (eventMatches(e, client.filter)) this.write(client, e.frame);
+          seq = e.seq;
+        }
+        this.eventsSent += r.events.length;
+        return seq;
+      }
+    }
+    const id = this.projection.lastId;
+    const snap = this.projection.snapshot(this.opts.settings, client.filter, Boolean(lastEventId), this.hub.epoch, (this.opts.now ?? Date.now)());
+    this.write(client, Buffer.from(`id: ${id}\nevent: snapshot\ndata: ${JSON.stringify(snap)}\n\n`));
+    return parseId(id)?.seq ?? 0;
+  }
+
+  private broadcast(e: HubEvent): void {
+    for (const c of this.clientSet) {
+      if (!eventMatches(e, c.filter)) continue;
+      if (c.pending) {
+        if (c.pending.push(e) > PENDING_MAX) this.cut(c);
+      } else this.deliver(c, e);
+    }
+  }
+
+  private deliver(c: Client, e: HubEvent): void {
+    this.eventsSent++;
+    this.write(c, e.frame);
+  }
+
+  private write(c: Client, bytes: Buffer): void {
+    c.res.write(bytes);
+    this.bytesSent += bytes.length;
+    if (c.res.writableLength > this.opts.clientBuffer) this.cut(c);
+  }
+
+  /** A client too slow to keep up: drop it and its buffer now, before it costs memory. */
+  private cut(c: Client): void {
+    this.slowDisconnects++;
+    this.clientSet.delete(c);
+    c.res.destroy();
+  }
+
+  private heartbeat(): void {
+    for (const c of this.clientSet) if (!c.pending) this.write(c, KEEP_ALIVE);
+  }
+}

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { SlidingWindow } from './window.js';
+
+/** The obvious O(n) definition the window must agree with. */
+function reference(samples: Array<[number, number]>, span: number, maxSamples: number) {
+  const clamped: Array<[number, number]> = [];
+  for (const [t, v] of samples) {
+    const prev = clamped.length ? clamped[clamped.length - 1][0] : -Infinity;
+    clamped.push([Math.max(t, prev), v]);
+  }
+  const latest = clamped[clamped.length - 1][0];
+  let kept = clamped.filter(([t]) => t >= latest - span);
+  kept = kept.slice(Math.max(0, kept.length - maxSamples));
+  const vs = kept.map(([, v]) => v);
+  const n = vs.length;
+  const xs = kept.map(([t]) => t / 1000);
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const mv = vs.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i] - mx) * (vs[i] - mv);
+    den += (xs[i] - mx) ** 2;
+  }
+  return {
+    last: vs[n - 1],
+    min: Math.min(...vs),
+    max: Math.max(...vs),
+    avg: mv,
+    count: n,
+    slope: den === 0 ? 0 : num / den,
+  };
+}
+
+const close = (a: number, b: number, scale: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, scale);
+
+describe('SlidingWindow', () => {
+  it('agrees with a naive reference on last, min, max, avg, count and slope', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 500 }), fc.double({ min: -1e6, max: 1e6, noNaN: true })), {
+          minLength: 1,
+          maxLength: 300,
+        }),
+        fc.integer({ min: 1, max: 20_000 }),
+        fc.integer({ min: 1, max: 400 }),
+        (steps, span, maxSamples) => {
+          let t = 1_700_000_000_000;
+          const samples: Array<[number, number]> = steps.map(([dt, v]) => [(t += dt * 37), v]);
+          const w = new SlidingWindow({ span, maxSamples });
+          for (const [st, v] of samples) w.push(st, v);
+          const r = reference(samples, span, maxSamples);
+          const scale = Math.max(...samples.map(([, v]) => Math.abs(v)));
+          expect(w.count).toBe(r.count);
+          expect(w.last()).toBe(r.last);
+          expect(w.min()).toBe(r.min);
+          expect(w.max()).toBe(r.max);
+          expect(close(w.avg(), r.avg, scale)).toBe(true);
+          // The slope is ill-conditioned when samples are nearly simultaneous; compare it where it is not.
+          if (r.count >= 2) expect(Math.abs(w.slope() - r.slope)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(r.slope), scale));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('evicts samples older than the window', () => {
+    const w = new SlidingWindow({ span: 10_000 });
+    w.push(0, 100);
+    w.push(5_000, 1);
+    w.push(12_000, 2);
+    expect(w.count).toBe(2);
+    expect(w.max()).toBe(2);
+    expect(w.min()).toBe(1);
+    w.advance(30_000);
+    expect(w.count).toBe(0);
+  });
+
+  it('reports rising, falling and stable trends', () => {
+    const up = new SlidingWindow();
+    const down = new SlidingWindow();
+    const flat = new SlidingWindow();
+    for (let i = 0; i < 30; i++) {
+      up.push(i * 1000, 10 + i);
+      down.push(i * 1000, 50 - i);
+      flat.push(i * 1000, 20 + (i % 2) * 0.01);
+    }
+    expect(up.trend()).toBe('rising');
+    expect(down.trend()).toBe('falling');
+    expect(flat.trend()).toBe('stable');
+  });
+
+  it('needs a larger move to leave stable when the threshold is higher', () => {
+    const lax = new SlidingWindow({ trendThreshold: 0.05 });
+    const strict = new SlidingWindow({ trendThreshold: 0.5 });
+    for (let i = 0; i < 30; i++) {
+      lax.push(i * 1000, 100 + i * 0.5);
+      strict.push(i * 1000, 100 + i * 0.5);
+    }
+    expect(lax.trend()).toBe('rising');
+    expect(strict.trend()).toBe('stable');
+  });
+
+  it('stays exact after a week of samples at 1 Hz', () => {
+    const w = new SlidingWindow({ span: 60_000 });
+    const t0 = 1_700_000_000_000;
+    for (let i = 0; i < 7 * 86_400; i++) w.push(t0 + i * 1000, i % 2 === 0 ? 1e9 : 1);
+    expect(w.count).toBe(61);
+    // The last 61 samples run from an odd index to an odd one: 30 highs, 31 lows.
+    expect(w.avg()).toBeCloseTo((30 * 1e9 + 31) / 61, 3);
+  });
+});

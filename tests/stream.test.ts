@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChannelsResponse, ErrorBody, Snapshot, TickEvent } from '../shared/schema.js';
+import { parseId } from '../server/event-id.js';
+import { startVigil, type Running } from './helpers/server.js';
+import { SseRecorder } from './helpers/sse.js';
+
+let srv: Running;
+const clients: SseRecorder[] = [];
+const open = (path: string, headers?: Record<string, string>) => {
+  const c = new SseRecorder(srv.url + path, headers);
+  clients.push(c);
+  return c;
+};
+
+beforeAll(async () => {
+  srv = await startVigil();
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await srv.stop();
+});
+
+describe('GET /api/stream', () => {
+  it('sends a snapshot first, then host, process and http ticks that parse with the shared schemas', async () => {
+    const c = open('/api/stream');
+    await c.waitFor((r) => ['host', 'process', 'http'].every((t) => r.of(t).length >= 2), 10_000, 'two ticks per channel');
+    expect(c.events[0].type).toBe('snapshot');
+    const snap = Snapshot.parse(JSON.parse(c.events[0].data));
+    expect(snap.reset).toBe(false);
+    expect(snap.metrics.map((m) => m.name)).toEqual(expect.arrayContaining(['host.cpu.total', 'host.mem.percent', 'process.heap.used', 'http.requests']));
+    for (const m of snap.metrics) expect(snap.history[`${m.name}@${m.source}`].t.length).toBeGreaterThan(0);
+    for (const e of c.events.slice(1)) {
+      const tick = TickEvent.parse(JSON.parse(e.data));
+      expect(tick.source).toBe(srv.vigil.config.source);
+      expect(Object.keys(tick.values).every((k) => k.startsWith(e.type + '.'))).toBe(true);
+    }
+    const host = TickEvent.parse(JSON.parse(c.of('host').at(-1)!.data));
+    expect(host.values['host.cpu.total'].u).toBe('%');
+    expect(host.values['host.cpu.total'].v).toBeGreaterThanOrEqual(0);
+    expect(host.values['host.cpu.total'].v).toBeLessThanOrEqual(100);
+    expect(Object.keys(host.values).some((k) => /^host\.load\.1$/.test(k))).toBe(true);
+  });
+
+  it('gives ids of one epoch that increase by event', async () => {
+    const c = open('/api/stream');
+    await c.waitFor((r) => r.events.length >= 8);
+    const ids = c.events.map((e) => parseId(e.id)!);
+    expect(new Set(ids.map((i) => i.epoch)).size).toBe(1);
+    for (let i = 1; i < ids.length; i++) expect(ids[i].seq).toBeGreaterThan(ids[i - 1].seq);
+  });
+
+  it('filters by channel in the snapshot and the live events', async () => {
+    const c = open('/api/stream?channels=http,process');
+    await c.waitFor((r) => r.events.length >= 6);
+    const snap = Snapshot.parse(JSON.parse(c.events[0].data));
+    expect(new Set(snap.metrics.map((m) => m.channel))).toEqual(new Set(['http', 'process']));
+    expect(new Set(c.events.slice(1).map((e) => e.type))).toEqual(new Set(['http', 'process']));
+  });
+
+  it('sends the SSE headers and the retry field at once', async () => {
+    const ctl = new AbortController();
+    const res = await fetch(srv.url + '/api/stream', { signal: ctl.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(res.headers.get('cache-control')).toMatch(/no-cache/);
+    expect(res.headers.get('x-accel-buffering')).toBe('no');
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toMatch(/^retry: ?\d+\n/);
+    ctl.abort();
+  });
+
+  it.each([
+    ['?channels=nope', /channels: bad channel "nope": expected one of host, process, http, app/],
+    ['?channels=host,bogus', /bad channel "bogus"/],
+    ['?sources=bad%20name', /sources: bad source "bad name"/],
+    ['?channels=host&channels=http', /channels:/],
+  ])('answers %s with a 400 that names the problem', async (q, msg) => {
+    const res = await fetch(srv.url + '/api/stream' + q);
+    expect(res.status).toBe(400);
+    expect(ErrorBody.parse(await res.json()).error).toMatch(msg);
+  });
+});
+
+describe('Last-Event-ID', () => {
+  it('replays exactly the missed events, in order, to a client that comes back', async () => {
+    const a = open('/api/stream');
+    await a.waitFor((r) => r.events.length >= 5);
+    a.close();
+    const lastSeen = a.events.at(-1)!.id;
+    await new Promise((r) => setTimeout(r, 450));
+    const b = open('/api/stream', { 'Last-Event-ID': lastSeen });
+    await b.waitFor((r) => r.events.length >= 6);
+    expect(b.events.some((e) => e.type === 'snapshot')).toBe(false);
+    const seqs = b.events.map((e) => parseId(e.id)!.seq);
+    expect(seqs[0]).toBe(parseId(lastSeen)!.seq + 1);
+    for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe(seqs[i - 1] + 1);
+  });
+
+  it('accepts ?lastEventId= for curl and replays only the asked channels', async () => {
+    const a = open('/api/stream?channels=host');
+    await a.waitFor((r) => r.of('host').length >= 2);
+    a.close();
+    await new Promise((r) => setTimeout(r, 350));
+    const b = open(`/api/stream?channels=host&lastEventId=${encodeURIComponent(a.events.at(-1)!.id)}`);
+    await b.waitFor((r) => r.events.length >= 3);
+    expect(b.events.every((e) => e.type === 'host')).toBe(true);
+  });
+
+  it.each(['', 'garbage', 'x'.repeat(5000), 'abc-99999999999', '0-0-0', '%00'])('answers a bad or unknown id %j with a reset snapshot', async (bad) => {
+    const b = open('/api/stream?lastEventId=' + encodeURIComponent(bad));
+    await b.waitFor((r) => r.events.length >= 1);
+    const snap = Snapshot.parse(JSON.parse(b.events[0].data));
+    expect(b.events[0].type).toBe('snapshot');
+    expect(snap.reset).toBe(bad !== '');
+  });
+});
+
+describe('other routes', () => {
+  it('serves the catalogue, the snapshot as JSON and health', async () => {
+    const ch = ChannelsResponse.parse(await (await fetch(srv.url + '/api/channels')).json());
+    expect(ch.channels.map((c) => c.name).sort()).toEqual(['host', 'http', 'process']);
+    const snap = Snapshot.parse(await (await fetch(srv.url + '/api/snapshot?channels=host')).json());
+    expect(snap.metrics.every((m) => m.channel === 'host')).toBe(true);
+    expect((await fetch(srv.url + '/healthz')).status).toBe(200);
+    expect((await fetch(srv.url + '/readyz')).status).toBe(200);
+    const missing = await fetch(srv.url + '/api/nothing');
+    expect(missing.status).toBe(404);
+    expect(ErrorBody.parse(await missing.json()).error).toBe('not found');
+  });
+
+  it('counts its own requests on the http channel, but not the streams', async () => {
+    // A stream that lived 1.5 s must not show up as a 1.5 s request.
+    const long = open('/api/stream?channels=host');
+    await new Promise((r) => setTimeout(r, 1500));
+    long.close();
+    for (let i = 0; i < 5; i++) await fetch(srv.url + '/healthz');
+    const c = open('/api/stream?channels=http');
+    await c.waitFor((r) => r.of('http').some((e) => TickEvent.parse(JSON.parse(e.data)).values['http.requests'].max > 0));
+    const last = TickEvent.parse(JSON.parse(c.of('http').at(-1)!.data));
+    expect(c.of('http').every((e) => TickEvent.parse(JSON.parse(e.data)).values['http.latency.p99'].max < 1000)).toBe(true);
+  });
+});
