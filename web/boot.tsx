@@ -69,6 +69,7 @@ export function boot(opts: PageOptions, root: HTMLElement): Page {
     html.dataset.state = model.state;
     render(<App view={view(Date.now())} colors={colors} width={window.innerWidth} height={window.innerHeight} />, root);
   };
+  root.textContent = ''; // the static "Loading…" placeholder; Preact does not diff against it
   loop = new FrameLoop(draw);
   const onResize = () => loop?.request();
   window.addEventListener('resize', onResize);

@@ -30,9 +30,6 @@ function TileImpl({ tile, showSource, color }: TileProps) {
           {tile.label}
           {showSource && <span class="tile-source"> · {tile.source}</span>}
         </h3>
-        <span class="age" data-age={tile.ageSec ?? ''}>
-          {tile.stale ? <strong class="stale-tag">⚠ stale · {age}</strong> : age === 'now' ? 'updated now' : `updated ${age}`}
-        </span>
         {stat && (
           <span class={`trend trend-${stat.trend}`} title={`trend: ${stat.trend}`} aria-label={`trend ${stat.trend}`}>
             {ARROW[stat.trend]}
@@ -48,6 +45,16 @@ function TileImpl({ tile, showSource, color }: TileProps) {
         ) : (
           <span class="num none">–</span>
         )}
+        <span title={`updated ${age}`} class="age" data-age={tile.ageSec ?? ''}>
+          {tile.stale ? (
+            <strong class="stale-tag">⚠ stale · {age}</strong>
+          ) : (
+            <>
+              <span class="age-word">updated </span>
+              {age}
+            </>
+          )}
+        </span>
       </div>
       <Sparkline ring={tile.ring} version={tile.version} unit={unit} color={color} label={`${tile.label}, last ${tile.ring.length} points`} />
       <footer class="tile-foot">
