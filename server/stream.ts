@@ -87,10 +87,16 @@ export class StreamServer implements StreamCounters {
 
   handle = async (req: Request, res: Response): Promise<void> => {
     const query = parseOr400(StreamQuery, req.query, 'query');
-    if (this.closing) throw new HttpError(503, 'shutting down; reconnect shortly', { 'Retry-After': '1' });
+    // Answered here, not thrown: these 503s are expected load shedding, with a
+    // message the client may see, not internal errors to hide and log.
+    if (this.closing) {
+      res.status(503).set('Retry-After', '1').json({ error: 'shutting down; reconnect shortly' });
+      return;
+    }
     if (this.clientSet.size >= this.opts.maxClients) {
       this.rejected++;
-      throw new HttpError(503, `too many clients (the cap is ${this.opts.maxClients}); retry later`, { 'Retry-After': '5' });
+      res.status(503).set('Retry-After', '5').json({ error: `too many clients (the cap is ${this.opts.maxClients}); retry later` });
+      return;
     }
     const lastEventId = req.get('last-event-id') ?? query.lastEventId;
     const client: Client = {
