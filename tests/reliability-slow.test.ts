@@ -84,6 +84,8 @@ describe('a client whose catch-up is bigger than the buffer cap', () => {
     srv = await startVigil({ clientBuffer: 64 * 1024, history: 100, retry: 100 }, { sources: () => [] });
     // 1000 series with 100 points each: a snapshot of a few MB, far past the cap.
     for (let i = 1; i <= 100; i++) srv.vigil.hub.publish('app', bigTick(i, 100));
+    // Then 400 events each smaller than the cap, a replay of 4 MB.
+    for (let i = 1; i <= 400; i++) srv.vigil.hub.publish('app', bigTick(i, 10));
   });
   afterAll(async () => {
     await srv?.stop();
@@ -97,7 +99,7 @@ describe('a client whose catch-up is bigger than the buffer cap', () => {
       const snap = Snapshot.parse(JSON.parse(c.events[0].data));
       expect(snap.metrics.length).toBe(1000);
       expect(c.events[0].data.length).toBeGreaterThan(1024 * 1024);
-      srv.vigil.hub.publish('app', bigTick(101, 1));
+      srv.vigil.hub.publish('app', bigTick(1, 1));
       await c.waitFor((r) => r.events.length >= 2, 10_000, 'a live event');
       expect([c.opens, c.errors, srv.vigil.stream.slowDisconnects]).toEqual([1, 0, 0]);
     } finally {
@@ -106,11 +108,11 @@ describe('a client whose catch-up is bigger than the buffer cap', () => {
   });
 
   it('gets its whole replay and stays connected', async () => {
-    const c = new SseRecorder(srv.url + '/api/stream', { 'Last-Event-ID': `${srv.vigil.hub.epoch}-0` });
+    const c = new SseRecorder(srv.url + '/api/stream', { 'Last-Event-ID': `${srv.vigil.hub.epoch}-100` });
     try {
-      await c.waitFor((r) => r.events.length >= 101 || r.errors > 0, 10_000, 'the replay');
+      await c.waitFor((r) => r.events.length >= 400 || r.errors > 0, 10_000, 'the replay');
       expect(c.of('snapshot')).toEqual([]);
-      expect(c.events.map((e) => parseId(e.id)!.seq)).toEqual(Array.from({ length: c.events.length }, (_, i) => i + 1));
+      expect(c.events.map((e) => parseId(e.id)!.seq)).toEqual(Array.from({ length: c.events.length }, (_, i) => i + 101));
       expect([c.opens, c.errors, srv.vigil.stream.slowDisconnects]).toEqual([1, 0, 0]);
     } finally {
       c.close();
