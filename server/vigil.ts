@@ -144,17 +144,22 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     async stop() {
       if (!started) return;
       started = false;
+      // Stop accepting first, so a client that reconnects at once finds the next
+      // instance (or nothing, and retries) rather than a 503 that ends its EventSource.
+      const s = server;
+      server = null;
+      const closed = s && new Promise<void>((resolve) => s.close(() => resolve()));
       stream.stop();
+      if (s) {
+        s.closeIdleConnections();
+        // Ended streams close once flushed; a client that reads nothing, or a socket
+        // that never sent a request (a browser's preconnect), would hold close() open.
+        const grace = setTimeout(() => s.closeAllConnections(), 500);
+        await closed;
+        clearTimeout(grace);
+      }
       await sampler.stop();
       projection.stop();
-      if (server) {
-        const s = server;
-        server = null;
-        await new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeIdleConnections();
-        });
-      }
       await hub.stop();
     },
   };
