@@ -18,6 +18,14 @@ import { findPageDir } from './static-page.js';
 import { readHostFacts } from './host-facts.js';
 import type { HostFacts } from '../shared/schema.js';
 import { StreamServer } from './stream.js';
+import { AppChannel } from './app-channel.js';
+import { requireReadToken, Secret } from './auth.js';
+import { cors } from './cors.js';
+import { ingestRouter } from './ingest.js';
+import { PrometheusExport } from './prometheus.js';
+import { TokenBucket } from './rate-limit.js';
+import { requestLog } from './request-log.js';
+import { securityHeaders } from './security-headers.js';
 
 export interface VigilDeps {
   hub?: Hub;
@@ -39,6 +47,10 @@ export interface Vigil {
   readonly projection: Projection;
   readonly stream: StreamServer;
   readonly windows: SeriesWindows;
+  /** Metrics pushed through api/ingest (or by the host app directly, already validated). */
+  readonly appChannel: AppChannel;
+  /** Registry of this instance's own metrics (prom-client); GET metrics serves it. */
+  readonly prometheus: PrometheusExport;
   readonly logger: Logger;
   /** Starts sampling and the stream; with `listen` also an HTTP server on config.port. */
   start(opts?: { listen?: boolean }): Promise<void>;
@@ -51,7 +63,10 @@ export interface Vigil {
 
 /** Wires Vigil together. Starts nothing: call start(). */
 export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
-  const logger = deps.logger ?? pino({ level: config.logLevel, base: { source: config.source } });
+  // Redaction is a second line of defence: nothing of ours logs headers or tokens.
+  const logger =
+    deps.logger ??
+    pino({ level: config.logLevel, base: { source: config.source }, redact: { paths: ['authorization', '*.authorization', 'token', '*.token'], censor: '[redacted]' } });
   const hub = deps.hub ?? new MemoryHub({ capacity: config.replay });
   const settings: StreamSettings = { interval: config.interval, window: config.window, history: config.history, heartbeat: config.heartbeat };
   const windows = new SeriesWindows({ span: config.window, trendThreshold: config.trendThreshold }, config.maxSeries + 512);
@@ -74,8 +89,25 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     onError: (err, src) => logger.warn({ err, channel: src.channel }, 'sampling failed'),
   }).add(...sources);
 
+  const appChannel = new AppChannel({ hub, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
+  const prometheus = new PrometheusExport({ latest: () => projection.snapshot(settings, {}, false, hub.epoch, Date.now()) });
+  const ingest = ingestRouter({
+    app: appChannel,
+    secret: config.ingest === 'on' && config.ingestToken ? new Secret(config.ingestToken) : null,
+    source: config.source,
+    bodyLimit: config.bodyLimit,
+    maxMetrics: config.maxMetricsPerRequest,
+    maxSkew: config.ingestMaxSkew,
+    bucket: config.ingestRate > 0 ? new TokenBucket(config.ingestRate) : null,
+  });
+  // The page's hashed assets hold code, not data: open, so a page loaded with ?token= can load them.
+  const readGuard = requireReadToken(config.readToken ? new Secret(config.readToken) : null, (req) => (req.method === 'GET' || req.method === 'HEAD') && req.path.startsWith('/assets/'));
+
   const router = express.Router();
+  router.use(requestLog(logger));
   router.use(http.middleware);
+  router.use(securityHeaders({ frameAncestors: config.frameAncestors }));
+  router.use(cors(config.corsOrigins));
   router.use(
     createRouter({
       hub,
@@ -85,6 +117,9 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       ready: () => started && sampler.rounds > 0,
       hostFacts: () => hostFacts,
       pageDir: deps.pageDir === undefined ? findPageDir() : deps.pageDir,
+      ingest,
+      readGuard,
+      metrics: prometheus.handler,
     }),
   );
   const logError = (err: unknown) => logger.error({ err }, 'request failed');
@@ -110,6 +145,8 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     projection,
     stream,
     windows,
+    appChannel,
+    prometheus,
     logger,
     get url() {
       return url;
@@ -159,6 +196,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
         clearTimeout(grace);
       }
       await sampler.stop();
+      appChannel.stop();
       projection.stop();
       await hub.stop();
     },
