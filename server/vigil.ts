@@ -6,8 +6,8 @@ import type { StreamSettings } from '../shared/schema.js';
 import type { Config } from './config.js';
 import { errorHandler, HttpError } from './http-error.js';
 import type { Hub } from './hub.js';
-import { MemoryHub } from './memory-hub.js';
 import { Projection } from './projection.js';
+import { agentRouter, createHub, samplesHost, servesClients } from './roles.js';
 import { createRouter } from './router.js';
 import { Sampler, type Source } from './sampler.js';
 import { SeriesWindows } from './series-windows.js';
@@ -50,7 +50,7 @@ export interface Vigil {
 /** Wires Vigil together. Starts nothing: call start(). */
 export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   const logger = deps.logger ?? pino({ level: config.logLevel, base: { source: config.source } });
-  const hub = deps.hub ?? new MemoryHub({ capacity: config.replay });
+  const hub = deps.hub ?? createHub(config, logger);
   const settings: StreamSettings = { interval: config.interval, window: config.window, history: config.history, heartbeat: config.heartbeat };
   const windows = new SeriesWindows({ span: config.window, trendThreshold: config.trendThreshold }, config.maxSeries + 512);
   const projection = new Projection(hub, { history: config.history, maxSeries: config.maxSeries + 512 });
@@ -63,7 +63,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   const http = new HttpMetrics();
   const processSource = new ProcessSource(() => stream);
   const host = () => createHostSource({ diskUsageEvery: config.diskUsageInterval || null, onError: (err) => logger.warn({ err }, 'disk usage failed') });
-  const sources = deps.sources ? deps.sources({ http, process: processSource, host }) : [host(), processSource, http];
+  const sources = !samplesHost(config) ? [] : deps.sources ? deps.sources({ http, process: processSource, host }) : [host(), processSource, http];
   const sampler = new Sampler({
     hub,
     windows,
@@ -72,17 +72,20 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     onError: (err, src) => logger.warn({ err, channel: src.channel }, 'sampling failed'),
   }).add(...sources);
 
+  // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
+  hub.onReset?.(({ fromId, recent }) => {
+    projection.clear(fromId);
+    for (const e of recent) projection.apply(e);
+    stream.resetAll();
+  });
+
+  const ready = () => started && sampler.rounds > 0 && (hub.ready?.() ?? true);
   const router = express.Router();
   router.use(http.middleware);
   router.use(
-    createRouter({
-      hub,
-      projection,
-      stream,
-      settings,
-      ready: () => started && sampler.rounds > 0,
-      pageDir: deps.pageDir === undefined ? findPageDir() : deps.pageDir,
-    }),
+    servesClients(config)
+      ? createRouter({ hub, projection, stream, settings, ready, pageDir: deps.pageDir === undefined ? findPageDir() : deps.pageDir })
+      : agentRouter(ready),
   );
   const logError = (err: unknown) => logger.error({ err }, 'request failed');
   router.use(errorHandler(logError));
@@ -115,9 +118,10 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     },
     async start({ listen = true } = {}) {
       if (started) return;
-      await hub.start();
+      // Subscribed before the hub starts, so a Redis hub's first events reach both.
       projection.start();
       stream.start();
+      await hub.start();
       started = true;
       await sampler.start();
       if (listen) {
