@@ -39,7 +39,10 @@ describe.skipIf(!redisBin.path)('Vigil on Redis: agents publish, any server inst
     await a.stop();
     first.close();
     const lastOnA = first.events.at(-1)!.id;
-    await stay.waitFor((r) => r.events.findIndex((e) => e.id === lastOnA) < r.events.length - 5, 10_000, 'more events on B');
+    await stay.waitFor((r) => {
+      const i = r.events.findIndex((e) => e.id === lastOnA);
+      return i >= 0 && i < r.events.length - 5;
+    }, 10_000, 'five more events on B');
 
     const moved = open(b.url + '/api/stream', { 'Last-Event-ID': lastOnA });
     const target = stay.events.at(-1)!.id;
@@ -63,5 +66,45 @@ describe.skipIf(!redisBin.path)('Vigil on Redis: agents publish, any server inst
     expect(ids).toEqual(fromStay.slice(fromStay.indexOf(ids[0]), fromStay.indexOf(target) + 1));
     const values = got.map((e) => TickEvent.parse(JSON.parse(e.data)).values['app.count'].v);
     expect(values).toEqual(values.map((_, i) => values[0] + i));
+  });
+
+  it('shows two agents with different sources in one stream, and lists both in /api/channels', async () => {
+    const second = await startVigil({ role: 'agent', redisUrl: redis.url, source: 'agent-b' }, { sources: () => [counterSource()] });
+    try {
+      const c = open(b.url + '/api/stream?channels=app');
+      const sources = () => new Set(c.of('app').map((e) => TickEvent.parse(JSON.parse(e.data)).source));
+      await c.waitFor(() => sources().has('agent-a') && sources().has('agent-b'), 10_000, 'ticks of both agents');
+      const ch = ChannelsResponse.parse(await (await fetch(b.url + '/api/channels')).json());
+      expect(ch.channels.find((x) => x.name === 'app')?.sources).toEqual(['agent-a', 'agent-b']);
+      const only = open(b.url + '/api/stream?channels=app&sources=agent-b');
+      await only.waitFor((r) => r.of('app').length >= 3, 10_000, 'agent-b ticks');
+      expect(only.of('app').every((e) => TickEvent.parse(JSON.parse(e.data)).source === 'agent-b')).toBe(true);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('warms a server started after the events from the stream, so its first snapshot has history', async () => {
+    const late = await startVigil({ role: 'server', redisUrl: redis.url, source: 'server-c' });
+    try {
+      const c = open(late.url + '/api/stream?channels=app&sources=agent-a');
+      await c.waitFor((r) => r.events.length >= 1);
+      const snap = Snapshot.parse(JSON.parse(c.events[0].data));
+      expect(snap.reset).toBe(false);
+      expect(snap.history['app.count@agent-a'].v.length).toBeGreaterThan(10);
+      // The snapshot's id is where the live events continue, with no gap.
+      await c.waitFor((r) => r.events.length >= 3);
+      const v = c.events.map((e, i) => (i === 0 ? snap.history['app.count@agent-a'].v.at(-1)! : TickEvent.parse(JSON.parse(e.data)).values['app.count'].v));
+      expect(v).toEqual(v.map((_, i) => v[0] + i));
+      expect((await fetch(late.url + '/readyz')).status).toBe(200);
+    } finally {
+      await late.stop();
+    }
+  });
+
+  it('serves an agent only health and readiness', async () => {
+    expect((await fetch(agent.url + '/healthz')).status).toBe(200);
+    expect((await fetch(agent.url + '/readyz')).status).toBe(200);
+    expect((await fetch(agent.url + '/api/stream')).status).toBe(404);
   });
 });
