@@ -66,9 +66,10 @@ function openSse(url: string, onReady: (bytes: number) => void, onFail: (e: Erro
         const frame = buf.slice(0, i);
         buf = buf.slice(i + 2);
         from = 0;
-        if (!ready) {
+        // Ready at the first frame with data (Vigil: the snapshot), not at `retry:` or a comment.
+        if (!ready && frame.includes('data: ')) {
           ready = true;
-          onReady(i + 2);
+          onReady(Buffer.byteLength(frame) + 2);
         }
         if (frame.startsWith(':') || frame.includes('event: snapshot')) continue;
         const at = frame.indexOf('\ndata: {"t":');

@@ -69,20 +69,21 @@ function stopper(child: ChildProcess): () => Promise<void> {
  *   (run `npm run build` first), default history and channels;
  * - floor: scripts/bench/floor-server.ts writing `frames` (bytes per frame, one write a second);
  * - esm: express-status-monitor on Express with its socket.io 2 server.
+ * `speed` > 1 runs Vigil's sampler and esm's spans that many times faster (bench-connect uses it to fill history).
  */
-export async function startTarget(name: TargetName, frames: number[] = [800]): Promise<Target> {
+export async function startTarget(name: TargetName, frames: number[] = [800], speed = 1): Promise<Target> {
   const port = await freePort();
   let child: ChildProcess;
   let url: string;
   let kind: 'sse' | 'sio' = 'sse';
   if (name === 'vigil') {
-    child = spawnNode(['dist/server/main.js', '--port', String(port), '--host', '127.0.0.1', '--interval', '1000', '--max-clients', '20000', '--log-level', 'warn']);
+    child = spawnNode(['dist/server/main.js', '--port', String(port), '--host', '127.0.0.1', '--interval', String(1000 / speed), '--max-clients', '20000', '--log-level', 'warn']);
     url = `http://127.0.0.1:${port}/api/stream`;
   } else if (name === 'floor') {
     child = spawnNode(['--import', 'tsx', here('./floor-server.ts'), '--port', String(port), '--frames', frames.join(',')]);
     url = `http://127.0.0.1:${port}/stream`;
   } else {
-    child = spawnNode(['--import', 'tsx', here('./esm-server.ts'), '--port', String(port)]);
+    child = spawnNode(['--import', 'tsx', here('./esm-server.ts'), '--port', String(port), '--speed', String(speed)]);
     url = `http://127.0.0.1:${port}`;
     kind = 'sio';
   }
