@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { StreamQuery, type StreamSettings } from '../shared/schema.js';
+import { StreamQuery, type HostFacts, type StreamSettings } from '../shared/schema.js';
 import { parseOr400 } from './http-error.js';
 import type { Hub } from './hub.js';
 import type { Projection } from './projection.js';
@@ -12,6 +12,7 @@ export interface RouterDeps {
   stream: StreamServer;
   settings: StreamSettings;
   ready: () => boolean;
+  hostFacts: () => HostFacts | null;
   pageDir: string | null;
 }
 
@@ -35,7 +36,7 @@ export function createRouter(d: RouterDeps): Router {
     res.set('Cache-Control', 'no-cache').json(d.projection.snapshot(d.settings, filter, false, d.hub.epoch, Date.now()));
   });
   r.get('/api/channels', (_req, res) => {
-    res.set('Cache-Control', 'no-cache').json(d.projection.channels());
+    res.set('Cache-Control', 'no-cache').json({ channels: d.projection.channels(), host: d.hostFacts() });
   });
   r.use(pageHandler(d.pageDir));
   return r;

@@ -15,6 +15,8 @@ import { createHostSource } from './sources/host.js';
 import { HttpMetrics } from './sources/http.js';
 import { ProcessSource } from './sources/process.js';
 import { findPageDir } from './static-page.js';
+import { readHostFacts } from './host-facts.js';
+import type { HostFacts } from '../shared/schema.js';
 import { StreamServer } from './stream.js';
 
 export interface VigilDeps {
@@ -81,6 +83,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       stream,
       settings,
       ready: () => started && sampler.rounds > 0,
+      hostFacts: () => hostFacts,
       pageDir: deps.pageDir === undefined ? findPageDir() : deps.pageDir,
     }),
   );
@@ -95,6 +98,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
 
   let server: Server | null = null;
   let started = false;
+  let hostFacts: HostFacts | null = null;
   let url = '';
 
   return {
@@ -119,7 +123,10 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       projection.start();
       stream.start();
       started = true;
-      await sampler.start();
+      await Promise.all([
+        sampler.start(),
+        readHostFacts(config.source).then((f) => (hostFacts = f)),
+      ]);
       if (listen) {
         server = createServer(app);
         // Streams live for hours; only idle keep-alive sockets should time out.

@@ -106,8 +106,25 @@ export const ChannelInfo = z.object({
   sources: z.array(SourceName),
   metrics: z.number().int().nonnegative(),
 });
+/** Static facts of the instance that answers, read once at start. */
+export const HostFacts = z.object({
+  source: SourceName,
+  hostname: z.string(),
+  os: z.string(),
+  kernel: z.string(),
+  arch: z.string(),
+  cpu: z.string(),
+  cores: z.number().int().nonnegative(),
+  /** Bytes. */
+  memory: z.number().nonnegative(),
+  node: z.string(),
+});
+export type HostFacts = z.infer<typeof HostFacts>;
+
 export const ChannelsResponse = z.object({
   channels: z.array(ChannelInfo),
+  /** Null until read at start. */
+  host: HostFacts.nullable(),
 });
 export type ChannelsResponse = z.infer<typeof ChannelsResponse>;
 
