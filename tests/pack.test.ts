@@ -91,3 +91,29 @@ describe('the packed package', () => {
     expect(JSON.parse(stdout.trim())).toEqual({ health: 200, page: 200, html: true });
   });
 });
+
+describe('the README that ships with the package', () => {
+  it('documents every setting with its flag, env variable and default, as server/config.ts defines them', async () => {
+    const { SETTINGS } = await import('../server/config.js');
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const rows = new Map<string, string[]>();
+    for (const line of readme.split('\n')) {
+      const cells = line.split('|').map((c) => c.trim());
+      const flag = /^`(--[a-z-]+)`$/.exec(cells[1] ?? '')?.[1];
+      if (flag) rows.set(flag, cells.slice(1, -1));
+    }
+    const problems: string[] = [];
+    for (const [key, s] of Object.entries(SETTINGS)) {
+      const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+      const row = rows.get(flag);
+      if (!row) {
+        problems.push(`${flag}: no row`);
+        continue;
+      }
+      if (row[1] !== '`' + s.env + '`') problems.push(`${flag}: env is ${row[1]}, expected \`${s.env}\``);
+      const d = (s.schema as { safeParse: (v: unknown) => { success: boolean; data?: unknown } }).safeParse(undefined);
+      if (d.success && d.data !== undefined && row[2] !== String(d.data)) problems.push(`${flag}: default is ${row[2]}, expected ${String(d.data)}`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
