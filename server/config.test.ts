@@ -19,6 +19,14 @@ describe('parseConfig', () => {
     expect(() => parseConfig({}, { SOURCE: 'bad name!' })).toThrow(/--source/);
   });
 
+  it('refuses the agent and server roles without a Redis URL, in one line', () => {
+    expect(() => parseConfig({}, {}, ['--role', 'agent'])).toThrow(/^--role agent needs Redis: set REDIS_URL/);
+    expect(() => parseConfig({}, { ROLE: 'server' })).toThrow(ConfigError);
+    expect(parseConfig({}, { ROLE: 'agent', REDIS_URL: 'redis://127.0.0.1:6379' }).role).toBe('agent');
+    expect(parseConfig().role).toBe('standalone');
+    expect(() => parseConfig({}, { REDIS_URL: 'http://x' })).toThrow(/--redis-url.*redis:\/\//);
+  });
+
   it('returns a frozen object with a source name', () => {
     const c = parseConfig();
     expect(Object.isFrozen(c)).toBe(true);

@@ -50,6 +50,8 @@ export const SETTINGS = {
   maxSeries: { env: 'MAX_SERIES', help: 'distinct metrics held (cardinality cap)', schema: int(1, 1_000_000).default(1000) },
   diskUsageInterval: { env: 'DISK_USAGE_INTERVAL', help: 'disk usage refresh, ms (0: off)', schema: ms(0, 3_600_000).default(30_000) },
   source: { env: 'SOURCE', help: 'name of this instance in every event (default: hostname)', schema: SourceName.optional() },
+  role: { env: 'ROLE', help: 'standalone (sample and serve), agent (sample and publish to Redis) or server (serve from Redis)', schema: z.enum(['standalone', 'agent', 'server']).default('standalone') },
+  redisUrl: { env: 'REDIS_URL', help: 'redis:// URL; when set, events go through a Redis stream shared by every instance', schema: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL').optional() },
   logLevel: { env: 'LOG_LEVEL', help: 'fatal, error, warn, info, debug, trace or silent', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') },
   ingest: { env: 'INGEST', help: 'POST api/ingest: auto (on when INGEST_TOKEN is set), on (INGEST_TOKEN required) or off', schema: z.enum(['auto', 'on', 'off']).default('auto') },
   ingestToken: { env: 'INGEST_TOKEN', help: 'bearer token that ingest requires (secret, >= 16 visible characters)', schema: secret.optional() },
@@ -99,6 +101,9 @@ export function parseConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv 
   }
   out.source ??= defaultSource();
   checkTokens(out);
+  if (out.role !== 'standalone' && !out.redisUrl) {
+    throw new ConfigError(`--role ${out.role} needs Redis: set REDIS_URL (or --redis-url), e.g. redis://127.0.0.1:6379`);
+  }
   return Object.freeze(out) as Config;
 }
 

@@ -6,8 +6,8 @@ import type { StreamSettings } from '../shared/schema.js';
 import type { Config } from './config.js';
 import { errorHandler, HttpError } from './http-error.js';
 import type { Hub } from './hub.js';
-import { MemoryHub } from './memory-hub.js';
 import { Projection } from './projection.js';
+import { agentRouter, createHub, samplesHost, servesClients } from './roles.js';
 import { createRouter } from './router.js';
 import { Sampler, type Source } from './sampler.js';
 import { SeriesWindows } from './series-windows.js';
@@ -67,7 +67,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   const logger =
     deps.logger ??
     pino({ level: config.logLevel, base: { source: config.source }, redact: { paths: ['authorization', '*.authorization', 'token', '*.token'], censor: '[redacted]' } });
-  const hub = deps.hub ?? new MemoryHub({ capacity: config.replay });
+  const hub = deps.hub ?? createHub(config, logger);
   const settings: StreamSettings = { interval: config.interval, window: config.window, history: config.history, heartbeat: config.heartbeat };
   const windows = new SeriesWindows({ span: config.window, trendThreshold: config.trendThreshold }, config.maxSeries + 512);
   const projection = new Projection(hub, { history: config.history, maxSeries: config.maxSeries + 512 });
@@ -80,7 +80,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   const http = new HttpMetrics();
   const processSource = new ProcessSource(() => stream);
   const host = () => createHostSource({ diskUsageEvery: config.diskUsageInterval || null, onError: (err) => logger.warn({ err }, 'disk usage failed') });
-  const sources = deps.sources ? deps.sources({ http, process: processSource, host }) : [host(), processSource, http];
+  const sources = !samplesHost(config) ? [] : deps.sources ? deps.sources({ http, process: processSource, host }) : [host(), processSource, http];
   const sampler = new Sampler({
     hub,
     windows,
@@ -103,24 +103,34 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   // The page's hashed assets hold code, not data: open, so a page loaded with ?token= can load them.
   const readGuard = requireReadToken(config.readToken ? new Secret(config.readToken) : null, (req) => (req.method === 'GET' || req.method === 'HEAD') && req.path.startsWith('/assets/'));
 
+  // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
+  hub.onReset?.(({ fromId, recent }) => {
+    projection.clear(fromId);
+    for (const e of recent) projection.apply(e);
+    stream.resetAll();
+  });
+
+  const ready = () => started && sampler.rounds > 0 && (hub.ready?.() ?? true);
   const router = express.Router();
   router.use(requestLog(logger));
   router.use(http.middleware);
   router.use(securityHeaders({ frameAncestors: config.frameAncestors }));
   router.use(cors(config.corsOrigins));
   router.use(
-    createRouter({
-      hub,
-      projection,
-      stream,
-      settings,
-      ready: () => started && sampler.rounds > 0,
-      hostFacts: () => hostFacts,
-      pageDir: deps.pageDir === undefined ? findPageDir() : deps.pageDir,
-      ingest,
-      readGuard,
-      metrics: prometheus.handler,
-    }),
+    servesClients(config)
+      ? createRouter({
+          hub,
+          projection,
+          stream,
+          settings,
+          ready,
+          hostFacts: () => hostFacts,
+          pageDir: deps.pageDir === undefined ? findPageDir() : deps.pageDir,
+          ingest,
+          readGuard,
+          metrics: prometheus.handler,
+        })
+      : agentRouter(ready),
   );
   const logError = (err: unknown) => logger.error({ err }, 'request failed');
   router.use(errorHandler(logError));
@@ -156,9 +166,10 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     },
     async start({ listen = true } = {}) {
       if (started) return;
-      await hub.start();
+      // Subscribed before the hub starts, so a Redis hub's first events reach both.
       projection.start();
       stream.start();
+      await hub.start();
       started = true;
       await Promise.all([
         sampler.start(),
@@ -181,18 +192,23 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     async stop() {
       if (!started) return;
       started = false;
+      // Stop accepting first, so a client that reconnects at once finds the next
+      // instance (or nothing, and retries) rather than a 503 that ends its EventSource.
+      const s = server;
+      server = null;
+      const closed = s && new Promise<void>((resolve) => s.close(() => resolve()));
       stream.stop();
+      if (s) {
+        s.closeIdleConnections();
+        // Ended streams close once flushed; a client that reads nothing, or a socket
+        // that never sent a request (a browser's preconnect), would hold close() open.
+        const grace = setTimeout(() => s.closeAllConnections(), 500);
+        await closed;
+        clearTimeout(grace);
+      }
       await sampler.stop();
       appChannel.stop();
       projection.stop();
-      if (server) {
-        const s = server;
-        server = null;
-        await new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeIdleConnections();
-        });
-      }
       await hub.stop();
     },
   };
