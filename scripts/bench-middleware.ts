@@ -15,6 +15,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import express, { type RequestHandler } from 'express';
 import { parseConfig } from '../server/config.js';
@@ -47,6 +48,11 @@ async function serve(): Promise<void> {
       s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port));
     });
   const ports = { without: await listen(app(null)), with: await listen(app(vigil.middleware)) };
+  // CPU of this process on demand: robust to neighbours where req/s is not.
+  process.on('message', () => {
+    const u = process.cpuUsage();
+    process.send!({ cpu: u.user + u.system });
+  });
   process.send!(ports);
 }
 
@@ -115,22 +121,37 @@ async function main(): Promise<void> {
     await load(ports.without, conns, pipeline, 1000);
     await load(ports.with, conns, pipeline, 1000);
     const r: { without: number[]; with: number[] } = { without: [], with: [] };
+    const us: { without: number[]; with: number[] } = { without: [], with: [] };
+    const cpu = () =>
+      new Promise<number>((resolve) => {
+        child.once('message', (m) => resolve((m as { cpu: number }).cpu));
+        child.send('cpu');
+      });
     console.log(`bench-middleware: ${rounds} alternating rounds of ${seconds} s each, ${conns} keep-alive connections x ${pipeline} pipelined requests, GET /hello`);
     console.log('');
-    console.log('| round | without middleware (req/s) | with vigil.middleware (req/s) |');
-    console.log('| ---: | ---: | ---: |');
+    console.log('| round | without: req/s | with: req/s | without: server CPU µs/req | with: server CPU µs/req |');
+    console.log('| ---: | ---: | ---: | ---: | ---: |');
     for (let i = 0; i < rounds; i++) {
       // Alternate which goes first so drift (thermal, neighbours) hits both sides.
       const order: Array<'without' | 'with'> = i % 2 ? ['with', 'without'] : ['without', 'with'];
-      for (const k of order) r[k].push(await load(ports[k], conns, pipeline, seconds * 1000));
-      console.log(`| ${i + 1} | ${r.without[i].toFixed(0)} | ${r.with[i].toFixed(0)} |`);
+      for (const k of order) {
+        const c0 = await cpu();
+        const rate = await load(ports[k], conns, pipeline, seconds * 1000);
+        r[k].push(rate);
+        const c1 = await cpu();
+        us[k].push((c1 - c0) / (rate * seconds));
+      }
+      console.log(`| ${i + 1} | ${r.without[i].toFixed(0)} | ${r.with[i].toFixed(0)} | ${us.without[i].toFixed(1)} | ${us.with[i].toFixed(1)} |`);
     }
     const a = median(r.without);
     const b = median(r.with);
-    console.log(`| **median** | **${a.toFixed(0)}** | **${b.toFixed(0)}** |`);
+    const ca = median(us.without);
+    const cb = median(us.with);
+    console.log(`| **median** | **${a.toFixed(0)}** | **${b.toFixed(0)}** | **${ca.toFixed(1)}** | **${cb.toFixed(1)}** |`);
     console.log('');
-    const cost = (1 - b / a) * 100;
-    console.log(`ratio with/without: ${(b / a).toFixed(3)} (middleware costs ${cost.toFixed(1)}% of req/s; target <= 5%)`);
+    console.log(`req/s ratio with/without: ${(b / a).toFixed(3)} (middleware costs ${((1 - b / a) * 100).toFixed(1)}% of req/s; target <= 5%)`);
+    console.log(`server CPU per request with/without: ${(cb / ca).toFixed(3)} (+${(cb - ca).toFixed(1)} µs/req); capacity ratio ${(ca / cb).toFixed(3)}`);
+    console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores (req/s is only meaningful on an idle machine)`);
   } finally {
     child.kill();
   }
