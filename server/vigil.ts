@@ -101,7 +101,11 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     bucket: config.ingestRate > 0 ? new TokenBucket(config.ingestRate) : null,
   });
   // The page's hashed assets hold code, not data: open, so a page loaded with ?token= can load them.
-  const readGuard = requireReadToken(config.readToken ? new Secret(config.readToken) : null, (req) => (req.method === 'GET' || req.method === 'HEAD') && req.path.startsWith('/assets/'));
+  // Only one plain file name under assets/: no '..', no encoded characters that static serving would decode.
+  const readGuard = requireReadToken(
+    config.readToken ? new Secret(config.readToken) : null,
+    (req) => (req.method === 'GET' || req.method === 'HEAD') && /^\/assets\/[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(req.path) && !req.path.includes('..'),
+  );
 
   // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
   hub.onReset?.(({ fromId, recent }) => {

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import http, { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,20 @@ describe('with READ_TOKEN set', () => {
     Snapshot.parse(await r.json());
     expect((await fetch(srv.url + `/metrics?token=${READ}`)).status).toBe(200);
   });
+
+  it.each(['/assets/../index.html', '/assets/%2e%2e/index.html', '/assets/..%2findex.html', '/assets//../index.html', '/assets/a/../../index.html'])(
+    'does not let %s reach past the open assets without the token',
+    async (path) => {
+      const status = await new Promise<number>((resolve, reject) => {
+        // Raw request: fetch would normalise the dots away before sending.
+        http.get(srv.url + '/', { path }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        }).on('error', reject);
+      });
+      expect(status).toBe(401);
+    },
+  );
 
   it('keeps health checks and the hashed page assets open', async () => {
     expect((await fetch(srv.url + '/healthz')).status).toBe(200);
