@@ -66,6 +66,12 @@ describe('with READ_TOKEN set', () => {
     },
   );
 
+  it('answers HEAD api/stream at once with the stream headers (it used to hang)', async () => {
+    const r = await fetch(srv.url + `/api/stream?token=${READ}`, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  });
+
   it('keeps health checks and the hashed page assets open', async () => {
     expect((await fetch(srv.url + '/healthz')).status).toBe(200);
     expect((await fetch(srv.url + '/readyz')).status).toBe(200);
