@@ -66,7 +66,7 @@ export function boot(opts: PageOptions, root: HTMLElement): Page {
   }
 
   const draw = () => {
-    html.dataset.state = model.state;
+    if (html.dataset.state !== model.state) html.dataset.state = model.state;
     render(<App view={view(Date.now())} colors={colors} width={window.innerWidth} height={window.innerHeight} />, root);
   };
   root.textContent = ''; // the static "Loading…" placeholder; Preact does not diff against it

@@ -46,6 +46,6 @@ describe('groupTiles', () => {
       'host@a:cpu.total',
       'app@a:tokens',
     ]);
-    expect(g[0].tiles[0].ageSec).toBe(2);
+    expect(g[0].tiles[0].age).toBe('2 s ago');
   });
 });

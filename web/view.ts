@@ -1,4 +1,5 @@
 import type { ChannelName, Stat } from '../shared/schema.js';
+import { formatAge } from './format.js';
 import type { Ring } from './ring.js';
 import type { Series } from './series-store.js';
 import type { ConnectionState } from './stream-model.js';
@@ -15,8 +16,8 @@ export interface TileView {
   stat: Stat | null;
   ring: Ring;
   version: number;
-  /** Whole seconds since the newest point; null when the series has none. */
-  ageSec: number | null;
+  /** "now", "4 s ago", … ("no data yet"); text, so a tile re-renders only when it reads differently. */
+  age: string;
   stale: boolean;
 }
 
@@ -66,7 +67,7 @@ export function tileView(s: Series, interval: number, now: number): TileView {
     stat: s.stat,
     ring: s.ring,
     version: s.version,
-    ageSec: s.seenAt === -Infinity ? null : Math.max(0, Math.floor((now - s.seenAt) / 1000)),
+    age: s.seenAt === -Infinity ? 'no data yet' : formatAge(now - s.seenAt),
     stale: isStale(s, interval, now),
   };
 }
