@@ -175,6 +175,21 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'page-embed.png'), omitBackground: true });
   });
 
+  it('passes ?token= on to the stream when reading needs a token', async () => {
+    const token = 'wall-display-read-token-0123';
+    const srv = await vigil({ readToken: token });
+    const denied = await fetch(srv.url + '/api/stream');
+    expect(denied.status).toBe(401);
+    const streams: string[] = [];
+    const page = await browser.context.newPage();
+    servers.push({ stop: () => page.close() });
+    page.on('request', (r) => r.url().includes('api/stream') && streams.push(r.url()));
+    await page.goto(`${srv.url}/?token=${token}`);
+    await waitForDrawnTiles(page);
+    expect(await state(page)).toBe('live');
+    expect(new URL(streams[0]).searchParams.get('token')).toBe(token);
+  });
+
   it('works under /status/ with relative URLs only', async () => {
     const srv = await vigil();
     const outer = express();
@@ -186,10 +201,11 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     const page = await browser.context.newPage();
     servers.push({ stop: () => page.close() });
     page.on('request', (r) => requests.push(new URL(r.url()).pathname));
-    await page.goto(base + '/status/');
+    await page.goto(base + '/status'); // redirected to /status/, so relative URLs stay under it
+    expect(new URL(page.url()).pathname).toBe('/status/');
     await waitForDrawnTiles(page);
     expect(requests).toContain('/status/api/stream');
-    expect(requests.filter((p) => !p.startsWith('/status/'))).toEqual([]);
+    expect(requests.filter((p) => !p.startsWith('/status/'))).toEqual(['/status']); // only the redirected first request
   });
 });
 
