@@ -73,9 +73,13 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     return srv;
   }
 
+  const consoleErrors = new WeakMap<Page, string[]>();
   async function open(url: string): Promise<Page> {
     const page = await browser.context.newPage();
     const errors: string[] = [];
+    const logged: string[] = [];
+    consoleErrors.set(page, logged);
+    page.on('console', (m) => m.type() === 'error' && logged.push(m.text()));
     page.on('pageerror', (e) => errors.push(e.message));
     servers.push({ stop: async () => { await page.close(); expect(errors).toEqual([]); } });
     await page.goto(url);
@@ -92,7 +96,30 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     expect(await cpu.locator('.trend').getAttribute('title')).toMatch(/^trend: (rising|falling|stable)$/);
     expect(await cpu.locator('.window').textContent()).toMatch(/min .+ %avg .+ %max .+ %/);
     expect(await page.locator('.group[data-group^="host@"] .chip').textContent()).toBe('host');
+    expect(consoleErrors.get(page)).toEqual([]); // e.g. no CSP violation (the server sends style-src 'self')
     await page.screenshot({ path: join(ARTIFACTS, 'page-default.png') });
+  });
+
+  it('caps the canvas pixel ratio at 1 on a DPR-2 screen unless ?dpr= says otherwise', async () => {
+    const srv = await vigil();
+    const hi = await launchBrowser(bin.path!, { deviceScaleFactor: 2 });
+    try {
+      const ratio = async (query: string) => {
+        const page = await hi.context.newPage();
+        await page.goto(srv.url + '/' + query);
+        await waitForDrawnTiles(page);
+        const r = await page.evaluate(() => {
+          const c = document.querySelector('.spark canvas') as HTMLCanvasElement;
+          return { ratio: c.width / c.clientWidth, real: window.matchMedia('(min-resolution: 2dppx)').matches };
+        });
+        await page.close();
+        return r;
+      };
+      expect(await ratio('')).toEqual({ ratio: 1, real: true });
+      expect(await ratio('?dpr=2')).toEqual({ ratio: 2, real: true });
+    } finally {
+      await hi.close();
+    }
   });
 
   it('says reconnecting when the server stops and resumes live with new points after a restart, without a reload', async () => {
