@@ -49,7 +49,7 @@ export function boot(opts: PageOptions, root: HTMLElement): Page {
 
   function view(now: number): PageView {
     const interval = model.settings?.interval ?? 1000;
-    const groups = groupTiles(store.list(), interval, now);
+    const groups = groupTiles(store.list(), interval, now, opts.sources);
     return {
       title: opts.title || 'Vigil',
       state: model.state,
