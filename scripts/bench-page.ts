@@ -102,7 +102,7 @@ for (const row of rows) {
     await waitForTiles(page, tiles);
     const cdp = await browser.context.newCDPSession(page);
     await cdp.send('Performance.enable', { timeDomain: 'threadTicks' } as never);
-    await page.waitForTimeout(5000); // warm-up: JIT, first full redraws
+    await page.waitForTimeout(15_000); // warm-up: JIT, first full redraws, start-up garbage
     const heaps = [await heapAfterGc(cdp)];
     const m0 = await metrics(cdp);
     const f0 = await page.evaluate(() => (window as unknown as { vigil: { loop: { frames: number } } }).vigil.loop.frames);
