@@ -4,6 +4,7 @@ import { parseId } from '../server/event-id.js';
 import { openRaw, openStalled } from './helpers/raw-stream.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
+import { until } from './helpers/until.js';
 
 /** An `app` tick of about `kb` KiB, the same metric names every time. */
 function bigTick(i: number, kb: number): TickEvent {
@@ -12,13 +13,6 @@ function bigTick(i: number, kb: number): TickEvent {
   return { t: Date.now(), source: 'test', values };
 }
 
-const until = async (pred: () => boolean, what: string, timeout = 10_000) => {
-  const end = Date.now() + timeout;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('a client that stops reading', () => {
   let srv: Running;
