@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../shared/schema.js';
 import { parseId } from '../server/event-id.js';
@@ -44,13 +45,16 @@ describe('SIGTERM on the real process', () => {
   });
 });
 
-describe('stop() with a client that reads nothing', () => {
-  it('does not wait on it: the reading clients get a clean end and stop() returns', async () => {
+describe('stop() with clients that read nothing', () => {
+  it('does not wait on them: the reading clients get a clean end and stop() returns', async () => {
     // A cap far above what is pushed, so the stalled client is still connected at stop().
     const srv = await startVigil({ clientBuffer: 256 << 20 }, { sources: () => [] });
     const stalled = await openStalled(srv.url + '/api/stream?channels=app');
     const reader = await openRaw(srv.url + '/api/stream?channels=app');
+    // A connection that never sends a request, as a browser's preconnect does.
+    const preconnect = net.connect(Number(new URL(srv.url).port), '127.0.0.1').on('error', () => {});
     try {
+      await new Promise((r) => preconnect.once('connect', r));
       await until(() => srv.vigil.stream.clients === 2, 'both clients');
       const values: Record<string, { v: number; min: number; max: number; avg: number; n: number; trend: 'stable'; u: string }> = {};
       for (let m = 0; m < 640; m++) values[`app.pad.m${m}`] = { v: m, min: 0, max: m, avg: 0, n: 1, trend: 'stable', u: '' };
@@ -65,6 +69,7 @@ describe('stop() with a client that reads nothing', () => {
       expect(srv.vigil.stream.slowDisconnects).toBe(0);
     } finally {
       stalled.socket.destroy();
+      preconnect.destroy();
       reader.close();
       await srv.stop();
     }
