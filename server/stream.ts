@@ -149,6 +149,26 @@ export class StreamServer implements StreamCounters {
     return parseId(id)?.seq ?? 0;
   }
 
+  /**
+   * The hub's epoch changed under live clients (Redis was reset): each gets a
+   * reset snapshot of the new epoch in-band, on the same connection, so no old id
+   * is ever compared with a new one. A client still catching up is ended instead;
+   * it reconnects and is answered in the new epoch.
+   */
+  resetAll(): void {
+    const id = this.projection.lastId;
+    const now = (this.opts.now ?? Date.now)();
+    for (const c of [...this.clientSet]) {
+      if (c.pending) {
+        this.clientSet.delete(c);
+        c.res.destroy();
+        continue;
+      }
+      const snap = this.projection.snapshot(this.opts.settings, c.filter, true, this.hub.epoch, now);
+      this.write(c, Buffer.from(`id: ${id}\nevent: snapshot\ndata: ${JSON.stringify(snap)}\n\n`));
+    }
+  }
+
   private broadcast(e: HubEvent): void {
     for (const c of this.clientSet) {
       if (!eventMatches(e, c.filter)) continue;
