@@ -112,6 +112,23 @@ describe('a client whose catch-up is bigger than the buffer cap', () => {
       c.close();
     }
   });
+
+  it('takes an in-band reset snapshot (the hub changed epoch) bigger than the cap without being cut', async () => {
+    const c = new SseRecorder(srv.url + '/api/stream?channels=app', { 'Last-Event-ID': srv.vigil.hub.lastId() });
+    try {
+      await c.waitFor(() => srv.vigil.stream.clients === 1 && c.opens === 1, 10_000, 'a live client');
+      srv.vigil.hub.publish('app', bigTick(1, 1));
+      await c.waitFor((r) => r.events.length === 1, 10_000, 'a live event');
+      srv.vigil.stream.resetAll();
+      srv.vigil.hub.publish('app', bigTick(2, 1));
+      await c.waitFor((r) => r.events.length === 3 || r.errors > 0, 10_000, 'the reset snapshot and a live event');
+      expect(c.events.map((e) => e.type)).toEqual(['app', 'snapshot', 'app']);
+      expect(c.events[1].data.length).toBeGreaterThan(1024 * 1024);
+      expect([c.opens, c.errors, srv.vigil.stream.slowDisconnects]).toEqual([1, 0, 0]);
+    } finally {
+      c.close();
+    }
+  });
 });
 
 describe('limits and keep-alive', () => {

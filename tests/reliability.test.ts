@@ -69,6 +69,27 @@ describe('a client whose connection drops mid-stream', () => {
   });
 });
 
+describe('a client that reconnects while the stream is shutting down', () => {
+  it('gets no answer rather than a 503, so its EventSource keeps retrying and resumes with no gap', async () => {
+    const srv = await startVigil({ retry: 100 });
+    const c = new SseRecorder(srv.url + '/api/stream');
+    try {
+      await c.waitFor((r) => r.events.length >= 4, 10_000, 'first events');
+      srv.vigil.stream.stop();
+      await c.waitFor((r) => r.errors >= 3, 10_000, 'failed reconnects during the shutdown');
+      expect(c.es.readyState).toBe(c.es.CONNECTING);
+      const before = c.events.length;
+      srv.vigil.stream.start();
+      await c.waitFor((r) => r.events.length >= before + 6, 10_000, 'events after the stream is back');
+      expect(c.of('snapshot').length).toBe(1);
+      expectConsecutive(c.events);
+    } finally {
+      c.close();
+      await srv.stop();
+    }
+  });
+});
+
 describe('a client whose server restarts', () => {
   it('gets a snapshot marked as a reset, of the new epoch, then its live events', async () => {
     const first = await startVigil({ retry: 100 });
