@@ -100,7 +100,7 @@ export class StreamServer implements StreamCounters {
       res.status(503).set('Retry-After', '5').json({ error: `too many clients (the cap is ${this.opts.maxClients}); retry later` });
       return;
     }
-    const lastEventId = req.get('last-event-id') ?? query.lastEventId;
+    const lastEventId = req.get('last-event-id') || query.lastEventId;
     const client: Client = {
       res,
       filter: { channels: query.channels ? new Set<ChannelName>(query.channels) : null, sources: query.sources ? new Set(query.sources) : null },

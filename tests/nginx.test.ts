@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Snapshot } from '../shared/schema.js';
+import { parseId } from '../server/event-id.js';
 import { requireBinary } from './helpers/binary.js';
 import { startNginx, type Nginx } from './helpers/nginx.js';
 import { openRaw, openStalled } from './helpers/raw-stream.js';
@@ -99,6 +100,29 @@ describe.skipIf(!bin.path)('Vigil behind nginx under /status/ (docs/nginx.conf)'
     } finally {
       await proxy.stop();
       await quiet.stop();
+    }
+  });
+
+  it('brings clients back through nginx on the other instance when one stops', async () => {
+    const a = await startVigil({ retry: 100 });
+    const b = await startVigil({ retry: 100 });
+    const proxy = await startNginx({ bin: bin.path!, upstream: [a.url, b.url] });
+    const c = new SseRecorder(proxy.url + '/status/api/stream');
+    try {
+      await c.waitFor((r) => r.events.length >= 3, 10_000, 'first events');
+      const [serving, other] = parseId(c.events[0].id)!.epoch === a.vigil.hub.epoch ? [a, b] : [b, a];
+      await serving.stop();
+      await c.waitFor((r) => r.events.some((e) => parseId(e.id)!.epoch === other.vigil.hub.epoch && e.type !== 'snapshot'), 10_000, 'events of the other instance');
+      const i = c.events.findIndex((e) => parseId(e.id)!.epoch === other.vigil.hub.epoch);
+      // Standalone instances have their own epochs: a reset snapshot, never a silent gap (on Redis, a replay).
+      expect(c.events[i].type).toBe('snapshot');
+      expect(Snapshot.parse(JSON.parse(c.events[i].data)).reset).toBe(true);
+      expect(c.es.readyState).toBe(c.es.OPEN);
+    } finally {
+      c.close();
+      await proxy.stop();
+      await a.stop();
+      await b.stop();
     }
   });
 });

@@ -11,8 +11,8 @@ export const DOCS_NGINX_CONF = fileURLToPath(new URL('../../docs/nginx.conf', im
 export interface NginxOptions {
   /** Absolute nginx binary (from requireBinary). */
   bin: string;
-  /** Where Vigil listens, e.g. http://127.0.0.1:41234. */
-  upstream: string;
+  /** Where Vigil listens, e.g. http://127.0.0.1:41234; several for several instances. */
+  upstream: string | string[];
   /** Directives added at the top of `location /status/`, e.g. ['proxy_read_timeout 2s;']. */
   location?: string[];
   /** The http-context config to render; the docs example by default. */
@@ -36,9 +36,14 @@ function replaceOnce(text: string, from: RegExp, to: (match: string) => string, 
 }
 
 /** The docs config with our upstream, port and extra directives. */
-export function renderConf(source: string, upstream: string, port: number, location: string[] = []): string {
-  const up = new URL(upstream);
-  let conf = replaceOnce(source, /server\s+127\.0\.0\.1:8080;/, () => `server ${up.hostname}:${up.port};`, 'the upstream server');
+export function renderConf(source: string, upstream: string | string[], port: number, location: string[] = []): string {
+  const servers = [upstream].flat().map((u) => `    server ${new URL(u).host};`);
+  // The `server` lines of the upstream block become the upstreams given.
+  let conf = replaceOnce(source, /upstream vigil \{\n[^}]*\}/, (block) => {
+    const kept = block.split('\n').filter((line) => !/^\s*server\s+[^;]+;/.test(line));
+    if (kept.length === block.split('\n').length) throw new Error('nginx config: no server line in upstream vigil');
+    return [kept[0], ...servers, ...kept.slice(1)].join('\n');
+  }, 'the upstream block');
   conf = replaceOnce(conf, /listen\s+80;/, () => `listen 127.0.0.1:${port};`, 'the listen directive');
   return replaceOnce(conf, /location \/status\/ \{\n/, (m) => m + location.map((d) => `        ${d}\n`).join(''), 'location /status/');
 }
