@@ -3,9 +3,11 @@ import { Snapshot } from '../shared/schema.js';
 import { parseId } from '../server/event-id.js';
 import { requireBinary } from './helpers/binary.js';
 import { startNginx, type Nginx } from './helpers/nginx.js';
-import { openRaw, openStalled } from './helpers/raw-stream.js';
+import { openRaw } from './helpers/raw-stream.js';
+import { openStalled } from './helpers/stalled-client.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
+import { bigTick, smallTick } from './helpers/ticks.js';
 import { until } from './helpers/until.js';
 
 const bin = requireBinary('nginx', 'apt-get install -y nginx', ['/usr/sbin/nginx']);
@@ -42,7 +44,7 @@ describe.skipIf(!bin.path)('Vigil behind nginx under /status/ (docs/nginx.conf)'
       const delays: number[] = [];
       for (let i = 1; i <= 10; i++) {
         const t = Date.now();
-        srv.vigil.hub.publish('app', { t, source: 'test', values: { 'app.n': { v: i, min: 0, max: i, avg: 0, n: i, trend: 'stable', u: '' } } });
+        srv.vigil.hub.publish('app', smallTick(i, t));
         const id = srv.vigil.hub.lastId();
         await c.waitFor((r) => r.events.some((e) => e.id === id), 10_000, `event ${i}`);
         delays.push(c.events.find((e) => e.id === id)!.at - t);
@@ -76,11 +78,9 @@ describe.skipIf(!bin.path)('Vigil behind nginx under /status/ (docs/nginx.conf)'
     try {
       await until(() => srv.vigil.stream.clients === 1, 'the stalled client to reach Vigil');
       const before = srv.vigil.stream.slowDisconnects;
-      const values: Record<string, { v: number; min: number; max: number; avg: number; n: number; trend: 'stable'; u: string }> = {};
-      for (let m = 0; m < 640; m++) values[`app.pad.m${m}`] = { v: m, min: 0, max: m, avg: 0, n: 1, trend: 'stable', u: '' };
       for (let i = 0; srv.vigil.stream.slowDisconnects === before; i++) {
         expect(i).toBeLessThan(1000); // 64 KiB each: 64 MB, far past the socket buffers of both hops
-        srv.vigil.hub.publish('app', { t: Date.now(), source: 'test', values });
+        srv.vigil.hub.publish('app', bigTick(i, 64));
         await new Promise((r) => setImmediate(r));
       }
       expect(srv.vigil.stream.clients).toBe(0);

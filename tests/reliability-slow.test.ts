@@ -1,17 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorBody, Snapshot, type TickEvent } from '../shared/schema.js';
+import { ErrorBody, Snapshot } from '../shared/schema.js';
 import { parseId } from '../server/event-id.js';
-import { openRaw, openStalled } from './helpers/raw-stream.js';
+import { openRaw } from './helpers/raw-stream.js';
+import { openStalled } from './helpers/stalled-client.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
+import { bigTick } from './helpers/ticks.js';
 import { until } from './helpers/until.js';
-
-/** An `app` tick of about `kb` KiB, the same metric names every time. */
-function bigTick(i: number, kb: number): TickEvent {
-  const values: TickEvent['values'] = {};
-  for (let m = 0; m < kb * 10; m++) values[`app.pad.m${m}`] = { v: i, min: 0, max: i, avg: i / 2, n: i, trend: 'stable', u: '' };
-  return { t: Date.now(), source: 'test', values };
-}
 
 
 describe('a client that stops reading', () => {

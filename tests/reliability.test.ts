@@ -3,6 +3,7 @@ import { Snapshot } from '../shared/schema.js';
 import { parseId } from '../server/event-id.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder, type Received } from './helpers/sse.js';
+import { smallTick } from './helpers/ticks.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
 const seqOf = (e: Received) => parseId(e.id)!.seq;
@@ -184,7 +185,7 @@ describe('a reconnect while events are being published', () => {
     let publishing = true;
     const publish = () => {
       if (!publishing) return;
-      hub.publish('app', { t: Date.now(), source: 'test', values: { 'app.n': { v: ++n, min: 0, max: n, avg: 0, n: 1, trend: 'stable', u: '' } } });
+      hub.publish('app', smallTick(++n));
       setImmediate(publish);
     };
     const clients: SseRecorder[] = [];

@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../shared/schema.js';
 import { parseId } from '../server/event-id.js';
 import { spawnVigil, type VigilProcess } from './helpers/process.js';
-import { openRaw, openStalled } from './helpers/raw-stream.js';
+import { openRaw } from './helpers/raw-stream.js';
+import { openStalled } from './helpers/stalled-client.js';
 import { startVigil } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
+import { bigTick } from './helpers/ticks.js';
 import { until } from './helpers/until.js';
 
 describe('SIGTERM on the real process', () => {
@@ -56,11 +58,9 @@ describe('stop() with clients that read nothing', () => {
     try {
       await new Promise((r) => preconnect.once('connect', r));
       await until(() => srv.vigil.stream.clients === 2, 'both clients');
-      const values: Record<string, { v: number; min: number; max: number; avg: number; n: number; trend: 'stable'; u: string }> = {};
-      for (let m = 0; m < 640; m++) values[`app.pad.m${m}`] = { v: m, min: 0, max: m, avg: 0, n: 1, trend: 'stable', u: '' };
       // 16 MB: more than the kernel buffers take, so the stalled response cannot finish.
       for (let i = 0; i < 256; i++) {
-        srv.vigil.hub.publish('app', { t: Date.now(), source: 'test', values });
+        srv.vigil.hub.publish('app', bigTick(i, 64));
         await new Promise((r) => setImmediate(r));
       }
       await srv.stop();
