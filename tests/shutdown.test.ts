@@ -44,7 +44,7 @@ describe('SIGTERM on the real process', () => {
       await first?.kill();
       await second?.kill();
     }
-  });
+  }, 60_000); // two process start-ups through tsx on a busy 2-core machine
 });
 
 describe('stop() with clients that read nothing', () => {
