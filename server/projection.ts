@@ -109,7 +109,7 @@ export class Projection {
     return snap;
   }
 
-  channels(): ChannelsResponse {
+  channels(): ChannelsResponse['channels'] {
     const by = new Map<ChannelName, { sources: Set<string>; metrics: number }>();
     for (const { info } of this.series.values()) {
       const c = by.get(info.channel) ?? { sources: new Set(), metrics: 0 };
@@ -117,9 +117,7 @@ export class Projection {
       c.metrics++;
       by.set(info.channel, c);
     }
-    return {
-      channels: [...by].map(([name, c]) => ({ name, sources: [...c.sources].sort(), metrics: c.metrics })),
-    };
+    return [...by].map(([name, c]) => ({ name, sources: [...c.sources].sort(), metrics: c.metrics }));
   }
 
   private sweep(now: number): void {

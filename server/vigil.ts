@@ -15,7 +15,17 @@ import { createHostSource } from './sources/host.js';
 import { HttpMetrics } from './sources/http.js';
 import { ProcessSource } from './sources/process.js';
 import { findPageDir } from './static-page.js';
+import { readHostFacts } from './host-facts.js';
+import type { HostFacts } from '../shared/schema.js';
 import { StreamServer } from './stream.js';
+import { AppChannel } from './app-channel.js';
+import { requireReadToken, Secret } from './auth.js';
+import { cors } from './cors.js';
+import { ingestRouter } from './ingest.js';
+import { PrometheusExport } from './prometheus.js';
+import { TokenBucket } from './rate-limit.js';
+import { requestLog } from './request-log.js';
+import { securityHeaders } from './security-headers.js';
 
 export interface VigilDeps {
   hub?: Hub;
@@ -37,6 +47,10 @@ export interface Vigil {
   readonly projection: Projection;
   readonly stream: StreamServer;
   readonly windows: SeriesWindows;
+  /** Metrics pushed through api/ingest (or by the host app directly, already validated). */
+  readonly appChannel: AppChannel;
+  /** Registry of this instance's own metrics (prom-client); GET metrics serves it. */
+  readonly prometheus: PrometheusExport;
   readonly logger: Logger;
   /** Starts sampling and the stream; with `listen` also an HTTP server on config.port. */
   start(opts?: { listen?: boolean }): Promise<void>;
@@ -49,7 +63,10 @@ export interface Vigil {
 
 /** Wires Vigil together. Starts nothing: call start(). */
 export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
-  const logger = deps.logger ?? pino({ level: config.logLevel, base: { source: config.source } });
+  // Redaction is a second line of defence: nothing of ours logs headers or tokens.
+  const logger =
+    deps.logger ??
+    pino({ level: config.logLevel, base: { source: config.source }, redact: { paths: ['authorization', '*.authorization', 'token', '*.token'], censor: '[redacted]' } });
   const hub = deps.hub ?? createHub(config, logger);
   const settings: StreamSettings = { interval: config.interval, window: config.window, history: config.history, heartbeat: config.heartbeat };
   const windows = new SeriesWindows({ span: config.window, trendThreshold: config.trendThreshold }, config.maxSeries + 512);
@@ -80,11 +97,39 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   });
 
   const ready = () => started && sampler.rounds > 0 && (hub.ready?.() ?? true);
+  const appChannel = new AppChannel({ hub, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
+  const prometheus = new PrometheusExport({ latest: () => projection.snapshot(settings, {}, false, hub.epoch, Date.now()) });
+  const ingest = ingestRouter({
+    app: appChannel,
+    secret: config.ingest === 'on' && config.ingestToken ? new Secret(config.ingestToken) : null,
+    source: config.source,
+    bodyLimit: config.bodyLimit,
+    maxMetrics: config.maxMetricsPerRequest,
+    maxSkew: config.ingestMaxSkew,
+    bucket: config.ingestRate > 0 ? new TokenBucket(config.ingestRate) : null,
+  });
+  // The page's hashed assets hold code, not data: open, so a page loaded with ?token= can load them.
+  const readGuard = requireReadToken(config.readToken ? new Secret(config.readToken) : null, (req) => (req.method === 'GET' || req.method === 'HEAD') && req.path.startsWith('/assets/'));
+
   const router = express.Router();
+  router.use(requestLog(logger));
   router.use(http.middleware);
+  router.use(securityHeaders({ frameAncestors: config.frameAncestors }));
+  router.use(cors(config.corsOrigins));
   router.use(
     servesClients(config)
-      ? createRouter({ hub, projection, stream, settings, ready, pageDir: deps.pageDir === undefined ? findPageDir() : deps.pageDir })
+      ? createRouter({
+          hub,
+          projection,
+          stream,
+          settings,
+          ready,
+          hostFacts: () => hostFacts,
+          pageDir: deps.pageDir === undefined ? findPageDir() : deps.pageDir,
+          ingest,
+          readGuard,
+          metrics: prometheus.handler,
+        })
       : agentRouter(ready),
   );
   const logError = (err: unknown) => logger.error({ err }, 'request failed');
@@ -98,6 +143,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
 
   let server: Server | null = null;
   let started = false;
+  let hostFacts: HostFacts | null = null;
   let url = '';
 
   return {
@@ -109,6 +155,8 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     projection,
     stream,
     windows,
+    appChannel,
+    prometheus,
     logger,
     get url() {
       return url;
@@ -123,7 +171,10 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       stream.start();
       await hub.start();
       started = true;
-      await sampler.start();
+      await Promise.all([
+        sampler.start(),
+        readHostFacts(config.source).then((f) => (hostFacts = f)),
+      ]);
       if (listen) {
         server = createServer(app);
         // Streams live for hours; only idle keep-alive sockets should time out.
@@ -141,17 +192,23 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     async stop() {
       if (!started) return;
       started = false;
+      // Stop accepting first, so a client that reconnects at once finds the next
+      // instance (or nothing, and retries) rather than a 503 that ends its EventSource.
+      const s = server;
+      server = null;
+      const closed = s && new Promise<void>((resolve) => s.close(() => resolve()));
       stream.stop();
-      await sampler.stop();
-      projection.stop();
-      if (server) {
-        const s = server;
-        server = null;
-        await new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeIdleConnections();
-        });
+      if (s) {
+        s.closeIdleConnections();
+        // Ended streams close once flushed; a client that reads nothing, or a socket
+        // that never sent a request (a browser's preconnect), would hold close() open.
+        const grace = setTimeout(() => s.closeAllConnections(), 500);
+        await closed;
+        clearTimeout(grace);
       }
+      await sampler.stop();
+      appChannel.stop();
+      projection.stop();
       await hub.stop();
     },
   };

@@ -106,8 +106,25 @@ export const ChannelInfo = z.object({
   sources: z.array(SourceName),
   metrics: z.number().int().nonnegative(),
 });
+/** Static facts of the instance that answers, read once at start. */
+export const HostFacts = z.object({
+  source: SourceName,
+  hostname: z.string(),
+  os: z.string(),
+  kernel: z.string(),
+  arch: z.string(),
+  cpu: z.string(),
+  cores: z.number().int().nonnegative(),
+  /** Bytes. */
+  memory: z.number().nonnegative(),
+  node: z.string(),
+});
+export type HostFacts = z.infer<typeof HostFacts>;
+
 export const ChannelsResponse = z.object({
   channels: z.array(ChannelInfo),
+  /** Null until read at start. */
+  host: HostFacts.nullable(),
 });
 export type ChannelsResponse = z.infer<typeof ChannelsResponse>;
 
@@ -150,3 +167,50 @@ export const StreamQuery = z.object({
   token: z.unknown().optional(),
 });
 export type StreamQuery = z.infer<typeof StreamQuery>;
+
+/*
+ * POST api/ingest: metrics pushed by other programs, shown on the `app` channel.
+ * Rules a producer may rely on:
+ * - The body is one group `{ source?, metrics }` or an array of groups (a batch).
+ *   `source` defaults to the receiving instance's own source name.
+ * - `t` (ms since the epoch) defaults to the time of receipt; it orders samples in
+ *   the window and must lie within the server's skew limit (INGEST_MAX_SKEW).
+ * - Either the whole request is accepted (202) or nothing of it is recorded (4xx).
+ * - Names of the built-in channels (`host.`, `process.`, `http.`) are reserved.
+ */
+export const RESERVED_PREFIXES = ['host.', 'process.', 'http.'] as const;
+
+export const IngestMetric = z.object({
+  name: MetricName.refine((n) => !RESERVED_PREFIXES.some((p) => n.startsWith(p)), `metric name must not start with ${RESERVED_PREFIXES.join(', ')} (reserved for built-in channels)`),
+  // z.number() refuses NaN and ±Infinity (1e400 parses to Infinity); strings are not coerced.
+  value: z.number({ error: (i) => (i.input === undefined ? 'value is required' : 'value must be a finite number') }),
+  unit: Unit.optional(),
+  t: z.number({ error: 't must be a number of ms since the epoch' }).int('t must be whole ms since the epoch').optional(),
+});
+export type IngestMetric = z.infer<typeof IngestMetric>;
+
+export const IngestGroup = z.object({
+  source: SourceName.optional(),
+  metrics: z.array(IngestMetric).min(1, 'metrics must hold at least one metric'),
+});
+export type IngestGroup = z.infer<typeof IngestGroup>;
+
+export const IngestBatch = z.array(IngestGroup).min(1, 'a batch must hold at least one group').max(1000, 'a batch holds at most 1000 groups');
+
+/**
+ * A group or a batch of groups; the server also caps the metrics per request.
+ * Parse with `parseIngestBody` for messages that name the field (a plain union
+ * only says "Invalid input").
+ */
+export const IngestBody = z.union([IngestGroup, IngestBatch]);
+export type IngestBody = z.infer<typeof IngestBody>;
+
+export const IngestAccepted = z.object({
+  accepted: z.number().int().nonnegative(),
+  sources: z.array(SourceName),
+});
+export type IngestAccepted = z.infer<typeof IngestAccepted>;
+
+export function parseIngestBody(body: unknown): ReturnType<typeof IngestBatch.safeParse> | ReturnType<typeof IngestGroup.safeParse> {
+  return Array.isArray(body) ? IngestBatch.safeParse(body) : IngestGroup.safeParse(body);
+}

@@ -29,7 +29,8 @@ function countKeepAlives(url: string): { readonly count: number } {
   void fetch(url, { signal: ctl.signal })
     .then(async (res) => {
       const dec = new TextDecoder();
-      for await (const chunk of res.body!) state.count += dec.decode(chunk as Uint8Array).split(': keep-alive').length - 1;
+      const reader = res.body!.getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) state.count += dec.decode(r.value).split(': keep-alive').length - 1;
     })
     .catch(() => {});
   return state;

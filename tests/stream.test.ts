@@ -120,6 +120,8 @@ describe('other routes', () => {
   it('serves the catalogue, the snapshot as JSON and health', async () => {
     const ch = ChannelsResponse.parse(await (await fetch(srv.url + '/api/channels')).json());
     expect(ch.channels.map((c) => c.name).sort()).toEqual(['host', 'http', 'process']);
+    expect(ch.host?.source).toBe(srv.vigil.config.source);
+    expect(ch.host?.cores).toBeGreaterThan(0);
     const snap = Snapshot.parse(await (await fetch(srv.url + '/api/snapshot?channels=host')).json());
     expect(snap.metrics.every((m) => m.channel === 'host')).toBe(true);
     expect((await fetch(srv.url + '/healthz')).status).toBe(200);
