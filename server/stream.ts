@@ -160,12 +160,17 @@ export class StreamServer implements StreamCounters {
     const now = (this.opts.now ?? Date.now)();
     for (const c of [...this.clientSet]) {
       if (c.pending) {
+        c.gone = true;
         this.clientSet.delete(c);
         c.res.destroy();
         continue;
       }
       const snap = this.projection.snapshot(this.opts.settings, c.filter, true, this.hub.epoch, now);
-      this.write(c, Buffer.from(`id: ${id}\nevent: snapshot\ndata: ${JSON.stringify(snap)}\n\n`));
+      // Like a catch-up: the snapshot may exceed the cap once, judged again once drained.
+      const bytes = Buffer.from(`id: ${id}\nevent: snapshot\ndata: ${JSON.stringify(snap)}\n\n`);
+      c.res.write(bytes);
+      this.bytesSent += bytes.length;
+      c.limit = this.opts.clientBuffer + c.res.writableLength;
     }
   }
 
