@@ -8,7 +8,7 @@ let redis: RunningRedis;
 const keys = { stream: 'vigil:events', epoch: 'vigil:epoch' };
 const logger = pino({ level: 'silent' });
 
-async function entries(): Promise<Array<{ e: string; d?: string }>> {
+async function entries(): Promise<Array<Record<string, string>>> {
   const r = new Redis(redis.url);
   try {
     return (await r.xrange(keys.stream, '-', '+')).map(([, f]) => Object.fromEntries(f.flatMap((x, i) => (i % 2 ? [] : [[x, f[i + 1]]]))));
