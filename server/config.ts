@@ -100,10 +100,10 @@ export function parseConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv 
     out[key] = r.data;
   }
   out.source ??= defaultSource();
+  checkTokens(out);
   if (out.role !== 'standalone' && !out.redisUrl) {
     throw new ConfigError(`--role ${out.role} needs Redis: set REDIS_URL (or --redis-url), e.g. redis://127.0.0.1:6379`);
   }
-  checkTokens(out);
   return Object.freeze(out) as Config;
 }
 

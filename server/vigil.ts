@@ -89,14 +89,6 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     onError: (err, src) => logger.warn({ err, channel: src.channel }, 'sampling failed'),
   }).add(...sources);
 
-  // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
-  hub.onReset?.(({ fromId, recent }) => {
-    projection.clear(fromId);
-    for (const e of recent) projection.apply(e);
-    stream.resetAll();
-  });
-
-  const ready = () => started && sampler.rounds > 0 && (hub.ready?.() ?? true);
   const appChannel = new AppChannel({ hub, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
   const prometheus = new PrometheusExport({ latest: () => projection.snapshot(settings, {}, false, hub.epoch, Date.now()) });
   const ingest = ingestRouter({
@@ -111,6 +103,14 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   // The page's hashed assets hold code, not data: open, so a page loaded with ?token= can load them.
   const readGuard = requireReadToken(config.readToken ? new Secret(config.readToken) : null, (req) => (req.method === 'GET' || req.method === 'HEAD') && req.path.startsWith('/assets/'));
 
+  // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
+  hub.onReset?.(({ fromId, recent }) => {
+    projection.clear(fromId);
+    for (const e of recent) projection.apply(e);
+    stream.resetAll();
+  });
+
+  const ready = () => started && sampler.rounds > 0 && (hub.ready?.() ?? true);
   const router = express.Router();
   router.use(requestLog(logger));
   router.use(http.middleware);

@@ -1,0 +1,190 @@
+/**
+ * Fan-out benchmark: N concurrent stream clients at 1 Hz, side by side:
+ *   vigil  the built CLI (dist/server/main.js --interval 1000 --max-clients 20000)
+ *   floor  a bare node:http server writing the same bytes per second, serialised once
+ *   esm    express-status-monitor (socket.io 2, websocket transport)
+ * Each server runs alone in its own process; its CPU and RSS come from /proc/<pid>.
+ * Clients live in separate load-generator processes (raw HTTP/1.1 for SSE,
+ * socket.io-client for esm) on 127.0.0.1. Every configuration is repeated and
+ * the table shows medians.
+ *
+ *   npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 10]
+ *     [--repeat 3] [--only vigil,floor,esm] [--workers 2] [--quick]
+ * Needs `npm run build` first (Vigil runs from dist/).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LoadPool } from './bench/load.js';
+import { probeFrameSizes } from './bench/probe.js';
+import { machine, procUsage } from './bench/proc.js';
+import { fmt, median, sleep, table } from './bench/stats.js';
+import { ROOT, startTarget, TARGETS, type TargetName } from './bench/targets.js';
+
+const { values: a } = parseArgs({
+  options: {
+    clients: { type: 'string' },
+    seconds: { type: 'string' },
+    repeat: { type: 'string' },
+    only: { type: 'string', default: TARGETS.join(',') },
+    workers: { type: 'string', default: '2' },
+    quick: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (a.help) {
+  console.log('usage: npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 10] [--repeat 3] [--only vigil,floor,esm] [--workers 2] [--quick]\n--quick: --clients 1000,10000 --seconds 5 --repeat 1 unless given');
+  process.exit(0);
+}
+const counts = (a.clients ?? (a.quick ? '1000,10000' : '1000,5000,10000')).split(',').map(Number);
+const seconds = Number(a.seconds ?? (a.quick ? 5 : 10));
+const repeat = Number(a.repeat ?? (a.quick ? 1 : 3));
+const only = a.only.split(',') as TargetName[];
+const workers = Number(a.workers);
+for (const t of only) if (!TARGETS.includes(t)) throw new Error(`--only: unknown target ${t}; use ${TARGETS.join(',')}`);
+if (counts.some((n) => !(n > 0 && n <= 15_000))) throw new Error('--clients: each count must be 1..15000 (the fd limit here is 20000)');
+if (!(seconds > 0 && seconds <= 120) || !(repeat >= 1 && repeat <= 10)) throw new Error('--seconds must be 1..120 and --repeat 1..10');
+if (only.includes('vigil') && !existsSync(join(ROOT, 'dist/server/main.js'))) throw new Error('dist/server/main.js is missing: run `npm run build` first');
+
+const SETTLE_MS = 2000;
+const CONNECT_TIMEOUT_MS = 90_000;
+const log = (s: string) => process.stderr.write(s + '\n');
+
+interface Run {
+  target: TargetName;
+  n: number;
+  ready: number;
+  failed: number;
+  cpuPct: number;
+  rssMb: number;
+  rssPerClientKb: number;
+  p50: number;
+  p99: number;
+  bytesPerClient: number;
+  eventsPerClient: number;
+  dropped: number;
+  error: string | null;
+}
+
+async function runOne(target: TargetName, n: number, frames: number[]): Promise<Run> {
+  const t = await startTarget(target, frames);
+  const pool = LoadPool.start(workers);
+  try {
+    await sleep(1500);
+    const base = procUsage(t.pid);
+    let last = 0;
+    const opened = await pool.open(t.url, t.kind, n, 200, CONNECT_TIMEOUT_MS, (ready) => {
+      if (ready - last >= 2500) log(`    ${target} ${ready}/${n} connected`);
+      last = ready - (ready % 2500);
+    });
+    await sleep(SETTLE_MS);
+    pool.reset();
+    const u0 = procUsage(t.pid);
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const u1 = procUsage(t.pid);
+    const t1 = performance.now();
+    const m = await pool.report();
+    const wall = (t1 - t0) / 1000;
+    const r: Run = {
+      target,
+      n,
+      ready: opened.ready,
+      failed: opened.failed,
+      cpuPct: ((u1.cpuSeconds - u0.cpuSeconds) / wall) * 100,
+      rssMb: u1.rssBytes / 2 ** 20,
+      rssPerClientKb: opened.ready ? (u1.rssBytes - base.rssBytes) / 1024 / opened.ready : NaN,
+      p50: m.hist.quantile(0.5),
+      p99: m.hist.quantile(0.99),
+      bytesPerClient: opened.ready ? m.bytes / wall / opened.ready : NaN,
+      eventsPerClient: opened.ready ? m.events / wall / opened.ready : NaN,
+      dropped: m.dropped,
+      error: opened.firstError,
+    };
+    log(
+      `  ${target.padEnd(5)} n=${n} ready=${r.ready} failed=${r.failed} cpu=${fmt(r.cpuPct)}% rss=${fmt(r.rssMb)}MB (+${fmt(r.rssPerClientKb)}KB/client) p50=${r.p50}ms p99=${r.p99}ms ${fmt(r.bytesPerClient, 0)}B/s/client ${fmt(r.eventsPerClient, 2)}ev/s/client dropped=${r.dropped}${r.error ? ` first error: ${r.error}` : ''}`,
+    );
+    return r;
+  } finally {
+    await pool.close();
+    await t.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  log(`bench-fanout: ${machine()}; clients ${counts.join(',')}; ${seconds} s measured after ${SETTLE_MS / 1000} s settle; ${repeat}x; ${workers} load workers`);
+  let frames = [800];
+  if (only.includes('floor')) {
+    // The floor sends what Vigil sends: one frame per channel per second, of the same sizes.
+    const v = await startTarget('vigil');
+    try {
+      const sizes = await probeFrameSizes(v.url, 2500);
+      if (Object.keys(sizes).length) frames = Object.values(sizes);
+    } finally {
+      await v.stop();
+    }
+    log(`floor frames (bytes, from a Vigil probe): ${frames.join(', ')}`);
+  }
+  const runs: Run[] = [];
+  for (const n of counts) {
+    for (let rep = 1; rep <= repeat; rep++) {
+      log(`n=${n} repeat ${rep}/${repeat}`);
+      for (const target of only) {
+        try {
+          runs.push(await runOne(target, n, frames));
+        } catch (e) {
+          log(`  ${target} n=${n} failed: ${(e as Error).message}`);
+        }
+      }
+    }
+  }
+
+  const rows: string[][] = [];
+  const med = (target: TargetName, n: number, f: (r: Run) => number) => median(runs.filter((r) => r.target === target && r.n === n).map(f));
+  for (const n of counts) {
+    for (const target of only) {
+      const rs = runs.filter((r) => r.target === target && r.n === n);
+      if (!rs.length) continue;
+      const m = (f: (r: Run) => number) => med(target, n, f);
+      rows.push([
+        target,
+        String(n),
+        `${Math.min(...rs.map((r) => r.ready))}`,
+        fmt(m((r) => r.cpuPct)),
+        fmt(m((r) => (r.cpuPct / r.ready) * 1000), 2),
+        fmt(m((r) => r.rssMb), 0),
+        fmt(m((r) => r.rssPerClientKb)),
+        fmt(m((r) => r.p50), 0),
+        fmt(m((r) => r.p99), 0),
+        fmt(m((r) => r.bytesPerClient), 0),
+        String(Math.max(...rs.map((r) => r.dropped))),
+        String(rs.length),
+      ]);
+    }
+  }
+  console.log(`\nbench-fanout ${new Date().toISOString()} (${machine()}); medians of ${repeat} run(s), ${seconds} s each\n`);
+  console.log(table(['target', 'clients', 'reached', 'cpu %', 'cpu %/1k', 'rss MB', 'rss KB/client', 'p50 ms', 'p99 ms', 'B/s/client', 'dropped', 'runs'], rows));
+
+  const ratios: string[][] = [];
+  for (const n of counts) {
+    const cpu = (t: TargetName) => med(t, n, (r) => r.cpuPct / r.ready);
+    const kb = (t: TargetName) => med(t, n, (r) => r.rssPerClientKb);
+    const p99 = (t: TargetName) => med(t, n, (r) => r.p99);
+    if (only.includes('vigil') && only.includes('floor')) ratios.push([`vigil / floor`, String(n), fmt(cpu('vigil') / cpu('floor'), 2), fmt(kb('vigil') / kb('floor'), 2), fmt(p99('vigil') / p99('floor'), 2)]);
+    if (only.includes('vigil') && only.includes('esm')) ratios.push([`vigil / esm`, String(n), fmt(cpu('vigil') / cpu('esm'), 2), fmt(kb('vigil') / kb('esm'), 2), fmt(p99('vigil') / p99('esm'), 2)]);
+  }
+  if (ratios.length) {
+    console.log('\nratios (lower is better for vigil; per client, medians):\n');
+    console.log(table(['pair', 'clients', 'cpu/client', 'rss/client', 'p99'], ratios));
+  }
+  console.log(`\ncpu % is of one core; rss KB/client = (RSS at the end - RSS before any client) / clients; latency = receive time - the publish time carried by the event. Took ${fmt((Date.now() - started) / 1000, 0)} s.`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`bench-fanout: ${(e as Error).message}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { sleep } from './stats.js';
+
+export type TargetName = 'vigil' | 'floor' | 'esm';
+export const TARGETS: TargetName[] = ['vigil', 'floor', 'esm'];
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+
+export interface Target {
+  name: TargetName;
+  pid: number;
+  /** What the load workers connect to. */
+  url: string;
+  kind: 'sse' | 'sio';
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `node args...` with the open-files limit raised to the hard limit
+ * (`ulimit -n` is per process; 10,000 sockets need more than the usual 1024).
+ */
+export function spawnNode(args: string[], opts: { ipc?: boolean; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+  return spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', process.execPath, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: opts.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(100);
+  }
+  throw new Error(`server not healthy at ${url} after ${timeoutMs} ms`);
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(t);
+  };
+}
+
+/**
+ * Starts the server under test in its own process on 127.0.0.1.
+ * - vigil: the built CLI, `node dist/server/main.js --interval 1000 --max-clients 20000`
+ *   (run `npm run build` first), default history and channels;
+ * - floor: scripts/bench/floor-server.ts writing `frames` (bytes per frame, one write a second);
+ * - esm: express-status-monitor on Express with its socket.io 2 server.
+ * `speed` > 1 runs Vigil's sampler and esm's spans that many times faster (bench-connect uses it to fill history).
+ */
+export async function startTarget(name: TargetName, frames: number[] = [800], speed = 1): Promise<Target> {
+  const port = await freePort();
+  let child: ChildProcess;
+  let url: string;
+  let kind: 'sse' | 'sio' = 'sse';
+  if (name === 'vigil') {
+    child = spawnNode(['dist/server/main.js', '--port', String(port), '--host', '127.0.0.1', '--interval', String(1000 / speed), '--max-clients', '20000', '--log-level', 'warn']);
+    url = `http://127.0.0.1:${port}/api/stream`;
+  } else if (name === 'floor') {
+    child = spawnNode(['--import', 'tsx', here('./floor-server.ts'), '--port', String(port), '--frames', frames.join(',')]);
+    url = `http://127.0.0.1:${port}/stream`;
+  } else {
+    child = spawnNode(['--import', 'tsx', here('./esm-server.ts'), '--port', String(port), '--speed', String(speed)]);
+    url = `http://127.0.0.1:${port}`;
+    kind = 'sio';
+  }
+  child.stdout!.resume();
+  const stop = stopper(child);
+  try {
+    await waitHealthy(`http://127.0.0.1:${port}/healthz`, child);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { name, pid: child.pid!, url, kind, stop };
+}
