@@ -49,7 +49,7 @@ export const SETTINGS = {
   clientBuffer: { env: 'CLIENT_BUFFER', help: 'unsent bytes per client before it is cut off', schema: int(1024, 1 << 30).default(1 << 20) },
   maxSeries: { env: 'MAX_SERIES', help: 'distinct metrics held (cardinality cap)', schema: int(1, 1_000_000).default(1000) },
   diskUsageInterval: { env: 'DISK_USAGE_INTERVAL', help: 'disk usage refresh, ms (0: off)', schema: ms(0, 3_600_000).default(30_000) },
-  source: { env: 'SOURCE', help: 'name of this instance in every event (default: hostname)', schema: SourceName.optional() },
+  source: { env: 'SOURCE', help: 'name of this instance in every event (default: hostname)', schema: z.optional(SourceName) },
   role: { env: 'ROLE', help: 'standalone (sample and serve), agent (sample and publish to Redis) or server (serve from Redis)', schema: z.enum(['standalone', 'agent', 'server']).default('standalone') },
   redisUrl: { env: 'REDIS_URL', help: 'redis:// URL; when set, events go through a Redis stream shared by every instance', schema: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL').optional() },
   logLevel: { env: 'LOG_LEVEL', help: 'fatal, error, warn, info, debug, trace or silent', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') },

@@ -1,5 +1,5 @@
 import express, { Router, type Request } from 'express';
-import { parseIngestBody, type IngestAccepted, type IngestGroup } from '../shared/schema.js';
+import { parseIngestBody, type IngestAccepted, type IngestGroup } from '../shared/ingest.js';
 import type { AppChannel, AppSample } from './app-channel.js';
 import { requireBearer, type Secret } from './auth.js';
 import { describeZodError, HttpError } from './http-error.js';

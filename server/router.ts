@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
-import { StreamQuery, type HostFacts, type StreamSettings } from '../shared/schema.js';
+import type { HostFacts, StreamSettings } from '../shared/schema.js';
+import { StreamQuery } from '../shared/query.js';
 import { parseOr400 } from './http-error.js';
 import type { Hub } from './hub.js';
 import type { Projection } from './projection.js';

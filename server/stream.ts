@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { createSession } from 'better-sse';
-import { StreamQuery, type ChannelName, type StreamSettings } from '../shared/schema.js';
+import type { ChannelName, StreamSettings } from '../shared/schema.js';
+import { StreamQuery } from '../shared/query.js';
 import { parseId } from './event-id.js';
 import { HttpError, parseOr400 } from './http-error.js';
 import type { Hub, HubEvent } from './hub.js';

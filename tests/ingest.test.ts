@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorBody, IngestAccepted, Snapshot, TickEvent } from '../shared/schema.js';
+import { ErrorBody, Snapshot, TickEvent } from '../shared/schema.js';
+import { IngestAccepted } from '../shared/ingest.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
 

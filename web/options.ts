@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ChannelName, SourceName } from '../shared/schema.js';
 
 /**
@@ -20,18 +20,20 @@ export interface PageOptions {
   problems: string[];
 }
 
-const list = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const list = z.pipe(
+  z.string(),
+  z.transform((s: string) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+);
+const dprRange = 'dpr must be between 0.5 and 4';
 
 const fields = {
-  channels: list.pipe(z.array(ChannelName)),
-  metrics: list.pipe(z.array(z.string().max(200)).max(100)),
-  sources: list.pipe(z.array(SourceName).max(100)),
+  channels: z.pipe(list, z.array(ChannelName)),
+  metrics: z.pipe(list, z.array(z.string().check(z.maxLength(200))).check(z.maxLength(100))),
+  sources: z.pipe(list, z.array(SourceName).check(z.maxLength(100))),
   theme: z.enum(['dark', 'light']),
-  title: z.string().max(120, 'title must be at most 120 characters'),
-  token: z.string().min(1).max(512),
-  dpr: z.coerce.number().min(0.5, 'dpr must be between 0.5 and 4').max(4, 'dpr must be between 0.5 and 4'),
+  title: z.string().check(z.maxLength(120, 'title must be at most 120 characters')),
+  token: z.string().check(z.minLength(1), z.maxLength(512)),
+  dpr: z.coerce.number().check(z.gte(0.5, dprRange), z.lte(4, dprRange)),
 } as const;
 
 /** A flag is on when present (`?kiosk`, `?kiosk=1`), off for `0`, `false`, `no`. */
