@@ -30,7 +30,8 @@ export interface RedisHubOptions {
  * RedisPublisher; each reading instance follows the stream with a RedisReader on
  * a connection of its own. Event ids are `<epoch>-<stream id>`, the same on every
  * instance, so a client may resume anywhere; replay reads the stream (XRANGE) up
- * to what this instance has delivered live, so the two never overlap.
+ * to what this instance has delivered live, so the two never overlap, or while
+ * Redis is unreachable the events this instance read.
  */
 export class RedisHub implements Hub {
   private readonly keys: RedisKeys;
@@ -115,7 +116,9 @@ export class RedisHub implements Hub {
     try {
       raw = (await this.cmd.xrange(this.keys.stream, entry, reader.lastRead)) as RawEntry[];
     } catch {
-      return { kind: 'reset', reason: 'unavailable' };
+      // Redis is away: what this instance read is still good, if it goes back far enough.
+      const events = reader.eventsAfter(entry);
+      return events ? { kind: 'events', events } : { kind: 'reset', reason: 'unavailable' };
     }
     if (epoch !== reader.epoch) return { kind: 'reset', reason: 'epoch' };
     // Trimming removes the oldest entries only: if the client's own entry is still there, so is all after it.

@@ -54,6 +54,22 @@ export class RedisReader {
     this.wake();
   }
 
+  /**
+   * The events after `entry` up to the last delivered, from memory; null unless
+   * `entry` is a cached event. The cache holds every event read, in order, evicted
+   * from the oldest only, so from a cached entry on it has no gap.
+   */
+  eventsAfter(entry: string): HubEvent[] | null {
+    if (!this.cache.has(entry)) return null;
+    const out: HubEvent[] = [];
+    let found = false;
+    for (const [id, e] of this.cache) {
+      if (found) out.push(e);
+      else found = id === entry;
+    }
+    return out;
+  }
+
   /** True once `entry` has been delivered (within `timeout` ms and the same epoch). */
   readPast(entry: string, timeout: number): Promise<boolean> {
     const epoch = this.epoch;

@@ -10,7 +10,7 @@ import { SseRecorder } from './helpers/sse.js';
 let redis: RunningRedis;
 let agent: Running;
 let server: Running;
-let client: SseRecorder | null = null;
+const clients: SseRecorder[] = [];
 const aborts: AbortController[] = [];
 
 async function until(pred: () => boolean | Promise<boolean>, what: string, timeout = 15_000): Promise<void> {
@@ -43,14 +43,15 @@ describe.skipIf(!redisBin.path)('Vigil when Redis goes away and comes back empty
     server = await startVigil({ role: 'server', redisUrl: redis.url, source: 'server-r', heartbeat: 200 });
   });
   afterAll(async () => {
-    client?.close();
+    for (const c of clients) c.close();
     for (const a of aborts) a.abort();
     for (const r of [agent, server]) await r?.stop();
     await redis?.stop();
   });
 
   it('keeps clients connected with heartbeats, is not ready meanwhile, then resets them in-band and loses no tick', async () => {
-    const c = (client = new SseRecorder(server.url + '/api/stream?channels=app'));
+    const c = new SseRecorder(server.url + '/api/stream?channels=app');
+    clients.push(c);
     await c.waitFor((r) => r.of('app').length >= 5, 10_000, 'ticks before the outage');
     const oldEpoch = parseId(c.events.at(-1)!.id)!.epoch;
     const beats = countKeepAlives(server.url + '/api/stream?channels=app');
@@ -61,11 +62,22 @@ describe.skipIf(!redisBin.path)('Vigil when Redis goes away and comes back empty
     const during = beats.count;
     await until(() => beats.count >= during + 2, 'heartbeats during the outage');
 
+    // A client that comes back while Redis is away is answered from what the server read: no snapshot yet.
+    const back = new SseRecorder(server.url + '/api/stream?channels=app', { 'Last-Event-ID': c.events.at(-1)!.id });
+    clients.push(back);
+    await back.waitFor((r) => r.opens === 1, 10_000, 'the returning client to connect');
+
     await redis.restart();
     await c.waitFor((r) => r.events.some((e) => e.type === 'snapshot' && Snapshot.parse(JSON.parse(e.data)).reset), 20_000, 'a reset snapshot');
     const at = c.events.findIndex((e, i) => i > 0 && e.type === 'snapshot');
     await c.waitFor((r) => r.events.length > at + 5, 10_000, 'ticks after the reset');
     await until(async () => (await fetch(server.url + '/readyz')).status === 200, 'readyz to say ready again');
+
+    await back.waitFor((r) => r.events.length >= 1, 10_000, 'the returning client to get the reset');
+    back.close();
+    const first = Snapshot.parse(JSON.parse(back.events[0].data));
+    expect(back.events[0].type).toBe('snapshot');
+    expect([first.reset, first.epoch === oldEpoch]).toEqual([true, false]);
 
     // The same connection throughout: the reset came in-band.
     expect(c.opens).toBe(1);
