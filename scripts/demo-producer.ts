@@ -9,7 +9,7 @@
  *
  * The token may also come from INGEST_TOKEN. --seconds 0 runs until Ctrl-C.
  */
-import { IngestAccepted, type IngestGroup } from '../shared/schema.js';
+import { IngestAccepted, type IngestGroup } from '../shared/ingest.js';
 
 function opt(name: string, def?: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
