@@ -1,12 +1,13 @@
 import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
+import { bundleBudget } from './scripts/bundle-budget.js';
 
 // The page is static and uses relative URLs only (base './'), so it works
 // under any path prefix (/status/, an iframe, a mounted router).
 export default defineConfig({
   root: 'web',
   base: './',
-  plugins: [preact()],
+  plugins: [preact(), bundleBudget(40)],
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,

@@ -19,6 +19,14 @@ describe('parseConfig', () => {
     expect(() => parseConfig({}, { SOURCE: 'bad name!' })).toThrow(/--source/);
   });
 
+  it('refuses the agent and server roles without a Redis URL, in one line', () => {
+    expect(() => parseConfig({}, {}, ['--role', 'agent'])).toThrow(/^--role agent needs Redis: set REDIS_URL/);
+    expect(() => parseConfig({}, { ROLE: 'server' })).toThrow(ConfigError);
+    expect(parseConfig({}, { ROLE: 'agent', REDIS_URL: 'redis://127.0.0.1:6379' }).role).toBe('agent');
+    expect(parseConfig().role).toBe('standalone');
+    expect(() => parseConfig({}, { REDIS_URL: 'http://x' })).toThrow(/--redis-url.*redis:\/\//);
+  });
+
   it('returns a frozen object with a source name', () => {
     const c = parseConfig();
     expect(Object.isFrozen(c)).toBe(true);
@@ -28,5 +36,38 @@ describe('parseConfig', () => {
   it('lists every setting in --help', () => {
     expect(helpText()).toMatch(/--port <v>\s+PORT/);
     expect(helpText()).toMatch(/--client-buffer <v>\s+CLIENT_BUFFER/);
+  });
+});
+
+describe('ingest and token settings', () => {
+  const token = 'i'.repeat(20);
+  it('turns ingest on when INGEST_TOKEN is set and off when it is not, so a bare start works', () => {
+    expect(parseConfig().ingest).toBe('off');
+    expect(parseConfig({}, { INGEST_TOKEN: token }).ingest).toBe('on');
+    expect(parseConfig({}, { INGEST_TOKEN: token, INGEST: 'off' }).ingest).toBe('off');
+  });
+
+  it('refuses INGEST=on without a token, with what to do', () => {
+    expect(() => parseConfig({}, { INGEST: 'on' })).toThrow(/INGEST_TOKEN is not set: set INGEST_TOKEN/);
+  });
+
+  it('refuses a short token or a read token equal to the ingest token, without echoing either', () => {
+    const short = 'short-secret';
+    expect(() => parseConfig({}, { INGEST_TOKEN: short })).toThrow(/--ingest-token \(INGEST_TOKEN=<hidden>\): must be at least 16/);
+    try {
+      parseConfig({}, { INGEST_TOKEN: short });
+    } catch (err) {
+      expect(String(err)).not.toContain(short);
+    }
+    expect(() => parseConfig({}, { INGEST_TOKEN: token, READ_TOKEN: token })).toThrow(/READ_TOKEN must differ/);
+  });
+
+  it('accepts only CSP source expressions for frame-ancestors and origins for CORS', () => {
+    expect(parseConfig({}, { FRAME_ANCESTORS: "'self' https://intranet.example.com" }).frameAncestors).toBe("'self' https://intranet.example.com");
+    expect(() => parseConfig({}, { FRAME_ANCESTORS: "'self'; script-src *" })).toThrow(/--frame-ancestors/);
+    expect(() => parseConfig({}, { FRAME_ANCESTORS: 'https://a.example\nX: y' })).toThrow(/--frame-ancestors/);
+    expect(parseConfig({}, { CORS_ORIGINS: 'https://a.example, http://b.example:8080' }).corsOrigins).toEqual(['https://a.example', 'http://b.example:8080']);
+    expect(parseConfig().corsOrigins).toEqual([]);
+    expect(() => parseConfig({}, { CORS_ORIGINS: 'https://a.example/path' })).toThrow(/--cors-origins/);
   });
 });

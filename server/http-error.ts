@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
-import type { z } from 'zod';
+import { safeParse, type core } from 'zod';
 
 /** An error with an HTTP status whose message is safe to show when the status is 4xx. */
 export class HttpError extends Error {
@@ -13,15 +13,16 @@ export class HttpError extends Error {
 }
 
 /** "field: what was wrong" for each zod issue, joined; the path names the field. */
-export function describeZodError(error: z.ZodError, root = 'body'): string {
+export function describeZodError(error: core.$ZodError, root = 'body'): string {
   return error.issues
     .slice(0, 5)
     .map((i) => `${i.path.length ? i.path.join('.') : root}: ${i.message}`)
     .join('; ');
 }
 
-export function parseOr400<T>(schema: z.ZodType<T>, value: unknown, root: string): T {
-  const r = schema.safeParse(value);
+/** Parses with any zod schema (classic or mini); a failure is a 400 naming the field. */
+export function parseOr400<S extends core.$ZodType>(schema: S, value: unknown, root: string): core.output<S> {
+  const r = safeParse(schema, value);
   if (!r.success) throw new HttpError(400, describeZodError(r.error, root));
   return r.data;
 }

@@ -13,9 +13,21 @@ export interface HubEvent {
 
 export type Replay =
   | { kind: 'events'; events: HubEvent[] }
-  | { kind: 'reset'; reason: 'malformed' | 'epoch' | 'too-old' | 'future' };
+  | { kind: 'reset'; reason: 'malformed' | 'epoch' | 'too-old' | 'future' | 'unavailable' };
 
 export type HubListener = (event: HubEvent) => void;
+
+/**
+ * The hub's events start over (Redis was reset, or the hub learned its epoch at
+ * start): everything derived from earlier events is void. `recent` are the newest
+ * events of the new epoch, oldest first, to rebuild state from; `fromId` is the id
+ * they follow, which a state holding none of them carries.
+ */
+export interface HubReset {
+  epoch: string;
+  fromId: string;
+  recent: HubEvent[];
+}
 
 /**
  * Orders and fans out events. Implementations: MemoryHub (embedded default) and a
@@ -33,6 +45,10 @@ export interface Hub {
   replay(lastEventId: string): Promise<Replay>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Hubs whose epoch can change while running call this before any event of the new epoch. */
+  onReset?(listener: (reset: HubReset) => void): () => void;
+  /** False while the hub cannot deliver (Redis unreachable); absent means always ready. */
+  ready?(): boolean;
 }
 
 export function encodeFrame(id: string, channel: string, data: string): Buffer {

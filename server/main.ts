@@ -21,7 +21,8 @@ async function main(): Promise<void> {
   }
   const vigil = createVigil(config);
   await vigil.start();
-  console.log(`Vigil serving ${vigil.url}/ (stream: curl -N ${vigil.url}/api/stream)`);
+  if (config.role === 'agent') console.log(`Vigil agent ${config.source} publishing to Redis (health: ${vigil.url}/healthz)`);
+  else console.log(`Vigil ${config.role} serving ${vigil.url}/ (stream: curl -N ${vigil.url}/api/stream)`);
 
   let stopping = false;
   const shutdown = (signal: string) => {

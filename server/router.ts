@@ -1,5 +1,6 @@
-import { Router } from 'express';
-import { StreamQuery, type HostFacts, type StreamSettings } from '../shared/schema.js';
+import { Router, type RequestHandler } from 'express';
+import type { HostFacts, StreamSettings } from '../shared/schema.js';
+import { StreamQuery } from '../shared/query.js';
 import { parseOr400 } from './http-error.js';
 import type { Hub } from './hub.js';
 import type { Projection } from './projection.js';
@@ -14,6 +15,12 @@ export interface RouterDeps {
   ready: () => boolean;
   hostFacts: () => HostFacts | null;
   pageDir: string | null;
+  /** POST api/ingest with its own bearer check. */
+  ingest?: Router;
+  /** Runs before every reading route (page, stream, snapshot, channels, metrics); health stays open. */
+  readGuard?: RequestHandler;
+  /** GET metrics (Prometheus). */
+  metrics?: RequestHandler;
 }
 
 /**
@@ -29,6 +36,8 @@ export function createRouter(d: RouterDeps): Router {
     const ok = d.ready();
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'starting' });
   });
+  if (d.ingest) r.use(d.ingest);
+  if (d.readGuard) r.use(d.readGuard);
   r.get('/api/stream', d.stream.handle);
   r.get('/api/snapshot', (req, res) => {
     const q = parseOr400(StreamQuery, req.query, 'query');
@@ -38,6 +47,7 @@ export function createRouter(d: RouterDeps): Router {
   r.get('/api/channels', (_req, res) => {
     res.set('Cache-Control', 'no-cache').json({ channels: d.projection.channels(), host: d.hostFacts() });
   });
+  if (d.metrics) r.get('/metrics', d.metrics);
   r.use(pageHandler(d.pageDir));
   return r;
 }

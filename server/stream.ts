@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import { createSession } from 'better-sse';
-import { StreamQuery, type ChannelName, type StreamSettings } from '../shared/schema.js';
+import type { ChannelName, StreamSettings } from '../shared/schema.js';
+import { StreamQuery } from '../shared/query.js';
 import { parseId } from './event-id.js';
 import { HttpError, parseOr400 } from './http-error.js';
 import type { Hub, HubEvent } from './hub.js';
@@ -22,6 +23,13 @@ interface Client {
   filter: SnapshotFilter;
   /** Live events that arrived while the snapshot or replay was being written; null once live. */
   pending: HubEvent[] | null;
+  /**
+   * Unsent bytes allowed before the cut: the cap plus whatever the catch-up (a
+   * snapshot can be several MB) left unsent, back to the plain cap once drained.
+   * The snapshot and replay are bounded by config, so memory stays bounded.
+   */
+  limit: number;
+  gone: boolean;
 }
 
 const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
@@ -71,25 +79,39 @@ export class StreamServer implements StreamCounters {
     this.unsubscribe = null;
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
-    for (const c of this.clientSet) c.res.end();
+    for (const c of this.clientSet) {
+      c.gone = true;
+      c.res.end();
+    }
     this.clientSet.clear();
   }
 
   handle = async (req: Request, res: Response): Promise<void> => {
     const query = parseOr400(StreamQuery, req.query, 'query');
-    if (this.closing) throw new HttpError(503, 'shutting down; reconnect shortly', { 'Retry-After': '1' });
+    // Answered here, not thrown: these 503s are expected load shedding, with a
+    // message the client may see, not internal errors to hide and log.
+    if (this.closing) {
+      res.status(503).set('Retry-After', '1').json({ error: 'shutting down; reconnect shortly' });
+      return;
+    }
     if (this.clientSet.size >= this.opts.maxClients) {
       this.rejected++;
-      throw new HttpError(503, `too many clients (the cap is ${this.opts.maxClients}); retry later`, { 'Retry-After': '5' });
+      res.status(503).set('Retry-After', '5').json({ error: `too many clients (the cap is ${this.opts.maxClients}); retry later` });
+      return;
     }
     const lastEventId = req.get('last-event-id') ?? query.lastEventId;
     const client: Client = {
       res,
       filter: { channels: query.channels ? new Set<ChannelName>(query.channels) : null, sources: query.sources ? new Set(query.sources) : null },
       pending: [],
+      limit: Infinity,
+      gone: false,
     };
     this.clientSet.add(client);
-    res.once('close', () => this.clientSet.delete(client));
+    res.once('close', () => {
+      client.gone = true;
+      this.clientSet.delete(client);
+    });
     // Set on res (not only passed to better-sse) so middleware such as request metrics can see it.
     res.setHeader('Content-Type', 'text/event-stream');
     const jitter = 0.75 + Math.random() * 0.5;
@@ -101,8 +123,11 @@ export class StreamServer implements StreamCounters {
     });
     if (!this.clientSet.has(client)) return;
     const after = await this.catchUp(client, lastEventId);
+    if (client.gone) return;
+    client.limit = this.opts.clientBuffer + res.writableLength;
     const pending = client.pending ?? [];
     client.pending = null;
+    // Events published while the replay was read are both in it and pending.
     for (const e of pending) if (e.seq > after) this.deliver(client, e);
   };
 
@@ -113,10 +138,9 @@ export class StreamServer implements StreamCounters {
       if (r.kind === 'events') {
         let seq = parseId(lastEventId)!.seq;
         for (const e of r.events) {
-          if (eventMatches(e, client.filter)) this.write(client, e.frame);
+          if (eventMatches(e, client.filter)) this.deliver(client, e);
           seq = e.seq;
         }
-        this.eventsSent += r.events.length;
         return seq;
       }
     }
@@ -124,6 +148,26 @@ export class StreamServer implements StreamCounters {
     const snap = this.projection.snapshot(this.opts.settings, client.filter, Boolean(lastEventId), this.hub.epoch, (this.opts.now ?? Date.now)());
     this.write(client, Buffer.from(`id: ${id}\nevent: snapshot\ndata: ${JSON.stringify(snap)}\n\n`));
     return parseId(id)?.seq ?? 0;
+  }
+
+  /**
+   * The hub's epoch changed under live clients (Redis was reset): each gets a
+   * reset snapshot of the new epoch in-band, on the same connection, so no old id
+   * is ever compared with a new one. A client still catching up is ended instead;
+   * it reconnects and is answered in the new epoch.
+   */
+  resetAll(): void {
+    const id = this.projection.lastId;
+    const now = (this.opts.now ?? Date.now)();
+    for (const c of [...this.clientSet]) {
+      if (c.pending) {
+        this.clientSet.delete(c);
+        c.res.destroy();
+        continue;
+      }
+      const snap = this.projection.snapshot(this.opts.settings, c.filter, true, this.hub.epoch, now);
+      this.write(c, Buffer.from(`id: ${id}\nevent: snapshot\ndata: ${JSON.stringify(snap)}\n\n`));
+    }
   }
 
   private broadcast(e: HubEvent): void {
@@ -141,13 +185,20 @@ export class StreamServer implements StreamCounters {
   }
 
   private write(c: Client, bytes: Buffer): void {
+    if (c.gone) return;
     c.res.write(bytes);
     this.bytesSent += bytes.length;
-    if (c.res.writableLength > this.opts.clientBuffer) this.cut(c);
+    // While catching up the backlog is bounded by the snapshot or the ring; judged once live.
+    if (c.pending) return;
+    const unsent = c.res.writableLength;
+    if (unsent <= this.opts.clientBuffer) c.limit = this.opts.clientBuffer;
+    else if (unsent > c.limit) this.cut(c);
   }
 
   /** A client too slow to keep up: drop it and its buffer now, before it costs memory. */
   private cut(c: Client): void {
+    if (c.gone) return;
+    c.gone = true;
     this.slowDisconnects++;
     this.clientSet.delete(c);
     c.res.destroy();

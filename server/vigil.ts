@@ -6,8 +6,8 @@ import type { StreamSettings } from '../shared/schema.js';
 import type { Config } from './config.js';
 import { errorHandler, HttpError } from './http-error.js';
 import type { Hub } from './hub.js';
-import { MemoryHub } from './memory-hub.js';
 import { Projection } from './projection.js';
+import { agentRouter, createHub, samplesHost, servesClients } from './roles.js';
 import { createRouter } from './router.js';
 import { Sampler, type Source } from './sampler.js';
 import { SeriesWindows } from './series-windows.js';
@@ -18,6 +18,14 @@ import { findPageDir } from './static-page.js';
 import { readHostFacts } from './host-facts.js';
 import type { HostFacts } from '../shared/schema.js';
 import { StreamServer } from './stream.js';
+import { AppChannel } from './app-channel.js';
+import { requireReadToken, Secret } from './auth.js';
+import { cors } from './cors.js';
+import { ingestRouter } from './ingest.js';
+import { PrometheusExport } from './prometheus.js';
+import { TokenBucket } from './rate-limit.js';
+import { requestLog } from './request-log.js';
+import { securityHeaders } from './security-headers.js';
 
 export interface VigilDeps {
   hub?: Hub;
@@ -39,6 +47,10 @@ export interface Vigil {
   readonly projection: Projection;
   readonly stream: StreamServer;
   readonly windows: SeriesWindows;
+  /** Metrics pushed through api/ingest (or by the host app directly, already validated). */
+  readonly appChannel: AppChannel;
+  /** Registry of this instance's own metrics (prom-client); GET metrics serves it. */
+  readonly prometheus: PrometheusExport;
   readonly logger: Logger;
   /** Starts sampling and the stream; with `listen` also an HTTP server on config.port. */
   start(opts?: { listen?: boolean }): Promise<void>;
@@ -51,8 +63,11 @@ export interface Vigil {
 
 /** Wires Vigil together. Starts nothing: call start(). */
 export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
-  const logger = deps.logger ?? pino({ level: config.logLevel, base: { source: config.source } });
-  const hub = deps.hub ?? new MemoryHub({ capacity: config.replay });
+  // Redaction is a second line of defence: nothing of ours logs headers or tokens.
+  const logger =
+    deps.logger ??
+    pino({ level: config.logLevel, base: { source: config.source }, redact: { paths: ['authorization', '*.authorization', 'token', '*.token'], censor: '[redacted]' } });
+  const hub = deps.hub ?? createHub(config, logger);
   const settings: StreamSettings = { interval: config.interval, window: config.window, history: config.history, heartbeat: config.heartbeat };
   const windows = new SeriesWindows({ span: config.window, trendThreshold: config.trendThreshold }, config.maxSeries + 512);
   const projection = new Projection(hub, { history: config.history, maxSeries: config.maxSeries + 512 });
@@ -65,7 +80,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   const http = new HttpMetrics();
   const processSource = new ProcessSource(() => stream);
   const host = () => createHostSource({ diskUsageEvery: config.diskUsageInterval || null, onError: (err) => logger.warn({ err }, 'disk usage failed') });
-  const sources = deps.sources ? deps.sources({ http, process: processSource, host }) : [host(), processSource, http];
+  const sources = !samplesHost(config) ? [] : deps.sources ? deps.sources({ http, process: processSource, host }) : [host(), processSource, http];
   const sampler = new Sampler({
     hub,
     windows,
@@ -74,18 +89,48 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     onError: (err, src) => logger.warn({ err, channel: src.channel }, 'sampling failed'),
   }).add(...sources);
 
+  const appChannel = new AppChannel({ hub, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
+  const prometheus = new PrometheusExport({ latest: () => projection.snapshot(settings, {}, false, hub.epoch, Date.now()) });
+  const ingest = ingestRouter({
+    app: appChannel,
+    secret: config.ingest === 'on' && config.ingestToken ? new Secret(config.ingestToken) : null,
+    source: config.source,
+    bodyLimit: config.bodyLimit,
+    maxMetrics: config.maxMetricsPerRequest,
+    maxSkew: config.ingestMaxSkew,
+    bucket: config.ingestRate > 0 ? new TokenBucket(config.ingestRate) : null,
+  });
+  // The page's hashed assets hold code, not data: open, so a page loaded with ?token= can load them.
+  const readGuard = requireReadToken(config.readToken ? new Secret(config.readToken) : null, (req) => (req.method === 'GET' || req.method === 'HEAD') && req.path.startsWith('/assets/'));
+
+  // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
+  hub.onReset?.(({ fromId, recent }) => {
+    projection.clear(fromId);
+    for (const e of recent) projection.apply(e);
+    stream.resetAll();
+  });
+
+  const ready = () => started && sampler.rounds > 0 && (hub.ready?.() ?? true);
   const router = express.Router();
+  router.use(requestLog(logger));
   router.use(http.middleware);
+  router.use(securityHeaders({ frameAncestors: config.frameAncestors }));
+  router.use(cors(config.corsOrigins));
   router.use(
-    createRouter({
-      hub,
-      projection,
-      stream,
-      settings,
-      ready: () => started && sampler.rounds > 0,
-      hostFacts: () => hostFacts,
-      pageDir: deps.pageDir === undefined ? findPageDir() : deps.pageDir,
-    }),
+    servesClients(config)
+      ? createRouter({
+          hub,
+          projection,
+          stream,
+          settings,
+          ready,
+          hostFacts: () => hostFacts,
+          pageDir: deps.pageDir === undefined ? findPageDir() : deps.pageDir,
+          ingest,
+          readGuard,
+          metrics: prometheus.handler,
+        })
+      : agentRouter(ready),
   );
   const logError = (err: unknown) => logger.error({ err }, 'request failed');
   router.use(errorHandler(logError));
@@ -110,6 +155,8 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     projection,
     stream,
     windows,
+    appChannel,
+    prometheus,
     logger,
     get url() {
       return url;
@@ -119,9 +166,10 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     },
     async start({ listen = true } = {}) {
       if (started) return;
-      await hub.start();
+      // Subscribed before the hub starts, so a Redis hub's first events reach both.
       projection.start();
       stream.start();
+      await hub.start();
       started = true;
       await Promise.all([
         sampler.start(),
@@ -144,17 +192,23 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     async stop() {
       if (!started) return;
       started = false;
+      // Stop accepting first, so a client that reconnects at once finds the next
+      // instance (or nothing, and retries) rather than a 503 that ends its EventSource.
+      const s = server;
+      server = null;
+      const closed = s && new Promise<void>((resolve) => s.close(() => resolve()));
       stream.stop();
-      await sampler.stop();
-      projection.stop();
-      if (server) {
-        const s = server;
-        server = null;
-        await new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeIdleConnections();
-        });
+      if (s) {
+        s.closeIdleConnections();
+        // Ended streams close once flushed; a client that reads nothing, or a socket
+        // that never sent a request (a browser's preconnect), would hold close() open.
+        const grace = setTimeout(() => s.closeAllConnections(), 500);
+        await closed;
+        clearTimeout(grace);
       }
+      await sampler.stop();
+      appChannel.stop();
+      projection.stop();
       await hub.stop();
     },
   };

@@ -1,1 +1,3 @@
 export * from './schema.js';
+export * from './query.js';
+export * from './ingest.js';

@@ -19,9 +19,14 @@ export class SseRecorder {
   opens = 0;
   private waiters: Array<() => void> = [];
 
+  /**
+   * `headers` go on every request; EventSource's own headers win, so a
+   * `Last-Event-ID` given here is only the first one and reconnects send the
+   * id of the last event received, as a browser does.
+   */
   constructor(url: string, headers: Record<string, string> = {}) {
     this.es = new EventSource(url, {
-      fetch: (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }),
+      fetch: (input, init) => fetch(input, { ...init, headers: { ...headers, ...(init?.headers as Record<string, string>) } }),
     });
     for (const type of ['snapshot', ...CHANNELS]) {
       this.es.addEventListener(type, (e) => {

@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/**
+ * One structured line per request when it ends: id, method, path, status, ms.
+ * The path is logged without its query string (it may hold `?token=`) and no
+ * header is ever logged (Authorization). A caller's X-Request-Id is kept when it
+ * is a plain word, else a new one is made; either way it is sent back.
+ */
+export function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.setHeader('X-Request-Id', id);
+    const done = () => {
+      res.off('finish', done);
+      res.off('close', done);
+      const status = res.writableFinished || res.headersSent ? res.statusCode : 499;
+      const line = {
+        reqId: id,
+        method: req.method,
+        path: pathOf(req.originalUrl),
+        status,
+        ms: Math.round(Number(process.hrtime.bigint() - start) / 1e4) / 100,
+      };
+      if (status >= 500) logger.error(line, 'request');
+      else logger.info(line, 'request');
+    };
+    res.on('finish', done);
+    res.on('close', done);
+    next();
+  };
+}
+
+/** The path alone, capped: the query string never reaches a log. */
+function pathOf(url: string): string {
+  const q = url.search(/[?#]/);
+  const p = q < 0 ? url : url.slice(0, q);
+  return p.length > 256 ? p.slice(0, 256) + '…' : p;
+}

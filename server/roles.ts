@@ -1,0 +1,41 @@
+import { Router } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Hub } from './hub.js';
+import { MemoryHub } from './memory-hub.js';
+import { RedisHub } from './redis-hub.js';
+
+/*
+ * What each --role does:
+ * - standalone: samples this host and serves clients, through Redis if REDIS_URL is set;
+ * - agent: samples this host and publishes to Redis; serves only /healthz and /readyz;
+ * - server: serves clients from Redis and samples nothing.
+ * parseConfig guarantees agent and server have a Redis URL.
+ */
+
+/** The embedded MemoryHub, or with a Redis URL a RedisHub that agents only publish to. */
+export function createHub(config: Config, logger: Logger): Hub {
+  if (!config.redisUrl) return new MemoryHub({ capacity: config.replay });
+  return new RedisHub({ url: config.redisUrl, logger, maxlen: config.replay, read: config.role !== 'agent' });
+}
+
+export function samplesHost(config: Config): boolean {
+  return config.role !== 'server';
+}
+
+export function servesClients(config: Config): boolean {
+  return config.role !== 'agent';
+}
+
+/** An agent's only routes: liveness, and readiness (sampling and Redis reachable). */
+export function agentRouter(ready: () => boolean): Router {
+  const r = Router();
+  r.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  r.get('/readyz', (_req, res) => {
+    const ok = ready();
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'starting' });
+  });
+  return r;
+}

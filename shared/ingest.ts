@@ -1,0 +1,57 @@
+// The ingest body lives apart from the stream schemas so the page, which never
+// ingests, does not bundle it.
+import * as z from 'zod/mini';
+import { MetricName, SourceName, Unit } from './schema.js';
+
+/*
+ * POST api/ingest: metrics pushed by other programs, shown on the `app` channel.
+ * Rules a producer may rely on:
+ * - The body is one group `{ source?, metrics }` or an array of groups (a batch).
+ *   `source` defaults to the receiving instance's own source name.
+ * - `t` (ms since the epoch) defaults to the time of receipt; it orders samples in
+ *   the window and must lie within the server's skew limit (INGEST_MAX_SKEW).
+ * - Either the whole request is accepted (202) or nothing of it is recorded (4xx).
+ * - Names of the built-in channels (`host.`, `process.`, `http.`) are reserved.
+ */
+export const RESERVED_PREFIXES = ['host.', 'process.', 'http.'] as const;
+
+export const IngestMetric = z.object({
+  name: MetricName.check(
+    z.refine((n: string) => !RESERVED_PREFIXES.some((p) => n.startsWith(p)), `metric name must not start with ${RESERVED_PREFIXES.join(', ')} (reserved for built-in channels)`),
+  ),
+  // z.number() refuses NaN and ±Infinity (1e400 parses to Infinity); strings are not coerced.
+  value: z.number({ error: (i) => (i.input === undefined ? 'value is required' : 'value must be a finite number') }),
+  unit: z.optional(Unit),
+  t: z.optional(
+    z.number({ error: 't must be a number of ms since the epoch' }).check(z.refine(Number.isInteger, 't must be whole ms since the epoch')),
+  ),
+});
+export type IngestMetric = z.infer<typeof IngestMetric>;
+
+export const IngestGroup = z.object({
+  source: z.optional(SourceName),
+  metrics: z.array(IngestMetric).check(z.minLength(1, 'metrics must hold at least one metric')),
+});
+export type IngestGroup = z.infer<typeof IngestGroup>;
+
+export const IngestBatch = z
+  .array(IngestGroup)
+  .check(z.minLength(1, 'a batch must hold at least one group'), z.maxLength(1000, 'a batch holds at most 1000 groups'));
+
+/**
+ * A group or a batch of groups; the server also caps the metrics per request.
+ * Parse with `parseIngestBody` for messages that name the field (a plain union
+ * only says "Invalid input").
+ */
+export const IngestBody = z.union([IngestGroup, IngestBatch]);
+export type IngestBody = z.infer<typeof IngestBody>;
+
+export const IngestAccepted = z.object({
+  accepted: z.int().check(z.nonnegative()),
+  sources: z.array(SourceName),
+});
+export type IngestAccepted = z.infer<typeof IngestAccepted>;
+
+export function parseIngestBody(body: unknown): ReturnType<typeof IngestBatch.safeParse> | ReturnType<typeof IngestGroup.safeParse> {
+  return Array.isArray(body) ? IngestBatch.safeParse(body) : IngestGroup.safeParse(body);
+}

@@ -1,0 +1,36 @@
+// The stream's query parameters: parsed by the server only, kept out of the page's bundle.
+import * as z from 'zod/mini';
+import { CHANNELS, SourceName, type ChannelName } from './schema.js';
+
+/** A comma-separated list whose every item must pass `item`; empty means "all". */
+function csvOf<T extends z.ZodMiniType<string, string>>(item: T, what: string) {
+  return z.pipe(
+    z.string().check(z.maxLength(4096, `${what} list must be at most 4096 characters`)),
+    z.transform((raw: string, ctx) => {
+      const parts = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      for (const p of parts) {
+        const r = item.safeParse(p);
+        if (!r.success) {
+          ctx.issues.push({ code: 'custom', input: raw, message: `bad ${what} ${JSON.stringify(p.slice(0, 64))}: ${r.error.issues[0]?.message}` });
+          return z.NEVER;
+        }
+      }
+      return parts.length ? [...new Set(parts)] : undefined;
+    }),
+  );
+}
+
+const ChannelList = csvOf(
+  z.string().check(z.refine((s) => (CHANNELS as readonly string[]).includes(s), `expected one of ${CHANNELS.join(', ')}`)),
+  'channel',
+) as unknown as z.ZodMiniType<ChannelName[] | undefined, string>;
+
+/** Query of GET api/stream and api/snapshot. Unknown keys are ignored (curl users add their own). */
+export const StreamQuery = z.object({
+  channels: z.optional(ChannelList),
+  sources: z.optional(csvOf(SourceName, 'source')),
+  /** For curl and the page's watchdog; a malformed id gets a snapshot, not an error. */
+  lastEventId: z.catch(z.optional(z.string()), undefined),
+  token: z.optional(z.unknown()),
+});
+export type StreamQuery = z.infer<typeof StreamQuery>;

@@ -1,0 +1,198 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import express from 'express';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { requireBinary } from '../helpers/binary.js';
+import { launchBrowser, type RunningBrowser } from '../helpers/browser.js';
+import { ensurePageBuilt } from '../helpers/page-build.js';
+import { type Running, startVigil } from '../helpers/server.js';
+
+const bin = requireBinary('chromium', 'apt-get install -y chromium', ['/usr/bin/chromium']);
+const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
+
+/** Waits until every visible tile has a value and a sparkline with drawn pixels. */
+async function waitForDrawnTiles(page: Page, min = 3): Promise<void> {
+  await page.waitForFunction(
+    (min) => {
+      const tiles = [...document.querySelectorAll<HTMLElement>('.tile')];
+      if (tiles.length < min) return false;
+      return tiles.slice(0, min).every((t) => {
+        const num = t.querySelector('.num')?.textContent ?? '';
+        const canvas = t.querySelector('canvas');
+        if (!/\d/.test(num) || !canvas || !canvas.width || !canvas.height) return false;
+        const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
+        return false;
+      });
+    },
+    min,
+    { timeout: 2000, polling: 50 },
+  );
+}
+
+const state = (page: Page) => page.getAttribute('.conn', 'data-state');
+/** Newest point time of host.cpu.total as the page holds it. */
+const newestCpuPoint = (page: Page) =>
+  page.evaluate(() => {
+    const w = window as unknown as { vigil: { store: { list(): { name: string; ring: { lastT: number } }[] } } };
+    return w.vigil.store.list().find((s) => s.name === 'host.cpu.total')?.ring.lastT ?? NaN;
+  });
+
+describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
+  let browser: RunningBrowser;
+  let pageDir: string;
+  const servers: Array<{ stop(): Promise<void> }> = [];
+
+  beforeAll(async () => {
+    pageDir = await ensurePageBuilt();
+    browser = await launchBrowser(bin.path!);
+    mkdirSync(ARTIFACTS, { recursive: true });
+  }, 120_000);
+  afterEach(async () => {
+    for (const s of servers.splice(0).reverse()) await s.stop();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function vigil(overrides: Parameters<typeof startVigil>[0] = {}): Promise<Running> {
+    const srv = await startVigil({ interval: 250, ...overrides }, { pageDir });
+    servers.push(srv);
+    return srv;
+  }
+
+  async function open(url: string): Promise<Page> {
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    servers.push({ stop: async () => { await page.close(); expect(errors).toEqual([]); } });
+    await page.goto(url);
+    return page;
+  }
+
+  it('shows tiles with values, units and drawn sparklines, and says live', async () => {
+    const srv = await vigil();
+    const page = await open(srv.url + '/');
+    await waitForDrawnTiles(page, 5);
+    expect(await state(page)).toBe('live');
+    const cpu = page.locator('.tile[data-key^="host.cpu.total@"]');
+    await expect.poll(() => cpu.locator('.unit').textContent()).toBe('%');
+    expect(await cpu.locator('.trend').getAttribute('title')).toMatch(/^trend: (rising|falling|stable)$/);
+    expect(await cpu.locator('.window').textContent()).toMatch(/min .+ %avg .+ %max .+ %/);
+    expect(await page.locator('.group[data-group^="host@"] .chip').textContent()).toBe('host');
+    await page.screenshot({ path: join(ARTIFACTS, 'page-default.png') });
+  });
+
+  it('says reconnecting when the server stops and resumes live with new points after a restart, without a reload', async () => {
+    const first = await vigil();
+    const port = Number(new URL(first.url).port);
+    const page = await open(first.url + '/');
+    await waitForDrawnTiles(page);
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    const before = await newestCpuPoint(page);
+
+    await first.stop();
+    await page.waitForFunction(() => document.querySelector('.conn')?.getAttribute('data-state') === 'reconnecting', null, { timeout: 10_000 });
+
+    await vigil({ port });
+    await page.waitForFunction(() => document.querySelector('.conn')?.getAttribute('data-state') === 'live', null, { timeout: 20_000 });
+    await expect.poll(() => newestCpuPoint(page), { timeout: 5000 }).toBeGreaterThan(before);
+    expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
+    expect(await page.evaluate(() => (window as unknown as { vigil: { model: { resets: number } } }).vigil.model.resets)).toBeGreaterThanOrEqual(1);
+    await waitForDrawnTiles(page);
+  });
+
+  it('recreates the EventSource after a 502 closes it for good', async () => {
+    const srv = await vigil();
+    await srv.vigil.start({ listen: false });
+    let fail = false;
+    const outer = express();
+    outer.use((req, res, next) => (fail && req.path === '/api/stream' ? res.status(502).send('bad gateway') : next()));
+    outer.use(srv.vigil.router);
+    const server = await listen(outer);
+    servers.push({ stop: () => close(server) });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const streams: string[] = [];
+    const page = await open(url + '/');
+    page.on('request', (r) => r.url().includes('api/stream') && streams.push(r.url()));
+    await waitForDrawnTiles(page);
+
+    fail = true;
+    // Drop the live stream so the browser reconnects, meets the 502 and closes for good.
+    srv.vigil.stream.stop();
+    srv.vigil.stream.start();
+    await page.waitForResponse((r) => r.url().includes('api/stream') && r.status() === 502, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('.conn')?.getAttribute('data-state') === 'reconnecting', null, { timeout: 5000 });
+    fail = false;
+    await page.waitForFunction(() => document.querySelector('.conn')?.getAttribute('data-state') === 'live', null, { timeout: 15_000 });
+    expect(streams.some((u) => /[?&]lastEventId=[^&]+/.test(u))).toBe(true);
+    expect(await page.evaluate(() => (window as unknown as { vigil: { model: { recreated: number } } }).vigil.model.recreated)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('renders ?kiosk as one grid that fits the screen without scrolling', async () => {
+    const srv = await vigil();
+    const page = await open(srv.url + '/?kiosk&title=Ops%20wall');
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await waitForDrawnTiles(page, 5);
+    expect(await page.locator('.bar').count()).toBe(0);
+    expect(await page.locator('.kiosk-grid .tile').count()).toBeGreaterThan(5);
+    expect(await page.locator('.kiosk-status .conn').getAttribute('data-state')).toBe('live');
+    const { scroll, inner, lastBottom } = await page.evaluate(() => {
+      const tiles = [...document.querySelectorAll('.tile')];
+      return {
+        scroll: document.documentElement.scrollHeight,
+        inner: innerHeight,
+        lastBottom: Math.max(...tiles.map((t) => t.getBoundingClientRect().bottom)),
+      };
+    });
+    await page.screenshot({ path: join(ARTIFACTS, 'page-kiosk.png') });
+    expect(scroll).toBeLessThanOrEqual(inner);
+    expect(lastBottom).toBeLessThanOrEqual(inner);
+    await page.screenshot({ path: join(ARTIFACTS, 'page-kiosk.png') });
+  });
+
+  it('renders ?embed compact on a transparent background, light theme included', async () => {
+    const srv = await vigil();
+    const page = await open(srv.url + '/?embed&theme=light&channels=host&metrics=host.cpu.*,host.mem.*');
+    await waitForDrawnTiles(page, 2);
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgba(0, 0, 0, 0)');
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    const names = await page.locator('.tile').evaluateAll((ts) => ts.map((t) => t.getAttribute('data-key')!.split('@')[0]));
+    expect(names.length).toBeGreaterThan(1);
+    expect(names.every((n) => /^host\.(cpu|mem)\./.test(n))).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, 'page-embed.png'), omitBackground: true });
+  });
+
+  it('works under /status/ with relative URLs only', async () => {
+    const srv = await vigil();
+    const outer = express();
+    outer.use('/status', srv.vigil.router);
+    const server = await listen(outer);
+    servers.push({ stop: () => close(server) });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const requests: string[] = [];
+    const page = await browser.context.newPage();
+    servers.push({ stop: () => page.close() });
+    page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+    await page.goto(base + '/status/');
+    await waitForDrawnTiles(page);
+    expect(requests).toContain('/status/api/stream');
+    expect(requests.filter((p) => !p.startsWith('/status/'))).toEqual([]);
+  });
+});
+
+function listen(app: express.Express): Promise<Server> {
+  const server = createServer(app);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}

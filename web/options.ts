@@ -1,0 +1,83 @@
+import * as z from 'zod/mini';
+import { ChannelName, SourceName } from '../shared/schema.js';
+
+/**
+ * Page options, read once from the query string. A bad value never stops the
+ * page: it falls back to the default and the reason is listed in `problems`,
+ * which the status bar shows.
+ */
+export interface PageOptions {
+  channels: ChannelName[];
+  metrics: string[];
+  sources: string[];
+  kiosk: boolean;
+  embed: boolean;
+  theme: 'dark' | 'light';
+  title: string;
+  token: string | null;
+  /** Cap on the canvas pixel ratio. */
+  dpr: number;
+  problems: string[];
+}
+
+const list = z.pipe(
+  z.string(),
+  z.transform((s: string) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+);
+const dprRange = 'dpr must be between 0.5 and 4';
+
+const fields = {
+  channels: z.pipe(list, z.array(ChannelName)),
+  metrics: z.pipe(list, z.array(z.string().check(z.maxLength(200))).check(z.maxLength(100))),
+  sources: z.pipe(list, z.array(SourceName).check(z.maxLength(100))),
+  theme: z.enum(['dark', 'light']),
+  title: z.string().check(z.maxLength(120, 'title must be at most 120 characters')),
+  token: z.string().check(z.minLength(1), z.maxLength(512)),
+  dpr: z.coerce.number().check(z.gte(0.5, dprRange), z.lte(4, dprRange)),
+} as const;
+
+/** A flag is on when present (`?kiosk`, `?kiosk=1`), off for `0`, `false`, `no`. */
+function flag(params: URLSearchParams, name: string): boolean {
+  const v = params.get(name);
+  return v !== null && !['0', 'false', 'no', 'off'].includes(v.toLowerCase());
+}
+
+export function parseOptions(search: string): PageOptions {
+  const params = new URLSearchParams(search);
+  const problems: string[] = [];
+  function read<K extends keyof typeof fields>(name: K, fallback: z.output<(typeof fields)[K]>): z.output<(typeof fields)[K]> {
+    const raw = params.get(name);
+    if (raw === null) return fallback;
+    const r = fields[name].safeParse(raw);
+    if (r.success) return r.data as z.output<(typeof fields)[K]>;
+    problems.push(`?${name}: ${r.error.issues[0]?.message ?? 'invalid'} (ignored)`);
+    return fallback;
+  }
+  return {
+    channels: read('channels', []),
+    metrics: read('metrics', []),
+    sources: read('sources', []),
+    kiosk: flag(params, 'kiosk'),
+    embed: flag(params, 'embed'),
+    theme: read('theme', 'dark'),
+    title: read('title', ''),
+    token: read('token', null as unknown as string) ?? null,
+    dpr: read('dpr', 1),
+    problems,
+  };
+}
+
+/**
+ * The stream URL, relative to the page so it works under any path prefix.
+ * `lastEventId` is passed when the watchdog recreates the EventSource (the
+ * browser's own retry sends the Last-Event-ID header instead).
+ */
+export function streamUrl(o: Pick<PageOptions, 'channels' | 'sources' | 'token'>, lastEventId: string | null): string {
+  const q = new URLSearchParams();
+  if (o.channels.length) q.set('channels', o.channels.join(','));
+  if (o.sources.length) q.set('sources', o.sources.join(','));
+  if (lastEventId) q.set('lastEventId', lastEventId);
+  if (o.token) q.set('token', o.token);
+  const s = q.toString().replace(/%2C/g, ',');
+  return s ? `api/stream?${s}` : 'api/stream';
+}

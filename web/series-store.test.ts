@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { Snapshot } from '../shared/schema.js';
+import { SeriesStore } from './series-store.js';
+
+const stat = (v: number, u = '%') => ({ v, min: v, max: v, avg: v, n: 1, trend: 'stable' as const, u });
+const snap: Snapshot = {
+  reset: false,
+  epoch: 'e',
+  t: 10_000,
+  settings: { interval: 1000, window: 60_000, history: 3, heartbeat: 15_000 },
+  metrics: [
+    { name: 'host.cpu.total', unit: '%', channel: 'host', source: 'a' },
+    { name: 'host.cpu.core0', unit: '%', channel: 'host', source: 'a' },
+  ],
+  history: { 'host.cpu.total@a': { t: [6000, 7000, 8000, 9000], v: [1, 2, 3, 4] } },
+  stats: { 'host.cpu.total@a': stat(4) },
+};
+
+describe('SeriesStore', () => {
+  it('keeps the newest `history` points and dates them from the snapshot time', () => {
+    const s = new SeriesStore();
+    s.applySnapshot(snap, 500_000);
+    const cpu = s.get('host.cpu.total@a')!;
+    expect([...cpu.ring.view()[1]]).toEqual([2, 3, 4]);
+    expect(cpu.seenAt).toBe(500_000 - 1000); // last point was 1 s old at snapshot time
+    expect(s.get('host.cpu.core0@a')!.seenAt).toBe(-Infinity);
+  });
+
+  it('applies the filter to snapshot metrics and to new metrics in ticks', () => {
+    const s = new SeriesStore((m) => !m.name.includes('core'));
+    s.applySnapshot(snap, 0);
+    expect(s.list().map((x) => x.key)).toEqual(['host.cpu.total@a']);
+    s.applyTick('host', { t: 11_000, source: 'a', values: { 'host.cpu.core1': stat(1), 'host.load.1': stat(0.5, '') } }, 1);
+    expect(s.list().map((x) => x.key)).toEqual(['host.cpu.total@a', 'host.load.1@a']);
+  });
+
+  it('reuses ring buffers of series that survive a snapshot', () => {
+    const s = new SeriesStore();
+    s.applySnapshot(snap, 0);
+    const ring = s.get('host.cpu.total@a')!.ring;
+    s.applySnapshot({ ...snap, reset: true }, 0);
+    expect(s.get('host.cpu.total@a')!.ring).toBe(ring);
+  });
+
+  it('skips ticks it already has (a replay) without bumping the version', () => {
+    const s = new SeriesStore();
+    s.applySnapshot(snap, 0);
+    const cpu = s.get('host.cpu.total@a')!;
+    const v = cpu.version;
+    expect(s.applyTick('host', { t: 9000, source: 'a', values: { 'host.cpu.total': stat(9) } }, 1)).toBe(0);
+    expect(cpu.version).toBe(v);
+    expect(s.applyTick('host', { t: 10_000, source: 'a', values: { 'host.cpu.total': stat(9) } }, 1)).toBe(1);
+    expect(cpu.version).toBe(v + 1);
+    expect(cpu.stat?.v).toBe(9);
+  });
+});

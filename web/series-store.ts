@@ -1,0 +1,128 @@
+import type { ChannelName, MetricInfo, Snapshot, Stat, TickEvent } from '../shared/schema.js';
+import { seriesKey } from '../shared/schema.js';
+import { Ring } from './ring.js';
+
+/** One tile's worth of state: a metric of one source, its points and its last window. */
+export interface Series {
+  readonly key: string;
+  readonly name: string;
+  readonly source: string;
+  readonly channel: ChannelName;
+  unit: string;
+  readonly ring: Ring;
+  stat: Stat | null;
+  /** Local clock time at which the newest point was current (for "updated N s ago"). */
+  seenAt: number;
+  /** Bumped whenever the points change; a sparkline redraws when it differs. */
+  version: number;
+}
+
+export type SeriesFilter = (info: { name: string; source: string; channel: ChannelName }) => boolean;
+
+/**
+ * The page's data: every series the filters let through, in order of first
+ * appearance. A snapshot replaces everything (reusing ring buffers of series
+ * that survive it); a tick appends a point per metric and creates series for
+ * metrics the snapshot did not know.
+ */
+export class SeriesStore {
+  private readonly map = new Map<string, Series>();
+  private ordered: Series[] = [];
+  capacity: number;
+  /** Bumped when series are added or removed (not on new points). */
+  structure = 0;
+
+  constructor(
+    private readonly accept: SeriesFilter = () => true,
+    capacity = 300,
+  ) {
+    this.capacity = capacity;
+  }
+
+  get size(): number {
+    return this.ordered.length;
+  }
+
+  list(): readonly Series[] {
+    return this.ordered;
+  }
+
+  get(key: string): Series | undefined {
+    return this.map.get(key);
+  }
+
+  applySnapshot(s: Snapshot, now: number): void {
+    const capacity = s.settings.history;
+    const old = this.map;
+    const reuse = capacity === this.capacity;
+    this.capacity = capacity;
+    const next = new Map<string, Series>();
+    const order: Series[] = [];
+    for (const m of s.metrics) {
+      if (!this.accept(m)) continue;
+      const key = seriesKey(m.name, m.source);
+      if (next.has(key)) continue;
+      const prev = old.get(key);
+      const series = prev && reuse && prev.channel === m.channel ? prev : this.create(m);
+      series.unit = m.unit;
+      const h = s.history[key];
+      series.ring.fill(h?.t ?? [], h?.v ?? []);
+      series.stat = s.stats[key] ?? null;
+      if (series.stat) series.unit = series.stat.u || series.unit;
+      const lastT = series.ring.lastT;
+      series.seenAt = Number.isNaN(lastT) ? -Infinity : now - Math.max(0, s.t - lastT);
+      series.version++;
+      next.set(key, series);
+      order.push(series);
+    }
+    this.map.clear();
+    for (const [k, v] of next) this.map.set(k, v);
+    this.ordered = order;
+    this.structure++;
+  }
+
+  /** Returns how many points were added (0 for a replayed or filtered tick). */
+  applyTick(channel: ChannelName, tick: TickEvent, now: number): number {
+    let added = 0;
+    for (const name in tick.values) {
+      const stat = tick.values[name];
+      const key = seriesKey(name, tick.source);
+      let series = this.map.get(key);
+      if (!series) {
+        const info = { name, source: tick.source, channel, unit: stat.u };
+        if (!this.accept(info)) continue;
+        series = this.create(info);
+        this.map.set(key, series);
+        this.ordered.push(series);
+        this.structure++;
+      }
+      if (!series.ring.push(tick.t, stat.v)) continue;
+      series.stat = stat;
+      series.unit = stat.u;
+      series.seenAt = now;
+      series.version++;
+      added++;
+    }
+    return added;
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.ordered = [];
+    this.structure++;
+  }
+
+  private create(m: MetricInfo): Series {
+    return {
+      key: seriesKey(m.name, m.source),
+      name: m.name,
+      source: m.source,
+      channel: m.channel,
+      unit: m.unit,
+      ring: new Ring(this.capacity),
+      stat: null,
+      seenAt: -Infinity,
+      version: 0,
+    };
+  }
+}

@@ -1,0 +1,217 @@
+import { CHANNELS, type ChannelName, Snapshot, type StreamSettings, TickEvent } from '../shared/schema.js';
+import { backoffDelay } from './backoff.js';
+import type { SeriesStore } from './series-store.js';
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+
+/** The part of the browser's EventSource the model uses; tests pass their own. */
+export interface EventSourceLike {
+  readonly readyState: number;
+  onopen: ((ev: Event) => unknown) | null;
+  onerror: ((ev: Event) => unknown) | null;
+  addEventListener(type: string, listener: (ev: MessageEvent) => void): void;
+  close(): void;
+}
+export type EventSourceFactory = (url: string) => EventSourceLike;
+
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+const CLOSED = 2;
+
+export interface StreamModelOptions {
+  /** Stream URL for a (re)connect; `lastEventId` is null on the first one. */
+  url: (lastEventId: string | null) => string;
+  createEventSource: EventSourceFactory;
+  store: SeriesStore;
+  clock?: Clock;
+  random?: () => number;
+  /** Called after anything visible changed (state, data, counters). */
+  onChange?: () => void;
+  /** How often the watchdog looks at the connection, ms. */
+  watchdogEvery?: number;
+  backoffMin?: number;
+  backoffMax?: number;
+  /** A connection lost for longer than this is shown as offline, ms. */
+  offlineAfter?: number;
+  /** Heartbeat assumed until the first snapshot tells the real one, ms. */
+  defaultHeartbeat?: number;
+}
+
+/**
+ * The connection to `api/stream` and what it has delivered. Plain TypeScript:
+ * no DOM, no rendering, clock and EventSource injected.
+ *
+ * Self-healing contract: the browser's own EventSource retry handles plain
+ * drops (it resends Last-Event-ID). The watchdog covers what it does not: an
+ * EventSource that is CLOSED (a non-200 answer such as an nginx 502) or silent
+ * for longer than three heartbeats (a half-open connection) is closed and a new
+ * one created after a jittered, exponential backoff, passing `?lastEventId=`.
+ * The backoff resets when an event arrives. Nothing pauses on focus loss.
+ */
+export class StreamModel {
+  state: ConnectionState = 'connecting';
+  lastEventId: string | null = null;
+  epoch: string | null = null;
+  settings: StreamSettings | null = null;
+  /** Events that failed to parse, and the latest reason. */
+  malformed = 0;
+  lastProblem: string | null = null;
+  /** EventSources created by the watchdog (not counting the first). */
+  recreated = 0;
+  /** Snapshots with `reset: true` (server restarts, unreplayable gaps). */
+  resets = 0;
+  lastEventAt = -Infinity;
+
+  private es: EventSourceLike | null = null;
+  private attempt = 0;
+  private lostAt: number | null = null;
+  private lastActivity = 0;
+  private reconnectTimer: unknown = null;
+  private watchdogTimer: unknown = null;
+  private running = false;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+
+  constructor(private readonly o: StreamModelOptions) {
+    this.clock = o.clock ?? realClock;
+    this.random = o.random ?? Math.random;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.connect();
+    this.scheduleWatchdog();
+  }
+
+  /** Closes the EventSource and stops every timer. */
+  stop(): void {
+    this.running = false;
+    this.closeSource();
+    if (this.reconnectTimer !== null) this.clock.clearTimeout(this.reconnectTimer);
+    if (this.watchdogTimer !== null) this.clock.clearTimeout(this.watchdogTimer);
+    this.reconnectTimer = this.watchdogTimer = null;
+  }
+
+  /** Silence after which the watchdog recreates the connection, ms. */
+  get silentLimit(): number {
+    const hb = this.settings?.heartbeat || this.o.defaultHeartbeat || 15_000;
+    return 3 * Math.max(hb, this.settings?.interval ?? 0);
+  }
+
+  private connect(): void {
+    this.reconnectTimer = null;
+    const es = this.o.createEventSource(this.o.url(this.lastEventId));
+    this.es = es;
+    this.lastActivity = this.clock.now();
+    es.onopen = () => {
+      if (es !== this.es) return;
+      this.lastActivity = this.clock.now();
+    };
+    es.onerror = () => {
+      if (es !== this.es) return;
+      if (es.readyState === CLOSED) this.scheduleReconnect();
+      else this.markLost();
+    };
+    es.addEventListener('snapshot', (ev) => this.onEvent(es, ev, null));
+    for (const ch of CHANNELS) es.addEventListener(ch, (ev) => this.onEvent(es, ev, ch));
+  }
+
+  private onEvent(es: EventSourceLike, ev: MessageEvent, channel: ChannelName | null): void {
+    if (es !== this.es) return;
+    const now = this.clock.now();
+    this.lastActivity = this.lastEventAt = now;
+    if (ev.lastEventId) this.lastEventId = ev.lastEventId;
+    this.attempt = 0;
+    this.lostAt = null;
+    this.state = 'live';
+    try {
+      const json: unknown = JSON.parse(String(ev.data));
+      if (channel === null) {
+        const r = Snapshot.safeParse(json);
+        if (!r.success) return this.reject('snapshot', r.error.issues[0]);
+        if (r.data.reset) this.resets++;
+        this.epoch = r.data.epoch;
+        this.settings = r.data.settings;
+        this.o.store.applySnapshot(r.data, now);
+      } else {
+        const r = TickEvent.safeParse(json);
+        if (!r.success) return this.reject(channel, r.error.issues[0]);
+        this.o.store.applyTick(channel, r.data, now);
+      }
+    } catch (err) {
+      this.reject(channel ?? 'snapshot', { message: (err as Error).message, path: [] });
+      return;
+    }
+    this.o.onChange?.();
+  }
+
+  private reject(type: string, issue: { message: string; path: PropertyKey[] } | undefined): void {
+    this.malformed++;
+    const where = issue?.path.length ? ` at ${issue.path.map(String).join('.')}` : '';
+    this.lastProblem = `malformed ${type} event${where}: ${issue?.message ?? 'invalid'}`;
+    this.o.onChange?.();
+  }
+
+  private markLost(): void {
+    const now = this.clock.now();
+    this.lostAt ??= now;
+    const next: ConnectionState =
+      this.epoch === null && this.state === 'connecting' && now - this.lostAt < this.offlineAfter
+        ? 'connecting'
+        : now - this.lostAt >= this.offlineAfter
+          ? 'offline'
+          : 'reconnecting';
+    if (next !== this.state) {
+      this.state = next;
+      this.o.onChange?.();
+    }
+  }
+
+  private get offlineAfter(): number {
+    return this.o.offlineAfter ?? 20_000;
+  }
+
+  private closeSource(): void {
+    if (!this.es) return;
+    this.es.onopen = this.es.onerror = null;
+    this.es.close();
+    this.es = null;
+  }
+
+  private scheduleReconnect(): void {
+    this.closeSource();
+    this.markLost();
+    if (!this.running || this.reconnectTimer !== null) return;
+    const delay = backoffDelay(this.attempt++, this.random, this.o.backoffMin, this.o.backoffMax);
+    this.recreated++;
+    this.reconnectTimer = this.clock.setTimeout(() => this.connect(), delay);
+  }
+
+  private scheduleWatchdog(): void {
+    this.watchdogTimer = this.clock.setTimeout(() => {
+      if (!this.running) return;
+      this.watchdog();
+      this.scheduleWatchdog();
+    }, this.o.watchdogEvery ?? 1000);
+  }
+
+  /** One look at the connection; public so tests can drive it with a fake clock. */
+  watchdog(): void {
+    if (this.reconnectTimer !== null) return this.markLost();
+    const es = this.es;
+    if (!es || es.readyState === CLOSED) return this.scheduleReconnect();
+    if (this.clock.now() - this.lastActivity > this.silentLimit) return this.scheduleReconnect();
+    if (this.lostAt !== null) this.markLost();
+  }
+}

@@ -1,0 +1,84 @@
+import type { ChannelName, Stat } from '../shared/schema.js';
+import type { Ring } from './ring.js';
+import type { Series } from './series-store.js';
+import type { ConnectionState } from './stream-model.js';
+
+/** Everything a tile draws; built per frame from the store, consumed as props. */
+export interface TileView {
+  key: string;
+  /** The metric name without its channel prefix ("cpu.total"). */
+  label: string;
+  name: string;
+  source: string;
+  channel: ChannelName;
+  unit: string;
+  stat: Stat | null;
+  ring: Ring;
+  version: number;
+  /** Whole seconds since the newest point; null when the series has none. */
+  ageSec: number | null;
+  stale: boolean;
+}
+
+export interface GroupView {
+  key: string;
+  channel: ChannelName;
+  source: string;
+  tiles: TileView[];
+}
+
+export interface PageView {
+  title: string;
+  state: ConnectionState;
+  lastEventAgeSec: number | null;
+  malformed: number;
+  lastProblem: string | null;
+  problems: string[];
+  groups: GroupView[];
+  tileCount: number;
+  sources: number;
+  kiosk: boolean;
+  embed: boolean;
+}
+
+/**
+ * A series is stale when its newest point is older than three of its
+ * intervals: the stream's sampling interval, or the series' own observed gap
+ * when it is slower (disk usage, pushed app metrics).
+ */
+export function isStale(s: Series, interval: number, now: number): boolean {
+  if (s.seenAt === -Infinity) return true;
+  const gap = s.ring.lastGap;
+  const every = Number.isFinite(gap) ? Math.max(interval, gap) : interval;
+  return now - s.seenAt > 3 * every;
+}
+
+export function tileView(s: Series, interval: number, now: number): TileView {
+  const dot = s.name.indexOf('.');
+  const label = dot > 0 && s.name.slice(0, dot) === s.channel ? s.name.slice(dot + 1) : s.name;
+  return {
+    key: s.key,
+    label,
+    name: s.name,
+    source: s.source,
+    channel: s.channel,
+    unit: s.unit,
+    stat: s.stat,
+    ring: s.ring,
+    version: s.version,
+    ageSec: s.seenAt === -Infinity ? null : Math.max(0, Math.floor((now - s.seenAt) / 1000)),
+    stale: isStale(s, interval, now),
+  };
+}
+
+/** Groups by channel and source, in order of first appearance. */
+export function groupTiles(series: readonly Series[], interval: number, now: number): GroupView[] {
+  const groups = new Map<string, GroupView>();
+  for (const s of series) {
+    const key = `${s.channel}@${s.source}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { key, channel: s.channel, source: s.source, tiles: [] }));
+    g.tiles.push(tileView(s, interval, now));
+  }
+  return [...groups.values()];
+}
