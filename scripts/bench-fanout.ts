@@ -67,9 +67,20 @@ interface Run {
   error: string | null;
 }
 
+/** What is running now, so an interrupted benchmark leaves no server or worker behind. */
+const live = new Set<{ stop(): Promise<void> }>();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    log(`bench-fanout: ${sig}, stopping children`);
+    void Promise.allSettled([...live].map((x) => x.stop())).then(() => process.exit(130));
+  });
+}
+
 async function runOne(target: TargetName, n: number, frames: number[]): Promise<Run> {
   const t = await startTarget(target, frames);
   const pool = LoadPool.start(workers);
+  const handle = { stop: async () => void (await Promise.allSettled([pool.close(), t.stop()])) };
+  live.add(handle);
   try {
     await sleep(1500);
     const base = procUsage(t.pid);
@@ -110,6 +121,7 @@ async function runOne(target: TargetName, n: number, frames: number[]): Promise<
     );
     return r;
   } finally {
+    live.delete(handle);
     await pool.close();
     await t.stop();
   }
