@@ -37,7 +37,12 @@ export function ingestRouter(o: IngestOptions): Router {
       const wait = o.bucket?.take() ?? 0;
       next(wait ? new HttpError(429, `ingest rate limit reached (INGEST_RATE); retry in ${wait} ms`, { 'Retry-After': String(Math.ceil(wait / 1000)) }) : undefined);
     },
-    (req, _res, next) => next(req.is('application/json') ? undefined : new HttpError(415, 'body: send JSON with Content-Type: application/json')),
+    (req, _res, next) => {
+      // req.is() answers null, not false, for a request without a body.
+      const empty = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
+      if (empty) return next(new HttpError(400, 'body: empty; send a JSON group {"metrics": [...]} or an array of groups'));
+      next(req.is('application/json') ? undefined : new HttpError(415, 'body: send JSON with Content-Type: application/json'));
+    },
     json,
     (req, res) => {
       const samples = validate(req, o, now());

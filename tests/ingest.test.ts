@@ -122,6 +122,12 @@ describe('POST /api/ingest rejects, naming the field and the reason', () => {
     expect(ErrorBody.parse(r.json()).error).toBe('body: larger than the limit of 4096 bytes');
   });
 
+  it('an empty body: 400 saying what to send', async () => {
+    const r = await post('', auth, true);
+    expect(r.status).toBe(400);
+    expect(ErrorBody.parse(r.json()).error).toMatch(/^body: empty; send a JSON group/);
+  });
+
   it('a body that is not JSON by its content type: 415', async () => {
     const r = await post('name=a&value=1', { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' }, true);
     expect(r.status).toBe(415);
