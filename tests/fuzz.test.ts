@@ -26,6 +26,8 @@ let pageDir: string;
 const log = capturedLogger('info');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 24 });
 const sentTokens = new Set<string>([INGEST, READ]);
+/** The real tokens and the fake ones the fuzz makes up; any of them in a log line is a leak. */
+const TOKEN_LIKE = /ftok[A-Za-z0-9]{20}|fuzz-ingest-token-0123456789|fuzz-read-token-9876543210/g;
 const statuses = new Map<number, number>();
 let recorder: SseRecorder;
 let raw: { text: string; req: http.ClientRequest };
@@ -197,7 +199,8 @@ function credentialsOnly(s: Spec): string[] {
   url.searchParams.delete('token');
   url.searchParams.delete('token[]');
   const elsewhere = JSON.stringify({ ...s, path: url.pathname + url.search, headers: { ...s.headers, authorization: '' } });
-  return [...sentTokens].filter((t) => cred.includes(t) && !elsewhere.includes(t));
+  const inCred = [...cred.matchAll(TOKEN_LIKE)].map((m) => m[0]);
+  return inCred.filter((t) => !elsewhere.includes(t));
 }
 
 describe('fuzz: arbitrary requests against a running server', () => {
@@ -238,7 +241,8 @@ describe('fuzz: arbitrary requests against a running server', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(log.lines.filter((l) => l.includes('"msg":"request"')).length).toBeGreaterThanOrEqual(RUNS * PER_RUN);
     const logText = log.lines.join('\n');
-    for (const t of sentTokens) expect(logText.includes(t), `token ${t.slice(0, 6)}… in the log`).toBe(false);
+    expect(sentTokens.size).toBeGreaterThan(100);
+    expect(logText.match(TOKEN_LIKE), 'a token in the log').toBeNull();
     expect(logText.toLowerCase()).not.toContain('authorization');
     expect(logText).not.toContain('Bearer');
 
