@@ -47,7 +47,12 @@ async function serve(): Promise<void> {
       s.keepAliveTimeout = 60_000;
       s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port));
     });
-  const ports = { without: await listen(app(null)), with: await listen(app(vigil.middleware)) };
+  const ports = {
+    without: await listen(app(null)),
+    with: await listen(app(vigil.middleware)),
+    // Any middleware costs Express a layer dispatch: this shows how much of the cost is that.
+    noop: await listen(app((_req, _res, next) => next())),
+  };
   // CPU of this process on demand: robust to neighbours where req/s is not.
   process.on('message', () => {
     const u = process.cpuUsage();
@@ -55,6 +60,8 @@ async function serve(): Promise<void> {
   });
   process.send!(ports);
 }
+
+type Side = 'without' | 'with' | 'noop';
 
 const REQUEST = Buffer.from('GET /hello HTTP/1.1\r\nHost: bench\r\n\r\n');
 const MARK = Buffer.from('HTTP/1.1 ');
@@ -116,12 +123,13 @@ async function main(): Promise<void> {
   const pipeline = arg('pipeline', 8);
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
-    const ports = await new Promise<{ without: number; with: number }>((resolve) => child.once('message', (m) => resolve(m as { without: number; with: number })));
+    const ports = await new Promise<Record<Side, number>>((resolve) => child.once('message', (m) => resolve(m as Record<Side, number>)));
     // Warm both up (JIT, sockets) before measuring.
     await load(ports.without, conns, pipeline, 1000);
     await load(ports.with, conns, pipeline, 1000);
-    const r: { without: number[]; with: number[] } = { without: [], with: [] };
-    const us: { without: number[]; with: number[] } = { without: [], with: [] };
+    await load(ports.noop, conns, pipeline, 1000);
+    const r: Record<Side, number[]> = { without: [], with: [], noop: [] };
+    const us: Record<Side, number[]> = { without: [], with: [], noop: [] };
     const cpu = () =>
       new Promise<number>((resolve) => {
         child.once('message', (m) => resolve((m as { cpu: number }).cpu));
@@ -129,11 +137,11 @@ async function main(): Promise<void> {
       });
     console.log(`bench-middleware: ${rounds} alternating rounds of ${seconds} s each, ${conns} keep-alive connections x ${pipeline} pipelined requests, GET /hello`);
     console.log('');
-    console.log('| round | without: req/s | with: req/s | without: server CPU µs/req | with: server CPU µs/req |');
-    console.log('| ---: | ---: | ---: | ---: | ---: |');
+    console.log('| round | without: req/s | with: req/s | noop mw: req/s | without: CPU µs/req | with: CPU µs/req | noop mw: CPU µs/req |');
+    console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (let i = 0; i < rounds; i++) {
       // Alternate which goes first so drift (thermal, neighbours) hits both sides.
-      const order: Array<'without' | 'with'> = i % 2 ? ['with', 'without'] : ['without', 'with'];
+      const order: Side[] = i % 2 ? ['with', 'noop', 'without'] : ['without', 'noop', 'with'];
       for (const k of order) {
         const c0 = await cpu();
         const rate = await load(ports[k], conns, pipeline, seconds * 1000);
@@ -141,16 +149,20 @@ async function main(): Promise<void> {
         const c1 = await cpu();
         us[k].push((c1 - c0) / (rate * seconds));
       }
-      console.log(`| ${i + 1} | ${r.without[i].toFixed(0)} | ${r.with[i].toFixed(0)} | ${us.without[i].toFixed(1)} | ${us.with[i].toFixed(1)} |`);
+      console.log(
+        `| ${i + 1} | ${r.without[i].toFixed(0)} | ${r.with[i].toFixed(0)} | ${r.noop[i].toFixed(0)} | ${us.without[i].toFixed(1)} | ${us.with[i].toFixed(1)} | ${us.noop[i].toFixed(1)} |`,
+      );
     }
     const a = median(r.without);
     const b = median(r.with);
     const ca = median(us.without);
     const cb = median(us.with);
-    console.log(`| **median** | **${a.toFixed(0)}** | **${b.toFixed(0)}** | **${ca.toFixed(1)}** | **${cb.toFixed(1)}** |`);
+    const cn = median(us.noop);
+    console.log(`| **median** | **${a.toFixed(0)}** | **${b.toFixed(0)}** | **${median(r.noop).toFixed(0)}** | **${ca.toFixed(1)}** | **${cb.toFixed(1)}** | **${cn.toFixed(1)}** |`);
     console.log('');
     console.log(`req/s ratio with/without: ${(b / a).toFixed(3)} (middleware costs ${((1 - b / a) * 100).toFixed(1)}% of req/s; target <= 5%)`);
     console.log(`server CPU per request with/without: ${(cb / ca).toFixed(3)} (+${(cb - ca).toFixed(1)} µs/req); capacity ratio ${(ca / cb).toFixed(3)}`);
+    console.log(`of which an empty Express middleware: +${(cn - ca).toFixed(1)} µs/req; vigil.middleware's own work: +${(cb - cn).toFixed(1)} µs/req`);
     console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores (req/s is only meaningful on an idle machine)`);
   } finally {
     child.kill();

@@ -19,10 +19,9 @@ export class HttpMetrics implements Source {
 
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
     const start = process.hrtime.bigint();
-    res.once('finish', () => this.record(res, start));
-    res.once('close', () => {
-      if (!res.writableFinished) this.record(res, start);
-    });
+    // One listener, not 'finish' and 'close': a response emits 'close' once whether it
+    // finished or was cut off, and every listener is paid for on every request.
+    res.on('close', () => this.record(res, start));
     next();
   };
 
