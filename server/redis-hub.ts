@@ -47,7 +47,8 @@ export class RedisHub implements Hub {
     const prefix = opts.key ?? 'vigil';
     const maxlen = opts.maxlen ?? 4096;
     this.keys = { stream: `${prefix}:events`, epoch: `${prefix}:epoch` };
-    this.link = new RedisLink({ url: opts.url, logger: opts.logger });
+    const block = opts.block ?? 2000;
+    this.link = new RedisLink({ url: opts.url, logger: opts.logger, socketTimeout: Math.max(10_000, block + 5000) });
     this.cmd = this.link.open('vigil-cmd');
     this.publisher = new RedisPublisher(this.cmd, { keys: this.keys, maxlen, bufferMax: opts.bufferMax, logger: opts.logger });
     this.reader =
@@ -61,7 +62,7 @@ export class RedisHub implements Hub {
             publisher: this.publisher,
             logger: opts.logger,
             warm: opts.warm ?? maxlen,
-            block: opts.block ?? 2000,
+            block,
             onEvent: (e) => {
               for (const l of this.listeners) l(e);
             },

@@ -36,6 +36,8 @@ export class RedisReader {
   readonly cache = new Map<string, HubEvent>();
   private progress: Array<() => void> = [];
   private running = false;
+  /** The last read error logged; the same error is logged once, not per retry. */
+  private lastError = '';
   private loop: Promise<void> | null = null;
 
   constructor(private readonly o: RedisReaderOptions) {}
@@ -97,6 +99,7 @@ export class RedisReader {
         if (this.stale) await this.resync();
         if (this.stale) continue;
         const res = (await reader.xread('COUNT', 1000, 'BLOCK', this.o.block, 'STREAMS', keys.stream, this.lastRead)) as Array<[string, RawEntry[]]> | null;
+        this.lastError = '';
         if (res) this.deliver(res[0][1]);
         // Idle: a FLUSHALL while we were blocked leaves new ids that may sort before ours.
         else if ((await cmd.get(keys.epoch)) !== this.epoch) this.stale = true;
@@ -105,7 +108,9 @@ export class RedisReader {
         this.stale = true;
         // A connection error waits for the link above; anything else must not spin.
         if (link.ready) {
-          this.o.logger.warn({ err: (err as Error).message }, 'reading the redis stream failed; retrying');
+          const message = (err as Error).message;
+          if (message !== this.lastError) this.o.logger.warn({ err: message }, 'reading the redis stream failed; retrying');
+          this.lastError = message;
           await new Promise((r) => setTimeout(r, 500));
         }
       }
