@@ -9,10 +9,13 @@
  * process over keep-alive sockets with pipelined requests, so the server, not
  * the load generator, is the bottleneck.
  *
+ * It also times the middleware's own work in-process on real Node request and
+ * response objects, which neighbours on a shared machine disturb far less.
+ *
  *   npx tsx scripts/bench-middleware.ts [--rounds 7] [--seconds 2] [--connections 16] [--pipeline 8]
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { availableParallelism, loadavg } from 'node:os';
@@ -110,6 +113,35 @@ function load(port: number, conns: number, pipeline: number, ms: number): Promis
   });
 }
 
+/**
+ * The middleware's own work per request, timed in-process on real Node request and
+ * response objects (unconnected socket): call it, then let the response emit 'close'
+ * as a finished one does. Far less disturbed by neighbours than req/s; compare it with
+ * the server CPU per request above.
+ */
+function ownWorkNs(mw: RequestHandler, n = 50_000): number {
+  const socket = new net.Socket();
+  const next = () => {};
+  // Fresh objects every time on both sides: the middleware counts a request once.
+  const round = (withMw: boolean) => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      const req = new IncomingMessage(socket);
+      const res = new ServerResponse(req);
+      if (withMw) mw(req as never, res as never, next);
+      res.emit('close');
+    }
+    return Number(process.hrtime.bigint() - t0) / n;
+  };
+  const base: number[] = [];
+  const withMw: number[] = [];
+  for (let r = 0; r < 9; r++) {
+    base.push(round(false));
+    withMw.push(round(true));
+  }
+  return median(withMw) - median(base);
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -163,6 +195,9 @@ async function main(): Promise<void> {
     console.log(`req/s ratio with/without: ${(b / a).toFixed(3)} (middleware costs ${((1 - b / a) * 100).toFixed(1)}% of req/s; target <= 5%)`);
     console.log(`server CPU per request with/without: ${(cb / ca).toFixed(3)} (+${(cb - ca).toFixed(1)} µs/req); capacity ratio ${(ca / cb).toFixed(3)}`);
     console.log(`of which an empty Express middleware: +${(cn - ca).toFixed(1)} µs/req; vigil.middleware's own work: +${(cb - cn).toFixed(1)} µs/req`);
+    const vigil = createVigil(parseConfig({ port: 0, logLevel: 'silent' }), { sources: () => [], pageDir: null });
+    const own = ownWorkNs(vigil.middleware) / 1000;
+    console.log(`vigil.middleware's own work, in-process: ${own.toFixed(2)} µs/req = ${((own / ca) * 100).toFixed(1)}% of the ${ca.toFixed(1)} µs/req the route costs without it`);
     console.log(`load average during the run: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${availableParallelism()} cores (req/s is only meaningful on an idle machine)`);
   } finally {
     child.kill();
