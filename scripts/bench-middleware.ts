@@ -4,7 +4,8 @@
  * run, in alternating rounds, reported as medians and a ratio (target: the
  * middleware costs at most 5% of req/s).
  *
- * The two apps run in one child process on two ports (same process, same
+ * The apps (without it, with it, and with an empty middleware to show what any
+ * Express layer costs) run in one child process on three ports (same process, same
  * warm-up, so the only difference is the middleware). The load comes from this
  * process over keep-alive sockets with pipelined requests, so the server, not
  * the load generator, is the bottleneck.

@@ -116,11 +116,13 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
 
   const ready = () => started && sampler.rounds > 0 && (hub.ready?.() ?? true);
   // A host app that uses both vigil.middleware and vigil.router must not count Vigil's own
-  // requests twice; the set is this instance's, so two Vigils each count a request once.
-  const counted = new WeakSet<object>();
+  // requests twice. The mark is this instance's symbol, so two Vigils each count a request
+  // once; a property rather than a WeakSet, which would make every GC walk its entries.
+  const counted = Symbol('vigil.counted');
   const requestMetrics: RequestHandler = (req, res, next) => {
-    if (counted.has(req)) return next();
-    counted.add(req);
+    const r = req as unknown as Record<symbol, boolean>;
+    if (r[counted]) return next();
+    r[counted] = true;
     http.middleware(req, res, next);
   };
 
