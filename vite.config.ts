@@ -13,6 +13,8 @@ export default defineConfig({
     emptyOutDir: true,
     reportCompressedSize: true,
     target: 'es2022',
+    // Every browser that runs es2022 modules knows <link rel="modulepreload">.
+    modulePreload: { polyfill: false },
   },
   server: {
     proxy: { '/api': 'http://127.0.0.1:8080' },

@@ -3,13 +3,14 @@
  *   vigil  the built CLI (dist/server/main.js --interval 1000 --max-clients 20000)
  *   floor  a bare node:http server writing the same bytes per second, serialised once
  *   esm    express-status-monitor (socket.io 2, websocket transport)
+ *   redis  Vigil scaled out: one agent, Redis, two servers; clients spread over both
  * Each server runs alone in its own process; its CPU and RSS come from /proc/<pid>.
  * Clients live in separate load-generator processes (raw HTTP/1.1 for SSE,
  * socket.io-client for esm) on 127.0.0.1. Every configuration is repeated and
  * the table shows medians.
  *
  *   npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 10]
- *     [--repeat 3] [--only vigil,floor,esm] [--workers 2] [--quick]
+ *     [--repeat 3] [--only vigil,floor,esm,redis] [--workers 2] [--quick]
  * Needs `npm run build` first (Vigil runs from dist/).
  */
 import { existsSync } from 'node:fs';
@@ -33,7 +34,7 @@ const { values: a } = parseArgs({
   },
 });
 if (a.help) {
-  console.log('usage: npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 8] [--repeat 2] [--only vigil,floor,esm] [--workers 2] [--quick]\n--quick: --clients 1000,10000 --seconds 5 --repeat 1 unless given');
+  console.log('usage: npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 8] [--repeat 2] [--only vigil,floor,esm,redis] [--workers 2] [--quick]\n--quick: --clients 1000,10000 --seconds 5 --repeat 1 unless given');
   process.exit(0);
 }
 const counts = (a.clients ?? (a.quick ? '1000,10000' : '1000,5000,10000')).split(',').map(Number);
@@ -44,7 +45,7 @@ const workers = Number(a.workers);
 for (const t of only) if (!TARGETS.includes(t)) throw new Error(`--only: unknown target ${t}; use ${TARGETS.join(',')}`);
 if (counts.some((n) => !(n > 0 && n <= 15_000))) throw new Error('--clients: each count must be 1..15000 (the fd limit here is 20000)');
 if (!(seconds > 0 && seconds <= 120) || !(repeat >= 1 && repeat <= 10)) throw new Error('--seconds must be 1..120 and --repeat 1..10');
-if (only.includes('vigil') && !existsSync(join(ROOT, 'dist/server/main.js'))) throw new Error('dist/server/main.js is missing: run `npm run build` first');
+if ((only.includes('vigil') || only.includes('redis')) && !existsSync(join(ROOT, 'dist/server/main.js'))) throw new Error('dist/server/main.js is missing: run `npm run build` first');
 
 const SETTLE_MS = 2000;
 const CONNECT_TIMEOUT_MS = 60_000;
@@ -84,23 +85,24 @@ async function runOne(target: TargetName, n: number, frames: number[]): Promise<
   live.add(handle);
   try {
     await sleep(1500);
-    const base = procUsage(t.pid);
+    // Scaled-out targets (redis) count every process: servers, agent and Redis.
+    const usage = () => (t.pids ?? [t.pid]).map(procUsage).reduce((x, y) => ({ cpuSeconds: x.cpuSeconds + y.cpuSeconds, rssBytes: x.rssBytes + y.rssBytes }));
+    const base = usage();
     let last = 0;
     const c0 = performance.now();
-    // At most CONNECTING per worker in flight: with 2 workers x 250, Vigil's and esm's
-    // accept queues (Node's default backlog, 511) overflowed while their event loops
-    // were busy, and those connections hung past the deadline.
-    const opened = await pool.open(t.url, t.kind, n, CONNECTING, CONNECT_TIMEOUT_MS, (ready) => {
+    // At most CONNECTING per worker in flight; when the server is the bottleneck
+    // every slot stays busy, so that many per worker are left at the deadline.
+    const opened = await pool.open(t.urls ?? t.url, t.kind, n, CONNECTING, CONNECT_TIMEOUT_MS, (ready) => {
       if (ready - last >= 2500) log(`    ${target} ${ready}/${n} connected`);
       last = ready - (ready % 2500);
     });
     const connectS = (performance.now() - c0) / 1000;
     await sleep(SETTLE_MS);
     pool.reset();
-    const u0 = procUsage(t.pid);
+    const u0 = usage();
     const t0 = performance.now();
     await sleep(seconds * 1000);
-    const u1 = procUsage(t.pid);
+    const u1 = usage();
     const t1 = performance.now();
     const m = await pool.report();
     const wall = (t1 - t0) / 1000;
@@ -193,6 +195,7 @@ async function main(): Promise<void> {
     const kb = (t: TargetName) => med(t, n, (r) => r.rssPerClientKb);
     const p99 = (t: TargetName) => med(t, n, (r) => r.p99);
     if (only.includes('vigil') && only.includes('floor')) ratios.push([`vigil / floor`, String(n), fmt(cpu('vigil') / cpu('floor'), 2), fmt(kb('vigil') / kb('floor'), 2), fmt(p99('vigil') / p99('floor'), 2)]);
+    if (only.includes('redis') && only.includes('vigil')) ratios.push([`redis / vigil`, String(n), fmt(cpu('redis') / cpu('vigil'), 2), fmt(kb('redis') / kb('vigil'), 2), fmt(p99('redis') / p99('vigil'), 2)]);
     if (only.includes('vigil') && only.includes('esm')) ratios.push([`vigil / esm`, String(n), fmt(cpu('vigil') / cpu('esm'), 2), fmt(kb('vigil') / kb('esm'), 2), fmt(p99('vigil') / p99('esm'), 2)]);
   }
   if (ratios.length) {

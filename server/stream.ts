@@ -3,7 +3,7 @@ import { createSession } from 'better-sse';
 import type { ChannelName, StreamSettings } from '../shared/schema.js';
 import { StreamQuery } from '../shared/query.js';
 import { parseId } from './event-id.js';
-import { HttpError, parseOr400 } from './http-error.js';
+import { parseOr400 } from './http-error.js';
 import type { Hub, HubEvent } from './hub.js';
 import { eventMatches, type Projection, type SnapshotFilter } from './projection.js';
 import type { StreamCounters } from './sources/process.js';
@@ -88,18 +88,20 @@ export class StreamServer implements StreamCounters {
 
   handle = async (req: Request, res: Response): Promise<void> => {
     const query = parseOr400(StreamQuery, req.query, 'query');
-    // Answered here, not thrown: these 503s are expected load shedding, with a
-    // message the client may see, not internal errors to hide and log.
+    // Shutting down (a request on a kept-alive connection): no answer at all, which
+    // EventSource retries like a network error, where a 503 would end it for good.
     if (this.closing) {
-      res.status(503).set('Retry-After', '1').json({ error: 'shutting down; reconnect shortly' });
+      res.destroy();
       return;
     }
+    // Answered here, not thrown: expected load shedding, with a message the client
+    // may see, not an internal error for the error handler to hide and log.
     if (this.clientSet.size >= this.opts.maxClients) {
       this.rejected++;
       res.status(503).set('Retry-After', '5').json({ error: `too many clients (the cap is ${this.opts.maxClients}); retry later` });
       return;
     }
-    const lastEventId = req.get('last-event-id') ?? query.lastEventId;
+    const lastEventId = req.get('last-event-id') || query.lastEventId;
     const client: Client = {
       res,
       filter: { channels: query.channels ? new Set<ChannelName>(query.channels) : null, sources: query.sources ? new Set(query.sources) : null },
@@ -144,9 +146,14 @@ export class StreamServer implements StreamCounters {
         return seq;
       }
     }
+    return this.sendSnapshot(client, Boolean(lastEventId));
+  }
+
+  /** Returns the seq the snapshot stands for. Its size never counts against the cap. */
+  private sendSnapshot(c: Client, reset: boolean): number {
     const id = this.projection.lastId;
-    const snap = this.projection.snapshot(this.opts.settings, client.filter, Boolean(lastEventId), this.hub.epoch, (this.opts.now ?? Date.now)());
-    this.write(client, Buffer.from(`id: ${id}\nevent: snapshot\ndata: ${JSON.stringify(snap)}\n\n`));
+    const snap = this.projection.snapshot(this.opts.settings, c.filter, reset, this.hub.epoch, (this.opts.now ?? Date.now)());
+    this.write(c, Buffer.from(`id: ${id}\nevent: snapshot\ndata: ${JSON.stringify(snap)}\n\n`), true);
     return parseId(id)?.seq ?? 0;
   }
 
@@ -157,16 +164,12 @@ export class StreamServer implements StreamCounters {
    * it reconnects and is answered in the new epoch.
    */
   resetAll(): void {
-    const id = this.projection.lastId;
-    const now = (this.opts.now ?? Date.now)();
     for (const c of [...this.clientSet]) {
       if (c.pending) {
+        c.gone = true;
         this.clientSet.delete(c);
         c.res.destroy();
-        continue;
-      }
-      const snap = this.projection.snapshot(this.opts.settings, c.filter, true, this.hub.epoch, now);
-      this.write(c, Buffer.from(`id: ${id}\nevent: snapshot\ndata: ${JSON.stringify(snap)}\n\n`));
+      } else this.sendSnapshot(c, true);
     }
   }
 
@@ -184,13 +187,15 @@ export class StreamServer implements StreamCounters {
     this.write(c, e.frame);
   }
 
-  private write(c: Client, bytes: Buffer): void {
+  /** `allowance`: these bytes (a snapshot) may sit unsent on top of the cap. */
+  private write(c: Client, bytes: Buffer, allowance = false): void {
     if (c.gone) return;
     c.res.write(bytes);
     this.bytesSent += bytes.length;
     // While catching up the backlog is bounded by the snapshot or the ring; judged once live.
     if (c.pending) return;
     const unsent = c.res.writableLength;
+    if (allowance) c.limit = Math.max(c.limit, this.opts.clientBuffer + unsent);
     if (unsent <= this.opts.clientBuffer) c.limit = this.opts.clientBuffer;
     else if (unsent > c.limit) this.cut(c);
   }

@@ -1,24 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorBody, Snapshot, type TickEvent } from '../shared/schema.js';
+import { ErrorBody, Snapshot } from '../shared/schema.js';
 import { parseId } from '../server/event-id.js';
-import { openRaw, openStalled } from './helpers/raw-stream.js';
+import { openRaw } from './helpers/raw-stream.js';
+import { openStalled } from './helpers/stalled-client.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
+import { bigTick } from './helpers/ticks.js';
+import { until } from './helpers/until.js';
 
-/** An `app` tick of about `kb` KiB, the same metric names every time. */
-function bigTick(i: number, kb: number): TickEvent {
-  const values: TickEvent['values'] = {};
-  for (let m = 0; m < kb * 10; m++) values[`app.pad.m${m}`] = { v: i, min: 0, max: i, avg: i / 2, n: i, trend: 'stable', u: '' };
-  return { t: Date.now(), source: 'test', values };
-}
-
-const until = async (pred: () => boolean, what: string, timeout = 10_000) => {
-  const end = Date.now() + timeout;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('a client that stops reading', () => {
   let srv: Running;
@@ -113,6 +102,23 @@ describe('a client whose catch-up is bigger than the buffer cap', () => {
       await c.waitFor((r) => r.events.length >= 400 || r.errors > 0, 10_000, 'the replay');
       expect(c.of('snapshot')).toEqual([]);
       expect(c.events.map((e) => parseId(e.id)!.seq)).toEqual(Array.from({ length: c.events.length }, (_, i) => i + 101));
+      expect([c.opens, c.errors, srv.vigil.stream.slowDisconnects]).toEqual([1, 0, 0]);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('takes an in-band reset snapshot (the hub changed epoch) bigger than the cap without being cut', async () => {
+    const c = new SseRecorder(srv.url + '/api/stream?channels=app', { 'Last-Event-ID': srv.vigil.hub.lastId() });
+    try {
+      await c.waitFor(() => srv.vigil.stream.clients === 1 && c.opens === 1, 10_000, 'a live client');
+      srv.vigil.hub.publish('app', bigTick(1, 1));
+      await c.waitFor((r) => r.events.length === 1, 10_000, 'a live event');
+      srv.vigil.stream.resetAll();
+      srv.vigil.hub.publish('app', bigTick(2, 1));
+      await c.waitFor((r) => r.events.length === 3 || r.errors > 0, 10_000, 'the reset snapshot and a live event');
+      expect(c.events.map((e) => e.type)).toEqual(['app', 'snapshot', 'app']);
+      expect(c.events[1].data.length).toBeGreaterThan(1024 * 1024);
       expect([c.opens, c.errors, srv.vigil.stream.slowDisconnects]).toEqual([1, 0, 0]);
     } finally {
       c.close();

@@ -3,6 +3,7 @@ import { Snapshot } from '../shared/schema.js';
 import { parseId } from '../server/event-id.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder, type Received } from './helpers/sse.js';
+import { smallTick } from './helpers/ticks.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
 const seqOf = (e: Received) => parseId(e.id)!.seq;
@@ -66,6 +67,27 @@ describe('a client whose connection drops mid-stream', () => {
     const window = (ids: string[]) => ids.filter((id) => parseId(id)!.seq >= start && parseId(id)!.seq <= parseId(last)!.seq);
     expect(window(live(dropped))).toEqual(window(live(steady)));
     expect(new Set(dropped.events.slice(1).map((e) => e.type))).toEqual(new Set(['host', 'http']));
+  });
+});
+
+describe('a client that reconnects while the stream is shutting down', () => {
+  it('gets no answer rather than a 503, so its EventSource keeps retrying and resumes with no gap', async () => {
+    const srv = await startVigil({ retry: 100 });
+    const c = new SseRecorder(srv.url + '/api/stream');
+    try {
+      await c.waitFor((r) => r.events.length >= 4, 10_000, 'first events');
+      srv.vigil.stream.stop();
+      await c.waitFor((r) => r.errors >= 3, 10_000, 'failed reconnects during the shutdown');
+      expect(c.es.readyState).toBe(c.es.CONNECTING);
+      const before = c.events.length;
+      srv.vigil.stream.start();
+      await c.waitFor((r) => r.events.length >= before + 6, 10_000, 'events after the stream is back');
+      expect(c.of('snapshot').length).toBe(1);
+      expectConsecutive(c.events);
+    } finally {
+      c.close();
+      await srv.stop();
+    }
   });
 });
 
@@ -163,7 +185,7 @@ describe('a reconnect while events are being published', () => {
     let publishing = true;
     const publish = () => {
       if (!publishing) return;
-      hub.publish('app', { t: Date.now(), source: 'test', values: { 'app.n': { v: ++n, min: 0, max: n, avg: 0, n: 1, trend: 'stable', u: '' } } });
+      hub.publish('app', smallTick(++n));
       setImmediate(publish);
     };
     const clients: SseRecorder[] = [];

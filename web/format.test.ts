@@ -69,6 +69,8 @@ describe('formatValue', () => {
 describe('formatAge', () => {
   it('says how long ago in the largest sensible unit', () => {
     expect(formatAge(200)).toBe('now');
+    expect(formatAge(1999)).toBe('now');
+    expect(formatAge(2000)).toBe('2 s ago');
     expect(formatAge(4000)).toBe('4 s ago');
     expect(formatAge(180_000)).toBe('3 min ago');
     expect(formatAge(3 * 3600_000)).toBe('3 h ago');

@@ -83,10 +83,13 @@ export function formatText(x: number, unit: string): string {
   return f.unit ? `${f.value} ${f.unit}` : f.value;
 }
 
-/** "now", "4 s ago", "3 min ago", "2 h ago". */
+/**
+ * "now", "4 s ago", "3 min ago", "2 h ago". Under two seconds is "now", so a
+ * tile fed every second keeps the same text between points (no repaint).
+ */
 export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 1) return 'now';
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 2) return 'now';
   if (s < 120) return `${s} s ago`;
   if (s < 7200) return `${Math.round(s / 60)} min ago`;
   return `${Math.round(s / 3600)} h ago`;

@@ -11,6 +11,7 @@ export class FrameLoop {
   private handle = 0;
   private ticker: ReturnType<typeof setInterval> | null = null;
   frames = 0;
+  private lastFrameAt = 0;
 
   constructor(
     private readonly draw: () => void,
@@ -24,9 +25,15 @@ export class FrameLoop {
     this.handle = this.raf(this.run);
   };
 
-  /** Also redraw every `ms` without new data, for "updated N s ago" and staleness. */
+  /**
+   * Also redraw every `ms` without new data, for "updated N s ago" and
+   * staleness; skipped when a frame ran less than `ms` ago anyway (data at
+   * 1 Hz or faster already redraws every second).
+   */
   start(ms = 1000): void {
-    this.ticker ??= setInterval(this.request, ms);
+    this.ticker ??= setInterval(() => {
+      if (Date.now() - this.lastFrameAt >= ms - 50) this.request();
+    }, ms);
     this.request();
   }
 
@@ -40,6 +47,7 @@ export class FrameLoop {
   private readonly run = (): void => {
     this.pending = false;
     this.frames++;
+    this.lastFrameAt = Date.now();
     this.draw();
   };
 }

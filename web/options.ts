@@ -20,21 +20,23 @@ export interface PageOptions {
   problems: string[];
 }
 
-const list = z.pipe(
-  z.string(),
-  z.transform((s: string) => s.split(',').map((x) => x.trim()).filter(Boolean)),
-);
 const dprRange = 'dpr must be between 0.5 and 4';
 
+/**
+ * Schemas of the option values; lists are split on commas first, numbers
+ * converted with Number() (zod's pipe/transform/coerce would cost the bundle
+ * more than these two lines).
+ */
 const fields = {
-  channels: z.pipe(list, z.array(ChannelName)),
-  metrics: z.pipe(list, z.array(z.string().check(z.maxLength(200))).check(z.maxLength(100))),
-  sources: z.pipe(list, z.array(SourceName).check(z.maxLength(100))),
+  channels: z.array(ChannelName),
+  metrics: z.array(z.string().check(z.maxLength(200))).check(z.maxLength(100)),
+  sources: z.array(SourceName).check(z.maxLength(100)),
   theme: z.enum(['dark', 'light']),
   title: z.string().check(z.maxLength(120, 'title must be at most 120 characters')),
   token: z.string().check(z.minLength(1), z.maxLength(512)),
-  dpr: z.coerce.number().check(z.gte(0.5, dprRange), z.lte(4, dprRange)),
+  dpr: z.number().check(z.gte(0.5, dprRange), z.lte(4, dprRange)),
 } as const;
+const LISTS = new Set(['channels', 'metrics', 'sources']);
 
 /** A flag is on when present (`?kiosk`, `?kiosk=1`), off for `0`, `false`, `no`. */
 function flag(params: URLSearchParams, name: string): boolean {
@@ -48,7 +50,8 @@ export function parseOptions(search: string): PageOptions {
   function read<K extends keyof typeof fields>(name: K, fallback: z.output<(typeof fields)[K]>): z.output<(typeof fields)[K]> {
     const raw = params.get(name);
     if (raw === null) return fallback;
-    const r = fields[name].safeParse(raw);
+    const value = LISTS.has(name) ? raw.split(',').map((x) => x.trim()).filter(Boolean) : name === 'dpr' ? Number(raw) : raw;
+    const r = fields[name].safeParse(value);
     if (r.success) return r.data as z.output<(typeof fields)[K]>;
     problems.push(`?${name}: ${r.error.issues[0]?.message ?? 'invalid'} (ignored)`);
     return fallback;

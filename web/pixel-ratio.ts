@@ -2,7 +2,7 @@
  * Caps the pixel ratio uPlot draws at. uPlot 1.6 has no option for it: it
  * reads the global `devicePixelRatio` when its module is evaluated (and on
  * dppx changes), so this must run before uPlot is imported; main.tsx imports
- * the rest of the page dynamically after calling it. A DPR-2 TV otherwise
+ * uPlot dynamically after calling it and hands it to the components. A DPR-2 TV otherwise
  * costs about four times the canvas work for no visible gain on a sparkline.
  * CSS layout and text are not affected (they use the real ratio).
  */

@@ -28,7 +28,7 @@ describe('isStale', () => {
 });
 
 describe('groupTiles', () => {
-  it('groups by channel and source in order of appearance, with short labels', () => {
+  it('groups by source (first appearance), then channel in catalogue order, with short labels', () => {
     const g = groupTiles(
       [
         series('host.cpu.total', 'b', 'host', 0),
@@ -46,6 +46,16 @@ describe('groupTiles', () => {
       'host@a:cpu.total',
       'app@a:tokens',
     ]);
-    expect(g[0].tiles[0].ageSec).toBe(2);
+    expect(g[0].tiles[0].age).toBe('2 s ago');
+  });
+
+  it('orders a fleet view by the ?sources= list', () => {
+    const g = groupTiles(
+      [series('app.q', 'a', 'app', 0), series('host.x', 'c', 'host', 0), series('http.r', 'a', 'http', 0), series('host.x', 'b', 'host', 0)],
+      1000,
+      0,
+      ['b', 'a'],
+    );
+    expect(g.map((x) => x.key)).toEqual(['host@b', 'http@a', 'app@a', 'host@c']);
   });
 });

@@ -1,4 +1,5 @@
-import type { ChannelName, Stat } from '../shared/schema.js';
+import { CHANNELS, type ChannelName, type Stat } from '../shared/schema.js';
+import { formatAge } from './format.js';
 import type { Ring } from './ring.js';
 import type { Series } from './series-store.js';
 import type { ConnectionState } from './stream-model.js';
@@ -15,8 +16,8 @@ export interface TileView {
   stat: Stat | null;
   ring: Ring;
   version: number;
-  /** Whole seconds since the newest point; null when the series has none. */
-  ageSec: number | null;
+  /** "now", "4 s ago", … ("no data yet"); text, so a tile re-renders only when it reads differently. */
+  age: string;
   stale: boolean;
 }
 
@@ -66,19 +67,33 @@ export function tileView(s: Series, interval: number, now: number): TileView {
     stat: s.stat,
     ring: s.ring,
     version: s.version,
-    ageSec: s.seenAt === -Infinity ? null : Math.max(0, Math.floor((now - s.seenAt) / 1000)),
+    age: s.seenAt === -Infinity ? 'no data yet' : formatAge(now - s.seenAt),
     stale: isStale(s, interval, now),
   };
 }
 
-/** Groups by channel and source, in order of first appearance. */
-export function groupTiles(series: readonly Series[], interval: number, now: number): GroupView[] {
+/**
+ * Groups by channel and source: sources in the order of `?sources=` (fleet
+ * view) or of first appearance, and within a source the channels in their
+ * catalogue order (host, process, http, app). Tiles keep the server's order.
+ */
+export function groupTiles(series: readonly Series[], interval: number, now: number, sourceOrder: readonly string[] = []): GroupView[] {
   const groups = new Map<string, GroupView>();
+  const seen: string[] = [];
   for (const s of series) {
     const key = `${s.channel}@${s.source}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { key, channel: s.channel, source: s.source, tiles: [] }));
+    if (!g) {
+      groups.set(key, (g = { key, channel: s.channel, source: s.source, tiles: [] }));
+      if (!seen.includes(s.source)) seen.push(s.source);
+    }
     g.tiles.push(tileView(s, interval, now));
   }
-  return [...groups.values()];
+  const rank = (src: string) => {
+    const i = sourceOrder.indexOf(src);
+    return i >= 0 ? i : sourceOrder.length + seen.indexOf(src);
+  };
+  return [...groups.values()].sort(
+    (a, b) => rank(a.source) - rank(b.source) || CHANNELS.indexOf(a.channel) - CHANNELS.indexOf(b.channel),
+  );
 }

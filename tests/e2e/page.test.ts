@@ -12,9 +12,14 @@ import { type Running, startVigil } from '../helpers/server.js';
 
 const bin = requireBinary('chromium', 'apt-get install -y chromium', ['/usr/bin/chromium']);
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
+/**
+ * Multiplies the issue's 2 s "tiles drawn" wait on a machine shared with other
+ * heavy jobs (TEST_TIMEOUT_SCALE=5); it is a wait timeout, not a speed claim.
+ */
+const SCALE = Math.max(1, Number(process.env.TEST_TIMEOUT_SCALE) || 1);
 
 /** Waits until every visible tile has a value and a sparkline with drawn pixels. */
-async function waitForDrawnTiles(page: Page, min = 3): Promise<void> {
+async function waitForDrawnTiles(page: Page, min = 3, timeout = 10_000 * SCALE): Promise<void> {
   await page.waitForFunction(
     (min) => {
       const tiles = [...document.querySelectorAll<HTMLElement>('.tile')];
@@ -29,7 +34,7 @@ async function waitForDrawnTiles(page: Page, min = 3): Promise<void> {
       });
     },
     min,
-    { timeout: 2000, polling: 50 },
+    { timeout, polling: 50 },
   );
 }
 
@@ -49,6 +54,10 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
   beforeAll(async () => {
     pageDir = await ensurePageBuilt();
     browser = await launchBrowser(bin.path!);
+    // Spawn a renderer once, so the first test's 2 s wait is the page's, not the browser's start-up.
+    const warm = await browser.context.newPage();
+    await warm.goto('data:text/html,<canvas></canvas>');
+    await warm.close();
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 120_000);
   afterEach(async () => {
@@ -64,9 +73,13 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     return srv;
   }
 
+  const consoleErrors = new WeakMap<Page, string[]>();
   async function open(url: string): Promise<Page> {
     const page = await browser.context.newPage();
     const errors: string[] = [];
+    const logged: string[] = [];
+    consoleErrors.set(page, logged);
+    page.on('console', (m) => m.type() === 'error' && logged.push(m.text()));
     page.on('pageerror', (e) => errors.push(e.message));
     servers.push({ stop: async () => { await page.close(); expect(errors).toEqual([]); } });
     await page.goto(url);
@@ -76,14 +89,37 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
   it('shows tiles with values, units and drawn sparklines, and says live', async () => {
     const srv = await vigil();
     const page = await open(srv.url + '/');
-    await waitForDrawnTiles(page, 5);
+    await waitForDrawnTiles(page, 5, 2000 * SCALE); // the issue's "within 2 s" of the page loading
     expect(await state(page)).toBe('live');
     const cpu = page.locator('.tile[data-key^="host.cpu.total@"]');
     await expect.poll(() => cpu.locator('.unit').textContent()).toBe('%');
     expect(await cpu.locator('.trend').getAttribute('title')).toMatch(/^trend: (rising|falling|stable)$/);
     expect(await cpu.locator('.window').textContent()).toMatch(/min .+ %avg .+ %max .+ %/);
     expect(await page.locator('.group[data-group^="host@"] .chip').textContent()).toBe('host');
+    expect(consoleErrors.get(page)).toEqual([]); // e.g. no CSP violation (the server sends style-src 'self')
     await page.screenshot({ path: join(ARTIFACTS, 'page-default.png') });
+  });
+
+  it('caps the canvas pixel ratio at 1 on a DPR-2 screen unless ?dpr= says otherwise', async () => {
+    const srv = await vigil();
+    const hi = await launchBrowser(bin.path!, { deviceScaleFactor: 2 });
+    try {
+      const ratio = async (query: string) => {
+        const page = await hi.context.newPage();
+        await page.goto(srv.url + '/' + query);
+        await waitForDrawnTiles(page);
+        const r = await page.evaluate(() => {
+          const c = document.querySelector('.spark canvas') as HTMLCanvasElement;
+          return { ratio: c.width / c.clientWidth, real: window.matchMedia('(min-resolution: 2dppx)').matches };
+        });
+        await page.close();
+        return r;
+      };
+      expect(await ratio('')).toEqual({ ratio: 1, real: true });
+      expect(await ratio('?dpr=2')).toEqual({ ratio: 2, real: true });
+    } finally {
+      await hi.close();
+    }
   });
 
   it('says reconnecting when the server stops and resumes live with new points after a restart, without a reload', async () => {
@@ -95,11 +131,11 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     const before = await newestCpuPoint(page);
 
     await first.stop();
-    await page.waitForFunction(() => document.querySelector('.conn')?.getAttribute('data-state') === 'reconnecting', null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector('.conn')?.getAttribute('data-state') === 'reconnecting', null, { timeout: 10_000 * SCALE });
 
     await vigil({ port });
-    await page.waitForFunction(() => document.querySelector('.conn')?.getAttribute('data-state') === 'live', null, { timeout: 20_000 });
-    await expect.poll(() => newestCpuPoint(page), { timeout: 5000 }).toBeGreaterThan(before);
+    await page.waitForFunction(() => document.querySelector('.conn')?.getAttribute('data-state') === 'live', null, { timeout: 20_000 * SCALE });
+    await expect.poll(() => newestCpuPoint(page), { timeout: 5000 * SCALE }).toBeGreaterThan(before);
     expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
     expect(await page.evaluate(() => (window as unknown as { vigil: { model: { resets: number } } }).vigil.model.resets)).toBeGreaterThanOrEqual(1);
     await waitForDrawnTiles(page);
@@ -124,10 +160,10 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     // Drop the live stream so the browser reconnects, meets the 502 and closes for good.
     srv.vigil.stream.stop();
     srv.vigil.stream.start();
-    await page.waitForResponse((r) => r.url().includes('api/stream') && r.status() === 502, { timeout: 10_000 });
-    await page.waitForFunction(() => document.querySelector('.conn')?.getAttribute('data-state') === 'reconnecting', null, { timeout: 5000 });
+    await page.waitForResponse((r) => r.url().includes('api/stream') && r.status() === 502, { timeout: 10_000 * SCALE });
+    await page.waitForFunction(() => document.querySelector('.conn')?.getAttribute('data-state') === 'reconnecting', null, { timeout: 5000 * SCALE });
     fail = false;
-    await page.waitForFunction(() => document.querySelector('.conn')?.getAttribute('data-state') === 'live', null, { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelector('.conn')?.getAttribute('data-state') === 'live', null, { timeout: 15_000 * SCALE });
     expect(streams.some((u) => /[?&]lastEventId=[^&]+/.test(u))).toBe(true);
     expect(await page.evaluate(() => (window as unknown as { vigil: { model: { recreated: number } } }).vigil.model.recreated)).toBeGreaterThanOrEqual(1);
   });
@@ -166,6 +202,21 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'page-embed.png'), omitBackground: true });
   });
 
+  it('passes ?token= on to the stream when reading needs a token', async () => {
+    const token = 'wall-display-read-token-0123';
+    const srv = await vigil({ readToken: token });
+    const denied = await fetch(srv.url + '/api/stream');
+    expect(denied.status).toBe(401);
+    const streams: string[] = [];
+    const page = await browser.context.newPage();
+    servers.push({ stop: () => page.close() });
+    page.on('request', (r) => r.url().includes('api/stream') && streams.push(r.url()));
+    await page.goto(`${srv.url}/?token=${token}`);
+    await waitForDrawnTiles(page);
+    expect(await state(page)).toBe('live');
+    expect(new URL(streams[0]).searchParams.get('token')).toBe(token);
+  });
+
   it('works under /status/ with relative URLs only', async () => {
     const srv = await vigil();
     const outer = express();
@@ -177,10 +228,11 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     const page = await browser.context.newPage();
     servers.push({ stop: () => page.close() });
     page.on('request', (r) => requests.push(new URL(r.url()).pathname));
-    await page.goto(base + '/status/');
+    await page.goto(base + '/status'); // redirected to /status/, so relative URLs stay under it
+    expect(new URL(page.url()).pathname).toBe('/status/');
     await waitForDrawnTiles(page);
     expect(requests).toContain('/status/api/stream');
-    expect(requests.filter((p) => !p.startsWith('/status/'))).toEqual([]);
+    expect(requests.filter((p) => !p.startsWith('/status/'))).toEqual(['/status']); // only the redirected first request
   });
 });
 

@@ -82,7 +82,7 @@ export function App(props: AppProps) {
       <main class="groups">
         {view.groups.length === 0 && <Empty view={view} />}
         {view.groups.map((g) => (
-          <Group key={g.key} group={g} colors={colors} showSource={showSource || view.embed === false} />
+          <Group key={g.key} group={g} colors={colors} showSource={showSource || !view.embed} />
         ))}
       </main>
     </>

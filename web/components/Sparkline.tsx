@@ -1,6 +1,12 @@
-import { useLayoutEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
+import { Component, createContext } from 'preact';
+import type uPlot from 'uplot';
 import type { Ring } from '../ring.js';
+
+/**
+ * The uPlot constructor, provided by boot: main.tsx imports uPlot only after
+ * capping the pixel ratio (uPlot reads it when its module is evaluated).
+ */
+export const PlotLib = createContext<typeof uPlot | null>(null);
 
 export interface SparklineProps {
   ring: Ring;
@@ -8,7 +14,7 @@ export interface SparklineProps {
   version: number;
   unit: string;
   color: string;
-  /** Accessible description ("sparkline of the last 300 points"). */
+  /** Accessible description ("cpu.total, last 300 points"). */
   label: string;
 }
 
@@ -40,33 +46,61 @@ function options(width: number, height: number, unit: string, color: string): uP
 
 /**
  * A uPlot line over the ring's buffers (read in place, never copied). The plot
- * is created once per mount and resized with its box; `setData` runs in the
- * layout effect, i.e. inside the frame loop's animation frame.
+ * is created on mount (and again if the unit or colour changes), resized with
+ * its box, and destroyed on unmount. `setData` runs in componentDidUpdate,
+ * i.e. inside the frame loop's animation frame. A class rather than hooks: it
+ * keeps preact/hooks out of the bundle.
  */
-export function Sparkline({ ring, version, unit, color, label }: SparklineProps) {
-  const box = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
+export class Sparkline extends Component<SparklineProps> {
+  static override contextType = PlotLib;
+  declare context: typeof uPlot | null;
+  private box: HTMLDivElement | null = null;
+  private plot: uPlot | null = null;
+  private ro: ResizeObserver | null = null;
+  private readonly setBox = (el: HTMLDivElement | null) => {
+    this.box = el;
+  };
 
-  useLayoutEffect(() => {
-    const el = box.current!;
-    const u = new uPlot(options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color), ring.view(), el);
-    plot.current = u;
-    const ro = new ResizeObserver(() => {
+  override componentDidMount(): void {
+    this.create();
+  }
+
+  override componentDidUpdate(prev: SparklineProps): void {
+    if (prev.unit !== this.props.unit || prev.color !== this.props.color) {
+      this.destroy();
+      this.create();
+    } else if (prev.version !== this.props.version || prev.ring !== this.props.ring) {
+      this.plot?.setData(this.props.ring.view());
+    }
+  }
+
+  override componentWillUnmount(): void {
+    this.destroy();
+  }
+
+  private create(): void {
+    const el = this.box;
+    const UPlot = this.context;
+    if (!el || !UPlot) return;
+    const { ring, unit, color } = this.props;
+    const u = new UPlot(options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color), ring.view(), el);
+    this.plot = u;
+    this.ro = new ResizeObserver(() => {
       const w = Math.max(1, el.clientWidth);
       const h = Math.max(1, el.clientHeight);
       if (w !== u.width || h !== u.height) u.setSize({ width: w, height: h });
     });
-    ro.observe(el);
-    return () => {
-      ro.disconnect();
-      u.destroy();
-      plot.current = null;
-    };
-  }, [unit, color]);
+    this.ro.observe(el);
+  }
 
-  useLayoutEffect(() => {
-    plot.current?.setData(ring.view());
-  }, [ring, version]);
+  private destroy(): void {
+    this.ro?.disconnect();
+    this.plot?.destroy(); // removes its DOM and listeners
+    this.ro = null;
+    this.plot = null;
+  }
 
-  return <div class="spark" ref={box} role="img" aria-label={label} data-points={ring.length} />;
+  override render({ ring, label }: SparklineProps) {
+    return <div class="spark" ref={this.setBox} role="img" aria-label={label} data-points={ring.length} />;
+  }
 }

@@ -1,6 +1,6 @@
 import { Component } from 'preact';
 import type { Trend } from '../../shared/schema.js';
-import { formatAge, formatText, formatValue } from '../format.js';
+import { formatText, formatValue } from '../format.js';
 import type { TileView } from '../view.js';
 import { Sparkline } from './Sparkline.js';
 
@@ -16,7 +16,7 @@ export interface TileProps {
 function TileImpl({ tile, showSource, color }: TileProps) {
   const { stat, unit } = tile;
   const now = stat ? formatValue(stat.v, unit) : null;
-  const age = tile.ageSec === null ? 'no data yet' : formatAge(tile.ageSec * 1000);
+  const age = tile.age;
   const full = `${tile.name} on ${tile.source}`;
   return (
     <article
@@ -25,6 +25,7 @@ function TileImpl({ tile, showSource, color }: TileProps) {
       data-stale={tile.stale ? 'true' : 'false'}
       aria-label={full}
     >
+      <div class="tile-body">
       <header class="tile-head">
         <h3 class="tile-name" title={full}>
           {tile.label}
@@ -45,7 +46,7 @@ function TileImpl({ tile, showSource, color }: TileProps) {
         ) : (
           <span class="num none">–</span>
         )}
-        <span title={`updated ${age}`} class="age" data-age={tile.ageSec ?? ''}>
+        <span title={`updated ${age}`} class="age">
           {tile.stale ? (
             <strong class="stale-tag">⚠ stale · {age}</strong>
           ) : (
@@ -68,6 +69,7 @@ function TileImpl({ tile, showSource, color }: TileProps) {
           <span class="window" />
         )}
       </footer>
+      </div>
     </article>
   );
 }
@@ -78,7 +80,7 @@ function same(a: TileProps, b: TileProps): boolean {
   return (
     x.key === y.key &&
     x.version === y.version &&
-    x.ageSec === y.ageSec &&
+    x.age === y.age &&
     x.stale === y.stale &&
     x.stat === y.stat &&
     x.unit === y.unit &&
