@@ -30,6 +30,8 @@ interface Client {
    */
   limit: number;
   gone: boolean;
+  /** better-sse has sent the headers and `retry:`; until then the response must not be ended. */
+  opened: boolean;
 }
 
 const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
@@ -81,7 +83,11 @@ export class StreamServer implements StreamCounters {
     this.heartbeatTimer = null;
     for (const c of this.clientSet) {
       c.gone = true;
-      c.res.end();
+      // A session that has not sent its headers yet (better-sse defers them to
+      // setImmediate) must not be ended: its deferred writeHead would then throw
+      // outside any handler. Dropped instead, its client simply retries.
+      if (c.opened) c.res.end();
+      else c.res.destroy();
     }
     this.clientSet.clear();
   }
@@ -108,6 +114,7 @@ export class StreamServer implements StreamCounters {
       pending: [],
       limit: Infinity,
       gone: false,
+      opened: false,
     };
     this.clientSet.add(client);
     res.once('close', () => {
@@ -123,6 +130,7 @@ export class StreamServer implements StreamCounters {
       trustClientEventId: false,
       headers: { 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' },
     });
+    client.opened = true;
     if (!this.clientSet.has(client)) return;
     const after = await this.catchUp(client, lastEventId);
     if (client.gone) return;
