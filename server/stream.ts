@@ -7,6 +7,7 @@ import { parseOr400 } from './http-error.js';
 import type { Hub, HubEvent } from './hub.js';
 import { eventMatches, type Projection, type SnapshotFilter } from './projection.js';
 import type { StreamCounters } from './sources/process.js';
+import { SnapshotCache } from './snapshot-cache.js';
 
 export interface StreamOptions {
   settings: StreamSettings;
@@ -30,6 +31,8 @@ interface Client {
    */
   limit: number;
   gone: boolean;
+  /** Corked until the end of this event-loop turn (see StreamServer.corked). */
+  corked: boolean;
   /** better-sse has sent the headers and `retry:`; until then the response must not be ended. */
   opened: boolean;
 }
@@ -54,11 +57,21 @@ export class StreamServer implements StreamCounters {
   slowDisconnects = 0;
   rejected = 0;
 
+  private readonly snapshots: SnapshotCache;
+  /**
+   * Clients written to in this turn of the event loop, their sockets corked: a
+   * sampler round publishes every channel in one turn, so each client gets one
+   * write syscall per round instead of one per event.
+   */
+  private corked: Client[] = [];
+
   constructor(
     private readonly hub: Hub,
     private readonly projection: Projection,
     private readonly opts: StreamOptions,
-  ) {}
+  ) {
+    this.snapshots = new SnapshotCache(projection, opts.settings);
+  }
 
   get clients(): number {
     return this.clientSet.size;
@@ -114,6 +127,7 @@ export class StreamServer implements StreamCounters {
       pending: [],
       limit: Infinity,
       gone: false,
+      corked: false,
       opened: false,
     };
     this.clientSet.add(client);
@@ -159,9 +173,8 @@ export class StreamServer implements StreamCounters {
 
   /** Returns the seq the snapshot stands for. Its size never counts against the cap. */
   private sendSnapshot(c: Client, reset: boolean): number {
-    const id = this.projection.lastId;
-    const snap = this.projection.snapshot(this.opts.settings, c.filter, reset, this.hub.epoch, (this.opts.now ?? Date.now)());
-    this.write(c, Buffer.from(`id: ${id}\nevent: snapshot\ndata: ${JSON.stringify(snap)}\n\n`), true);
+    const { id, bytes } = this.snapshots.frame(c.filter, reset, this.hub.epoch, (this.opts.now ?? Date.now)());
+    this.write(c, bytes, true);
     return parseId(id)?.seq ?? 0;
   }
 
@@ -198,6 +211,11 @@ export class StreamServer implements StreamCounters {
   /** `allowance`: these bytes (a snapshot) may sit unsent on top of the cap. */
   private write(c: Client, bytes: Buffer, allowance = false): void {
     if (c.gone) return;
+    if (!c.corked) {
+      c.corked = true;
+      c.res.cork();
+      if (this.corked.push(c) === 1) setImmediate(this.uncorkAll);
+    }
     c.res.write(bytes);
     this.bytesSent += bytes.length;
     // While catching up the backlog is bounded by the snapshot or the ring; judged once live.
@@ -207,6 +225,15 @@ export class StreamServer implements StreamCounters {
     if (unsent <= this.opts.clientBuffer) c.limit = this.opts.clientBuffer;
     else if (unsent > c.limit) this.cut(c);
   }
+
+  private readonly uncorkAll = (): void => {
+    const clients = this.corked;
+    this.corked = [];
+    for (const c of clients) {
+      c.corked = false;
+      if (!c.res.destroyed) c.res.uncork();
+    }
+  };
 
   /** A client too slow to keep up: drop it and its buffer now, before it costs memory. */
   private cut(c: Client): void {
