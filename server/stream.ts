@@ -31,8 +31,6 @@ interface Client {
    */
   limit: number;
   gone: boolean;
-  /** Corked until the end of this event-loop turn (see StreamServer.corked). */
-  corked: boolean;
   /** better-sse has sent the headers and `retry:`; until then the response must not be ended. */
   opened: boolean;
 }
@@ -58,12 +56,6 @@ export class StreamServer implements StreamCounters {
   rejected = 0;
 
   private readonly snapshots: SnapshotCache;
-  /**
-   * Clients written to in this turn of the event loop, their sockets corked: a
-   * sampler round publishes every channel in one turn, so each client gets one
-   * write syscall per round instead of one per event.
-   */
-  private corked: Client[] = [];
 
   constructor(
     private readonly hub: Hub,
@@ -127,7 +119,6 @@ export class StreamServer implements StreamCounters {
       pending: [],
       limit: Infinity,
       gone: false,
-      corked: false,
       opened: false,
     };
     this.clientSet.add(client);
@@ -211,11 +202,6 @@ export class StreamServer implements StreamCounters {
   /** `allowance`: these bytes (a snapshot) may sit unsent on top of the cap. */
   private write(c: Client, bytes: Buffer, allowance = false): void {
     if (c.gone) return;
-    if (!c.corked) {
-      c.corked = true;
-      c.res.cork();
-      if (this.corked.push(c) === 1) setImmediate(this.uncorkAll);
-    }
     c.res.write(bytes);
     this.bytesSent += bytes.length;
     // While catching up the backlog is bounded by the snapshot or the ring; judged once live.
@@ -225,15 +211,6 @@ export class StreamServer implements StreamCounters {
     if (unsent <= this.opts.clientBuffer) c.limit = this.opts.clientBuffer;
     else if (unsent > c.limit) this.cut(c);
   }
-
-  private readonly uncorkAll = (): void => {
-    const clients = this.corked;
-    this.corked = [];
-    for (const c of clients) {
-      c.corked = false;
-      if (!c.res.destroyed) c.res.uncork();
-    }
-  };
 
   /** A client too slow to keep up: drop it and its buffer now, before it costs memory. */
   private cut(c: Client): void {
