@@ -7,10 +7,12 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../helpers/binary.js';
 import { launchBrowser, type RunningBrowser } from '../helpers/browser.js';
+import { startNginx } from '../helpers/nginx.js';
 import { ensurePageBuilt } from '../helpers/page-build.js';
 import { type Running, startVigil } from '../helpers/server.js';
 
 const bin = requireBinary('chromium', 'apt-get install -y chromium', ['/usr/bin/chromium']);
+const nginxBin = requireBinary('nginx', 'apt-get install -y nginx', ['/usr/sbin/nginx']);
 const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
 /**
  * Multiplies the issue's 2 s "tiles drawn" wait on a machine shared with other
@@ -215,6 +217,31 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     await waitForDrawnTiles(page);
     expect(await state(page)).toBe('live');
     expect(new URL(streams[0]).searchParams.get('token')).toBe(token);
+  });
+
+  describe.skipIf(!nginxBin.path)('behind nginx (docs/nginx.conf) under /status/', () => {
+    it('draws tiles, then heals after a Vigil restart that nginx answers with 502 meanwhile', async () => {
+      const first = await vigil();
+      const port = Number(new URL(first.url).port);
+      const nginx = await startNginx({ bin: nginxBin.path!, upstream: first.url });
+      servers.push(nginx);
+      const page = await open(nginx.url + '/status/');
+      const streams: string[] = [];
+      page.on('request', (r) => r.url().includes('api/stream') && streams.push(new URL(r.url()).pathname));
+      await waitForDrawnTiles(page);
+      await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
+      const before = await newestCpuPoint(page);
+
+      const bad = page.waitForResponse((r) => r.url().includes('api/stream') && r.status() === 502, { timeout: 15_000 * SCALE });
+      await first.stop();
+      await bad; // the EventSource is now CLOSED for good; only the watchdog can bring it back
+      await vigil({ port });
+      await page.waitForFunction(() => document.querySelector('.conn')?.getAttribute('data-state') === 'live', null, { timeout: 30_000 * SCALE });
+      await expect.poll(() => newestCpuPoint(page), { timeout: 5000 * SCALE }).toBeGreaterThan(before);
+      expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(7);
+      expect(await page.evaluate(() => (window as unknown as { vigil: { model: { recreated: number } } }).vigil.model.recreated)).toBeGreaterThanOrEqual(1);
+      expect(new Set(streams)).toEqual(new Set(['/status/api/stream']));
+    });
   });
 
   it('works under /status/ with relative URLs only', async () => {
