@@ -170,6 +170,35 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { vigil: { model: { recreated: number } } }).vigil.model.recreated)).toBeGreaterThanOrEqual(1);
   });
 
+  it('counts malformed events in the status bar and keeps drawing', async () => {
+    const srv = await vigil();
+    // A relay in front of the real stream that slips two bad events in first.
+    const outer = express();
+    outer.get('/api/stream', async (req, res) => {
+      const ctl = new AbortController();
+      req.on('close', () => ctl.abort());
+      try {
+        const upstream = await fetch(srv.url + req.originalUrl, { signal: ctl.signal, headers: { 'last-event-id': req.get('last-event-id') ?? '' } });
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        res.write('event: host\ndata: {"t":"soon","source":"x","values":{}}\n\nevent: app\ndata: not json\n\n');
+        for await (const chunk of upstream.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
+      } catch {
+        /* the page went away */
+      }
+      res.end();
+    });
+    outer.use(srv.vigil.router);
+    const server = await listen(outer);
+    servers.push({ stop: () => close(server) });
+    const page = await open(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    await waitForDrawnTiles(page);
+    const warn = page.locator('.malformed');
+    expect(await warn.getAttribute('data-malformed')).toBe('2');
+    expect(await warn.textContent()).toMatch(/2 malformed events ignored/);
+    expect(await warn.getAttribute('title')).toMatch(/^malformed app event/);
+    expect(await state(page)).toBe('live');
+  });
+
   it('renders ?kiosk as one grid that fits the screen without scrolling', async () => {
     const srv = await vigil();
     const page = await open(srv.url + '/?kiosk&title=Ops%20wall');
