@@ -16,8 +16,8 @@ RUN npm run build
 FROM node:20-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --ignore-scripts: no production dependency needs an install script, and
-# prepack (a build) must not run here.
+# --ignore-scripts: no production dependency (express, better-sse, pino, zod,
+# systeminformation, prom-client, ioredis) has a native part or install script.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:20-slim
@@ -27,6 +27,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
+# package.json says "type": "module", which dist/ (ES modules in .js) needs.
 COPY --chown=root:root package.json ./
 # The image's `node` user (uid 1000) owns nothing it runs: the code is root-owned and read-only to it.
 USER node

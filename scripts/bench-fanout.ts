@@ -3,13 +3,14 @@
  *   vigil  the built CLI (dist/server/main.js --interval 1000 --max-clients 20000)
  *   floor  a bare node:http server writing the same bytes per second, serialised once
  *   esm    express-status-monitor (socket.io 2, websocket transport)
+ *   redis  Vigil scaled out: one agent, Redis, two servers; clients spread over both
  * Each server runs alone in its own process; its CPU and RSS come from /proc/<pid>.
  * Clients live in separate load-generator processes (raw HTTP/1.1 for SSE,
  * socket.io-client for esm) on 127.0.0.1. Every configuration is repeated and
  * the table shows medians.
  *
  *   npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 10]
- *     [--repeat 3] [--only vigil,floor,esm] [--workers 2] [--quick]
+ *     [--repeat 3] [--only vigil,floor,esm,redis] [--workers 2] [--quick]
  * Needs `npm run build` first (Vigil runs from dist/).
  */
 import { existsSync } from 'node:fs';
@@ -33,21 +34,22 @@ const { values: a } = parseArgs({
   },
 });
 if (a.help) {
-  console.log('usage: npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 10] [--repeat 3] [--only vigil,floor,esm] [--workers 2] [--quick]\n--quick: --clients 1000,10000 --seconds 5 --repeat 1 unless given');
+  console.log('usage: npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 8] [--repeat 2] [--only vigil,floor,esm,redis] [--workers 2] [--quick]\n--quick: --clients 1000,10000 --seconds 5 --repeat 1 unless given');
   process.exit(0);
 }
 const counts = (a.clients ?? (a.quick ? '1000,10000' : '1000,5000,10000')).split(',').map(Number);
-const seconds = Number(a.seconds ?? (a.quick ? 5 : 10));
-const repeat = Number(a.repeat ?? (a.quick ? 1 : 3));
+const seconds = Number(a.seconds ?? (a.quick ? 5 : 8));
+const repeat = Number(a.repeat ?? (a.quick ? 1 : 2));
 const only = a.only.split(',') as TargetName[];
 const workers = Number(a.workers);
 for (const t of only) if (!TARGETS.includes(t)) throw new Error(`--only: unknown target ${t}; use ${TARGETS.join(',')}`);
 if (counts.some((n) => !(n > 0 && n <= 15_000))) throw new Error('--clients: each count must be 1..15000 (the fd limit here is 20000)');
 if (!(seconds > 0 && seconds <= 120) || !(repeat >= 1 && repeat <= 10)) throw new Error('--seconds must be 1..120 and --repeat 1..10');
-if (only.includes('vigil') && !existsSync(join(ROOT, 'dist/server/main.js'))) throw new Error('dist/server/main.js is missing: run `npm run build` first');
+if ((only.includes('vigil') || only.includes('redis')) && !existsSync(join(ROOT, 'dist/server/main.js'))) throw new Error('dist/server/main.js is missing: run `npm run build` first');
 
 const SETTLE_MS = 2000;
-const CONNECT_TIMEOUT_MS = 90_000;
+const CONNECT_TIMEOUT_MS = 60_000;
+const CONNECTING = 100;
 const log = (s: string) => process.stderr.write(s + '\n');
 
 interface Run {
@@ -63,26 +65,44 @@ interface Run {
   bytesPerClient: number;
   eventsPerClient: number;
   dropped: number;
+  connectS: number;
   error: string | null;
+}
+
+/** What is running now, so an interrupted benchmark leaves no server or worker behind. */
+const live = new Set<{ stop(): Promise<void> }>();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    log(`bench-fanout: ${sig}, stopping children`);
+    void Promise.allSettled([...live].map((x) => x.stop())).then(() => process.exit(130));
+  });
 }
 
 async function runOne(target: TargetName, n: number, frames: number[]): Promise<Run> {
   const t = await startTarget(target, frames);
   const pool = LoadPool.start(workers);
+  const handle = { stop: async () => void (await Promise.allSettled([pool.close(), t.stop()])) };
+  live.add(handle);
   try {
     await sleep(1500);
-    const base = procUsage(t.pid);
+    // Scaled-out targets (redis) count every process: servers, agent and Redis.
+    const usage = () => (t.pids ?? [t.pid]).map(procUsage).reduce((x, y) => ({ cpuSeconds: x.cpuSeconds + y.cpuSeconds, rssBytes: x.rssBytes + y.rssBytes }));
+    const base = usage();
     let last = 0;
-    const opened = await pool.open(t.url, t.kind, n, 200, CONNECT_TIMEOUT_MS, (ready) => {
+    const c0 = performance.now();
+    // At most CONNECTING per worker in flight; when the server is the bottleneck
+    // every slot stays busy, so that many per worker are left at the deadline.
+    const opened = await pool.open(t.urls ?? t.url, t.kind, n, CONNECTING, CONNECT_TIMEOUT_MS, (ready) => {
       if (ready - last >= 2500) log(`    ${target} ${ready}/${n} connected`);
       last = ready - (ready % 2500);
     });
+    const connectS = (performance.now() - c0) / 1000;
     await sleep(SETTLE_MS);
     pool.reset();
-    const u0 = procUsage(t.pid);
+    const u0 = usage();
     const t0 = performance.now();
     await sleep(seconds * 1000);
-    const u1 = procUsage(t.pid);
+    const u1 = usage();
     const t1 = performance.now();
     const m = await pool.report();
     const wall = (t1 - t0) / 1000;
@@ -99,13 +119,15 @@ async function runOne(target: TargetName, n: number, frames: number[]): Promise<
       bytesPerClient: opened.ready ? m.bytes / wall / opened.ready : NaN,
       eventsPerClient: opened.ready ? m.events / wall / opened.ready : NaN,
       dropped: m.dropped,
+      connectS,
       error: opened.firstError,
     };
     log(
-      `  ${target.padEnd(5)} n=${n} ready=${r.ready} failed=${r.failed} cpu=${fmt(r.cpuPct)}% rss=${fmt(r.rssMb)}MB (+${fmt(r.rssPerClientKb)}KB/client) p50=${r.p50}ms p99=${r.p99}ms ${fmt(r.bytesPerClient, 0)}B/s/client ${fmt(r.eventsPerClient, 2)}ev/s/client dropped=${r.dropped}${r.error ? ` first error: ${r.error}` : ''}`,
+      `  ${target.padEnd(5)} n=${n} ready=${r.ready} failed=${r.failed} cpu=${fmt(r.cpuPct)}% rss=${fmt(r.rssMb)}MB (+${fmt(r.rssPerClientKb)}KB/client) p50=${r.p50}ms p99=${r.p99}ms ${fmt(r.bytesPerClient, 0)}B/s/client ${fmt(r.eventsPerClient, 2)}ev/s/client dropped=${r.dropped} connect=${fmt(r.connectS)}s${r.error ? ` first error: ${r.error}` : ''}`,
     );
     return r;
   } finally {
+    live.delete(handle);
     await pool.close();
     await t.stop();
   }
@@ -159,12 +181,13 @@ async function main(): Promise<void> {
         fmt(m((r) => r.p99), 0),
         fmt(m((r) => r.bytesPerClient), 0),
         String(Math.max(...rs.map((r) => r.dropped))),
+        fmt(m((r) => r.connectS), 0),
         String(rs.length),
       ]);
     }
   }
   console.log(`\nbench-fanout ${new Date().toISOString()} (${machine()}); medians of ${repeat} run(s), ${seconds} s each\n`);
-  console.log(table(['target', 'clients', 'reached', 'cpu %', 'cpu %/1k', 'rss MB', 'rss KB/client', 'p50 ms', 'p99 ms', 'B/s/client', 'dropped', 'runs'], rows));
+  console.log(table(['target', 'clients', 'reached', 'cpu %', 'cpu %/1k', 'rss MB', 'rss KB/client', 'p50 ms', 'p99 ms', 'B/s/client', 'dropped', 'connect s', 'runs'], rows));
 
   const ratios: string[][] = [];
   for (const n of counts) {
@@ -172,13 +195,14 @@ async function main(): Promise<void> {
     const kb = (t: TargetName) => med(t, n, (r) => r.rssPerClientKb);
     const p99 = (t: TargetName) => med(t, n, (r) => r.p99);
     if (only.includes('vigil') && only.includes('floor')) ratios.push([`vigil / floor`, String(n), fmt(cpu('vigil') / cpu('floor'), 2), fmt(kb('vigil') / kb('floor'), 2), fmt(p99('vigil') / p99('floor'), 2)]);
+    if (only.includes('redis') && only.includes('vigil')) ratios.push([`redis / vigil`, String(n), fmt(cpu('redis') / cpu('vigil'), 2), fmt(kb('redis') / kb('vigil'), 2), fmt(p99('redis') / p99('vigil'), 2)]);
     if (only.includes('vigil') && only.includes('esm')) ratios.push([`vigil / esm`, String(n), fmt(cpu('vigil') / cpu('esm'), 2), fmt(kb('vigil') / kb('esm'), 2), fmt(p99('vigil') / p99('esm'), 2)]);
   }
   if (ratios.length) {
     console.log('\nratios (lower is better for vigil; per client, medians):\n');
     console.log(table(['pair', 'clients', 'cpu/client', 'rss/client', 'p99'], ratios));
   }
-  console.log(`\ncpu % is of one core; rss KB/client = (RSS at the end - RSS before any client) / clients; latency = receive time - the publish time carried by the event. Took ${fmt((Date.now() - started) / 1000, 0)} s.`);
+  console.log(`\ncpu % is of one core; rss KB/client = (RSS at the end - RSS before any client) / clients; latency = receive time - the publish time carried by the event (Vigil: its tick's sample time t); reached = fewest clients ready within ${CONNECT_TIMEOUT_MS / 1000} s over the runs (the rest are closed before measuring); connect s = time to open them, at most ${CONNECTING} connecting per worker. Took ${fmt((Date.now() - started) / 1000, 0)} s.`);
 }
 
 main().then(

@@ -6,6 +6,12 @@ export interface RedisLinkOptions {
   logger: Logger;
   /** Longest wait between reconnect attempts, ms. */
   maxBackoff?: number;
+  /**
+   * A connection waiting this long for a reply is taken as dead and reconnected
+   * (a half-open socket otherwise hangs until TCP keep-alive notices); must exceed
+   * the XREAD BLOCK time, ms.
+   */
+  socketTimeout?: number;
 }
 
 /**
@@ -36,6 +42,7 @@ export class RedisLink {
       autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: 0,
       connectTimeout: 3000,
+      socketTimeout: this.opts.socketTimeout ?? 10_000,
       retryStrategy: (times) => Math.round(Math.min(maxBackoff, 50 * 2 ** Math.min(times, 10)) * (0.75 + Math.random() * 0.5)),
     });
     // Without a listener ioredis prints every failed attempt; the outage is logged once below.

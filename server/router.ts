@@ -38,6 +38,11 @@ export function createRouter(d: RouterDeps): Router {
   });
   if (d.ingest) r.use(d.ingest);
   if (d.readGuard) r.use(d.readGuard);
+  // HEAD would never answer through the stream (Node sends a HEAD response's headers only on end()).
+  r.head('/api/stream', (req, res) => {
+    parseOr400(StreamQuery, req.query, 'query');
+    res.status(200).set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' }).end();
+  });
   r.get('/api/stream', d.stream.handle);
   r.get('/api/snapshot', (req, res) => {
     const q = parseOr400(StreamQuery, req.query, 'query');

@@ -7,6 +7,7 @@ import { parseOr400 } from './http-error.js';
 import type { Hub, HubEvent } from './hub.js';
 import { eventMatches, type Projection, type SnapshotFilter } from './projection.js';
 import type { StreamCounters } from './sources/process.js';
+import { SnapshotCache } from './snapshot-cache.js';
 
 export interface StreamOptions {
   settings: StreamSettings;
@@ -30,6 +31,8 @@ interface Client {
    */
   limit: number;
   gone: boolean;
+  /** better-sse has sent the headers and `retry:`; until then the response must not be ended. */
+  opened: boolean;
 }
 
 const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
@@ -52,11 +55,15 @@ export class StreamServer implements StreamCounters {
   slowDisconnects = 0;
   rejected = 0;
 
+  private readonly snapshots: SnapshotCache;
+
   constructor(
     private readonly hub: Hub,
     private readonly projection: Projection,
     private readonly opts: StreamOptions,
-  ) {}
+  ) {
+    this.snapshots = new SnapshotCache(projection, opts.settings);
+  }
 
   get clients(): number {
     return this.clientSet.size;
@@ -81,7 +88,11 @@ export class StreamServer implements StreamCounters {
     this.heartbeatTimer = null;
     for (const c of this.clientSet) {
       c.gone = true;
-      c.res.end();
+      // A session that has not sent its headers yet (better-sse defers them to
+      // setImmediate) must not be ended: its deferred writeHead would then throw
+      // outside any handler. Dropped instead, its client simply retries.
+      if (c.opened) c.res.end();
+      else c.res.destroy();
     }
     this.clientSet.clear();
   }
@@ -108,6 +119,7 @@ export class StreamServer implements StreamCounters {
       pending: [],
       limit: Infinity,
       gone: false,
+      opened: false,
     };
     this.clientSet.add(client);
     res.once('close', () => {
@@ -123,6 +135,7 @@ export class StreamServer implements StreamCounters {
       trustClientEventId: false,
       headers: { 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' },
     });
+    client.opened = true;
     if (!this.clientSet.has(client)) return;
     const after = await this.catchUp(client, lastEventId);
     if (client.gone) return;
@@ -151,9 +164,8 @@ export class StreamServer implements StreamCounters {
 
   /** Returns the seq the snapshot stands for. Its size never counts against the cap. */
   private sendSnapshot(c: Client, reset: boolean): number {
-    const id = this.projection.lastId;
-    const snap = this.projection.snapshot(this.opts.settings, c.filter, reset, this.hub.epoch, (this.opts.now ?? Date.now)());
-    this.write(c, Buffer.from(`id: ${id}\nevent: snapshot\ndata: ${JSON.stringify(snap)}\n\n`), true);
+    const { id, bytes } = this.snapshots.frame(c.filter, reset, this.hub.epoch, (this.opts.now ?? Date.now)());
+    this.write(c, bytes, true);
     return parseId(id)?.seq ?? 0;
   }
 

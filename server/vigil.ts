@@ -111,9 +111,18 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   });
 
   const ready = () => started && sampler.rounds > 0 && (hub.ready?.() ?? true);
+  // A host app that uses both vigil.middleware and vigil.router must not count Vigil's own
+  // requests twice; the set is this instance's, so two Vigils each count a request once.
+  const counted = new WeakSet<object>();
+  const requestMetrics: RequestHandler = (req, res, next) => {
+    if (counted.has(req)) return next();
+    counted.add(req);
+    http.middleware(req, res, next);
+  };
+
   const router = express.Router();
   router.use(requestLog(logger));
-  router.use(http.middleware);
+  router.use(requestMetrics);
   router.use(securityHeaders({ frameAncestors: config.frameAncestors }));
   router.use(cors(config.corsOrigins));
   router.use(
@@ -149,7 +158,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   return {
     config,
     router,
-    middleware: http.middleware,
+    middleware: requestMetrics,
     app,
     hub,
     projection,

@@ -13,6 +13,7 @@ import { MetricName, SourceName, Unit } from './schema.js';
  * - Either the whole request is accepted (202) or nothing of it is recorded (4xx).
  * - Names of the built-in channels (`host.`, `process.`, `http.`) are reserved.
  */
+export const INGEST_VALUE_MAX = 1e300;
 export const RESERVED_PREFIXES = ['host.', 'process.', 'http.'] as const;
 
 export const IngestMetric = z.object({
@@ -20,7 +21,10 @@ export const IngestMetric = z.object({
     z.refine((n: string) => !RESERVED_PREFIXES.some((p) => n.startsWith(p)), `metric name must not start with ${RESERVED_PREFIXES.join(', ')} (reserved for built-in channels)`),
   ),
   // z.number() refuses NaN and ±Infinity (1e400 parses to Infinity); strings are not coerced.
-  value: z.number({ error: (i) => (i.input === undefined ? 'value is required' : 'value must be a finite number') }),
+  value: z
+    .number({ error: (i) => (i.input === undefined ? 'value is required' : 'value must be a finite number') })
+    // Past this, window sums and rounding overflow to Infinity, which JSON sends as null.
+    .check(z.refine((v: number) => Math.abs(v) <= INGEST_VALUE_MAX, `value must be within ±${INGEST_VALUE_MAX}`)),
   unit: z.optional(Unit),
   t: z.optional(
     z.number({ error: 't must be a number of ms since the epoch' }).check(z.refine(Number.isInteger, 't must be whole ms since the epoch')),

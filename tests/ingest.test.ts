@@ -91,6 +91,7 @@ describe('POST /api/ingest rejects, naming the field and the reason', () => {
     ['"NaN"', JSON.stringify(one({ value: 'NaN' })), /^metrics\.0\.value: value must be a finite number$/],
     ['1e400 (Infinity once parsed)', '{"metrics":[{"name":"a","value":1e400}]}', /^metrics\.0\.value: value must be a finite number$/],
     ['-1e400', '{"metrics":[{"name":"a","value":-1e400}]}', /^metrics\.0\.value: value must be a finite number$/],
+    ['a finite value too large for window sums', '{"metrics":[{"name":"a","value":1.7e308}]}', /^metrics\.0\.value: value must be within ±1e\+300$/],
     ['a missing value', JSON.stringify({ metrics: [{ name: 'a' }] }), /^metrics\.0\.value: value is required$/],
     ['upper case and spaces in a name', JSON.stringify(one({ name: 'CPU Total' })), /^metrics\.0\.name: metric name must be dotted words of \[a-z0-9_\]/],
     ['a newline in a name', JSON.stringify(one({ name: 'a\nevent: x' })), /^metrics\.0\.name: metric name must be dotted words/],

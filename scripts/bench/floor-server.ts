@@ -32,7 +32,8 @@ const server = createServer((req, res) => {
     return;
   }
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
-  res.write('retry: 2000\n\n');
+  // A first data frame at once, as Vigil's snapshot and esm's esm_start are; it carries no time.
+  res.write('retry: 2000\n\nevent: hello\ndata: {}\n\n');
   clients.add(res);
   res.on('close', () => clients.delete(res));
 });

@@ -27,6 +27,7 @@ interface Client {
   socket: () => Socket | null;
   close: () => void;
   alive: boolean;
+  ready: boolean;
 }
 
 const send = (m: FromWorker) => process.send!(m);
@@ -48,7 +49,7 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 function openSse(url: string, onReady: (bytes: number) => void, onFail: (e: Error) => void): Client {
   let sock: Socket | null = null;
   let ready = false;
-  const c: Client = { socket: () => sock, close: () => req.destroy(), alive: true };
+  const c: Client = { socket: () => sock, close: () => req.destroy(), alive: true, ready: false };
   const req = http.get(url, { agent, headers: { Accept: 'text/event-stream' } }, (res) => {
     if (res.statusCode !== 200) {
       onFail(new Error(`HTTP ${res.statusCode}`));
@@ -68,7 +69,7 @@ function openSse(url: string, onReady: (bytes: number) => void, onFail: (e: Erro
         from = 0;
         // Ready at the first frame with data (Vigil: the snapshot), not at `retry:` or a comment.
         if (!ready && frame.includes('data: ')) {
-          ready = true;
+          ready = c.ready = true;
           onReady(Buffer.byteLength(frame) + 2);
         }
         if (frame.startsWith(':') || frame.includes('event: snapshot')) continue;
@@ -78,8 +79,11 @@ function openSse(url: string, onReady: (bytes: number) => void, onFail: (e: Erro
         if (t > 0) seen(Date.now() - t);
       }
     });
+    res.on('error', () => {
+      /* a cut stream; counted on close */
+    });
     res.on('close', () => {
-      if (c.alive) dropped++;
+      if (c.alive && c.ready) dropped++;
       c.alive = false;
     });
   });
@@ -100,10 +104,10 @@ const sioConnect = createRequire(import.meta.url)('socket.io-client') as (url: s
 function openSio(url: string, onReady: (bytes: number) => void, onFail: (e: Error) => void): Client {
   let ready = false;
   const s = sioConnect(url, { transports: ['websocket'], forceNew: true, reconnection: false, timeout: 120_000 });
-  const c: Client = { socket: () => s.io.engine.transport?.ws?._socket ?? null, close: () => s.close(), alive: true };
+  const c: Client = { socket: () => s.io.engine.transport?.ws?._socket ?? null, close: () => s.close(), alive: true, ready: false };
   s.on('esm_start', (spans) => {
     if (ready) return;
-    ready = true;
+    ready = c.ready = true;
     // The wire form of a socket.io 2 event packet: `42["esm_start",<json>]`.
     onReady(Buffer.byteLength(`42${JSON.stringify(['esm_start', spans])}`));
   });
@@ -162,7 +166,17 @@ async function open(m: Extract<ToWorker, { type: 'open' }>): Promise<OpenResult>
     for (let i = 0; i < Math.min(m.concurrency, m.count); i++) launch();
   });
   clearInterval(progress);
-  return { type: 'opened', ready, failed, firstError, readyAtMs, firstFrameBytes };
+  // Clients still connecting at the deadline are closed, so they cost nothing during the measurement.
+  let late = 0;
+  for (const c of clients) {
+    if (!c.ready && c.alive) {
+      c.alive = false;
+      c.close();
+      late++;
+    }
+  }
+  if (late) firstError ??= `${late} not ready within ${m.timeoutMs} ms`;
+  return { type: 'opened', ready, failed: failed + late, firstError, readyAtMs, firstFrameBytes };
 }
 
 process.on('message', async (m: ToWorker) => {

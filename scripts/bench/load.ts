@@ -46,13 +46,17 @@ export class LoadPool {
     });
   }
 
-  /** Opens `total` clients split over the workers, at most `concurrency` connecting at once per worker. */
-  async open(url: string, kind: Kind, total: number, concurrency: number, timeoutMs: number, onProgress?: (ready: number, failed: number) => void): Promise<Opened> {
+  /**
+   * Opens `total` clients split over the workers, at most `concurrency` connecting at once per worker.
+   * With several URLs (instances of one service), worker i connects to url[i % length].
+   */
+  async open(url: string | string[], kind: Kind, total: number, concurrency: number, timeoutMs: number, onProgress?: (ready: number, failed: number) => void): Promise<Opened> {
     const progress = this.workers.map(() => ({ ready: 0, failed: 0 }));
     const results = await Promise.all(
       this.workers.map((w, i) => {
         const count = Math.floor(total / this.workers.length) + (i < total % this.workers.length ? 1 : 0);
-        return this.ask<OpenResult>(w, { type: 'open', url, kind, count, concurrency, timeoutMs }, 'opened', (m) => {
+        const target = Array.isArray(url) ? url[i % url.length] : url;
+        return this.ask<OpenResult>(w, { type: 'open', url: target, kind, count, concurrency, timeoutMs }, 'opened', (m) => {
           if (m.type !== 'progress') return;
           progress[i] = m;
           onProgress?.(progress.reduce((s, p) => s + p.ready, 0), progress.reduce((s, p) => s + p.failed, 0));

@@ -3,8 +3,8 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './stats.js';
 
-export type TargetName = 'vigil' | 'floor' | 'esm';
-export const TARGETS: TargetName[] = ['vigil', 'floor', 'esm'];
+export type TargetName = 'vigil' | 'floor' | 'esm' | 'redis';
+export const TARGETS: TargetName[] = ['vigil', 'floor', 'esm', 'redis'];
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
@@ -14,6 +14,10 @@ export interface Target {
   pid: number;
   /** What the load workers connect to. */
   url: string;
+  /** Several instances serving the same stream: load worker i connects to urls[i % length]. */
+  urls?: string[];
+  /** Every process whose CPU and RSS count (default: pid). */
+  pids?: number[];
   kind: 'sse' | 'sio';
   stop(): Promise<void>;
 }
@@ -68,10 +72,12 @@ function stopper(child: ChildProcess): () => Promise<void> {
  * - vigil: the built CLI, `node dist/server/main.js --interval 1000 --max-clients 20000`
  *   (run `npm run build` first), default history and channels;
  * - floor: scripts/bench/floor-server.ts writing `frames` (bytes per frame, one write a second);
- * - esm: express-status-monitor on Express with its socket.io 2 server.
+ * - esm: express-status-monitor on Express with its socket.io 2 server;
+ * - redis: Vigil on Redis, one agent and two servers (scripts/bench/redis-target.ts).
  * `speed` > 1 runs Vigil's sampler and esm's spans that many times faster (bench-connect uses it to fill history).
  */
 export async function startTarget(name: TargetName, frames: number[] = [800], speed = 1): Promise<Target> {
+  if (name === 'redis') return (await import('./redis-target.js')).startRedisTarget();
   const port = await freePort();
   let child: ChildProcess;
   let url: string;

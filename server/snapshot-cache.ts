@@ -1,0 +1,42 @@
+import type { StreamSettings } from '../shared/schema.js';
+import type { Projection, SnapshotFilter } from './projection.js';
+
+const MAX_ENTRIES = 64;
+
+/**
+ * Snapshot frames encoded once and shared: every client that connects between
+ * two hub events with the same filter gets the same bytes, so a thousand clients
+ * reconnecting at once after a restart cost one snapshot, not a thousand. Entries
+ * are valid for one projection id only; the first lookup after an event drops them.
+ */
+export class SnapshotCache {
+  private forId = '';
+  private readonly frames = new Map<string, Buffer>();
+
+  constructor(
+    private readonly projection: Projection,
+    private readonly settings: StreamSettings,
+  ) {}
+
+  /** The `event: snapshot` frame for this filter, with the id it stands for. */
+  frame(filter: SnapshotFilter, reset: boolean, epoch: string, now: number): { id: string; bytes: Buffer } {
+    const id = this.projection.lastId;
+    if (id !== this.forId) {
+      this.frames.clear();
+      this.forId = id;
+    }
+    const key = `${reset ? 1 : 0}|${epoch}|${keyOf(filter.channels)}|${keyOf(filter.sources)}`;
+    let bytes = this.frames.get(key);
+    if (!bytes) {
+      const snap = this.projection.snapshot(this.settings, filter, reset, epoch, now);
+      bytes = Buffer.from(`id: ${id}\nevent: snapshot\ndata: ${JSON.stringify(snap)}\n\n`);
+      if (this.frames.size >= MAX_ENTRIES) this.frames.clear();
+      this.frames.set(key, bytes);
+    }
+    return { id, bytes };
+  }
+}
+
+function keyOf(set: ReadonlySet<string> | null | undefined): string {
+  return set ? [...set].sort().join(',') : '*';
+}
