@@ -1,15 +1,17 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type RequestHandler } from 'express';
 
-/** Where the Vite build of the page is: beside the compiled server, or dist/web from the sources. */
-export function findPageDir(): string | null {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const dir of [join(here, '../web'), join(here, '../dist/web')]) {
-    if (existsSync(join(dir, 'index.html'))) return dir;
-  }
-  return null;
+/**
+ * Where the Vite build of the page is: beside the compiled server (dist/server ->
+ * dist/web), or dist/web when the server runs from its sources (server/ -> the
+ * repo root). Never web/ itself: that is the page's unbuilt source.
+ */
+export function findPageDir(here = dirname(fileURLToPath(import.meta.url))): string | null {
+  const compiled = basename(here) === 'server' && basename(dirname(here)) === 'dist';
+  const dir = compiled ? join(here, '../web') : join(here, '../dist/web');
+  return existsSync(join(dir, 'index.html')) ? dir : null;
 }
 
 /** Serves the page; hashed assets are immutable, index.html is always revalidated. */

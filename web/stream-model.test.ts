@@ -112,6 +112,7 @@ describe('StreamModel', () => {
   it('fills series from the snapshot, then appends live ticks', () => {
     expect(model.state).toBe('connecting');
     last().open();
+    expect(model.state).toBe('live');
     last().emit('snapshot', snapshot(), 'e1-1');
     expect(model.state).toBe('live');
     expect(model.lastEventId).toBe('e1-1');
@@ -156,6 +157,8 @@ describe('StreamModel', () => {
     last().drop();
     expect(model.state).toBe('reconnecting');
     expect(sources).toHaveLength(1); // the browser's own retry, no new EventSource
+    clock.advance(2000);
+    expect(model.state).toBe('reconnecting');
     last().open();
     last().emit('snapshot', snapshot({ reset: true, epoch: 'e2' }), 'e2-1');
     expect(model.state).toBe('live');
@@ -185,6 +188,13 @@ describe('StreamModel', () => {
     expect(sources).toHaveLength(5);
     expect(last().url).toBe('api/stream?lastEventId=e1-8');
     expect(model.recreated).toBe(4);
+  });
+
+  it('says connecting, then offline, when the server was never reached', () => {
+    last().drop();
+    expect(model.state).toBe('connecting');
+    clock.advance(20_000);
+    expect(model.state).toBe('offline');
   });
 
   it('says offline once the connection has been lost for a while, and keeps trying', () => {

@@ -66,7 +66,7 @@ export class StreamModel {
   /** Events that failed to parse, and the latest reason. */
   malformed = 0;
   lastProblem: string | null = null;
-  /** EventSources created by the watchdog (not counting the first). */
+  /** Reconnects the watchdog has scheduled (the browser's own retries not counted). */
   recreated = 0;
   /** Snapshots with `reset: true` (server restarts, unreplayable gaps). */
   resets = 0;
@@ -116,7 +116,12 @@ export class StreamModel {
     this.lastActivity = this.clock.now();
     es.onopen = () => {
       if (es !== this.es) return;
+      // Open is live (a quiet channel may send nothing but keep-alives for a
+      // while); the backoff resets only on an event, so a server that accepts
+      // and drops at once is not hammered.
       this.lastActivity = this.clock.now();
+      this.lostAt = null;
+      this.setState('live');
     };
     es.onerror = () => {
       if (es !== this.es) return;
@@ -167,15 +172,14 @@ export class StreamModel {
     const now = this.clock.now();
     this.lostAt ??= now;
     const next: ConnectionState =
-      this.epoch === null && this.state === 'connecting' && now - this.lostAt < this.offlineAfter
-        ? 'connecting'
-        : now - this.lostAt >= this.offlineAfter
-          ? 'offline'
-          : 'reconnecting';
-    if (next !== this.state) {
-      this.state = next;
-      this.o.onChange?.();
-    }
+      now - this.lostAt >= this.offlineAfter ? 'offline' : this.epoch === null ? 'connecting' : 'reconnecting';
+    this.setState(next);
+  }
+
+  private setState(next: ConnectionState): void {
+    if (next === this.state) return;
+    this.state = next;
+    this.o.onChange?.();
   }
 
   private get offlineAfter(): number {
