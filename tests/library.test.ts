@@ -6,6 +6,7 @@ import { createVigil, parseConfig, type Vigil } from '../server/index.js';
 import { Snapshot, TickEvent } from '../shared/schema.js';
 import { capturedLogger } from './helpers/log-capture.js';
 import { SseRecorder } from './helpers/sse.js';
+import type { HttpMetrics } from '../server/sources/http.js';
 
 const TOKEN = 'library-ingest-secret-0001';
 let a: Vigil;
@@ -75,5 +76,38 @@ describe('library mode: createVigil mounted in another Express app', () => {
     expect(other.epoch).not.toBe(Snapshot.parse(await (await fetch(base + '/status/api/snapshot')).json()).epoch);
     expect((await fetch(base + '/other/api/ingest', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(404);
     expect(await (await fetch(base + '/other/metrics')).text()).not.toContain('jobs');
+  });
+});
+
+describe('library mode: vigil.middleware and vigil.router together', () => {
+  it("counts each request once, Vigil's own included, while a second instance counts it too", async () => {
+    let metrics: HttpMetrics | null = null;
+    let otherMetrics: HttpMetrics | null = null;
+    const cfg = parseConfig({ port: 0, logLevel: 'silent' });
+    const v = createVigil(cfg, { pageDir: null, sources: ({ http }) => [(metrics = http)] });
+    const other = createVigil(cfg, { pageDir: null, sources: ({ http }) => [(otherMetrics = http)] });
+    const app = express();
+    app.use(v.middleware);
+    app.use(other.middleware);
+    app.get('/hello', (_req, res) => {
+      res.send('hi');
+    });
+    app.use('/status', v.router);
+    const srv = createServer(app);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+      // Not started: no sampler resets the counts; sample by hand over exactly one second.
+      metrics!.sample(0);
+      otherMetrics!.sample(0);
+      for (let i = 0; i < 10; i++) expect((await fetch(url + '/status/healthz')).status).toBe(200);
+      for (let i = 0; i < 5; i++) expect((await fetch(url + '/hello')).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 50)); // 'close' is emitted a tick after the response ends
+      const count = (m: HttpMetrics) => m.sample(1000).find((r) => r.name === 'http.requests')!.v;
+      expect(count(metrics!)).toBe(15);
+      expect(count(otherMetrics!)).toBe(15);
+    } finally {
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
   });
 });
