@@ -2,33 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sleep } from './stats.js';
-import { freePort, spawnNode, type Target } from './targets.js';
+import { freePort, spawnNode, stopper, waitHealthy, type Target } from './targets.js';
 
 const REDIS = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'];
-
-async function waitOk(url: string, child: ChildProcess, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* not listening yet */
-    }
-    await sleep(100);
-  }
-  throw new Error(`not ready at ${url} after ${timeoutMs} ms`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(t);
-}
 
 /**
  * Vigil scaled out: a redis-server (no persistence), one agent sampling this
@@ -50,7 +26,7 @@ export async function startRedisTarget(): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-redis-'));
   const children: ChildProcess[] = [];
   const stop = async () => {
-    for (const c of [...children].reverse()) await stopChild(c);
+    for (const c of [...children].reverse()) await stopper(c)();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -65,7 +41,7 @@ export async function startRedisTarget(): Promise<Target> {
       const child = spawnNode(['dist/server/main.js', '--role', role, '--source', source, '--port', String(port), ...common], { env });
       child.stdout!.resume();
       children.push(child);
-      await waitOk(`http://127.0.0.1:${port}/readyz`, child);
+      await waitHealthy(`http://127.0.0.1:${port}/readyz`, child);
       return { child, url: `http://127.0.0.1:${port}/api/stream` };
     };
     const agent = await start('agent', 'bench-agent');

@@ -42,10 +42,11 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 20_000): Promise<void> {
+/** Polls `url` until it answers 2xx; fails if the child exits first. */
+export async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`${url}: process exited with ${child.exitCode}`);
     try {
       if ((await fetch(url)).ok) return;
     } catch {
@@ -56,7 +57,8 @@ async function waitHealthy(url: string, child: ChildProcess, timeoutMs = 20_000)
   throw new Error(`server not healthy at ${url} after ${timeoutMs} ms`);
 }
 
-function stopper(child: ChildProcess): () => Promise<void> {
+/** SIGTERM, then SIGKILL after 5 s; resolves once the child has exited. */
+export function stopper(child: ChildProcess): () => Promise<void> {
   return async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
