@@ -109,6 +109,16 @@ export class Projection {
     return snap;
   }
 
+  /** Every series' info and latest stat, without history (for exporters that scrape often). */
+  latest(): { metrics: MetricInfo[]; stats: Record<string, Stat> } {
+    const out: { metrics: MetricInfo[]; stats: Record<string, Stat> } = { metrics: [], stats: {} };
+    for (const [key, s] of this.series) {
+      out.metrics.push(s.info);
+      out.stats[key] = s.stat;
+    }
+    return out;
+  }
+
   channels(): ChannelsResponse['channels'] {
     const by = new Map<ChannelName, { sources: Set<string>; metrics: number }>();
     for (const { info } of this.series.values()) {

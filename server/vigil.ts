@@ -90,7 +90,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   }).add(...sources);
 
   const appChannel = new AppChannel({ hub, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
-  const prometheus = new PrometheusExport({ latest: () => projection.snapshot(settings, {}, false, hub.epoch, Date.now()) });
+  const prometheus = new PrometheusExport({ latest: () => projection.latest() });
   const ingest = ingestRouter({
     app: appChannel,
     secret: config.ingest === 'on' && config.ingestToken ? new Secret(config.ingestToken) : null,
