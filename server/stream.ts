@@ -8,6 +8,7 @@ import type { Hub, HubEvent } from './hub.js';
 import { eventMatches, type Projection, type SnapshotFilter } from './projection.js';
 import type { StreamCounters } from './sources/process.js';
 import { SnapshotCache } from './snapshot-cache.js';
+import { OpeningConnection } from './sse-connection.js';
 
 export interface StreamOptions {
   settings: StreamSettings;
@@ -22,6 +23,10 @@ export interface StreamOptions {
 interface Client {
   res: Response;
   filter: SnapshotFilter;
+  /** Clients with equal keys get the same events, so the same bytes. */
+  filterKey: string;
+  /** The seq of the last event this client has (from its snapshot or replay); later ones are due. */
+  upTo: number;
   /** Live events that arrived while the snapshot or replay was being written; null once live. */
   pending: HubEvent[] | null;
   /**
@@ -56,6 +61,13 @@ export class StreamServer implements StreamCounters {
   rejected = 0;
 
   private readonly snapshots: SnapshotCache;
+  /**
+   * Events published in this turn of the event loop, written at its end: a
+   * sampler round publishes every channel in one turn, so each client gets one
+   * write (one chunk, one syscall) per round instead of one per event, and
+   * clients with the same filter share one Buffer of the round's frames.
+   */
+  private batch: HubEvent[] = [];
 
   constructor(
     private readonly hub: Hub,
@@ -82,6 +94,7 @@ export class StreamServer implements StreamCounters {
   /** Ends every stream cleanly; clients reconnect to whatever serves next. */
   stop(): void {
     this.closing = true;
+    this.batch = [];
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
@@ -116,6 +129,8 @@ export class StreamServer implements StreamCounters {
     const client: Client = {
       res,
       filter: { channels: query.channels ? new Set<ChannelName>(query.channels) : null, sources: query.sources ? new Set(query.sources) : null },
+      filterKey: `${query.channels?.sort().join(',') ?? '*'}|${query.sources?.sort().join(',') ?? '*'}`,
+      upTo: 0,
       pending: [],
       limit: Infinity,
       gone: false,
@@ -129,19 +144,19 @@ export class StreamServer implements StreamCounters {
     // Set on res (not only passed to better-sse) so middleware such as request metrics can see it.
     res.setHeader('Content-Type', 'text/event-stream');
     const jitter = 0.75 + Math.random() * 0.5;
-    await createSession(req, res, {
-      keepAlive: null,
-      retry: Math.round(this.opts.retry * jitter),
-      trustClientEventId: false,
-      headers: { 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' },
-    });
+    await createSession(new OpeningConnection(req, res), { keepAlive: null, retry: Math.round(this.opts.retry * jitter), trustClientEventId: false });
     client.opened = true;
+    // The routers' `next` chain (their closures and saved state, ~3 KB) stays
+    // reachable from req.next for as long as the stream lasts, and a stream never
+    // calls it: let it go.
+    (req as { next?: unknown }).next = undefined;
     if (!this.clientSet.has(client)) return;
     const after = await this.catchUp(client, lastEventId);
     if (client.gone) return;
     client.limit = this.opts.clientBuffer + res.writableLength;
     const pending = client.pending ?? [];
     client.pending = null;
+    client.upTo = after;
     // Events published while the replay was read are both in it and pending.
     for (const e of pending) if (e.seq > after) this.deliver(client, e);
   };
@@ -176,23 +191,49 @@ export class StreamServer implements StreamCounters {
    * it reconnects and is answered in the new epoch.
    */
   resetAll(): void {
+    // What was published before the reset goes out first, in the old epoch.
+    this.flush();
     for (const c of [...this.clientSet]) {
       if (c.pending) {
         c.gone = true;
         this.clientSet.delete(c);
         c.res.destroy();
-      } else this.sendSnapshot(c, true);
+      } else c.upTo = this.sendSnapshot(c, true);
     }
   }
 
   private broadcast(e: HubEvent): void {
-    for (const c of this.clientSet) {
-      if (!eventMatches(e, c.filter)) continue;
-      if (c.pending) {
-        if (c.pending.push(e) > PENDING_MAX) this.cut(c);
-      } else this.deliver(c, e);
-    }
+    if (this.batch.push(e) === 1) setImmediate(this.flush);
   }
+
+  private readonly flush = (): void => {
+    const events = this.batch;
+    if (events.length === 0) return;
+    this.batch = [];
+    const first = events[0].seq;
+    // Per filter key: the frames of the events it lets through, as one Buffer.
+    const shared = new Map<string, { bytes: Buffer | null; count: number }>();
+    for (const c of this.clientSet) {
+      if (c.pending) {
+        for (const e of events) if (eventMatches(e, c.filter) && c.pending.push(e) > PENDING_MAX) this.cut(c);
+        continue;
+      }
+      if (c.upTo >= first) {
+        // Caught up in this same turn: its snapshot or replay already has some of these.
+        for (const e of events) if (e.seq > c.upTo && eventMatches(e, c.filter)) this.deliver(c, e);
+        continue;
+      }
+      let out = shared.get(c.filterKey);
+      if (!out) {
+        const frames = events.filter((e) => eventMatches(e, c.filter)).map((e) => e.frame);
+        out = { bytes: frames.length === 0 ? null : frames.length === 1 ? frames[0] : Buffer.concat(frames), count: frames.length };
+        shared.set(c.filterKey, out);
+      }
+      if (!out.bytes) continue;
+      this.eventsSent += out.count;
+      this.write(c, out.bytes);
+    }
+  };
 
   private deliver(c: Client, e: HubEvent): void {
     this.eventsSent++;

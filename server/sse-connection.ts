@@ -1,0 +1,59 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Connection } from 'better-sse';
+
+/** The stream's response headers, on top of what middleware already set on `res`. */
+const HEADERS: Readonly<Record<string, string>> = {
+  ...Connection.constants.RESPONSE_HEADERS,
+  'Cache-Control': 'no-cache, no-transform',
+  'X-Accel-Buffering': 'no',
+};
+
+/**
+ * A better-sse `Connection` (its extension point for frameworks) that only opens
+ * the stream: better-sse's Session writes the head and the `retry:` field through
+ * it, and from then on StreamServer writes every frame to `res` itself.
+ *
+ * better-sse's own NodeHttp1Connection wraps each request in a WHATWG `Request`,
+ * `Response`, two `URL`s and an `AbortController`, and hangs listeners on req and
+ * res that keep the Session alive for as long as the stream lasts: about 6 KB of
+ * heap per client, for objects we never read. This one hangs nothing on req or
+ * res, so once the session has opened, the Session and this connection are
+ * garbage. What Session reads of a connection (better-sse 0.16, Session.ts):
+ * `url.searchParams` once when it opens (the `padding` and `evs_preamble`
+ * options of EventSource polyfills), `request.signal` to learn of a disconnect
+ * (StreamServer watches `res` for that instead), and `request.headers` only when
+ * trustClientEventId is on (it is off: StreamServer reads Last-Event-ID). A test
+ * (tests/stream.test.ts) fails if a better-sse upgrade starts reading more.
+ */
+export class OpeningConnection extends Connection {
+  readonly url: URL;
+  readonly request: Request;
+  private readonly statusCode = Connection.constants.RESPONSE_CODE;
+
+  constructor(
+    req: IncomingMessage,
+    private readonly res: ServerResponse,
+  ) {
+    super();
+    res.socket?.setNoDelay(true);
+    this.url = new URL(req.url ?? '/', 'http://localhost');
+    // Session only adds and removes its abort listener on this signal; it is
+    // never aborted, and goes with the connection.
+    this.request = { signal: new AbortController().signal } as Request;
+  }
+
+  /** Built only if someone asks (Session.getResponse); nothing here does. */
+  get response(): Response {
+    return new Response(null, { status: this.statusCode, headers: HEADERS });
+  }
+
+  sendHead = (): void => {
+    this.res.writeHead(this.statusCode, HEADERS);
+  };
+
+  sendChunk = (chunk: string): void => {
+    this.res.write(chunk);
+  };
+
+  cleanup = (): void => {};
+}
