@@ -9,6 +9,8 @@ import { eventMatches, type Projection, type SnapshotFilter } from './projection
 import type { StreamCounters } from './sources/process.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { OpeningConnection } from './sse-connection.js';
+import { directSocket, RoundFrames } from './round-frames.js';
+import type { Socket } from 'node:net';
 
 export interface StreamOptions {
   settings: StreamSettings;
@@ -27,6 +29,8 @@ interface Client {
   filterKey: string;
   /** The seq of the last event this client has (from its snapshot or replay); later ones are due. */
   upTo: number;
+  /** Set once live when rounds may go straight to the socket as chunks (see directSocket). */
+  socket: Socket | null;
   /** Live events that arrived while the snapshot or replay was being written; null once live. */
   pending: HubEvent[] | null;
   /**
@@ -131,6 +135,7 @@ export class StreamServer implements StreamCounters {
       filter: { channels: query.channels ? new Set<ChannelName>(query.channels) : null, sources: query.sources ? new Set(query.sources) : null },
       filterKey: `${query.channels?.sort().join(',') ?? '*'}|${query.sources?.sort().join(',') ?? '*'}`,
       upTo: 0,
+      socket: null,
       pending: [],
       limit: Infinity,
       gone: false,
@@ -157,6 +162,7 @@ export class StreamServer implements StreamCounters {
     const pending = client.pending ?? [];
     client.pending = null;
     client.upTo = after;
+    client.socket = directSocket(res);
     // Events published while the replay was read are both in it and pending.
     for (const e of pending) if (e.seq > after) this.deliver(client, e);
   };
@@ -207,31 +213,23 @@ export class StreamServer implements StreamCounters {
   }
 
   private readonly flush = (): void => {
-    const events = this.batch;
-    if (events.length === 0) return;
+    if (this.batch.length === 0) return;
+    const round = new RoundFrames(this.batch);
     this.batch = [];
-    const first = events[0].seq;
-    // Per filter key: the frames of the events it lets through, as one Buffer.
-    const shared = new Map<string, { bytes: Buffer | null; count: number }>();
+    const first = round.events[0].seq;
     for (const c of this.clientSet) {
       if (c.pending) {
-        for (const e of events) if (eventMatches(e, c.filter) && c.pending.push(e) > PENDING_MAX) this.cut(c);
-        continue;
-      }
-      if (c.upTo >= first) {
+        for (const e of round.events) if (eventMatches(e, c.filter) && c.pending.push(e) > PENDING_MAX) this.cut(c);
+      } else if (c.upTo >= first) {
         // Caught up in this same turn: its snapshot or replay already has some of these.
-        for (const e of events) if (e.seq > c.upTo && eventMatches(e, c.filter)) this.deliver(c, e);
-        continue;
+        for (const e of round.events) if (e.seq > c.upTo && eventMatches(e, c.filter)) this.deliver(c, e);
+      } else {
+        const out = round.for(c.filterKey, c.filter);
+        if (!out) continue;
+        this.eventsSent += out.count;
+        if (c.socket) this.write(c, out.frames, false, out.chunk);
+        else this.write(c, out.frames);
       }
-      let out = shared.get(c.filterKey);
-      if (!out) {
-        const frames = events.filter((e) => eventMatches(e, c.filter)).map((e) => e.frame);
-        out = { bytes: frames.length === 0 ? null : frames.length === 1 ? frames[0] : Buffer.concat(frames), count: frames.length };
-        shared.set(c.filterKey, out);
-      }
-      if (!out.bytes) continue;
-      this.eventsSent += out.count;
-      this.write(c, out.bytes);
     }
   };
 
@@ -240,10 +238,14 @@ export class StreamServer implements StreamCounters {
     this.write(c, e.frame);
   }
 
-  /** `allowance`: these bytes (a snapshot) may sit unsent on top of the cap. */
-  private write(c: Client, bytes: Buffer, allowance = false): void {
+  /**
+   * `allowance`: these bytes (a snapshot) may sit unsent on top of the cap.
+   * `chunk`: the same bytes framed as a chunk, written to `c.socket` directly.
+   */
+  private write(c: Client, bytes: Buffer, allowance = false, chunk?: Buffer): void {
     if (c.gone) return;
-    c.res.write(bytes);
+    if (chunk && c.socket) c.socket.write(chunk);
+    else c.res.write(bytes);
     this.bytesSent += bytes.length;
     // While catching up the backlog is bounded by the snapshot or the ring; judged once live.
     if (c.pending) return;

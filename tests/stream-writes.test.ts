@@ -1,5 +1,8 @@
-import { connect, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createVigil, parseConfig, type Vigil } from '../server/index.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { until } from './helpers/until.js';
 
@@ -14,6 +17,17 @@ interface Chunked {
   /** The event types in each chunk of the body, in order. */
   chunks: string[][];
   close(): void;
+}
+
+/** A plain HTTP/1.0 request: no chunked encoding, the body ends when the connection does. */
+function openHttp10(url: string): { text: () => string; close: () => void } {
+  const u = new URL(url);
+  let raw = '';
+  const sock = connect(Number(u.port), u.hostname, () => sock.write(`GET ${u.pathname}${u.search} HTTP/1.0\r\nHost: ${u.host}\r\n\r\n`));
+  sock.setEncoding('utf8');
+  sock.on('error', () => {});
+  sock.on('data', (d: string) => (raw += d));
+  return { text: () => raw, close: () => sock.destroy() };
 }
 
 function openChunked(url: string): Chunked {
@@ -77,5 +91,55 @@ describe('the stream writes a sampler round to each client at once', () => {
     const live = c.chunks.slice(1).filter((t) => t.length > 0);
     expect(live.flat()).not.toContain('process');
     for (const types of live.filter((t) => t.includes('host')).slice(1)) expect(types.sort()).toEqual(['host', 'http']);
+  });
+});
+
+describe('where frames cannot go straight to the socket, they go through res.write', () => {
+  it('streams plain frames to an HTTP/1.0 client (no chunk framing in the body)', async () => {
+    const c = openHttp10(`${srv.url}/api/stream?channels=host`);
+    try {
+      await until(() => (c.text().match(/^event: host$/gm) ?? []).length >= 3, 'three host ticks');
+      const [head, body] = c.text().split('\r\n\r\n', 2);
+      expect(head).not.toMatch(/transfer-encoding/i);
+      // The body is SSE from its first byte to its last: no chunk-size lines anywhere.
+      expect(body).toMatch(/^retry:\d+\n\n/);
+      for (const block of c.text().slice(head.length + 4).split('\n\n').filter(Boolean)) expect(block).toMatch(/^(retry|id|event|data|:)/m);
+      expect(c.text().slice(head.length + 4)).not.toMatch(/\r\n[0-9a-f]+\r\n/);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('lets a host app that wraps res.write (as compression does) see every byte of the stream', async () => {
+    const vigil: Vigil = createVigil(parseConfig({ port: 0, logLevel: 'silent', interval: 100, diskUsageInterval: 0 }), { pageDir: null });
+    let seen = '';
+    const app = express();
+    app.use((_req, res, next) => {
+      const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
+      res.write = ((chunk: unknown, ...rest: unknown[]) => {
+        seen += String(chunk);
+        return write(chunk, ...rest);
+      }) as typeof res.write;
+      next();
+    });
+    app.use('/status', vigil.router);
+    await vigil.start({ listen: false });
+    const server: Server = createServer(app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const c = openChunked(`http://127.0.0.1:${(server.address() as AddressInfo).port}/status/api/stream`);
+    try {
+      await until(() => c.chunks.filter((t) => t.includes('host')).length >= 3, 'three rounds');
+      const received = c.chunks.flat();
+      const wrapped = [...seen.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+      // Every event the client got went through the host app's res.write.
+      expect(wrapped.slice(0, received.length)).toEqual(received);
+    } finally {
+      c.close();
+      await vigil.stop();
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+    }
   });
 });
