@@ -115,7 +115,7 @@ export class StreamServer implements StreamCounters {
     const lastEventId = req.get('last-event-id') || query.lastEventId;
     const client: Client = {
       res,
-      filter: { channels: query.channels ? new Set<ChannelName>(query.channels) : null, sources: query.sources ? new Set(query.sources) : null },
+      filter: { channels: query.channels ? new Set<ChannelName>(query.channels) : null, sources: query.sources ? new Set(query.sources) : null, points: query.history },
       pending: [],
       limit: Infinity,
       gone: false,
