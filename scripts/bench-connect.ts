@@ -1,13 +1,14 @@
 /**
  * Connect benchmark: C clients (default 1,000) connect at once; how long until
  * every one has its snapshot, and how big that snapshot is. Vigil (its
- * `snapshot` event, default history and channels, i.e. what the default page
- * gets) against express-status-monitor (its socket.io `esm_start` payload).
+ * `snapshot` event with every channel and `history=60`, i.e. what the default
+ * page asks for) against express-status-monitor (its socket.io `esm_start`
+ * payload). Then Vigil's GET api/snapshot sizes for a few `history` values.
  *
  * Both keep history, so a just-started server sends a near-empty snapshot.
  * To measure the steady-state size, both first run for --fill seconds at
  * --speed times their normal cadence (Vigil --interval 1000/speed; esm's
- * 1/5/15 s spans divided by speed), which fills Vigil's 300 points per series
+ * 1/5/15 s spans divided by speed), which fills Vigil's 300 points per group
  * in 300/speed s and esm's 60 points per span in 900/speed s. The live events
  * keep that cadence during the connect, which makes both times pessimistic.
  *
@@ -51,6 +52,10 @@ if (!(clients > 0 && clients <= 15_000) || !(repeat >= 1 && repeat <= 10) || !(f
 }
 if (only.includes('vigil') && !existsSync(join(ROOT, 'dist/server/main.js'))) throw new Error('dist/server/main.js is missing: run `npm run build` first');
 const log = (s: string) => process.stderr.write(s + '\n');
+/** What the default page asks for (web/options.ts `points`). */
+const PAGE_POINTS = 60;
+/** Where the load connects: for Vigil, the stream URL the default page opens. */
+const connectUrl = (t: Target) => (t.name === 'vigil' ? `${t.url}?history=${PAGE_POINTS}` : t.url);
 
 interface Run {
   target: TargetName;
@@ -68,7 +73,7 @@ async function connectOnce(t: Target): Promise<Run> {
   try {
     await sleep(1000); // the workers load tsx and socket.io-client before the clock starts
     const u0 = procUsage(t.pid);
-    const o = await pool.open(t.url, t.kind, clients, clients, 60_000);
+    const o = await pool.open(connectUrl(t), t.kind, clients, clients, 60_000);
     const u1 = procUsage(t.pid);
     const r: Run = {
       target: t.name,
@@ -87,26 +92,16 @@ async function connectOnce(t: Target): Promise<Run> {
   }
 }
 
-/** Vigil's snapshot as /api/snapshot gives it, and its size with fewer history points per series. */
-async function vigilBreakdown(t: Target): Promise<string[][]> {
+/** Vigil's GET api/snapshot (every channel) as sent for a few `history` values: all it keeps, then fewer points per group. */
+async function vigilSizes(t: Target): Promise<string[][]> {
   const base = t.url.replace(/\/api\/stream$/, '');
-  const snap = (await (await fetch(`${base}/api/snapshot`)).json()) as { metrics: unknown[]; history: Record<string, { t: number[]; v: number[] }> };
   const rows: string[][] = [];
-  const points = Math.max(...Object.values(snap.history).map((h) => h.t.length));
-  for (const keep of [points, 120, 60, 30, 0]) {
-    if (keep > points) continue;
-    const trimmed = { ...snap, history: Object.fromEntries(Object.entries(snap.history).map(([k, h]) => [k, { t: h.t.slice(h.t.length - keep), v: h.v.slice(h.v.length - keep) }])) };
-    const json = JSON.stringify(trimmed);
-    rows.push([String(keep), 'as sent', String(snap.metrics.length), String(Buffer.byteLength(json)), String(gzipSync(json).length)]);
-    // A proposal, computed from the same snapshot: times as first + step (the sampler's cadence), values to 4 significant digits.
-    const compact = {
-      ...trimmed,
-      history: Object.fromEntries(
-        Object.entries(trimmed.history).map(([k, h]) => [k, { t0: h.t[0] ?? null, dt: h.t.length > 1 ? h.t[1] - h.t[0] : null, v: h.v.map((x) => Number(x.toPrecision(4))) }]),
-      ),
-    };
-    const cj = JSON.stringify(compact);
-    rows.push([String(keep), 't0+dt, 4 digits', String(snap.metrics.length), String(Buffer.byteLength(cj)), String(gzipSync(cj).length)]);
+  for (const points of [null, 120, PAGE_POINTS, 30, 0]) {
+    const json = await (await fetch(`${base}/api/snapshot${points === null ? '' : `?history=${points}`}`)).text();
+    const snap = JSON.parse(json) as { settings: { history: number }; groups: Array<{ t0?: number; dt: number[]; values: object }> };
+    const held = Math.max(0, ...snap.groups.map((g) => (g.t0 === undefined ? 0 : g.dt.length + 1)));
+    const series = snap.groups.reduce((n, g) => n + Object.keys(g.values).length, 0);
+    rows.push([points === null ? `(absent: ${snap.settings.history})` : String(points), String(held), String(snap.groups.length), String(series), String(Buffer.byteLength(json)), String(gzipSync(json).length)]);
   }
   return rows;
 }
@@ -144,10 +139,10 @@ async function main(): Promise<void> {
     console.log(table(['target', 'clients', 'reached', 'all ready ms', 'p50 ready ms', 'snapshot B', 'server cpu s', 'runs'], rows));
     const v = targets.find((t) => t.name === 'vigil');
     if (v) {
-      console.log('\nVigil snapshot (GET /api/snapshot, every channel) with the history points per series cut to N:\n');
-      console.log(table(['points/series', 'history encoding', 'series', 'JSON B', 'gzip B'], await vigilBreakdown(v)));
+      console.log('\nVigil GET api/snapshot (every channel) by ?history=:\n');
+      console.log(table(['history=', 'points/group', 'groups', 'series', 'JSON B', 'gzip B'], await vigilSizes(v)));
     }
-    console.log(`\nsnapshot B: Vigil's whole \`snapshot\` frame (id/event/data lines); esm's socket.io packet \`42["esm_start",...]\`. Took ${fmt((Date.now() - started) / 1000, 0)} s.`);
+    console.log(`\nsnapshot B: Vigil's whole \`snapshot\` frame (id/event/data lines) for ?history=${PAGE_POINTS}; esm's socket.io packet \`42["esm_start",...]\`. Took ${fmt((Date.now() - started) / 1000, 0)} s.`);
   } finally {
     for (const t of targets) await t.stop();
   }

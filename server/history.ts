@@ -1,38 +1,99 @@
-import type { History } from '../shared/schema.js';
-
-/** The last `capacity` points of one series, in a fixed ring that never grows. */
-export class HistoryRing {
-  private readonly t: Float64Array;
-  private readonly v: Float64Array;
-  private next = 0;
+/**
+ * The last `capacity` ticks of one (channel, source): a ring of their times and,
+ * per metric, a ring of its values in the same slots (NaN where a tick did not
+ * carry the metric). Every ring is allocated once at its full size and never
+ * grows, whatever the number of ticks.
+ */
+export class GroupHistory {
+  private readonly times: Float64Array;
+  private readonly values = new Map<string, Float64Array>();
+  /** Slot of the newest tick. */
+  private newest = -1;
   private size = 0;
 
   constructor(readonly capacity: number) {
-    this.t = new Float64Array(capacity);
-    this.v = new Float64Array(capacity);
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+    this.times = new Float64Array(capacity);
   }
 
+  /** Ticks held (at most `capacity`). */
   get length(): number {
     return this.size;
   }
 
-  push(t: number, v: number): void {
-    this.t[this.next] = t;
-    this.v[this.next] = v;
-    this.next = (this.next + 1) % this.capacity;
+  /** Metrics held. */
+  get metrics(): number {
+    return this.values.size;
+  }
+
+  /** Bytes of every ring: `(1 + metrics) × capacity × 8`, however many ticks came. */
+  get bytes(): number {
+    let n = this.times.byteLength;
+    for (const v of this.values.values()) n += v.byteLength;
+    return n;
+  }
+
+  has(name: string): boolean {
+    return this.values.has(name);
+  }
+
+  /** A metric absent from every tick held so far. */
+  add(name: string): void {
+    if (!this.values.has(name)) this.values.set(name, new Float64Array(this.capacity).fill(NaN));
+  }
+
+  remove(name: string): void {
+    this.values.delete(name);
+  }
+
+  /** Starts a tick at `t` (overwriting the oldest when full); every metric is absent from it until `set`. */
+  push(t: number): void {
+    this.newest = (this.newest + 1) % this.capacity;
+    this.times[this.newest] = t;
+    for (const v of this.values.values()) v[this.newest] = NaN;
     if (this.size < this.capacity) this.size++;
   }
 
-  /** Oldest first, as plain arrays for JSON and uPlot. */
-  toJSON(): History {
-    const t = new Array<number>(this.size);
-    const v = new Array<number>(this.size);
-    const start = (this.next - this.size + this.capacity) % this.capacity;
-    for (let i = 0; i < this.size; i++) {
-      const j = (start + i) % this.capacity;
-      t[i] = this.t[j];
-      v[i] = this.v[j];
+  /** The value of `name` at the newest tick; ignored before the first tick or for a metric not added. */
+  set(name: string, v: number): void {
+    const ring = this.values.get(name);
+    if (ring && this.size) ring[this.newest] = v;
+  }
+
+  /** The newest `points` ticks' times (all when more are asked), as the wire's `t0` and `dt`. */
+  timeline(points: number): { t0?: number; dt: number[] } {
+    const n = this.count(points);
+    if (!n) return { dt: [] };
+    const start = this.oldestOf(n);
+    const dt = new Array<number>(n - 1);
+    let prev = this.times[start];
+    for (let i = 1; i < n; i++) {
+      const t = this.times[(start + i) % this.capacity];
+      dt[i - 1] = t - prev;
+      prev = t;
     }
-    return { t, v };
+    return { t0: this.times[start], dt };
+  }
+
+  /** The values of `name` at the newest `points` ticks, oldest first, null where absent. */
+  column(name: string, points: number): (number | null)[] {
+    const n = this.count(points);
+    const out = new Array<number | null>(n);
+    const ring = this.values.get(name);
+    const start = this.oldestOf(n);
+    for (let i = 0; i < n; i++) {
+      const v = ring ? ring[(start + i) % this.capacity] : NaN;
+      out[i] = Number.isNaN(v) ? null : v;
+    }
+    return out;
+  }
+
+  private count(points: number): number {
+    return Math.max(0, Math.min(this.size, Math.floor(points)));
+  }
+
+  /** Slot of the oldest of the newest `n` ticks. */
+  private oldestOf(n: number): number {
+    return (this.newest - n + 1 + this.capacity) % this.capacity;
   }
 }

@@ -1,28 +1,33 @@
-import {
-  seriesKey,
-  type ChannelName,
-  type ChannelsResponse,
-  type MetricInfo,
-  type Snapshot,
-  type Stat,
-  type StreamSettings,
-} from '../shared/schema.js';
-import { HistoryRing } from './history.js';
+import type { ChannelName, ChannelsResponse, Snapshot, SnapshotGroup, Stat, StreamSettings } from '../shared/schema.js';
+import { GroupHistory } from './history.js';
 import type { Hub, HubEvent } from './hub.js';
 
-interface Series {
-  info: MetricInfo;
-  history: HistoryRing;
+interface Metric {
   stat: Stat;
+  /** Time of the last tick that carried it. */
   updated: number;
 }
+
+/** The ticks of one (channel, source): each metric's last stat, and the shared history rings. */
+interface Group {
+  channel: ChannelName;
+  source: string;
+  metrics: Map<string, Metric>;
+  history: GroupHistory;
+}
+
+/** A group's metrics and their latest stats, without history (what a tick carries). */
+export type LatestGroup = Pick<SnapshotGroup, 'channel' | 'source' | 'values'>;
 
 export interface SnapshotFilter {
   channels?: ReadonlySet<ChannelName> | null;
   sources?: ReadonlySet<string> | null;
+  /** Newest ticks per group a snapshot for this client carries (absent: all held); live events are not affected. */
+  points?: number;
 }
 
 export interface ProjectionOptions {
+  /** Ticks of history kept per (channel, source). */
   history?: number;
   /** Series dropped after this long without a sample (interfaces and agents come and go), ms. */
   idleTtl?: number;
@@ -31,16 +36,19 @@ export interface ProjectionOptions {
 }
 
 /**
- * What a new client needs to draw everything at once: per series the metric's
- * info, last stat and a history ring. Built only from hub events, so every
- * instance that reads the same hub holds the same state, and `lastId` is the
- * id of the last event folded in: a snapshot plus the events after it is gap-free.
+ * What a new client needs to draw everything at once: per (channel, source)
+ * group each metric's last stat, and the last `history` ticks in fixed rings
+ * (one ring of times per group, one of values per metric, aligned). Built only
+ * from hub events, so every instance that reads the same hub holds the same
+ * state, and `lastId` is the id of the last event folded in: a snapshot plus
+ * the events after it is gap-free.
  */
 export class Projection {
-  private readonly series = new Map<string, Series>();
+  private readonly groups = new Map<string, Group>();
   private readonly historySize: number;
   private readonly idleTtl: number;
   private readonly maxSeries: number;
+  private series = 0;
   private lastEventId: string;
   private lastSweep = 0;
   private unsubscribe: (() => void) | null = null;
@@ -68,71 +76,101 @@ export class Projection {
     return this.lastEventId;
   }
 
+  /** Series (metric of a source) held. */
   get size(): number {
-    return this.series.size;
+    return this.series;
+  }
+
+  /** Bytes of every history ring; bounded by (groups + series) × history × 8 whatever the number of ticks. */
+  get historyBytes(): number {
+    let n = 0;
+    for (const g of this.groups.values()) n += g.history.bytes;
+    return n;
   }
 
   /** Forgets everything (the hub's epoch changed and the old ids mean nothing). */
   clear(lastId: string): void {
-    this.series.clear();
+    this.groups.clear();
+    this.series = 0;
     this.lastEventId = lastId;
   }
 
   apply(event: HubEvent): void {
     const { t, source, values } = event.tick;
+    const key = `${event.channel}@${source}`;
+    let g = this.groups.get(key);
+    if (!g) {
+      g = { channel: event.channel, source, metrics: new Map(), history: new GroupHistory(this.historySize) };
+      this.groups.set(key, g);
+    }
+    g.history.push(t);
     for (const name in values) {
       const stat = values[name];
-      const key = seriesKey(name, source);
-      let s = this.series.get(key);
-      if (!s) {
-        if (this.series.size >= this.maxSeries) continue;
-        s = { info: { name, unit: stat.u, channel: event.channel, source }, history: new HistoryRing(this.historySize), stat, updated: t };
-        this.series.set(key, s);
+      let m = g.metrics.get(name);
+      if (!m) {
+        if (this.series >= this.maxSeries) continue;
+        g.metrics.set(name, (m = { stat, updated: t }));
+        g.history.add(name);
+        this.series++;
       }
-      s.info.unit = stat.u;
-      s.stat = stat;
-      s.updated = t;
-      s.history.push(t, stat.v);
+      m.stat = stat;
+      m.updated = t;
+      g.history.set(name, stat.v);
     }
+    if (!g.metrics.size) this.groups.delete(key);
     this.lastEventId = event.id;
     if (t - this.lastSweep > 60_000) this.sweep(t);
   }
 
-  snapshot(settings: StreamSettings, filter: SnapshotFilter, reset: boolean, epoch: string, now: number): Snapshot {
-    const snap: Snapshot = { reset, epoch, t: now, settings, metrics: [], history: {}, stats: {} };
-    for (const [key, s] of this.series) {
-      if (!matches(s.info, filter)) continue;
-      snap.metrics.push(s.info);
-      snap.history[key] = s.history.toJSON();
-      snap.stats[key] = s.stat;
+  /** `points`: newest ticks per group to include (default and at most: all held). */
+  snapshot(settings: StreamSettings, filter: SnapshotFilter, reset: boolean, epoch: string, now: number, points = Infinity): Snapshot {
+    const snap: Snapshot = { reset, epoch, t: now, settings, groups: [] };
+    for (const g of this.groups.values()) {
+      if (!matches(g, filter)) continue;
+      const values: SnapshotGroup['values'] = {};
+      const history: SnapshotGroup['history'] = {};
+      for (const [name, m] of g.metrics) {
+        values[name] = m.stat;
+        history[name] = g.history.column(name, points);
+      }
+      snap.groups.push({ channel: g.channel, source: g.source, ...g.history.timeline(points), values, history });
     }
     return snap;
   }
 
-  /** Every series' info and latest stat, without history (for exporters that scrape often). */
-  latest(): { metrics: MetricInfo[]; stats: Record<string, Stat> } {
-    const out: { metrics: MetricInfo[]; stats: Record<string, Stat> } = { metrics: [], stats: {} };
-    for (const [key, s] of this.series) {
-      out.metrics.push(s.info);
-      out.stats[key] = s.stat;
+  /** Every group's latest stats, without history (for exporters that scrape often). */
+  latest(): LatestGroup[] {
+    const out: LatestGroup[] = [];
+    for (const g of this.groups.values()) {
+      const values: LatestGroup['values'] = {};
+      for (const [name, m] of g.metrics) values[name] = m.stat;
+      out.push({ channel: g.channel, source: g.source, values });
     }
     return out;
   }
 
   channels(): ChannelsResponse['channels'] {
     const by = new Map<ChannelName, { sources: Set<string>; metrics: number }>();
-    for (const { info } of this.series.values()) {
-      const c = by.get(info.channel) ?? { sources: new Set(), metrics: 0 };
-      c.sources.add(info.source);
-      c.metrics++;
-      by.set(info.channel, c);
+    for (const g of this.groups.values()) {
+      const c = by.get(g.channel) ?? { sources: new Set(), metrics: 0 };
+      c.sources.add(g.source);
+      c.metrics += g.metrics.size;
+      by.set(g.channel, c);
     }
     return [...by].map(([name, c]) => ({ name, sources: [...c.sources].sort(), metrics: c.metrics }));
   }
 
   private sweep(now: number): void {
     this.lastSweep = now;
-    for (const [key, s] of this.series) if (now - s.updated > this.idleTtl) this.series.delete(key);
+    for (const [key, g] of this.groups) {
+      for (const [name, m] of g.metrics) {
+        if (now - m.updated <= this.idleTtl) continue;
+        g.metrics.delete(name);
+        g.history.remove(name);
+        this.series--;
+      }
+      if (!g.metrics.size) this.groups.delete(key);
+    }
   }
 }
 

@@ -1,10 +1,10 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { MetricInfo, Stat } from '../shared/schema.js';
+import type { LatestGroup } from './projection.js';
 
 export interface PrometheusSource {
-  /** Every series with its latest stat (the projection clients see). */
-  latest(): { metrics: MetricInfo[]; stats: Record<string, Stat> };
+  /** Every (channel, source) with the latest stat of each metric (the projection clients see). */
+  latest(): LatestGroup[];
 }
 
 /**
@@ -36,15 +36,16 @@ export class PrometheusExport {
 export const promName = (metric: string) => 'vigil_' + metric.replace(/\./g, '_');
 
 /** Text exposition of the latest stats; a name that maps onto another's family keeps the first series per source. */
-export function renderSeries({ metrics, stats }: { metrics: MetricInfo[]; stats: Record<string, Stat> }): string {
+export function renderSeries(groups: readonly LatestGroup[]): string {
   const families = new Map<string, { help: string; samples: Map<string, number> }>();
-  for (const m of metrics) {
-    const stat = stats[`${m.name}@${m.source}`];
-    if (!stat) continue;
-    const name = promName(m.name);
-    let f = families.get(name);
-    if (!f) families.set(name, (f = { help: `${m.name}${m.unit ? ` (${m.unit})` : ''}, ${m.channel} channel, latest sample`, samples: new Map() }));
-    if (!f.samples.has(m.source)) f.samples.set(m.source, stat.v);
+  for (const { channel, source, values } of groups) {
+    for (const metric in values) {
+      const stat = values[metric];
+      const name = promName(metric);
+      let f = families.get(name);
+      if (!f) families.set(name, (f = { help: `${metric}${stat.u ? ` (${stat.u})` : ''}, ${channel} channel, latest sample`, samples: new Map() }));
+      if (!f.samples.has(source)) f.samples.set(source, stat.v);
+    }
   }
   let out = '';
   for (const name of [...families.keys()].sort()) {

@@ -47,7 +47,7 @@ export function createRouter(d: RouterDeps): Router {
   r.get('/api/snapshot', (req, res) => {
     const q = parseOr400(StreamQuery, req.query, 'query');
     const filter = { channels: q.channels ? new Set(q.channels) : null, sources: q.sources ? new Set(q.sources) : null };
-    res.set('Cache-Control', 'no-cache').json(d.projection.snapshot(d.settings, filter, false, d.hub.epoch, Date.now()));
+    res.set('Cache-Control', 'no-cache').json(d.projection.snapshot(d.settings, filter, false, d.hub.epoch, Date.now(), q.history));
   });
   r.get('/api/channels', (_req, res) => {
     res.set('Cache-Control', 'no-cache').json({ channels: d.projection.channels(), host: d.hostFacts() });

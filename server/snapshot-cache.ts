@@ -18,17 +18,19 @@ export class SnapshotCache {
     private readonly settings: StreamSettings,
   ) {}
 
-  /** The `event: snapshot` frame for this filter, with the id it stands for. */
+  /** The `event: snapshot` frame for this filter (and its points per group), with the id it stands for. */
   frame(filter: SnapshotFilter, reset: boolean, epoch: string, now: number): { id: string; bytes: Buffer } {
     const id = this.projection.lastId;
     if (id !== this.forId) {
       this.frames.clear();
       this.forId = id;
     }
-    const key = `${reset ? 1 : 0}|${epoch}|${keyOf(filter.channels)}|${keyOf(filter.sources)}`;
+    // Every count at or above what the projection keeps gives the same snapshot: one entry.
+    const n = Math.min(filter.points ?? Infinity, this.settings.history);
+    const key = `${reset ? 1 : 0}|${epoch}|${n}|${keyOf(filter.channels)}|${keyOf(filter.sources)}`;
     let bytes = this.frames.get(key);
     if (!bytes) {
-      const snap = this.projection.snapshot(this.settings, filter, reset, epoch, now);
+      const snap = this.projection.snapshot(this.settings, filter, reset, epoch, now, n);
       bytes = Buffer.from(`id: ${id}\nevent: snapshot\ndata: ${JSON.stringify(snap)}\n\n`);
       if (this.frames.size >= MAX_ENTRIES) this.frames.clear();
       this.frames.set(key, bytes);

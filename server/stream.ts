@@ -132,7 +132,8 @@ export class StreamServer implements StreamCounters {
     const lastEventId = req.get('last-event-id') || query.lastEventId;
     const client: Client = {
       res,
-      filter: { channels: query.channels ? new Set<ChannelName>(query.channels) : null, sources: query.sources ? new Set(query.sources) : null },
+      filter: { channels: query.channels ? new Set<ChannelName>(query.channels) : null, sources: query.sources ? new Set(query.sources) : null, points: query.history },
+      // Live events do not depend on `points` (only the snapshot does).
       filterKey: `${query.channels?.sort().join(',') ?? '*'}|${query.sources?.sort().join(',') ?? '*'}`,
       upTo: 0,
       socket: null,

@@ -25,12 +25,25 @@ const ChannelList = csvOf(
   'channel',
 ) as unknown as z.ZodMiniType<ChannelName[] | undefined, string>;
 
+/** How many of the newest points per group a snapshot carries; more than the server keeps is clamped, not an error. */
+const HistoryPoints = z.pipe(
+  z.unknown(),
+  z.transform((raw: unknown, ctx) => {
+    if (typeof raw === 'string' && /^\d+$/.test(raw)) return Number(raw);
+    const got = typeof raw === 'string' ? JSON.stringify(raw.slice(0, 32)) : 'a list';
+    ctx.issues.push({ code: 'custom', input: raw, message: `expected a whole number of points per group, 0 or more (e.g. history=60), got ${got}` });
+    return z.NEVER;
+  }),
+);
+
 /** Query of GET api/stream and api/snapshot. Unknown keys are ignored (curl users add their own). */
 export const StreamQuery = z.object({
   channels: z.optional(ChannelList),
   sources: z.optional(csvOf(SourceName, 'source')),
   /** For curl and the page's watchdog; a malformed id gets a snapshot, not an error. */
   lastEventId: z.catch(z.optional(z.string()), undefined),
+  /** Newest points per group in the snapshot (default: all the server keeps). */
+  history: z.optional(HistoryPoints),
   token: z.optional(z.unknown()),
 });
 export type StreamQuery = z.infer<typeof StreamQuery>;

@@ -62,44 +62,75 @@ export const TickEvent = z.object({
 });
 export type TickEvent = z.infer<typeof TickEvent>;
 
-export const MetricInfo = z.object({
-  name: MetricName,
-  unit: Unit,
-  channel: ChannelName,
-  source: SourceName,
-});
-export type MetricInfo = z.infer<typeof MetricInfo>;
-
-/** Parallel arrays, oldest first, ready for uPlot. */
-export const History = z.object({
-  t: z.array(z.number()),
-  v: z.array(z.number()),
-});
-export type History = z.infer<typeof History>;
-
 export const StreamSettings = z.object({
   /** Sampling interval of the built-in channels, ms. */
   interval: z.number().check(z.positive()),
   /** Span of every sliding window, ms. */
   window: z.number().check(z.positive()),
-  /** Points of history kept per series. */
+  /** Ticks of history kept per (channel, source) group: the most a client may ask for with `?history=`. */
   history: z.int().check(z.positive()),
   /** Interval of the keep-alive comment, ms (0 when off). */
   heartbeat: z.number().check(z.nonnegative()),
 });
 export type StreamSettings = z.infer<typeof StreamSettings>;
 
-/** `event: snapshot`: the full state, sent first and whenever a gap cannot be replayed. */
+/**
+ * One (channel, source) of a snapshot: what that source's ticks on that channel
+ * have said, newest `history` ticks at most. It mirrors a tick event (`channel`,
+ * `source`, `values`) plus the points for the sparklines:
+ * - The group's timeline is its ticks' times, oldest first: `t0`, then
+ *   `t0 + dt[0]`, `t0 + dt[0] + dt[1]`, … (see groupTimes). Times are ms since the
+ *   epoch; whole numbers are reproduced exactly. `t0` is absent when there are no
+ *   points (then `dt` is empty).
+ * - `values` is each metric's last window, exactly as the last tick carrying it.
+ * - `history` has one array per metric of `values`, as long as the timeline: the
+ *   metric's `v` at each of those ticks, `null` where a tick did not carry it (a
+ *   metric pushed less often than its neighbours, or one that appeared later).
+ */
+export const SnapshotGroup = z
+  .object({
+    channel: ChannelName,
+    source: SourceName,
+    t0: z.optional(z.number()),
+    dt: z.array(z.number()),
+    values: z.record(MetricName, Stat),
+    history: z.record(MetricName, z.array(z.nullable(z.number()))),
+  })
+  .check(
+    z.refine((g) => g.t0 !== undefined || g.dt.length === 0, { message: 'dt must be empty when t0 is absent', path: ['dt'] }),
+    z.refine(
+      (g) => {
+        const points = g.t0 === undefined ? 0 : g.dt.length + 1;
+        const names = Object.keys(g.history);
+        return names.length === Object.keys(g.values).length && names.every((n) => Object.hasOwn(g.values, n) && g.history[n].length === points);
+      },
+      { message: 'history must have an array per metric of values, as long as the timeline (t0 and dt)', path: ['history'] },
+    ),
+  );
+export type SnapshotGroup = z.infer<typeof SnapshotGroup>;
+
+/** A group's times, oldest first, from `t0` and `dt`. */
+export function groupTimes(g: Pick<SnapshotGroup, 't0' | 'dt'>): number[] {
+  if (g.t0 === undefined) return [];
+  const out = new Array<number>(g.dt.length + 1);
+  let t = (out[0] = g.t0);
+  for (let i = 0; i < g.dt.length; i++) out[i + 1] = t += g.dt[i];
+  return out;
+}
+
+/**
+ * `event: snapshot`: the full state, sent first and whenever a gap cannot be
+ * replayed; also GET api/snapshot. `?history=N` asks for the newest N points of
+ * each group (at most `settings.history`; default all).
+ */
 export const Snapshot = z.object({
   /** True when this snapshot replaces events the client asked for but that cannot be replayed. */
   reset: z.boolean(),
   epoch: z.string(),
   t: z.number(),
   settings: StreamSettings,
-  metrics: z.array(MetricInfo),
-  /** Keyed by seriesKey(name, source). */
-  history: z.record(z.string(), History),
-  stats: z.record(z.string(), Stat),
+  /** In order of first appearance. */
+  groups: z.array(SnapshotGroup),
 });
 export type Snapshot = z.infer<typeof Snapshot>;
 

@@ -3,6 +3,7 @@ import { ErrorBody, Snapshot, TickEvent } from '../shared/schema.js';
 import { IngestAccepted } from '../shared/ingest.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
+import { snapshotSeries } from './helpers/snapshot.js';
 
 const TOKEN = 'ingest-secret-0123456789';
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -48,9 +49,9 @@ describe('POST /api/ingest accepts', () => {
     expect(last.source).toBe('llm-1');
     expect(last.values['inference.tokens_per_s']).toMatchObject({ v: 30, min: 10, max: 30, avg: 20, n: 3, u: 'tok/s' });
     const snap = await snapshot();
-    expect(snap.metrics).toContainEqual({ name: 'inference.tokens_per_s', unit: 'tok/s', channel: 'app', source: 'llm-1' });
-    expect(snap.history['inference.tokens_per_s@llm-1'].v).toEqual([10, 20, 30]);
-    expect(snap.stats['inference.tokens_per_s@llm-1'].max).toBe(30);
+    const s = snapshotSeries(snap).get('inference.tokens_per_s@llm-1')!;
+    expect(s).toMatchObject({ channel: 'app', source: 'llm-1', stat: { u: 'tok/s', max: 30 } });
+    expect(s.v).toEqual([10, 20, 30]);
   });
 
   it('a batch of groups, one tick per source, and defaults the source to this instance', async () => {
@@ -75,7 +76,7 @@ describe('POST /api/ingest accepts', () => {
     const t = Date.now();
     const r = await post({ source: 'pts', metrics: [{ name: 'p.v', value: 3, t: t - 10 }, { name: 'p.v', value: 1, t: t - 30 }, { name: 'p.v', value: 2, t: t - 20 }] });
     expect(r.status).toBe(202);
-    await expect.poll(async () => (await snapshot()).stats['p.v@pts'], { timeout: 5000 }).toMatchObject({ v: 3, min: 1, max: 3, n: 3, trend: 'rising' });
+    await expect.poll(async () => snapshotSeries(await snapshot()).get('p.v@pts')?.stat, { timeout: 5000 }).toMatchObject({ v: 3, min: 1, max: 3, n: 3, trend: 'rising' });
   });
 });
 
@@ -150,7 +151,7 @@ describe('POST /api/ingest rejects, naming the field and the reason', () => {
     expect(ErrorBody.parse(r.json()).error).toMatch(/^metrics\.1\.name:/);
     await new Promise((res) => setTimeout(res, 300));
     expect(srv.vigil.windows.has('good.one', 'atomic')).toBe(false);
-    expect((await snapshot()).metrics.some((m) => m.source === 'atomic')).toBe(false);
+    expect((await snapshot()).groups.some((g) => g.source === 'atomic')).toBe(false);
   });
 
   it('new series past the cardinality cap: 429, and none of the request is recorded', async () => {

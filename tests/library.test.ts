@@ -7,6 +7,7 @@ import { Snapshot, TickEvent } from '../shared/schema.js';
 import { capturedLogger } from './helpers/log-capture.js';
 import { SseRecorder } from './helpers/sse.js';
 import type { HttpMetrics } from '../server/sources/http.js';
+import { snapshotSeries } from './helpers/snapshot.js';
 
 const TOKEN = 'library-ingest-secret-0001';
 let a: Vigil;
@@ -58,7 +59,7 @@ describe('library mode: createVigil mounted in another Express app', () => {
     await expect
       .poll(async () => {
         const snap = Snapshot.parse(await (await fetch(base + '/status/api/snapshot?channels=http')).json());
-        return Math.max(...snap.history['http.requests@lib-a'].v);
+        return Math.max(...snapshotSeries(snap).get('http.requests@lib-a')!.v);
       }, { timeout: 5000 })
       .toBeGreaterThan(0);
   });
@@ -70,9 +71,9 @@ describe('library mode: createVigil mounted in another Express app', () => {
       body: JSON.stringify({ source: 'worker', metrics: [{ name: 'jobs.done', value: 3 }] }),
     });
     expect(r.status).toBe(202);
-    await expect.poll(async () => Snapshot.parse(await (await fetch(base + '/status/api/snapshot?channels=app')).json()).metrics.length).toBe(1);
+    await expect.poll(async () => Snapshot.parse(await (await fetch(base + '/status/api/snapshot?channels=app')).json()).groups.length).toBe(1);
     const other = Snapshot.parse(await (await fetch(base + '/other/api/snapshot')).json());
-    expect(other.metrics.every((m) => m.source === 'lib-b')).toBe(true);
+    expect(other.groups.every((g) => g.source === 'lib-b')).toBe(true);
     expect(other.epoch).not.toBe(Snapshot.parse(await (await fetch(base + '/status/api/snapshot')).json()).epoch);
     expect((await fetch(base + '/other/api/ingest', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' })).status).toBe(404);
     expect(await (await fetch(base + '/other/metrics')).text()).not.toContain('jobs');

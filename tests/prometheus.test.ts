@@ -64,14 +64,10 @@ describe('GET /metrics', () => {
 describe('renderSeries', () => {
   it('maps dots to underscores and keeps one series per source when two names map to one family', () => {
     const stat = (v: number) => ({ v, min: v, max: v, avg: v, n: 1, trend: 'stable' as const, u: '' });
-    const text = renderSeries({
-      metrics: [
-        { name: 'a.b', unit: 'ms\\x', channel: 'app', source: 's1' },
-        { name: 'a_b', unit: '', channel: 'app', source: 's1' },
-        { name: 'a_b', unit: '', channel: 'app', source: 's2' },
-      ],
-      stats: { 'a.b@s1': stat(1), 'a_b@s1': stat(2), 'a_b@s2': stat(3) },
-    });
+    const text = renderSeries([
+      { channel: 'app', source: 's1', values: { 'a.b': { ...stat(1), u: 'ms\\x' }, a_b: stat(2) } },
+      { channel: 'app', source: 's2', values: { a_b: stat(3) } },
+    ]);
     expect(text).toBe('# HELP vigil_a_b a.b (ms\\\\x), app channel, latest sample\n# TYPE vigil_a_b gauge\nvigil_a_b{source="s1"} 1\nvigil_a_b{source="s2"} 3\n');
   });
 });

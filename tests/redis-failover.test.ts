@@ -5,6 +5,7 @@ import { counterSource } from './helpers/counter.js';
 import { redisBin, startRedis, type RunningRedis } from './helpers/redis.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
+import { snapshotSeries } from './helpers/snapshot.js';
 
 let redis: RunningRedis;
 let agent: Running;
@@ -91,10 +92,11 @@ describe.skipIf(!redisBin.path)('Vigil on Redis: agents publish, any server inst
       await c.waitFor((r) => r.events.length >= 1);
       const snap = Snapshot.parse(JSON.parse(c.events[0].data));
       expect(snap.reset).toBe(false);
-      expect(snap.history['app.count@agent-a'].v.length).toBeGreaterThan(10);
+      const count = snapshotSeries(snap).get('app.count@agent-a')!;
+      expect(count.v.length).toBeGreaterThan(10);
       // The snapshot's id is where the live events continue, with no gap.
       await c.waitFor((r) => r.events.length >= 3);
-      const v = c.events.map((e, i) => (i === 0 ? snap.history['app.count@agent-a'].v.at(-1)! : TickEvent.parse(JSON.parse(e.data)).values['app.count'].v));
+      const v = c.events.map((e, i) => (i === 0 ? count.v.at(-1)! : TickEvent.parse(JSON.parse(e.data)).values['app.count'].v));
       expect(v).toEqual(v.map((_, i) => v[0] + i));
       expect((await fetch(late.url + '/readyz')).status).toBe(200);
     } finally {

@@ -6,6 +6,7 @@ import { counterSource } from './helpers/counter.js';
 import { redisBin, startRedis, type RunningRedis } from './helpers/redis.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
+import { snapshotSeries } from './helpers/snapshot.js';
 
 let redis: RunningRedis;
 let agent: Running;
@@ -88,7 +89,7 @@ describe.skipIf(!redisBin.path)('Vigil when Redis goes away and comes back empty
 
     // Every tick is somewhere: live before the outage, in the reset snapshot, or live after it.
     const tickValues = (from: number, to?: number) => c.events.slice(from, to).filter((e) => e.type === 'app').map((e) => TickEvent.parse(JSON.parse(e.data)).values['app.count'].v);
-    const seen = new Set([...tickValues(1, at), ...(snap.history['app.count@agent-r']?.v ?? []), ...tickValues(at + 1)]);
+    const seen = new Set([...tickValues(1, at), ...(snapshotSeries(snap).get('app.count@agent-r')?.v ?? []), ...tickValues(at + 1)]);
     const sorted = [...seen].sort((x, y) => x - y);
     expect(sorted[0]).toBe(tickValues(1, at)[0]);
     expect(sorted).toEqual(sorted.map((_, i) => sorted[0] + i));

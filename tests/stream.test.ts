@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelsResponse, ErrorBody, Snapshot, TickEvent } from '../shared/schema.js';
+import { ChannelsResponse, ErrorBody, groupTimes, Snapshot, TickEvent } from '../shared/schema.js';
 import { parseId } from '../server/event-id.js';
 import { startVigil, type Running } from './helpers/server.js';
+import { snapshotSeries } from './helpers/snapshot.js';
 import { SseRecorder } from './helpers/sse.js';
+import { smallTick } from './helpers/ticks.js';
 
 let srv: Running;
 const clients: SseRecorder[] = [];
@@ -27,8 +29,9 @@ describe('GET /api/stream', () => {
     expect(c.events[0].type).toBe('snapshot');
     const snap = Snapshot.parse(JSON.parse(c.events[0].data));
     expect(snap.reset).toBe(false);
-    expect(snap.metrics.map((m) => m.name)).toEqual(expect.arrayContaining(['host.cpu.total', 'host.mem.percent', 'process.heap.used', 'http.requests']));
-    for (const m of snap.metrics) expect(snap.history[`${m.name}@${m.source}`].t.length).toBeGreaterThan(0);
+    expect([...snapshotSeries(snap).values()].map((s) => s.name)).toEqual(expect.arrayContaining(['host.cpu.total', 'host.mem.percent', 'process.heap.used', 'http.requests']));
+    expect(snap.groups.map((g) => g.channel).sort()).toEqual(['host', 'http', 'process']);
+    for (const s of snapshotSeries(snap).values()) expect(s.t.length).toBeGreaterThan(0);
     for (const e of c.events.slice(1)) {
       const tick = TickEvent.parse(JSON.parse(e.data));
       expect(tick.source).toBe(srv.vigil.config.source);
@@ -53,7 +56,7 @@ describe('GET /api/stream', () => {
     const c = open('/api/stream?channels=http,process');
     await c.waitFor((r) => r.events.length >= 6);
     const snap = Snapshot.parse(JSON.parse(c.events[0].data));
-    expect(new Set(snap.metrics.map((m) => m.channel))).toEqual(new Set(['http', 'process']));
+    expect(new Set(snap.groups.map((g) => g.channel))).toEqual(new Set(['http', 'process']));
     expect(new Set(c.events.slice(1).map((e) => e.type))).toEqual(new Set(['http', 'process']));
   });
 
@@ -75,10 +78,85 @@ describe('GET /api/stream', () => {
     ['?channels=host,bogus', /bad channel "bogus"/],
     ['?sources=bad%20name', /sources: bad source "bad name"/],
     ['?channels=host&channels=http', /channels:/],
+    ['?history=abc', /^history: expected a whole number of points per group, 0 or more \(e\.g\. history=60\), got "abc"$/],
+    ['?history=-1', /^history: expected a whole number .*, got "-1"$/],
+    ['?history=1.5', /^history: expected a whole number .*, got "1\.5"$/],
+    ['?history=', /^history: expected a whole number .*, got ""$/],
+    ['?history=1&history=2', /^history: expected a whole number .*, got a list$/],
   ])('answers %s with a 400 that names the problem', async (q, msg) => {
-    const res = await fetch(srv.url + '/api/stream' + q);
-    expect(res.status).toBe(400);
-    expect(ErrorBody.parse(await res.json()).error).toMatch(msg);
+    for (const path of ['/api/stream', '/api/snapshot']) {
+      const res = await fetch(srv.url + path + q);
+      expect(res.status).toBe(400);
+      expect(ErrorBody.parse(await res.json()).error).toMatch(msg);
+    }
+  });
+});
+
+describe('?history=', () => {
+  const snapshot = async (base: string, q = '') => Snapshot.parse(await (await fetch(base + '/api/snapshot' + q)).json());
+  const points = (snap: Snapshot) => snap.groups.map((g) => groupTimes(g).length);
+  /** Waits until every group of `base` has at least `n` points. */
+  const filled = (base: string, n: number) => expect.poll(async () => Math.min(...points(await snapshot(base))), { timeout: 10_000 }).toBeGreaterThanOrEqual(n);
+
+  it('gives the newest N points per group, on the stream and as JSON', async () => {
+    await filled(srv.url, 5);
+    const json = await snapshot(srv.url, '?history=3');
+    expect(points(json)).toEqual([3, 3, 3]);
+    for (const g of json.groups) for (const h of Object.values(g.history)) expect(h).toHaveLength(3);
+    const c = open('/api/stream?history=2');
+    await c.waitFor((r) => r.events.length >= 1);
+    expect(points(Snapshot.parse(JSON.parse(c.events[0].data)))).toEqual([2, 2, 2]);
+  });
+
+  it('gives no points for 0 but every metric with its window', async () => {
+    const none = await snapshot(srv.url, '?history=0');
+    const full = await snapshot(srv.url);
+    const metrics = (s: Snapshot) => s.groups.map((g) => [g.channel, Object.keys(g.values).sort()]);
+    expect(metrics(none)).toEqual(metrics(full));
+    for (const g of none.groups) {
+      expect(g.t0).toBeUndefined();
+      expect(g.dt).toEqual([]);
+      expect(Object.values(g.history).every((h) => h.length === 0)).toBe(true);
+    }
+  });
+
+  it('clamps N above the server\'s history to all it keeps, in rings that do not grow', async () => {
+    const small = await startVigil({ history: 4 });
+    try {
+      await filled(small.url, 4);
+      expect(points(await snapshot(small.url, '?history=1000'))).toEqual([4, 4, 4]);
+      const c = new SseRecorder(small.url + '/api/stream?history=99999999999999999999');
+      clients.push(c);
+      await c.waitFor((r) => r.events.length >= 1);
+      expect(points(Snapshot.parse(JSON.parse(c.events[0].data)))).toEqual([4, 4, 4]);
+      // One ring of times per group and one of values per series, 4 points of 8 bytes each.
+      const p = small.vigil.projection;
+      expect(p.historyBytes).toBe((3 + p.size) * 4 * 8);
+    } finally {
+      await small.stop();
+    }
+  });
+
+  it('sends null exactly at the ticks that did not carry a metric', async () => {
+    const quiet = await startVigil({}, { sources: () => [] });
+    try {
+      const t = Date.now();
+      const tick = (i: number, withB: boolean) => {
+        const base = smallTick(i, t + i);
+        return { ...base, values: { ...base.values, ...(withB ? { 'app.b': { ...base.values['app.n'], v: 10 * i } } : {}) } };
+      };
+      [tick(1, true), tick(2, false), tick(3, false), tick(4, true), tick(5, false)].forEach((e) => quiet.vigil.hub.publish('app', e));
+      const c = new SseRecorder(quiet.url + '/api/stream?history=4');
+      clients.push(c);
+      await c.waitFor((r) => r.events.length >= 1);
+      const [g] = Snapshot.parse(JSON.parse(c.events[0].data)).groups;
+      expect(groupTimes(g)).toEqual([t + 2, t + 3, t + 4, t + 5]);
+      expect(g.history).toEqual({ 'app.n': [2, 3, 4, 5], 'app.b': [null, null, 40, null] });
+      expect(g.values['app.b'].v).toBe(40);
+      expect(c.events[0].data).toContain('"app.b":[null,null,40,null]');
+    } finally {
+      await quiet.stop();
+    }
   });
 });
 
@@ -123,7 +201,7 @@ describe('other routes', () => {
     expect(ch.host?.source).toBe(srv.vigil.config.source);
     expect(ch.host?.cores).toBeGreaterThan(0);
     const snap = Snapshot.parse(await (await fetch(srv.url + '/api/snapshot?channels=host')).json());
-    expect(snap.metrics.every((m) => m.channel === 'host')).toBe(true);
+    expect(snap.groups.map((g) => g.channel)).toEqual(['host']);
     expect((await fetch(srv.url + '/healthz')).status).toBe(200);
     expect((await fetch(srv.url + '/readyz')).status).toBe(200);
     const missing = await fetch(srv.url + '/api/nothing');

@@ -39,6 +39,7 @@ export function boot(opts: PageOptions, root: HTMLElement, plotLib: typeof uPlot
   const sources = new Set(opts.sources);
   const store = new SeriesStore(
     (m) => (!channels.size || channels.has(m.channel)) && (!sources.size || sources.has(m.source)) && metricOk(m.name),
+    opts.points,
   );
   const colors = channelColors();
   let loop: FrameLoop | null = null;

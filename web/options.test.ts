@@ -4,11 +4,11 @@ import { parseOptions, streamUrl } from './options.js';
 describe('parseOptions', () => {
   it('has dark, non-kiosk defaults with a pixel-ratio cap of 1', () => {
     const o = parseOptions('');
-    expect(o).toMatchObject({ channels: [], metrics: [], sources: [], kiosk: false, embed: false, theme: 'dark', title: '', token: null, dpr: 1, problems: [] });
+    expect(o).toMatchObject({ channels: [], metrics: [], sources: [], kiosk: false, embed: false, theme: 'dark', title: '', token: null, dpr: 1, points: 60, problems: [] });
   });
 
   it('reads lists, flags and values', () => {
-    const o = parseOptions('?channels=host,http&metrics=host.cpu.*,!host.cpu.core*&sources=web-1,web-2&kiosk&embed=1&theme=light&title=Ops%20wall&token=abc&dpr=2');
+    const o = parseOptions('?channels=host,http&metrics=host.cpu.*,!host.cpu.core*&sources=web-1,web-2&kiosk&embed=1&theme=light&title=Ops%20wall&token=abc&dpr=2&points=300');
     expect(o.channels).toEqual(['host', 'http']);
     expect(o.metrics).toEqual(['host.cpu.*', '!host.cpu.core*']);
     expect(o.sources).toEqual(['web-1', 'web-2']);
@@ -18,7 +18,19 @@ describe('parseOptions', () => {
     expect(o.title).toBe('Ops wall');
     expect(o.token).toBe('abc');
     expect(o.dpr).toBe(2);
+    expect(o.points).toBe(300);
     expect(o.problems).toEqual([]);
+  });
+
+  it.each(['0', '10001', '1.5', 'abc', ''])('falls back to 60 points for ?points=%s and says why', (bad) => {
+    const o = parseOptions(`?points=${bad}`);
+    expect(o.points).toBe(60);
+    expect(o.problems).toEqual(['?points: points must be a whole number from 1 to 10000 (ignored)']);
+  });
+
+  it('takes 1 and 10000 points', () => {
+    expect(parseOptions('?points=1').points).toBe(1);
+    expect(parseOptions('?points=10000').points).toBe(10_000);
   });
 
   it('turns a flag off with 0 or false', () => {
@@ -38,13 +50,13 @@ describe('parseOptions', () => {
 });
 
 describe('streamUrl', () => {
-  it('is relative, never rooted', () => {
-    expect(streamUrl({ channels: [], sources: [], token: null }, null)).toBe('api/stream');
+  it('is relative, never rooted, and asks for the page\'s points per group', () => {
+    expect(streamUrl({ channels: [], sources: [], token: null, points: 60 }, null)).toBe('api/stream?history=60');
   });
 
-  it('passes channels, sources, the last event id and the token', () => {
-    expect(streamUrl({ channels: ['host', 'http'], sources: ['a', 'b'], token: 't k' }, 'e1-42')).toBe(
-      'api/stream?channels=host,http&sources=a,b&lastEventId=e1-42&token=t+k',
+  it('passes channels, sources, the points, the last event id and the token', () => {
+    expect(streamUrl({ channels: ['host', 'http'], sources: ['a', 'b'], token: 't k', points: 120 }, 'e1-42')).toBe(
+      'api/stream?channels=host,http&sources=a,b&history=120&lastEventId=e1-42&token=t+k',
     );
   });
 });

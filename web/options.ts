@@ -17,10 +17,17 @@ export interface PageOptions {
   token: string | null;
   /** Cap on the canvas pixel ratio. */
   dpr: number;
+  /**
+   * Points per sparkline, asked of the server as `?history=` (it sends at most
+   * its own HISTORY). The default, 60, is one default 60 s window at 1 Hz, so a
+   * sparkline spans what its min/avg/max say, and keeps the snapshot small.
+   */
+  points: number;
   problems: string[];
 }
 
 const dprRange = 'dpr must be between 0.5 and 4';
+const pointsRange = 'points must be a whole number from 1 to 10000';
 
 /**
  * Schemas of the option values; lists are split on commas first, numbers
@@ -35,7 +42,9 @@ const fields = {
   title: z.string().check(z.maxLength(120, 'title must be at most 120 characters')),
   token: z.string().check(z.minLength(1), z.maxLength(512)),
   dpr: z.number().check(z.gte(0.5, dprRange), z.lte(4, dprRange)),
+  points: z.int({ error: pointsRange }).check(z.gte(1, pointsRange), z.lte(10_000, pointsRange)),
 } as const;
+const NUMBERS = new Set(['dpr', 'points']);
 const LISTS = new Set(['channels', 'metrics', 'sources']);
 
 /** A flag is on when present (`?kiosk`, `?kiosk=1`), off for `0`, `false`, `no`. */
@@ -50,7 +59,7 @@ export function parseOptions(search: string): PageOptions {
   function read<K extends keyof typeof fields>(name: K, fallback: z.output<(typeof fields)[K]>): z.output<(typeof fields)[K]> {
     const raw = params.get(name);
     if (raw === null) return fallback;
-    const value = LISTS.has(name) ? raw.split(',').map((x) => x.trim()).filter(Boolean) : name === 'dpr' ? Number(raw) : raw;
+    const value = LISTS.has(name) ? raw.split(',').map((x) => x.trim()).filter(Boolean) : NUMBERS.has(name) ? Number(raw) : raw;
     const r = fields[name].safeParse(value);
     if (r.success) return r.data as z.output<(typeof fields)[K]>;
     problems.push(`?${name}: ${r.error.issues[0]?.message ?? 'invalid'} (ignored)`);
@@ -66,21 +75,23 @@ export function parseOptions(search: string): PageOptions {
     title: read('title', ''),
     token: read('token', null as unknown as string) ?? null,
     dpr: read('dpr', 1),
+    points: read('points', 60),
     problems,
   };
 }
 
 /**
- * The stream URL, relative to the page so it works under any path prefix.
+ * The stream URL, relative to the page so it works under any path prefix. It
+ * asks for `points` points per group in the snapshot (`history=`).
  * `lastEventId` is passed when the watchdog recreates the EventSource (the
  * browser's own retry sends the Last-Event-ID header instead).
  */
-export function streamUrl(o: Pick<PageOptions, 'channels' | 'sources' | 'token'>, lastEventId: string | null): string {
+export function streamUrl(o: Pick<PageOptions, 'channels' | 'sources' | 'token' | 'points'>, lastEventId: string | null): string {
   const q = new URLSearchParams();
   if (o.channels.length) q.set('channels', o.channels.join(','));
   if (o.sources.length) q.set('sources', o.sources.join(','));
+  q.set('history', String(o.points));
   if (lastEventId) q.set('lastEventId', lastEventId);
   if (o.token) q.set('token', o.token);
-  const s = q.toString().replace(/%2C/g, ',');
-  return s ? `api/stream?${s}` : 'api/stream';
+  return `api/stream?${q.toString().replace(/%2C/g, ',')}`;
 }

@@ -44,6 +44,17 @@ describe('Ring', () => {
     expect(r.lastT).toBeNaN();
   });
 
+  it('fills skipping nulls, still keeping the newest `capacity` points', () => {
+    const r = new Ring(2);
+    r.fill([1, 2, 3, 4, 5], [7, 8, null, 9, null]);
+    expect(r.view().map((a) => [...a])).toEqual([
+      [2, 4],
+      [8, 9],
+    ]);
+    r.fill([1, 2], [null, null]);
+    expect(r.length).toBe(0);
+  });
+
   it('reuses the same storage (views share one buffer)', () => {
     const r = new Ring(2);
     r.push(1, 1);

@@ -62,11 +62,19 @@ export class Ring {
     this.end = 0;
   }
 
-  /** Replaces the content with the newest `capacity` points of parallel arrays (oldest first). */
-  fill(t: readonly number[], v: readonly number[]): void {
+  /**
+   * Replaces the content with the newest `capacity` points of parallel arrays
+   * (oldest first), skipping times whose value is null (a tick without this metric).
+   */
+  fill(t: readonly number[], v: readonly (number | null)[]): void {
     this.clear();
     const n = Math.min(t.length, v.length);
-    for (let i = Math.max(0, n - this.capacity); i < n; i++) this.push(t[i], v[i]);
+    let from = n;
+    for (let kept = 0; from > 0 && kept < this.capacity; ) if (v[--from] !== null) kept++;
+    for (let i = from; i < n; i++) {
+      const x = v[i];
+      if (x !== null) this.push(t[i], x);
+    }
   }
 
   /** Views of the current points, oldest first; valid until the next push. */

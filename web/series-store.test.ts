@@ -8,12 +8,17 @@ const snap: Snapshot = {
   epoch: 'e',
   t: 10_000,
   settings: { interval: 1000, window: 60_000, history: 3, heartbeat: 15_000 },
-  metrics: [
-    { name: 'host.cpu.total', unit: '%', channel: 'host', source: 'a' },
-    { name: 'host.cpu.core0', unit: '%', channel: 'host', source: 'a' },
+  groups: [
+    {
+      channel: 'host',
+      source: 'a',
+      t0: 6000,
+      dt: [1000, 1000, 1000],
+      values: { 'host.cpu.total': stat(4), 'host.cpu.core0': stat(0) },
+      // core0 was in none of the ticks held: a tile with its window, no points.
+      history: { 'host.cpu.total': [1, 2, 3, 4], 'host.cpu.core0': [null, null, null, null] },
+    },
   ],
-  history: { 'host.cpu.total@a': { t: [6000, 7000, 8000, 9000], v: [1, 2, 3, 4] } },
-  stats: { 'host.cpu.total@a': stat(4) },
 };
 
 describe('SeriesStore', () => {
@@ -24,6 +29,27 @@ describe('SeriesStore', () => {
     expect([...cpu.ring.view()[1]]).toEqual([2, 3, 4]);
     expect(cpu.seenAt).toBe(500_000 - 1000); // last point was 1 s old at snapshot time
     expect(s.get('host.cpu.core0@a')!.seenAt).toBe(-Infinity);
+  });
+
+  it('keeps at most the page\'s `points` per series when the server keeps more', () => {
+    const s = new SeriesStore(undefined, 2);
+    s.applySnapshot({ ...snap, settings: { ...snap.settings, history: 300 } }, 0);
+    const cpu = s.get('host.cpu.total@a')!;
+    expect(s.capacity).toBe(2);
+    expect([...cpu.ring.view()[0]]).toEqual([8000, 9000]);
+    s.applyTick('host', { t: 11_000, source: 'a', values: { 'host.cpu.total': stat(5) } }, 1);
+    expect([...cpu.ring.view()[1]]).toEqual([4, 5]);
+  });
+
+  it('takes a metric\'s points only at the ticks that carried it (nulls skipped)', () => {
+    const s = new SeriesStore(undefined, 3);
+    const g = snap.groups[0];
+    s.applySnapshot({ ...snap, settings: { ...snap.settings, history: 10 }, groups: [{ ...g, history: { ...g.history, 'host.cpu.core0': [5, null, 7, null] } }] }, 0);
+    expect(s.get('host.cpu.core0@a')!.ring.view().map((a) => [...a])).toEqual([
+      [6000, 8000],
+      [5, 7],
+    ]);
+    expect(s.get('host.cpu.core0@a')!.stat?.v).toBe(0);
   });
 
   it('applies the filter to snapshot metrics and to new metrics in ticks', () => {

@@ -1,5 +1,5 @@
-import type { ChannelName, MetricInfo, Snapshot, Stat, TickEvent } from '../shared/schema.js';
-import { seriesKey } from '../shared/schema.js';
+import type { ChannelName, Snapshot, Stat, TickEvent } from '../shared/schema.js';
+import { groupTimes, seriesKey } from '../shared/schema.js';
 import { Ring } from './ring.js';
 
 /** One tile's worth of state: a metric of one source, its points and its last window. */
@@ -17,26 +17,35 @@ export interface Series {
   version: number;
 }
 
-export type SeriesFilter = (info: { name: string; source: string; channel: ChannelName }) => boolean;
+export interface SeriesInfo {
+  name: string;
+  source: string;
+  channel: ChannelName;
+  unit: string;
+}
+
+export type SeriesFilter = (info: Omit<SeriesInfo, 'unit'>) => boolean;
 
 /**
  * The page's data: every series the filters let through, in order of first
  * appearance. A snapshot replaces everything (reusing ring buffers of series
  * that survive it); a tick appends a point per metric and creates series for
- * metrics the snapshot did not know.
+ * metrics the snapshot did not know. Each series keeps at most `points` points
+ * (fewer when the server keeps fewer: its `settings.history`).
  */
 export class SeriesStore {
   private readonly map = new Map<string, Series>();
   private ordered: Series[] = [];
+  /** Points per series of the current rings: min(points, the server's history). */
   capacity: number;
   /** Bumped when series are added or removed (not on new points). */
   structure = 0;
 
   constructor(
     private readonly accept: SeriesFilter = () => true,
-    capacity = 300,
+    private readonly points = 300,
   ) {
-    this.capacity = capacity;
+    this.capacity = points;
   }
 
   get size(): number {
@@ -52,28 +61,31 @@ export class SeriesStore {
   }
 
   applySnapshot(s: Snapshot, now: number): void {
-    const capacity = s.settings.history;
+    const capacity = Math.min(this.points, s.settings.history);
     const old = this.map;
     const reuse = capacity === this.capacity;
     this.capacity = capacity;
     const next = new Map<string, Series>();
     const order: Series[] = [];
-    for (const m of s.metrics) {
-      if (!this.accept(m)) continue;
-      const key = seriesKey(m.name, m.source);
-      if (next.has(key)) continue;
-      const prev = old.get(key);
-      const series = prev && reuse && prev.channel === m.channel ? prev : this.create(m);
-      series.unit = m.unit;
-      const h = s.history[key];
-      series.ring.fill(h?.t ?? [], h?.v ?? []);
-      series.stat = s.stats[key] ?? null;
-      if (series.stat) series.unit = series.stat.u || series.unit;
-      const lastT = series.ring.lastT;
-      series.seenAt = Number.isNaN(lastT) ? -Infinity : now - Math.max(0, s.t - lastT);
-      series.version++;
-      next.set(key, series);
-      order.push(series);
+    for (const g of s.groups) {
+      const times = groupTimes(g);
+      for (const name in g.values) {
+        const stat = g.values[name];
+        const info = { name, source: g.source, channel: g.channel, unit: stat.u };
+        if (!this.accept(info)) continue;
+        const key = seriesKey(name, g.source);
+        if (next.has(key)) continue;
+        const prev = old.get(key);
+        const series = prev && reuse && prev.channel === g.channel ? prev : this.create(info);
+        series.ring.fill(times, g.history[name] ?? []);
+        series.stat = stat;
+        series.unit = stat.u;
+        const lastT = series.ring.lastT;
+        series.seenAt = Number.isNaN(lastT) ? -Infinity : now - Math.max(0, s.t - lastT);
+        series.version++;
+        next.set(key, series);
+        order.push(series);
+      }
     }
     this.map.clear();
     for (const [k, v] of next) this.map.set(k, v);
@@ -112,7 +124,7 @@ export class SeriesStore {
     this.structure++;
   }
 
-  private create(m: MetricInfo): Series {
+  private create(m: SeriesInfo): Series {
     return {
       key: seriesKey(m.name, m.source),
       name: m.name,

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Snapshot } from '../shared/schema.js';
+import type { Snapshot, SnapshotGroup } from '../shared/schema.js';
 import { SeriesStore } from './series-store.js';
 import { type Clock, type EventSourceLike, StreamModel } from './stream-model.js';
 
@@ -63,15 +63,21 @@ class FakeSource implements EventSourceLike {
 }
 
 const settings = { interval: 1000, window: 60_000, history: 5, heartbeat: 15_000 };
+const cpuGroup = (t: number[], v: number[]): SnapshotGroup => ({
+  channel: 'host',
+  source: 'web-1',
+  t0: t[0],
+  dt: t.slice(1).map((x, i) => x - t[i]),
+  values: { 'host.cpu.total': { v: v.at(-1)!, min: Math.min(...v), max: Math.max(...v), avg: 15, n: v.length, trend: 'rising', u: '%' } },
+  history: { 'host.cpu.total': v },
+});
 function snapshot(over: Partial<Snapshot> = {}): Snapshot {
   return {
     reset: false,
     epoch: 'e1',
     t: 1_000_000,
     settings,
-    metrics: [{ name: 'host.cpu.total', unit: '%', channel: 'host', source: 'web-1' }],
-    history: { 'host.cpu.total@web-1': { t: [999_000, 1_000_000], v: [10, 20] } },
-    stats: { 'host.cpu.total@web-1': { v: 20, min: 10, max: 20, avg: 15, n: 2, trend: 'rising', u: '%' } },
+    groups: [cpuGroup([999_000, 1_000_000], [10, 20])],
     ...over,
   };
 }
@@ -142,10 +148,17 @@ describe('StreamModel', () => {
     expect(model.state).toBe('live');
   });
 
+  it('counts a snapshot whose histories do not match its timeline as malformed', () => {
+    last().emit('snapshot', snapshot({ groups: [{ ...cpuGroup([1, 2], [10, 20]), dt: [] }] }), 'e1-1');
+    expect(model.malformed).toBe(1);
+    expect(model.lastProblem).toMatch(/^malformed snapshot event at groups\.0\.history: history must have an array per metric/);
+    expect(store.size).toBe(0);
+  });
+
   it('replaces all state on a reset snapshot', () => {
     last().emit('snapshot', snapshot(), 'e1-1');
     last().emit('app', { t: 1_001_000, source: 'job', values: { 'app.queue': { v: 4, min: 4, max: 4, avg: 4, n: 1, trend: 'stable', u: '' } } }, 'e1-2');
-    last().emit('snapshot', snapshot({ reset: true, epoch: 'e2', history: { 'host.cpu.total@web-1': { t: [5], v: [99] } } }), 'e2-1');
+    last().emit('snapshot', snapshot({ reset: true, epoch: 'e2', groups: [cpuGroup([5], [99])] }), 'e2-1');
     expect(model.resets).toBe(1);
     expect(model.epoch).toBe('e2');
     expect(store.size).toBe(1);

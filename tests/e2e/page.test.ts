@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireBinary } from '../helpers/binary.js';
 import { launchBrowser, type RunningBrowser } from '../helpers/browser.js';
@@ -104,6 +104,33 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     expect(await page.locator('.group[data-group^="host@"] .chip').textContent()).toBe('host');
     expect(consoleErrors.get(page)).toEqual([]); // e.g. no CSP violation (the server sends style-src 'self')
     await page.screenshot({ path: join(ARTIFACTS, 'page-default.png') });
+  });
+
+  it('asks the stream for ?points= points per group (60 by default) and keeps no more per series than HISTORY', async () => {
+    const srv = await vigil({ history: 20 });
+    const streams: string[] = [];
+    const onRequest = (r: Request) => {
+      if (r.url().includes('/api/stream')) streams.push(new URL(r.url()).search);
+    };
+    browser.context.on('request', onRequest);
+    try {
+      const rings = (page: Page) =>
+        page.evaluate(() => {
+          const store = (window as unknown as { vigil: { store: { capacity: number; list(): { ring: { length: number } }[] } } }).vigil.store;
+          return { capacity: store.capacity, longest: Math.max(...store.list().map((s) => s.ring.length)) };
+        });
+      const byDefault = await open(srv.url + '/');
+      await waitForDrawnTiles(byDefault);
+      expect(streams[0]).toBe('?history=60');
+      expect((await rings(byDefault)).capacity).toBe(20); // min(60, HISTORY)
+      const five = await open(srv.url + '/?points=5');
+      await waitForDrawnTiles(five);
+      expect(streams).toContain('?history=5');
+      await new Promise((r) => setTimeout(r, 2000)); // 8 more ticks at 250 ms
+      expect(await rings(five)).toEqual({ capacity: 5, longest: 5 });
+    } finally {
+      browser.context.off('request', onRequest);
+    }
   });
 
   it('caps the canvas pixel ratio at 1 on a DPR-2 screen unless ?dpr= says otherwise', async () => {

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { groupTimes, Snapshot } from '../shared/schema.js';
+import { MemoryHub } from './memory-hub.js';
+import { Projection } from './projection.js';
+import { SnapshotCache } from './snapshot-cache.js';
+import recorded from './testdata/default-page-snapshot.json' with { type: 'json' };
+
+const settings = { interval: 1000, window: 60_000, history: 300, heartbeat: 15_000 };
+
+function setup(history = settings.history) {
+  const hub = new MemoryHub({ epoch: 'e1' });
+  const projection = new Projection(hub, { history });
+  projection.start();
+  return { hub, projection, cache: new SnapshotCache(projection, { ...settings, history }) };
+}
+
+const data = (frame: Buffer) => Snapshot.parse(JSON.parse(/\ndata: (.*)\n\n$/.exec(frame.toString())![1]));
+
+describe('SnapshotCache', () => {
+  it('keys frames on the points per group; every count at or above the history shares one', () => {
+    const { hub, cache } = setup(4);
+    for (let t = 1; t <= 6; t++) hub.publish('host', { t, source: 'a', values: { 'host.x': { v: t, min: 0, max: t, avg: 0, n: t, trend: 'stable', u: '' } } });
+    const frame = (points?: number) => cache.frame({ points }, false, 'e1', 10).bytes;
+    expect(groupTimes(data(frame(2)).groups[0])).toEqual([5, 6]);
+    expect(groupTimes(data(frame(0)).groups[0])).toEqual([]);
+    expect(frame(2)).toBe(frame(2));
+    expect(frame(4)).toBe(frame());
+    expect(frame(1e21)).toBe(frame());
+    expect(groupTimes(data(frame()).groups[0])).toEqual([3, 4, 5, 6]);
+  });
+
+  /*
+   * Issue 7's target is a default-page snapshot (every channel, `history=60`) of
+   * at most 16 KB. It is not asserted here, on purpose: the size depends on the
+   * values, and the honest fixture does not meet it. testdata/default-page-snapshot.json
+   * is GET api/snapshot?history=60 of a real server (`--interval 1000`, 39 series
+   * on host, process and http, ~13 requests/s so the http series are not all
+   * zero), captured 2026-11-23: 17,068 B. An idle server's is ~14.8 KB; asserting
+   * on that would only hide the loaded case (see docs/BENCHMARKS.md).
+   *
+   * What is asserted, deterministically: that recording replayed through the hub,
+   * projection and cache comes out unchanged, and its frame is under a third of
+   * the same data in the previous per-series encoding (`metrics`, per-series
+   * `{t, v}` history, `stats`), which guards the point of the format.
+   */
+  it('encodes a recorded 39-series default-page snapshot unchanged, in under a third of the per-series encoding', () => {
+    const snap = Snapshot.parse(recorded);
+    const { hub, cache } = setup();
+    const ticks = snap.groups.flatMap((g) =>
+      groupTimes(g).map((t, i) => ({
+        channel: g.channel,
+        tick: {
+          t,
+          source: g.source,
+          values: Object.fromEntries(Object.entries(g.values).flatMap(([name, stat]) => (g.history[name][i] === null ? [] : [[name, { ...stat, v: g.history[name][i]! }]]))),
+        },
+      })),
+    );
+    ticks.sort((a, b) => a.tick.t - b.tick.t);
+    for (const { channel, tick } of ticks) hub.publish(channel, tick);
+    const { bytes } = cache.frame({ points: 60 }, false, snap.epoch, snap.t);
+    const replayed = data(bytes);
+    expect(replayed.groups.reduce((n, g) => n + Object.keys(g.values).length, 0)).toBe(39);
+    expect(replayed).toEqual(snap);
+
+    const perSeries = { reset: snap.reset, epoch: snap.epoch, t: snap.t, settings: snap.settings, metrics: [] as object[], history: {} as Record<string, object>, stats: {} as Record<string, object> };
+    for (const g of snap.groups) {
+      const times = groupTimes(g);
+      for (const [name, stat] of Object.entries(g.values)) {
+        const key = `${name}@${g.source}`;
+        perSeries.metrics.push({ name, unit: stat.u, channel: g.channel, source: g.source });
+        perSeries.history[key] = { t: times.filter((_, i) => g.history[name][i] !== null), v: g.history[name].filter((v) => v !== null) };
+        perSeries.stats[key] = stat;
+      }
+    }
+    const before = Buffer.byteLength(`id: ${hub.lastId()}\nevent: snapshot\ndata: ${JSON.stringify(perSeries)}\n\n`);
+    expect(bytes.length * 3).toBeLessThan(before);
+  });
+});
