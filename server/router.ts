@@ -5,6 +5,7 @@ import { parseOr400 } from './http-error.js';
 import type { Hub } from './hub.js';
 import type { Projection } from './projection.js';
 import type { StreamServer } from './stream.js';
+import { snapshotJson } from './snapshot-json.js';
 import { pageHandler } from './static-page.js';
 
 export interface RouterDeps {
@@ -47,7 +48,10 @@ export function createRouter(d: RouterDeps): Router {
   r.get('/api/snapshot', (req, res) => {
     const q = parseOr400(StreamQuery, req.query, 'query');
     const filter = { channels: q.channels ? new Set(q.channels) : null, sources: q.sources ? new Set(q.sources) : null };
-    res.set('Cache-Control', 'no-cache').json(d.projection.snapshot(d.settings, filter, false, d.hub.epoch, Date.now(), q.history));
+    res
+      .set('Cache-Control', 'no-cache')
+      .type('application/json')
+      .send(snapshotJson(d.projection.snapshot(d.settings, filter, false, d.hub.epoch, Date.now(), q.history)));
   });
   r.get('/api/channels', (_req, res) => {
     res.set('Cache-Control', 'no-cache').json({ channels: d.projection.channels(), host: d.hostFacts() });

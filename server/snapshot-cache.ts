@@ -1,5 +1,6 @@
 import type { StreamSettings } from '../shared/schema.js';
 import type { Projection, SnapshotFilter } from './projection.js';
+import { snapshotJson } from './snapshot-json.js';
 
 const MAX_ENTRIES = 64;
 
@@ -31,7 +32,7 @@ export class SnapshotCache {
     let bytes = this.frames.get(key);
     if (!bytes) {
       const snap = this.projection.snapshot(this.settings, filter, reset, epoch, now, n);
-      bytes = Buffer.from(`id: ${id}\nevent: snapshot\ndata: ${JSON.stringify(snap)}\n\n`);
+      bytes = Buffer.from(`id: ${id}\nevent: snapshot\ndata: ${snapshotJson(snap)}\n\n`);
       if (this.frames.size >= MAX_ENTRIES) this.frames.clear();
       this.frames.set(key, bytes);
     }
