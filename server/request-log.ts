@@ -3,12 +3,16 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+/** Health probes come every few seconds from Docker, systemd or a load balancer. */
+const PROBE = /\/(healthz|readyz)$/;
 
 /**
  * One structured line per request when it ends: id, method, path, status, ms.
  * The path is logged without its query string (it may hold `?token=`) and no
  * header is ever logged (Authorization). A caller's X-Request-Id is kept when it
  * is a plain word, else a new one is made; either way it is sent back.
+ * Health probes are logged at debug: at info they would be most of the log, and
+ * a `/readyz` 503 (Redis away, which redis-link logs once) is an answer, not an error.
  */
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
@@ -27,7 +31,8 @@ export function requestLog(logger: Logger): RequestHandler {
         status,
         ms: Math.round(Number(process.hrtime.bigint() - start) / 1e4) / 100,
       };
-      if (status >= 500) logger.error(line, 'request');
+      if (PROBE.test(line.path)) logger.debug(line, 'request');
+      else if (status >= 500) logger.error(line, 'request');
       else logger.info(line, 'request');
     };
     res.on('finish', done);

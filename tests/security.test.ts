@@ -91,6 +91,13 @@ describe('with READ_TOKEN set', () => {
     for (const secret of [READ, INGEST, 'Bearer', 'authorization', 'token=']) expect(all).not.toContain(secret);
   });
 
+  it('logs health probes at debug, not info', async () => {
+    await fetch(srv.url + '/healthz', { headers: { 'X-Request-Id': 'probe-1' } });
+    await fetch(srv.url + '/api/channels', { headers: { 'X-Request-Id': 'after-probe-1' } });
+    await expect.poll(() => log.lines.some((l) => l.includes('"after-probe-1"'))).toBe(true);
+    expect(log.lines.some((l) => l.includes('"probe-1"'))).toBe(false);
+  });
+
   it('makes up a request id when the given one is not a plain word, and sends it back', async () => {
     const r = await fetch(srv.url + '/healthz', { headers: { 'X-Request-Id': 'a b"c' } });
     expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
