@@ -101,6 +101,22 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     await expect.poll(() => cpu.locator('.unit').textContent()).toBe('%');
     expect(await cpu.locator('.trend').getAttribute('title')).toMatch(/^trend: (rising|falling|stable)$/);
     expect(await cpu.locator('.window').textContent()).toMatch(/min .+ %avg .+ %max .+ %/);
+    // In every footer min and max are whole inside the tile; the average is either whole on their line or out of sight.
+    const footers = await page.locator('.tile').evaluateAll((tiles) =>
+      tiles.map((t) => {
+        const box = (sel: string) => t.querySelector(sel)!.getBoundingClientRect();
+        const tile = t.getBoundingClientRect();
+        const [lo, min, avg, max] = [box('.window-lo'), box('.window-lo > span'), box('.avg'), box('.max')];
+        return {
+          key: t.getAttribute('data-key'),
+          minWhole: min.left >= tile.left && min.right <= lo.right,
+          maxWhole: max.right <= tile.right - 8 && max.width > 0,
+          avgWholeOrHidden: (avg.top === min.top && avg.right <= lo.right) || avg.top >= lo.bottom,
+        };
+      }),
+    );
+    expect(footers.length).toBeGreaterThan(5);
+    for (const f of footers) expect(f, f.key ?? '').toMatchObject({ minWhole: true, maxWhole: true, avgWholeOrHidden: true });
     expect(await page.locator('.group[data-group^="host@"] .chip').textContent()).toBe('host');
     expect(consoleErrors.get(page)).toEqual([]); // e.g. no CSP violation (the server sends style-src 'self')
     await page.screenshot({ path: join(ARTIFACTS, 'page-default.png') });

@@ -61,9 +61,12 @@ function TileImpl({ tile, showSource, color }: TileProps) {
       <footer class="tile-foot">
         {stat ? (
           <span class="window" title={`over the window, ${stat.n} samples`}>
-            <span>min {formatText(stat.min, unit)}</span>
-            <span>avg {formatText(stat.avg, unit)}</span>
-            <span>max {formatText(stat.max, unit)}</span>
+            {/* min and avg share a wrapping box: an average that does not fit whole wraps out of sight; max always shows. */}
+            <span class="window-lo">
+              <span>min {formatText(stat.min, unit)}</span>
+              <span class="avg">avg {formatText(stat.avg, unit)}</span>
+            </span>
+            <span class="max">max {formatText(stat.max, unit)}</span>
           </span>
         ) : (
           <span class="window" />
