@@ -1,16 +1,16 @@
 import type { Request, Response } from 'express';
 import { createSession } from 'better-sse';
-import type { ChannelName, StreamSettings } from '../shared/schema.js';
+import type { StreamSettings } from '../shared/schema.js';
 import { StreamQuery } from '../shared/query.js';
 import { parseId } from './event-id.js';
 import { parseOr400 } from './http-error.js';
 import type { Hub, HubEvent } from './hub.js';
-import { eventMatches, type Projection, type SnapshotFilter } from './projection.js';
+import { eventMatches, type Projection } from './projection.js';
 import type { StreamCounters } from './sources/process.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { OpeningConnection } from './sse-connection.js';
-import { directSocket, RoundFrames } from './round-frames.js';
-import type { Socket } from 'node:net';
+import { RoundFrames, type RoundBytes } from './round-frames.js';
+import { StreamClient } from './stream-client.js';
 
 export interface StreamOptions {
   settings: StreamSettings;
@@ -22,30 +22,7 @@ export interface StreamOptions {
   now?: () => number;
 }
 
-interface Client {
-  res: Response;
-  filter: SnapshotFilter;
-  /** Clients with equal keys get the same events, so the same bytes. */
-  filterKey: string;
-  /** The seq of the last event this client has (from its snapshot or replay); later ones are due. */
-  upTo: number;
-  /** Set once live when rounds may go straight to the socket as chunks (see directSocket). */
-  socket: Socket | null;
-  /** Live events that arrived while the snapshot or replay was being written; null once live. */
-  pending: HubEvent[] | null;
-  /**
-   * Unsent bytes allowed before the cut: the cap plus whatever the catch-up (a
-   * snapshot can be several MB) left unsent, back to the plain cap once drained.
-   * The snapshot and replay are bounded by config, so memory stays bounded.
-   */
-  limit: number;
-  gone: boolean;
-  /** better-sse has sent the headers and `retry:`; until then the response must not be ended. */
-  opened: boolean;
-}
-
 const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
-const PENDING_MAX = 10_000;
 
 /**
  * The SSE endpoint. better-sse opens each session (headers, `retry:`, disconnect);
@@ -55,7 +32,7 @@ const PENDING_MAX = 10_000;
  * One heartbeat timer serves all sessions.
  */
 export class StreamServer implements StreamCounters {
-  private readonly clientSet = new Set<Client>();
+  private readonly clientSet = new Set<StreamClient>();
   private unsubscribe: (() => void) | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private closing = false;
@@ -103,14 +80,10 @@ export class StreamServer implements StreamCounters {
     this.unsubscribe = null;
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
-    for (const c of this.clientSet) {
-      c.gone = true;
-      // A session that has not sent its headers yet (better-sse defers them to
-      // setImmediate) must not be ended: its deferred writeHead would then throw
-      // outside any handler. Dropped instead, its client simply retries.
-      if (c.opened) c.res.end();
-      else c.res.destroy();
-    }
+    // A session that has not sent its headers yet (better-sse defers them to
+    // setImmediate) must not be ended: its deferred writeHead would then throw
+    // outside any handler. Dropped instead, its client simply retries.
+    for (const c of this.clientSet) c.close(true);
     this.clientSet.clear();
   }
 
@@ -130,18 +103,7 @@ export class StreamServer implements StreamCounters {
       return;
     }
     const lastEventId = req.get('last-event-id') || query.lastEventId;
-    const client: Client = {
-      res,
-      filter: { channels: query.channels ? new Set<ChannelName>(query.channels) : null, sources: query.sources ? new Set(query.sources) : null, points: query.history },
-      // Live events do not depend on `points` (only the snapshot does).
-      filterKey: `${query.channels?.sort().join(',') ?? '*'}|${query.sources?.sort().join(',') ?? '*'}`,
-      upTo: 0,
-      socket: null,
-      pending: [],
-      limit: Infinity,
-      gone: false,
-      opened: false,
-    };
+    const client = new StreamClient(res, query, this.opts.clientBuffer);
     this.clientSet.add(client);
     res.once('close', () => {
       client.gone = true;
@@ -159,17 +121,12 @@ export class StreamServer implements StreamCounters {
     if (!this.clientSet.has(client)) return;
     const after = await this.catchUp(client, lastEventId);
     if (client.gone) return;
-    client.limit = this.opts.clientBuffer + res.writableLength;
-    const pending = client.pending ?? [];
-    client.pending = null;
-    client.upTo = after;
-    client.socket = directSocket(res);
-    // Events published while the replay was read are both in it and pending.
-    for (const e of pending) if (e.seq > after) this.deliver(client, e);
+    // Events published while the replay was read are both in it and held.
+    for (const e of client.goLive(after)) if (e.seq > after) this.deliver(client, e);
   };
 
   /** Writes the replay or a snapshot; returns the seq the client is now up to. */
-  private async catchUp(client: Client, lastEventId: string | undefined): Promise<number> {
+  private async catchUp(client: StreamClient, lastEventId: string | undefined): Promise<number> {
     if (lastEventId) {
       const r = await this.hub.replay(lastEventId);
       if (r.kind === 'events') {
@@ -185,7 +142,7 @@ export class StreamServer implements StreamCounters {
   }
 
   /** Returns the seq the snapshot stands for. Its size never counts against the cap. */
-  private sendSnapshot(c: Client, reset: boolean): number {
+  private sendSnapshot(c: StreamClient, reset: boolean): number {
     const { id, bytes } = this.snapshots.frame(c.filter, reset, this.hub.epoch, (this.opts.now ?? Date.now)());
     this.write(c, bytes, true);
     return parseId(id)?.seq ?? 0;
@@ -202,9 +159,8 @@ export class StreamServer implements StreamCounters {
     this.flush();
     for (const c of [...this.clientSet]) {
       if (c.pending) {
-        c.gone = true;
         this.clientSet.delete(c);
-        c.res.destroy();
+        c.close(false);
       } else c.upTo = this.sendSnapshot(c, true);
     }
   }
@@ -220,7 +176,7 @@ export class StreamServer implements StreamCounters {
     const first = round.events[0].seq;
     for (const c of this.clientSet) {
       if (c.pending) {
-        for (const e of round.events) if (eventMatches(e, c.filter) && c.pending.push(e) > PENDING_MAX) this.cut(c);
+        for (const e of round.events) if (eventMatches(e, c.filter) && !c.hold(e)) this.cut(c);
       } else if (c.upTo >= first) {
         // Caught up in this same turn: its snapshot or replay already has some of these.
         for (const e of round.events) if (e.seq > c.upTo && eventMatches(e, c.filter)) this.deliver(c, e);
@@ -228,41 +184,29 @@ export class StreamServer implements StreamCounters {
         const out = round.for(c.filterKey, c.filter);
         if (!out) continue;
         this.eventsSent += out.count;
-        if (c.socket) this.write(c, out.frames, false, out.chunk);
-        else this.write(c, out.frames);
+        this.write(c, out.frames, false, out);
       }
     }
   };
 
-  private deliver(c: Client, e: HubEvent): void {
+  private deliver(c: StreamClient, e: HubEvent): void {
     this.eventsSent++;
     this.write(c, e.frame);
   }
 
-  /**
-   * `allowance`: these bytes (a snapshot) may sit unsent on top of the cap.
-   * `chunk`: the same bytes framed as a chunk, written to `c.socket` directly.
-   */
-  private write(c: Client, bytes: Buffer, allowance = false, chunk?: Buffer): void {
+  /** `round`: bytes of a round, which carry their chunk framing for a direct socket write. */
+  private write(c: StreamClient, bytes: Buffer, allowance = false, round?: RoundBytes): void {
     if (c.gone) return;
-    if (chunk && c.socket) c.socket.write(chunk);
-    else c.res.write(bytes);
     this.bytesSent += bytes.length;
-    // While catching up the backlog is bounded by the snapshot or the ring; judged once live.
-    if (c.pending) return;
-    const unsent = c.res.writableLength;
-    if (allowance) c.limit = Math.max(c.limit, this.opts.clientBuffer + unsent);
-    if (unsent <= this.opts.clientBuffer) c.limit = this.opts.clientBuffer;
-    else if (unsent > c.limit) this.cut(c);
+    if (!c.write(bytes, allowance, round)) this.cut(c);
   }
 
   /** A client too slow to keep up: drop it and its buffer now, before it costs memory. */
-  private cut(c: Client): void {
+  private cut(c: StreamClient): void {
     if (c.gone) return;
-    c.gone = true;
     this.slowDisconnects++;
     this.clientSet.delete(c);
-    c.res.destroy();
+    c.close(false);
   }
 
   private heartbeat(): void {
