@@ -1,8 +1,6 @@
 import { render } from 'preact';
-import type uPlot from 'uplot';
 import { CHANNELS, type ChannelName } from '../shared/schema.js';
 import { App } from './components/App.js';
-import { PlotLib } from './components/Sparkline.js';
 import { FrameLoop } from './frame-loop.js';
 import { compileGlobs } from './glob.js';
 import { type PageOptions, streamUrl } from './options.js';
@@ -27,7 +25,7 @@ function channelColors(): Record<ChannelName, string> {
 }
 
 /** Wires options, store, stream model and frame loop to `root`; `stop()` undoes it. */
-export function boot(opts: PageOptions, root: HTMLElement, plotLib: typeof uPlot): Page {
+export function boot(opts: PageOptions, root: HTMLElement): Page {
   const html = document.documentElement;
   html.dataset.theme = opts.theme;
   html.classList.toggle('kiosk', opts.kiosk);
@@ -70,12 +68,7 @@ export function boot(opts: PageOptions, root: HTMLElement, plotLib: typeof uPlot
 
   const draw = () => {
     if (html.dataset.state !== model.state) html.dataset.state = model.state;
-    render(
-      <PlotLib.Provider value={plotLib}>
-        <App view={view(Date.now())} colors={colors} width={window.innerWidth} height={window.innerHeight} />
-      </PlotLib.Provider>,
-      root,
-    );
+    render(<App view={view(Date.now())} colors={colors} width={window.innerWidth} height={window.innerHeight} />, root);
   };
   root.textContent = ''; // the static "Loading…" placeholder; Preact does not diff against it
   loop = new FrameLoop(draw);

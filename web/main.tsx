@@ -1,12 +1,9 @@
+// The process of the page. startup.js must stay the first import: it reads the
+// options and caps the pixel ratio before uPlot's module (imported through
+// boot.js by the sparklines) reads it; modules run in import order.
+import { opts } from './startup.js';
 import { boot } from './boot.js';
-import { parseOptions } from './options.js';
-import { capPixelRatio } from './pixel-ratio.js';
 
-// The process of the page: read options, cap the pixel ratio, and only then
-// load uPlot, which reads devicePixelRatio when its module is evaluated.
-const opts = parseOptions(location.search);
-capPixelRatio(opts.dpr);
-const { default: uPlot } = await import('uplot');
-const page = boot(opts, document.getElementById('app')!, uPlot);
+const page = boot(opts, document.getElementById('app')!);
 // For e2e tests and debugging from the console; the page never reads it.
 (window as unknown as { vigil: typeof page }).vigil = page;

@@ -1,8 +1,8 @@
 /**
  * Caps the pixel ratio uPlot draws at. uPlot 1.6 has no option for it: it
  * reads the global `devicePixelRatio` when its module is evaluated (and on
- * dppx changes), so this must run before uPlot is imported; main.tsx imports
- * uPlot dynamically after calling it and hands it to the components. A DPR-2 TV otherwise
+ * dppx changes), so this must run before uPlot's module is evaluated:
+ * web/startup.ts calls it and is main.tsx's first import. A DPR-2 TV otherwise
  * costs about four times the canvas work for no visible gain on a sparkline.
  * CSS layout and text are not affected (they use the real ratio).
  */

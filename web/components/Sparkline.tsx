@@ -1,12 +1,7 @@
-import { Component, createContext } from 'preact';
-import type uPlot from 'uplot';
+import { Component } from 'preact';
+// Evaluated after web/startup.ts has capped the pixel ratio (main.tsx imports that first).
+import uPlot from 'uplot';
 import type { Ring } from '../ring.js';
-
-/**
- * The uPlot constructor, provided by boot: main.tsx imports uPlot only after
- * capping the pixel ratio (uPlot reads it when its module is evaluated).
- */
-export const PlotLib = createContext<typeof uPlot | null>(null);
 
 export interface SparklineProps {
   ring: Ring;
@@ -52,8 +47,6 @@ function options(width: number, height: number, unit: string, color: string): uP
  * keeps preact/hooks out of the bundle.
  */
 export class Sparkline extends Component<SparklineProps> {
-  static override contextType = PlotLib;
-  declare context: typeof uPlot | null;
   private box: HTMLDivElement | null = null;
   private plot: uPlot | null = null;
   private ro: ResizeObserver | null = null;
@@ -80,10 +73,9 @@ export class Sparkline extends Component<SparklineProps> {
 
   private create(): void {
     const el = this.box;
-    const UPlot = this.context;
-    if (!el || !UPlot) return;
+    if (!el) return;
     const { ring, unit, color } = this.props;
-    const u = new UPlot(options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color), ring.view(), el);
+    const u = new uPlot(options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color), ring.view(), el);
     this.plot = u;
     this.ro = new ResizeObserver(() => {
       const w = Math.max(1, el.clientWidth);
