@@ -77,21 +77,22 @@ export function stopper(child: ChildProcess): () => Promise<void> {
  * - esm: express-status-monitor on Express with its socket.io 2 server;
  * - redis: Vigil on Redis, one agent and two servers (scripts/bench/redis-target.ts).
  * `speed` > 1 runs Vigil's sampler and esm's spans that many times faster (bench-connect uses it to fill history).
+ * `nodeFlags` go to the server's node (bench-memory's heap-snapshot signal); not for redis.
  */
-export async function startTarget(name: TargetName, frames: number[] = [800], speed = 1): Promise<Target> {
+export async function startTarget(name: TargetName, frames: number[] = [800], speed = 1, nodeFlags: string[] = []): Promise<Target> {
   if (name === 'redis') return (await import('./redis-target.js')).startRedisTarget();
   const port = await freePort();
   let child: ChildProcess;
   let url: string;
   let kind: 'sse' | 'sio' = 'sse';
   if (name === 'vigil') {
-    child = spawnNode(['dist/server/main.js', '--port', String(port), '--host', '127.0.0.1', '--interval', String(1000 / speed), '--max-clients', '20000', '--log-level', 'warn']);
+    child = spawnNode([...nodeFlags, 'dist/server/main.js', '--port', String(port), '--host', '127.0.0.1', '--interval', String(1000 / speed), '--max-clients', '20000', '--log-level', 'warn']);
     url = `http://127.0.0.1:${port}/api/stream`;
   } else if (name === 'floor') {
-    child = spawnNode(['--import', 'tsx', here('./floor-server.ts'), '--port', String(port), '--frames', frames.join(',')]);
+    child = spawnNode([...nodeFlags, '--import', 'tsx', here('./floor-server.ts'), '--port', String(port), '--frames', frames.join(',')]);
     url = `http://127.0.0.1:${port}/stream`;
   } else {
-    child = spawnNode(['--import', 'tsx', here('./esm-server.ts'), '--port', String(port), '--speed', String(speed)]);
+    child = spawnNode([...nodeFlags, '--import', 'tsx', here('./esm-server.ts'), '--port', String(port), '--speed', String(speed)]);
     url = `http://127.0.0.1:${port}`;
     kind = 'sio';
   }
