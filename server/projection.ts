@@ -174,6 +174,12 @@ export class Projection {
   }
 }
 
+/** Equal for filters that let the same channels and sources through (`points` aside). */
+export function filterKey(filter: SnapshotFilter): string {
+  const keyOf = (set: ReadonlySet<string> | null | undefined) => (set ? [...set].sort().join(',') : '*');
+  return `${keyOf(filter.channels)}|${keyOf(filter.sources)}`;
+}
+
 export function matches(info: { channel: ChannelName; source: string }, filter: SnapshotFilter): boolean {
   return (!filter.channels || filter.channels.has(info.channel)) && (!filter.sources || filter.sources.has(info.source));
 }

@@ -1,5 +1,5 @@
 import type { StreamSettings } from '../shared/schema.js';
-import type { Projection, SnapshotFilter } from './projection.js';
+import { filterKey, type Projection, type SnapshotFilter } from './projection.js';
 import { snapshotJson } from './snapshot-json.js';
 
 const MAX_ENTRIES = 64;
@@ -28,7 +28,7 @@ export class SnapshotCache {
     }
     // Every count at or above what the projection keeps gives the same snapshot: one entry.
     const n = Math.min(filter.points ?? Infinity, this.settings.history);
-    const key = `${reset ? 1 : 0}|${epoch}|${n}|${keyOf(filter.channels)}|${keyOf(filter.sources)}`;
+    const key = `${reset ? 1 : 0}|${epoch}|${n}|${filterKey(filter)}`;
     let bytes = this.frames.get(key);
     if (!bytes) {
       const snap = this.projection.snapshot(this.settings, filter, reset, epoch, now, n);
@@ -38,8 +38,4 @@ export class SnapshotCache {
     }
     return { id, bytes };
   }
-}
-
-function keyOf(set: ReadonlySet<string> | null | undefined): string {
-  return set ? [...set].sort().join(',') : '*';
 }

@@ -3,7 +3,7 @@ import type { Response } from 'express';
 import type { ChannelName } from '../shared/schema.js';
 import type { StreamQuery } from '../shared/query.js';
 import type { HubEvent } from './hub.js';
-import type { SnapshotFilter } from './projection.js';
+import { filterKey, type SnapshotFilter } from './projection.js';
 import { directSocket, type RoundBytes } from './round-frames.js';
 
 /** Live events held for a client while its snapshot or replay is written; past it the client is cut. */
@@ -44,7 +44,7 @@ export class StreamClient {
       sources: query.sources ? new Set(query.sources) : null,
       points: query.history,
     };
-    this.filterKey = `${[...(query.channels ?? ['*'])].sort().join(',')}|${[...(query.sources ?? ['*'])].sort().join(',')}`;
+    this.filterKey = filterKey(this.filter);
   }
 
   /** Caught up to `seq`: from now on its backlog counts against the cap. Returns the events held meanwhile. */
