@@ -18,7 +18,7 @@
 import { parseArgs } from 'node:util';
 import type { CDPSession, Page } from 'playwright-core';
 import { parseConfig } from '../server/config.js';
-import type { Reading, Source } from '../server/sampler.js';
+import type { Reading, Source } from '../server/sources/sampler.js';
 import { createVigil } from '../server/vigil.js';
 import { launchBrowser } from '../tests/helpers/browser.js';
 import { ensurePageBuilt } from '../tests/helpers/page-build.js';

@@ -1,9 +1,8 @@
-import { Router } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
-import type { Hub } from './hub.js';
-import { MemoryHub } from './memory-hub.js';
-import { RedisHub } from './redis-hub.js';
+import type { Hub } from './hub/hub.js';
+import { MemoryHub } from './hub/memory-hub.js';
+import { RedisHub } from './hub/redis/redis-hub.js';
 
 /*
  * What each --role does:
@@ -25,17 +24,4 @@ export function samplesHost(config: Config): boolean {
 
 export function servesClients(config: Config): boolean {
   return config.role !== 'agent';
-}
-
-/** An agent's only routes: liveness, and readiness (sampling and Redis reachable). */
-export function agentRouter(ready: () => boolean): Router {
-  const r = Router();
-  r.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  r.get('/readyz', (_req, res) => {
-    const ok = ready();
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'starting' });
-  });
-  return r;
 }

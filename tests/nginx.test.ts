@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Snapshot } from '../shared/schema.js';
-import { parseId } from '../server/event-id.js';
+import { parseId } from '../server/hub/event-id.js';
 import { requireBinary } from './helpers/binary.js';
 import { startNginx, type Nginx } from './helpers/nginx.js';
 import { openRaw } from './helpers/raw-stream.js';

@@ -1,6 +1,6 @@
 import { register as globalRegistry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderSeries } from '../server/prometheus.js';
+import { renderSeries } from '../server/http/prometheus.js';
 import { startVigil, type Running } from './helpers/server.js';
 
 const TOKEN = 'ingest-secret-prom-000000';

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisPublisher } from '../server/redis-publisher.js';
+import { RedisPublisher } from '../server/hub/redis/publisher.js';
 import { redisBin, startRedis, type RunningRedis } from './helpers/redis.js';
 
 let redis: RunningRedis;

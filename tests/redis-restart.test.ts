@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Snapshot, TickEvent } from '../shared/schema.js';
-import { parseId } from '../server/event-id.js';
-import type { RedisHub } from '../server/redis-hub.js';
+import { parseId } from '../server/hub/event-id.js';
+import type { RedisHub } from '../server/hub/redis/redis-hub.js';
 import { counterSource } from './helpers/counter.js';
 import { redisBin, startRedis, type RunningRedis } from './helpers/redis.js';
 import { startVigil, type Running } from './helpers/server.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorBody, Snapshot } from '../shared/schema.js';
-import { parseId } from '../server/event-id.js';
+import { parseId } from '../server/hub/event-id.js';
 import { openRaw } from './helpers/raw-stream.js';
 import { openStalled } from './helpers/stalled-client.js';
 import { startVigil, type Running } from './helpers/server.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Snapshot } from '../shared/schema.js';
-import { parseId } from '../server/event-id.js';
+import { parseId } from '../server/hub/event-id.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder, type Received } from './helpers/sse.js';
 import { smallTick } from './helpers/ticks.js';

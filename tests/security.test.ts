@@ -2,7 +2,7 @@ import http, { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorHandler } from '../server/http-error.js';
+import { errorHandler } from '../server/http/http-error.js';
 import { ErrorBody, Snapshot } from '../shared/schema.js';
 import { capturedLogger } from './helpers/log-capture.js';
 import { startVigil, type Running } from './helpers/server.js';

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Snapshot } from '../shared/schema.js';
-import { parseId } from '../server/event-id.js';
+import { parseId } from '../server/hub/event-id.js';
 import { spawnVigil, type VigilProcess } from './helpers/process.js';
 import { openRaw } from './helpers/raw-stream.js';
 import { openStalled } from './helpers/stalled-client.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelsResponse, ErrorBody, groupTimes, Snapshot, TickEvent } from '../shared/schema.js';
-import { parseId } from '../server/event-id.js';
+import { parseId } from '../server/hub/event-id.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { snapshotSeries } from './helpers/snapshot.js';
 import { SseRecorder } from './helpers/sse.js';

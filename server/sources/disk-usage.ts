@@ -1,5 +1,5 @@
 import si from 'systeminformation';
-import type { Reading } from '../sampler.js';
+import type { Reading } from './sampler.js';
 import { metricWord } from './metric-name.js';
 
 /**

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Source } from '../sampler.js';
+import type { Source } from './sampler.js';
 import { DiskUsage } from './disk-usage.js';
 import { ProcHostSource } from './proc-host.js';
 import { SiHostSource } from './si-host.js';

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Reading, Source } from '../sampler.js';
+import type { Reading, Source } from './sampler.js';
 
 const RESERVOIR = 4096;
 

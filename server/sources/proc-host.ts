@@ -1,4 +1,4 @@
-import type { Reading, Source } from '../sampler.js';
+import type { Reading, Source } from './sampler.js';
 import type { DiskUsage } from './disk-usage.js';
 import {
   parseDiskstats,

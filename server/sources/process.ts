@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { Reading, Source } from '../sampler.js';
+import type { Reading, Source } from './sampler.js';
 
 /** Counters the stream keeps; the process source turns them into rates. */
 export interface StreamCounters {

@@ -1,6 +1,6 @@
 import si from 'systeminformation';
 import os from 'node:os';
-import type { Reading, Source } from '../sampler.js';
+import type { Reading, Source } from './sampler.js';
 import type { DiskUsage } from './disk-usage.js';
 import { metricWord } from './metric-name.js';
 

@@ -1,4 +1,4 @@
-import type { Source } from '../../server/sampler.js';
+import type { Source } from '../../server/sources/sampler.js';
 
 /**
  * An `app` source whose metric `app.count` is 1, 2, 3… one per round, so a test

@@ -1,0 +1,57 @@
+import type { ChannelName, TickEvent } from '../../shared/schema.js';
+
+/** One event of a hub: a channel tick, with its SSE frame encoded once for every session. */
+export interface HubEvent {
+  readonly id: string;
+  /** Orders events within the hub's epoch. */
+  readonly seq: number;
+  readonly channel: ChannelName;
+  readonly tick: TickEvent;
+  /** `id:`, `event:` and `data:` lines and the blank line, as bytes. */
+  readonly frame: Buffer;
+}
+
+export type Replay =
+  | { kind: 'events'; events: HubEvent[] }
+  | { kind: 'reset'; reason: 'malformed' | 'epoch' | 'too-old' | 'future' | 'unavailable' };
+
+export type HubListener = (event: HubEvent) => void;
+
+/**
+ * The hub's events start over (Redis was reset, or the hub learned its epoch at
+ * start): everything derived from earlier events is void. `recent` are the newest
+ * events of the new epoch, oldest first, to rebuild state from; `fromId` is the id
+ * they follow, which a state holding none of them carries.
+ */
+export interface HubReset {
+  epoch: string;
+  fromId: string;
+  recent: HubEvent[];
+}
+
+/**
+ * Orders and fans out events. Implementations: MemoryHub (embedded default) and a
+ * Redis Streams hub for several instances. Listeners are called in the order they
+ * subscribed, synchronously per event.
+ */
+export interface Hub {
+  /** Current epoch; ids of another epoch always get a reset. */
+  readonly epoch: string;
+  /** Id of the newest event, or `<epoch>-0` before any. */
+  lastId(): string;
+  publish(channel: ChannelName, tick: TickEvent): void;
+  subscribe(listener: HubListener): () => void;
+  /** The events after `lastEventId`, oldest first, or why they cannot be had. */
+  replay(lastEventId: string): Promise<Replay>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Hubs whose epoch can change while running call this before any event of the new epoch. */
+  onReset?(listener: (reset: HubReset) => void): () => void;
+  /** False while the hub cannot deliver (Redis unreachable); absent means always ready. */
+  ready?(): boolean;
+}
+
+export function encodeFrame(id: string, channel: string, data: string): Buffer {
+  // JSON.stringify escapes CR and LF, so data is one line; id and channel are validated.
+  return Buffer.from(`id: ${id}\nevent: ${channel}\ndata: ${data}\n\n`);
+}

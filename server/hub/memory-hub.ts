@@ -1,0 +1,60 @@
+import type { ChannelName, TickEvent } from '../../shared/schema.js';
+import { formatId, newEpoch, parseId } from './event-id.js';
+import { encodeFrame, type Hub, type HubEvent, type HubListener, type Replay } from './hub.js';
+
+export interface MemoryHubOptions {
+  /** Events kept for replay; at 3 channels and 1 Hz, 4096 is over 20 minutes. */
+  capacity?: number;
+  epoch?: string;
+}
+
+/** The embedded hub: one process, ids `<epoch>-<seq>`, a fixed replay ring. */
+export class MemoryHub implements Hub {
+  readonly epoch: string;
+  private readonly ring: Array<HubEvent | undefined>;
+  private seq = 0;
+  private readonly listeners: HubListener[] = [];
+
+  constructor({ capacity = 4096, epoch = newEpoch() }: MemoryHubOptions = {}) {
+    this.ring = new Array(capacity);
+    this.epoch = epoch;
+  }
+
+  lastId(): string {
+    return formatId(this.epoch, this.seq);
+  }
+
+  publish(channel: ChannelName, tick: TickEvent): void {
+    const seq = ++this.seq;
+    const id = formatId(this.epoch, seq);
+    const event: HubEvent = { id, seq, channel, tick, frame: encodeFrame(id, channel, JSON.stringify(tick)) };
+    this.ring[seq % this.ring.length] = event;
+    for (const l of this.listeners) l(event);
+  }
+
+  subscribe(listener: HubListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  async replay(lastEventId: string): Promise<Replay> {
+    const id = parseId(lastEventId);
+    if (!id) return { kind: 'reset', reason: 'malformed' };
+    if (id.epoch !== this.epoch) return { kind: 'reset', reason: 'epoch' };
+    if (id.seq > this.seq) return { kind: 'reset', reason: 'future' };
+    const oldest = Math.max(1, this.seq - this.ring.length + 1);
+    if (id.seq + 1 < oldest) return { kind: 'reset', reason: 'too-old' };
+    const events: HubEvent[] = [];
+    for (let s = id.seq + 1; s <= this.seq; s++) events.push(this.ring[s % this.ring.length]!);
+    return { kind: 'events', events };
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {
+    this.listeners.length = 0;
+  }
+}

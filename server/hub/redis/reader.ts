@@ -1,0 +1,177 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { HubEvent, HubReset } from '../hub.js';
+import { compareEntryIds, decodeEntry, type DecodedEntry, type RawEntry } from './events.js';
+import type { RedisLink } from './link.js';
+import type { RedisKeys, RedisPublisher } from './publisher.js';
+
+export interface RedisReaderOptions {
+  keys: RedisKeys;
+  link: RedisLink;
+  /** The blocking connection, used by nobody else. */
+  reader: Redis;
+  cmd: Redis;
+  publisher: RedisPublisher;
+  logger: Logger;
+  /** Entries read back on start and on a reset; also the size of the frame cache. */
+  warm: number;
+  block: number;
+  onEvent: (e: HubEvent) => void;
+  onReset: (r: HubReset) => void;
+}
+
+/**
+ * Follows the stream for one instance: XREAD BLOCK from the last entry it
+ * delivered, decoding each entry (and building its frame) once. It owns the
+ * instance's view of the epoch: on start, after every reconnect and whenever an
+ * entry of another epoch shows up it resyncs with Redis.
+ */
+export class RedisReader {
+  epoch = '0';
+  /** The last entry delivered (or the epoch boundary the state starts after). */
+  lastRead = '0-0';
+  /** True until this instance agrees with Redis again; nothing is delivered meanwhile. */
+  stale = true;
+  /** Recent events by entry id, so replays reuse their frames. */
+  readonly cache = new Map<string, HubEvent>();
+  private progress: Array<() => void> = [];
+  private running = false;
+  /** The last read error logged; the same error is logged once, not per retry. */
+  private lastError = '';
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly o: RedisReaderOptions) {}
+
+  async start(): Promise<void> {
+    this.running = true;
+    if (this.o.link.ready) await this.resync().catch(() => {});
+    this.loop = this.run();
+  }
+
+  /** Call after the link is closed, which ends a blocked read. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    this.loop = null;
+    this.wake();
+  }
+
+  /**
+   * The events after `entry` up to the last delivered, from memory; null unless
+   * `entry` is a cached event. The cache holds every event read, in order, evicted
+   * from the oldest only, so from a cached entry on it has no gap.
+   */
+  eventsAfter(entry: string): HubEvent[] | null {
+    if (!this.cache.has(entry)) return null;
+    const out: HubEvent[] = [];
+    let found = false;
+    for (const [id, e] of this.cache) {
+      if (found) out.push(e);
+      else found = id === entry;
+    }
+    return out;
+  }
+
+  /** True once `entry` has been delivered (within `timeout` ms and the same epoch). */
+  readPast(entry: string, timeout: number): Promise<boolean> {
+    const epoch = this.epoch;
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!this.running || this.epoch !== epoch) finish(false);
+        else if (compareEntryIds(this.lastRead, entry) >= 0) finish(true);
+      };
+      const timer = setTimeout(() => finish(false), timeout);
+      const finish = (ok: boolean) => {
+        clearTimeout(timer);
+        this.progress = this.progress.filter((w) => w !== check);
+        resolve(ok);
+      };
+      this.progress.push(check);
+      check();
+    });
+  }
+
+  private async run(): Promise<void> {
+    const { link, reader, cmd, keys } = this.o;
+    while (this.running) {
+      if (!link.ready && !(await link.whenReady())) break;
+      try {
+        if (this.stale) await this.resync();
+        if (this.stale) continue;
+        const res = (await reader.xread('COUNT', 1000, 'BLOCK', this.o.block, 'STREAMS', keys.stream, this.lastRead)) as Array<[string, RawEntry[]]> | null;
+        this.lastError = '';
+        if (res) this.deliver(res[0][1]);
+        // Idle: a FLUSHALL while we were blocked leaves new ids that may sort before ours.
+        else if ((await cmd.get(keys.epoch)) !== this.epoch) this.stale = true;
+      } catch (err) {
+        if (!this.running) break;
+        this.stale = true;
+        // A connection error waits for the link above; anything else must not spin.
+        if (link.ready) {
+          const message = (err as Error).message;
+          if (message !== this.lastError) this.o.logger.warn({ err: message }, 'reading the redis stream failed; retrying');
+          this.lastError = message;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    }
+  }
+
+  private deliver(entries: RawEntry[]): void {
+    for (const raw of entries) {
+      const d = decodeEntry(raw);
+      if (d && d.epoch !== this.epoch) {
+        // A new epoch began: stop here; resync resets everyone from it.
+        this.stale = true;
+        break;
+      }
+      this.lastRead = raw[0];
+      if (!d?.event) continue;
+      this.remember(raw[0], d.event);
+      this.o.onEvent(d.event);
+    }
+    this.wake();
+  }
+
+  /**
+   * Makes this instance agree with Redis. If its epoch and last entry are still
+   * there, reading simply resumes (gap-free); otherwise the newest entries of the
+   * current epoch are read back and onReset rebuilds everything from them.
+   */
+  private async resync(): Promise<void> {
+    const { cmd, keys, publisher, logger } = this.o;
+    const epoch = await publisher.ensureEpoch();
+    if (epoch === this.epoch && (await cmd.xrange(keys.stream, this.lastRead, this.lastRead)).length > 0) {
+      this.stale = false;
+      return;
+    }
+    const mine: DecodedEntry[] = [];
+    for (const raw of (await cmd.xrevrange(keys.stream, '+', '-', 'COUNT', this.o.warm)) as RawEntry[]) {
+      const d = decodeEntry(raw);
+      if (!d) continue;
+      if (d.epoch !== epoch) break;
+      mine.push(d);
+    }
+    // Empty only if yet another epoch began meanwhile: the loop tries again.
+    if (mine.length === 0) return;
+    mine.reverse();
+    const recent = mine.slice(1).flatMap((d) => (d.event ? [d.event] : []));
+    if (this.epoch !== '0') logger.warn({ from: this.epoch, to: epoch }, 'redis stream reset: new epoch, clients get a reset snapshot');
+    this.epoch = epoch;
+    this.lastRead = mine[mine.length - 1].id;
+    this.cache.clear();
+    for (const d of mine) if (d.event) this.remember(d.id, d.event);
+    this.stale = false;
+    this.o.onReset({ epoch, fromId: `${epoch}-${mine[0].id}`, recent });
+    this.wake();
+  }
+
+  private remember(entry: string, e: HubEvent): void {
+    this.cache.set(entry, e);
+    if (this.cache.size > this.o.warm) this.cache.delete(this.cache.keys().next().value!);
+  }
+
+  private wake(): void {
+    for (const w of [...this.progress]) w();
+  }
+}

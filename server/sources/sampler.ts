@@ -1,0 +1,95 @@
+import type { ChannelName, TickEvent } from '../../shared/schema.js';
+import type { Hub } from '../hub/hub.js';
+import type { SeriesWindows } from '../windows/series-windows.js';
+
+export interface Reading {
+  name: string;
+  unit: string;
+  v: number;
+}
+
+/** Something that produces one channel's readings when asked; it never knows about clients. */
+export interface Source {
+  readonly channel: ChannelName;
+  /** Called once before the first sample (prime counters, read static facts). */
+  start?(): Promise<void> | void;
+  sample(now: number): Promise<Reading[]> | Reading[];
+  stop?(): Promise<void> | void;
+}
+
+export interface SamplerOptions {
+  hub: Hub;
+  windows: SeriesWindows;
+  /** Name of this instance or host in every tick. */
+  source: string;
+  interval: number;
+  now?: () => number;
+  onError?: (err: unknown, source: Source) => void;
+}
+
+/**
+ * Runs every source on one timer at one cadence, whatever the number of clients,
+ * folds readings into windows and publishes one tick per channel. A source still
+ * busy from the last round is skipped rather than queued.
+ */
+export class Sampler {
+  private readonly sources: Source[] = [];
+  private readonly busy = new Set<Source>();
+  private timer: NodeJS.Timeout | null = null;
+  private ticks = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: SamplerOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  add(...sources: Source[]): this {
+    this.sources.push(...sources);
+    return this;
+  }
+
+  /** Rounds completed since start; readiness means at least one. */
+  get rounds(): number {
+    return this.ticks;
+  }
+
+  async start(): Promise<void> {
+    if (this.timer) return;
+    await Promise.all(this.sources.map((s) => s.start?.()));
+    this.timer = setInterval(() => void this.round(), this.opts.interval);
+    this.timer.unref?.();
+    await this.round();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.all(this.sources.map((s) => s.stop?.()));
+  }
+
+  /** One sampling round: every idle source once. */
+  async round(): Promise<void> {
+    await Promise.all(this.sources.map((s) => this.sampleOne(s)));
+    this.ticks++;
+  }
+
+  private async sampleOne(src: Source): Promise<void> {
+    if (this.busy.has(src)) return;
+    this.busy.add(src);
+    try {
+      const t = this.now();
+      const readings = await src.sample(t);
+      if (readings.length === 0) return;
+      const tick: TickEvent = { t, source: this.opts.source, values: {} };
+      for (const r of readings) {
+        if (!Number.isFinite(r.v)) continue;
+        tick.values[r.name] = this.opts.windows.record(r.name, this.opts.source, r.unit, t, r.v);
+      }
+      this.opts.hub.publish(src.channel, tick);
+    } catch (err) {
+      this.opts.onError?.(err, src);
+    } finally {
+      this.busy.delete(src);
+    }
+  }
+}

@@ -1,0 +1,199 @@
+import type { Request, Response } from 'express';
+import { createSession } from 'better-sse';
+import type { StreamSettings } from '../../shared/schema.js';
+import { StreamQuery } from '../../shared/query.js';
+import { parseId } from '../hub/event-id.js';
+import { parseOr400 } from '../http/http-error.js';
+import type { Hub, HubEvent } from '../hub/hub.js';
+import { eventMatches, type Projection } from '../windows/projection.js';
+import type { StreamCounters } from '../sources/process.js';
+import { SnapshotCache } from './snapshot-cache.js';
+import { OpeningConnection } from './sse-connection.js';
+import type { RoundFrames, RoundBytes } from './round-frames.js';
+import { Heartbeat } from './heartbeat.js';
+import { RoundBatch } from './round-batch.js';
+import { StreamClient } from './stream-client.js';
+
+export interface StreamOptions {
+  settings: StreamSettings;
+  /** Reconnect delay suggested in `retry:`; each client gets ±25% jitter so a restart is not a stampede. */
+  retry: number;
+  maxClients: number;
+  /** Unsent bytes past which a client is cut off (it reconnects and catches up by Last-Event-ID). */
+  clientBuffer: number;
+  now?: () => number;
+}
+
+const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
+
+/**
+ * The SSE endpoint. better-sse opens each session (headers, `retry:`, disconnect);
+ * this class writes every frame itself: an event's bytes are encoded once by the
+ * hub and the same Buffer goes to every socket, and `res.writableLength` is
+ * watched for the slow-client cap (better-sse ignores write's return value).
+ * One heartbeat timer serves all sessions.
+ */
+export class StreamServer implements StreamCounters {
+  private readonly clientSet = new Set<StreamClient>();
+  private unsubscribe: (() => void) | null = null;
+  private readonly heartbeat: Heartbeat;
+  private readonly batch = new RoundBatch((round) => this.writeRound(round));
+  private closing = false;
+  eventsSent = 0;
+  bytesSent = 0;
+  slowDisconnects = 0;
+  rejected = 0;
+
+  private readonly snapshots: SnapshotCache;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly projection: Projection,
+    private readonly opts: StreamOptions,
+  ) {
+    this.snapshots = new SnapshotCache(projection, opts.settings);
+    this.heartbeat = new Heartbeat(opts.settings.heartbeat, () => {
+      for (const c of this.clientSet) if (!c.pending) this.write(c, KEEP_ALIVE);
+    });
+  }
+
+  get clients(): number {
+    return this.clientSet.size;
+  }
+
+  start(): void {
+    this.closing = false;
+    this.unsubscribe ??= this.hub.subscribe((e) => this.batch.push(e));
+    this.heartbeat.start();
+  }
+
+  /** Ends every stream cleanly; clients reconnect to whatever serves next. */
+  stop(): void {
+    this.closing = true;
+    this.batch.clear();
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.heartbeat.stop();
+    // A session that has not sent its headers yet (better-sse defers them to
+    // setImmediate) must not be ended: its deferred writeHead would then throw
+    // outside any handler. Dropped instead, its client simply retries.
+    for (const c of this.clientSet) c.close(true);
+    this.clientSet.clear();
+  }
+
+  handle = async (req: Request, res: Response): Promise<void> => {
+    const query = parseOr400(StreamQuery, req.query, 'query');
+    // Shutting down (a request on a kept-alive connection): no answer at all, which
+    // EventSource retries like a network error, where a 503 would end it for good.
+    if (this.closing) {
+      res.destroy();
+      return;
+    }
+    // Answered here, not thrown: expected load shedding, with a message the client
+    // may see, not an internal error for the error handler to hide and log.
+    if (this.clientSet.size >= this.opts.maxClients) {
+      this.rejected++;
+      res.status(503).set('Retry-After', '5').json({ error: `too many clients (the cap is ${this.opts.maxClients}); retry later` });
+      return;
+    }
+    const lastEventId = req.get('last-event-id') || query.lastEventId;
+    const client = new StreamClient(res, query, this.opts.clientBuffer);
+    this.clientSet.add(client);
+    res.once('close', () => {
+      client.gone = true;
+      this.clientSet.delete(client);
+    });
+    // Set on res (not only passed to better-sse) so middleware such as request metrics can see it.
+    res.setHeader('Content-Type', 'text/event-stream');
+    const jitter = 0.75 + Math.random() * 0.5;
+    await createSession(new OpeningConnection(req, res), { keepAlive: null, retry: Math.round(this.opts.retry * jitter), trustClientEventId: false });
+    client.opened = true;
+    // The routers' `next` chain (their closures and saved state, 2.2 KB in heap snapshots) stays
+    // reachable from req.next for as long as the stream lasts, and a stream never
+    // calls it: let it go.
+    (req as { next?: unknown }).next = undefined;
+    if (!this.clientSet.has(client)) return;
+    const after = await this.catchUp(client, lastEventId);
+    if (client.gone) return;
+    // Events published while the replay was read are both in it and held.
+    for (const e of client.goLive(after)) if (e.seq > after) this.deliver(client, e);
+  };
+
+  /** Writes the replay or a snapshot; returns the seq the client is now up to. */
+  private async catchUp(client: StreamClient, lastEventId: string | undefined): Promise<number> {
+    if (lastEventId) {
+      const r = await this.hub.replay(lastEventId);
+      if (r.kind === 'events') {
+        let seq = parseId(lastEventId)!.seq;
+        for (const e of r.events) {
+          if (eventMatches(e, client.filter)) this.deliver(client, e);
+          seq = e.seq;
+        }
+        return seq;
+      }
+    }
+    return this.sendSnapshot(client, Boolean(lastEventId));
+  }
+
+  /** Returns the seq the snapshot stands for. Its size never counts against the cap. */
+  private sendSnapshot(c: StreamClient, reset: boolean): number {
+    const { id, bytes } = this.snapshots.frame(c.filter, reset, this.hub.epoch, (this.opts.now ?? Date.now)());
+    this.write(c, bytes, true);
+    return parseId(id)?.seq ?? 0;
+  }
+
+  /**
+   * The hub's epoch changed under live clients (Redis was reset): each gets a
+   * reset snapshot of the new epoch in-band, on the same connection, so no old id
+   * is ever compared with a new one. A client still catching up is ended instead;
+   * it reconnects and is answered in the new epoch.
+   */
+  resetAll(): void {
+    // What was published before the reset goes out first, in the old epoch.
+    this.batch.flush();
+    for (const c of [...this.clientSet]) {
+      if (c.pending) {
+        this.clientSet.delete(c);
+        c.close(false);
+      } else c.upTo = this.sendSnapshot(c, true);
+    }
+  }
+
+  private writeRound(round: RoundFrames): void {
+    const first = round.events[0].seq;
+    for (const c of this.clientSet) {
+      if (c.pending) {
+        for (const e of round.events) if (eventMatches(e, c.filter) && !c.hold(e)) this.cut(c);
+      } else if (c.upTo >= first) {
+        // Caught up in this same turn: its snapshot or replay already has some of these.
+        for (const e of round.events) if (e.seq > c.upTo && eventMatches(e, c.filter)) this.deliver(c, e);
+      } else {
+        const out = round.for(c.filterKey, c.filter);
+        if (!out) continue;
+        this.eventsSent += out.count;
+        this.write(c, out.frames, false, out);
+      }
+    }
+  }
+
+  private deliver(c: StreamClient, e: HubEvent): void {
+    this.eventsSent++;
+    this.write(c, e.frame);
+  }
+
+  /** `round`: bytes of a round, which carry their chunk framing for a direct socket write. */
+  private write(c: StreamClient, bytes: Buffer, allowance = false, round?: RoundBytes): void {
+    if (c.gone) return;
+    this.bytesSent += bytes.length;
+    if (!c.write(bytes, allowance, round)) this.cut(c);
+  }
+
+  /** A client too slow to keep up: drop it and its buffer now, before it costs memory. */
+  private cut(c: StreamClient): void {
+    if (c.gone) return;
+    this.slowDisconnects++;
+    this.clientSet.delete(c);
+    c.close(false);
+  }
+
+}

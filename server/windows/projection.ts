@@ -1,0 +1,189 @@
+import type { ChannelName, ChannelsResponse, Snapshot, SnapshotGroup, Stat, StreamSettings } from '../../shared/schema.js';
+import { GroupHistory } from './history.js';
+import type { Hub, HubEvent } from '../hub/hub.js';
+
+interface Metric {
+  stat: Stat;
+  /** Time of the last tick that carried it. */
+  updated: number;
+}
+
+/** The ticks of one (channel, source): each metric's last stat, and the shared history rings. */
+interface Group {
+  channel: ChannelName;
+  source: string;
+  metrics: Map<string, Metric>;
+  history: GroupHistory;
+}
+
+/** A group's metrics and their latest stats, without history (what a tick carries). */
+export type LatestGroup = Pick<SnapshotGroup, 'channel' | 'source' | 'values'>;
+
+export interface SnapshotFilter {
+  channels?: ReadonlySet<ChannelName> | null;
+  sources?: ReadonlySet<string> | null;
+  /** Newest ticks per group a snapshot for this client carries (absent: all held); live events are not affected. */
+  points?: number;
+}
+
+export interface ProjectionOptions {
+  /** Ticks of history kept per (channel, source). */
+  history?: number;
+  /** Series dropped after this long without a sample (interfaces and agents come and go), ms. */
+  idleTtl?: number;
+  /** Series held at most; past it new series are ignored, never old ones dropped. */
+  maxSeries?: number;
+}
+
+/**
+ * What a new client needs to draw everything at once: per (channel, source)
+ * group each metric's last stat, and the last `history` ticks in fixed rings
+ * (one ring of times per group, one of values per metric, aligned). Built only
+ * from hub events, so every instance that reads the same hub holds the same
+ * state, and `lastId` is the id of the last event folded in: a snapshot plus
+ * the events after it is gap-free.
+ */
+export class Projection {
+  private readonly groups = new Map<string, Group>();
+  private readonly historySize: number;
+  private readonly idleTtl: number;
+  private readonly maxSeries: number;
+  private series = 0;
+  private lastEventId: string;
+  private lastSweep = 0;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly hub: Hub,
+    { history = 300, idleTtl = 15 * 60_000, maxSeries = 10_000 }: ProjectionOptions = {},
+  ) {
+    this.historySize = history;
+    this.idleTtl = idleTtl;
+    this.maxSeries = maxSeries;
+    this.lastEventId = hub.lastId();
+  }
+
+  start(): void {
+    this.unsubscribe ??= this.hub.subscribe((e) => this.apply(e));
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  get lastId(): string {
+    return this.lastEventId;
+  }
+
+  /** Series (metric of a source) held. */
+  get size(): number {
+    return this.series;
+  }
+
+  /** Bytes of every history ring; bounded by (groups + series) × history × 8 whatever the number of ticks. */
+  get historyBytes(): number {
+    let n = 0;
+    for (const g of this.groups.values()) n += g.history.bytes;
+    return n;
+  }
+
+  /** Forgets everything (the hub's epoch changed and the old ids mean nothing). */
+  clear(lastId: string): void {
+    this.groups.clear();
+    this.series = 0;
+    this.lastEventId = lastId;
+  }
+
+  apply(event: HubEvent): void {
+    const { t, source, values } = event.tick;
+    const key = `${event.channel}@${source}`;
+    let g = this.groups.get(key);
+    if (!g) {
+      g = { channel: event.channel, source, metrics: new Map(), history: new GroupHistory(this.historySize) };
+      this.groups.set(key, g);
+    }
+    g.history.push(t);
+    for (const name in values) {
+      const stat = values[name];
+      let m = g.metrics.get(name);
+      if (!m) {
+        if (this.series >= this.maxSeries) continue;
+        g.metrics.set(name, (m = { stat, updated: t }));
+        g.history.add(name);
+        this.series++;
+      }
+      m.stat = stat;
+      m.updated = t;
+      g.history.set(name, stat.v);
+    }
+    if (!g.metrics.size) this.groups.delete(key);
+    this.lastEventId = event.id;
+    if (t - this.lastSweep > 60_000) this.sweep(t);
+  }
+
+  /** `points`: newest ticks per group to include (default and at most: all held). */
+  snapshot(settings: StreamSettings, filter: SnapshotFilter, reset: boolean, epoch: string, now: number, points = Infinity): Snapshot {
+    const snap: Snapshot = { reset, epoch, t: now, settings, groups: [] };
+    for (const g of this.groups.values()) {
+      if (!matches(g, filter)) continue;
+      const values: SnapshotGroup['values'] = {};
+      const history: SnapshotGroup['history'] = {};
+      for (const [name, m] of g.metrics) {
+        values[name] = m.stat;
+        history[name] = g.history.column(name, points);
+      }
+      snap.groups.push({ channel: g.channel, source: g.source, ...g.history.timeline(points), values, history });
+    }
+    return snap;
+  }
+
+  /** Every group's latest stats, without history (for exporters that scrape often). */
+  latest(): LatestGroup[] {
+    const out: LatestGroup[] = [];
+    for (const g of this.groups.values()) {
+      const values: LatestGroup['values'] = {};
+      for (const [name, m] of g.metrics) values[name] = m.stat;
+      out.push({ channel: g.channel, source: g.source, values });
+    }
+    return out;
+  }
+
+  channels(): ChannelsResponse['channels'] {
+    const by = new Map<ChannelName, { sources: Set<string>; metrics: number }>();
+    for (const g of this.groups.values()) {
+      const c = by.get(g.channel) ?? { sources: new Set(), metrics: 0 };
+      c.sources.add(g.source);
+      c.metrics += g.metrics.size;
+      by.set(g.channel, c);
+    }
+    return [...by].map(([name, c]) => ({ name, sources: [...c.sources].sort(), metrics: c.metrics }));
+  }
+
+  private sweep(now: number): void {
+    this.lastSweep = now;
+    for (const [key, g] of this.groups) {
+      for (const [name, m] of g.metrics) {
+        if (now - m.updated <= this.idleTtl) continue;
+        g.metrics.delete(name);
+        g.history.remove(name);
+        this.series--;
+      }
+      if (!g.metrics.size) this.groups.delete(key);
+    }
+  }
+}
+
+/** Equal for filters that let the same channels and sources through (`points` aside). */
+export function filterKey(filter: SnapshotFilter): string {
+  const keyOf = (set: ReadonlySet<string> | null | undefined) => (set ? [...set].sort().join(',') : '*');
+  return `${keyOf(filter.channels)}|${keyOf(filter.sources)}`;
+}
+
+export function matches(info: { channel: ChannelName; source: string }, filter: SnapshotFilter): boolean {
+  return (!filter.channels || filter.channels.has(info.channel)) && (!filter.sources || filter.sources.has(info.source));
+}
+
+export function eventMatches(e: HubEvent, filter: SnapshotFilter): boolean {
+  return (!filter.channels || filter.channels.has(e.channel)) && (!filter.sources || filter.sources.has(e.tick.source));
+}

@@ -1,0 +1,170 @@
+import type { Stat, Trend } from '../../shared/schema.js';
+import { NumberDeque } from './number-deque.js';
+
+export interface WindowOptions {
+  /** Span of the window, ms. Samples older than `latest t - span` are evicted. */
+  span?: number;
+  /**
+   * A window is `rising`/`falling` when its least-squares slope, times the span the
+   * samples cover, moves the value by more than this fraction of its scale
+   * (the larger of |avg| and max-min). Below it, or with fewer than 3 samples: `stable`.
+   */
+  trendThreshold?: number;
+  /** Hard bound on samples held, whatever their times (protects against bursts). */
+  maxSamples?: number;
+}
+
+/**
+ * Sliding aggregate of one metric over a time span: last, min, max, avg, count and
+ * trend, each O(1) amortised per sample. Min and max come from monotonic deques;
+ * avg and the regression slope from running sums, recomputed exactly after every
+ * `length` evictions so floating-point drift cannot build up over weeks.
+ */
+export class SlidingWindow {
+  readonly span: number;
+  readonly trendThreshold: number;
+  readonly maxSamples: number;
+
+  private readonly ts = new NumberDeque();
+  private readonly vs = new NumberDeque();
+  private readonly seqs = new NumberDeque();
+  // Monotonic deques of (seq, value): minV increasing, maxV decreasing.
+  private readonly minSeq = new NumberDeque();
+  private readonly minV = new NumberDeque();
+  private readonly maxSeq = new NumberDeque();
+  private readonly maxV = new NumberDeque();
+  private nextSeq = 0;
+  // Regression sums over (x = t - origin in seconds, v).
+  private origin = 0;
+  private sumX = 0;
+  private sumV = 0;
+  private sumXX = 0;
+  private sumXV = 0;
+  private evictions = 0;
+
+  constructor({ span = 60_000, trendThreshold = 0.1, maxSamples = 10_000 }: WindowOptions = {}) {
+    this.span = span;
+    this.trendThreshold = trendThreshold;
+    this.maxSamples = maxSamples;
+  }
+
+  get count(): number {
+    return this.vs.length;
+  }
+
+  /** Adds a sample. Times must not go backwards; an older time is treated as the latest one. */
+  push(t: number, v: number): void {
+    if (this.ts.length > 0 && t < this.ts.back()) t = this.ts.back();
+    if (this.ts.length === 0) this.origin = t;
+    const seq = this.nextSeq++;
+    this.ts.pushBack(t);
+    this.vs.pushBack(v);
+    this.seqs.pushBack(seq);
+    while (this.minV.length > 0 && this.minV.back() >= v) {
+      this.minV.popBack();
+      this.minSeq.popBack();
+    }
+    this.minV.pushBack(v);
+    this.minSeq.pushBack(seq);
+    while (this.maxV.length > 0 && this.maxV.back() <= v) {
+      this.maxV.popBack();
+      this.maxSeq.popBack();
+    }
+    this.maxV.pushBack(v);
+    this.maxSeq.pushBack(seq);
+    this.addSums(t, v, 1);
+    this.evictBefore(t - this.span);
+    while (this.vs.length > this.maxSamples) this.evictOne();
+  }
+
+  /** Evicts samples older than `now - span` without adding one (for idle series). */
+  advance(now: number): void {
+    this.evictBefore(now - this.span);
+  }
+
+  last(): number {
+    return this.vs.length ? this.vs.back() : NaN;
+  }
+  min(): number {
+    return this.minV.length ? this.minV.front() : NaN;
+  }
+  max(): number {
+    return this.maxV.length ? this.maxV.front() : NaN;
+  }
+  avg(): number {
+    return this.vs.length ? this.sumV / this.vs.length : NaN;
+  }
+
+  /** Least-squares slope in value units per second; 0 with fewer than 2 samples. */
+  slope(): number {
+    const n = this.vs.length;
+    if (n < 2) return 0;
+    const den = n * this.sumXX - this.sumX * this.sumX;
+    if (den <= 1e-12 * Math.max(1, n * this.sumXX)) return 0;
+    return (n * this.sumXV - this.sumX * this.sumV) / den;
+  }
+
+  trend(): Trend {
+    const n = this.vs.length;
+    if (n < 3) return 'stable';
+    const covered = (this.ts.back() - this.ts.front()) / 1000;
+    const scale = Math.max(Math.abs(this.avg()), this.max() - this.min());
+    if (scale === 0 || covered === 0) return 'stable';
+    const change = (this.slope() * covered) / scale;
+    if (change > this.trendThreshold) return 'rising';
+    if (change < -this.trendThreshold) return 'falling';
+    return 'stable';
+  }
+
+  stat(unit: string): Stat {
+    return {
+      v: round(this.last()),
+      min: round(this.min()),
+      max: round(this.max()),
+      avg: round(this.avg()),
+      n: this.vs.length,
+      trend: this.trend(),
+      u: unit,
+    };
+  }
+
+  private evictBefore(cutoff: number): void {
+    while (this.ts.length > 0 && this.ts.front() < cutoff) this.evictOne();
+  }
+
+  private evictOne(): void {
+    const t = this.ts.popFront();
+    const v = this.vs.popFront();
+    const seq = this.seqs.popFront();
+    if (this.minSeq.length && this.minSeq.front() === seq) {
+      this.minSeq.popFront();
+      this.minV.popFront();
+    }
+    if (this.maxSeq.length && this.maxSeq.front() === seq) {
+      this.maxSeq.popFront();
+      this.maxV.popFront();
+    }
+    this.addSums(t, v, -1);
+    if (++this.evictions >= Math.max(16, this.vs.length)) this.recomputeSums();
+  }
+
+  private addSums(t: number, v: number, sign: 1 | -1): void {
+    const x = (t - this.origin) / 1000;
+    this.sumX += sign * x;
+    this.sumV += sign * v;
+    this.sumXX += sign * x * x;
+    this.sumXV += sign * x * v;
+  }
+
+  private recomputeSums(): void {
+    this.evictions = 0;
+    this.origin = this.ts.length ? this.ts.front() : 0;
+    this.sumX = this.sumV = this.sumXX = this.sumXV = 0;
+    for (let i = 0; i < this.ts.length; i++) this.addSums(this.ts.at(i), this.vs.at(i), 1);
+  }
+}
+
+/** Three decimals are plenty on a sparkline and keep events small. */
+export function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
