@@ -31,6 +31,13 @@ const corsOrigins = z
     ),
   );
 
+/** Loopback, traffic shapers, container and VM plumbing: their bytes are counted again on a real interface. */
+const DEFAULT_NET_EXCLUDE = 'lo,ifb*,veth*,docker*,br-*,virbr*,vnet*,cali*,flannel*,cni*,lxc*,kube-ipvs*,dummy*';
+const netExclude = z
+  .string()
+  .transform((s) => (s.trim() === 'none' ? [] : s.split(',').map((g) => g.trim()).filter(Boolean)))
+  .pipe(z.array(z.string().regex(/^[A-Za-z0-9_.:@*?-]{1,64}$/, 'each glob must be 1-64 characters of an interface name or * ?, e.g. veth*')));
+
 /**
  * Every setting, once: its flag, env variable, default and rule. --help, the
  * README table and validation all come from this list.
@@ -48,6 +55,7 @@ export const SETTINGS = {
   maxClients: { env: 'MAX_CLIENTS', help: 'concurrent stream clients before 503', schema: int(1, 1_000_000).default(10_000) },
   clientBuffer: { env: 'CLIENT_BUFFER', help: 'unsent bytes per client before it is cut off', schema: int(1024, 1 << 30).default(1 << 20) },
   maxSeries: { env: 'MAX_SERIES', help: 'distinct metrics held (cardinality cap)', schema: int(1, 1_000_000).default(1000) },
+  netExclude: { env: 'NET_EXCLUDE', help: 'network interfaces left out of host.net.*, comma-separated globs, or none (default: loopback and virtual ones)', schema: netExclude.prefault(DEFAULT_NET_EXCLUDE) },
   diskUsageInterval: { env: 'DISK_USAGE_INTERVAL', help: 'disk usage refresh, ms (0: off)', schema: ms(0, 3_600_000).default(30_000) },
   source: { env: 'SOURCE', help: 'name of this instance in every event (default: hostname)', schema: z.optional(SourceName) },
   role: { env: 'ROLE', help: 'standalone (sample and serve), agent (sample and publish to Redis) or server (serve from Redis)', schema: z.enum(['standalone', 'agent', 'server']).default('standalone') },
