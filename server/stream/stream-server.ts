@@ -89,6 +89,13 @@ export class StreamServer implements StreamCounters {
       res.destroy();
       return;
     }
+    // Pipelined behind another response on its connection (which, if a stream, never
+    // ends): not a client until its turn comes, and forgotten if the socket closes first.
+    if (!res.socket && !(await socketTurn(req, res))) return;
+    if (this.closing) {
+      res.destroy();
+      return;
+    }
     // Answered here, not thrown: expected load shedding, with a message the client
     // may see, not an internal error for the error handler to hide and log.
     if (this.clientSet.size >= this.opts.maxClients) {
@@ -196,4 +203,24 @@ export class StreamServer implements StreamCounters {
     c.close(false);
   }
 
+}
+
+/**
+ * Resolves true once `res` has the connection to itself (the responses before it
+ * on a kept-alive connection are done), false if the connection closes first:
+ * Node then destroys every request still queued on it, but never emits 'close'
+ * on their responses.
+ */
+function socketTurn(req: Request, res: Response): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      res.off('socket', onSocket);
+      req.off('close', onClose);
+      resolve(ok);
+    };
+    const onSocket = () => done(true);
+    const onClose = () => done(false);
+    res.once('socket', onSocket);
+    req.once('close', onClose);
+  });
 }
