@@ -1,7 +1,8 @@
 // The ingest body lives apart from the stream schemas so the page, which never
 // ingests, does not bundle it.
 import * as z from 'zod/mini';
-import { MetricName, SourceName, Unit } from './schema.js';
+import { SourceName, Unit } from './schema.js';
+import { Labels, MetricName } from './series.js';
 
 /*
  * POST api/ingest: metrics pushed by other programs, shown on the `app` channel.
@@ -12,6 +13,8 @@ import { MetricName, SourceName, Unit } from './schema.js';
  *   the window and must lie within the server's skew limit (INGEST_MAX_SKEW).
  * - Either the whole request is accepted (202) or nothing of it is recorded (4xx).
  * - Names of the built-in channels (`host.`, `process.`, `http.`) are reserved.
+ * - `labels` (optional, at most MAX_LABELS) make the series `name{k=v,…}`: one
+ *   series per label set, at most MAX_LABEL_SETS label sets per name and source.
  */
 export const INGEST_VALUE_MAX = 1e300;
 export const RESERVED_PREFIXES = ['host.', 'process.', 'http.'] as const;
@@ -26,6 +29,8 @@ export const IngestMetric = z.object({
     // Past this, window sums and rounding overflow to Infinity, which JSON sends as null.
     .check(z.refine((v: number) => Math.abs(v) <= INGEST_VALUE_MAX, `value must be within ±${INGEST_VALUE_MAX}`)),
   unit: z.optional(Unit),
+  /** A few bounded labels (`{"model": "llama-3-8b"}`); the series is the name with these labels. */
+  labels: z.optional(Labels),
   t: z.optional(
     z.number({ error: 't must be a number of ms since the epoch' }).check(z.refine(Number.isInteger, 't must be whole ms since the epoch')),
   ),

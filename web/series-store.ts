@@ -5,6 +5,7 @@ import { Ring } from './ring.js';
 /** One tile's worth of state: a metric of one source, its points and its last window. */
 export interface Series {
   readonly key: string;
+  /** The metric key: name and labels, `host.fs.used_ratio{mountpoint=/}` (shared/series.ts). */
   readonly name: string;
   readonly source: string;
   readonly channel: ChannelName;

@@ -16,8 +16,14 @@ export class HttpError extends Error {
 export function describeZodError(error: core.$ZodError, root = 'body'): string {
   return error.issues
     .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : root}: ${i.message}`)
+    .map((i) => `${i.path.length ? i.path.join('.') : root}: ${issueMessage(i)}`)
     .join('; ');
+}
+
+/** A record key's own problem ("label name must be …") rather than zod's "Invalid key in record". */
+function issueMessage(i: core.$ZodIssue): string {
+  if (i.code === 'invalid_key' && i.issues.length) return `key ${JSON.stringify(String((i as { input?: unknown }).input ?? ''))}: ${i.issues[0].message}`;
+  return i.message;
 }
 
 /** Parses with any zod schema (classic or mini); a failure is a 400 naming the field. */
