@@ -55,6 +55,9 @@ export function errorHandler(log: (err: unknown) => void): ErrorRequestHandler {
       res.destroy();
       return;
     }
+    // A body still coming (refused before it was read, e.g. a 401): Node would read
+    // and discard it for as long as the client trickles it. Close once answered.
+    if (!req.complete) res.set('Connection', 'close');
     res.status(status).set(headers).json({ error: message });
   };
 }

@@ -21,6 +21,12 @@ export interface StreamOptions {
   maxClients: number;
   /** Unsent bytes past which a client is cut off (it reconnects and catches up by Last-Event-ID). */
   clientBuffer: number;
+  /**
+   * A client whose socket has not drained for this long, ms, is cut off too: a
+   * stalled reader's bytes pile up in the kernel's send queue (MBs) before any
+   * count in `clientBuffer`. 0: off.
+   */
+  clientStall?: number;
   now?: () => number;
 }
 
@@ -37,6 +43,8 @@ export class StreamServer implements StreamCounters {
   private readonly clientSet = new Set<StreamClient>();
   private unsubscribe: (() => void) | null = null;
   private readonly heartbeat: Heartbeat;
+  /** One timer for every client: cuts those stalled past `clientStall`. */
+  private readonly stallCheck: Heartbeat;
   private readonly batch = new RoundBatch((round) => this.writeRound(round));
   private closing = false;
   eventsSent = 0;
@@ -55,6 +63,11 @@ export class StreamServer implements StreamCounters {
     this.heartbeat = new Heartbeat(opts.settings.heartbeat, () => {
       for (const c of this.clientSet) if (!c.pending) this.write(c, KEEP_ALIVE);
     });
+    const stall = opts.clientStall ?? 0;
+    this.stallCheck = new Heartbeat(stall ? Math.max(50, Math.min(1000, stall / 4)) : null, () => {
+      const now = Date.now();
+      for (const c of this.clientSet) if (c.stalledFor(now) > stall) this.cut(c);
+    });
   }
 
   get clients(): number {
@@ -65,6 +78,7 @@ export class StreamServer implements StreamCounters {
     this.closing = false;
     this.unsubscribe ??= this.hub.subscribe((e) => this.batch.push(e));
     this.heartbeat.start();
+    this.stallCheck.start();
   }
 
   /** Ends every stream cleanly; clients reconnect to whatever serves next. */
@@ -74,6 +88,7 @@ export class StreamServer implements StreamCounters {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.heartbeat.stop();
+    this.stallCheck.stop();
     // A session that has not sent its headers yet (better-sse defers them to
     // setImmediate) must not be ended: its deferred writeHead would then throw
     // outside any handler. Dropped instead, its client simply retries.
