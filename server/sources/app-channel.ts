@@ -92,7 +92,7 @@ export class AppChannel {
     const ordered = [...samples].sort((a, b) => a.t - b.t);
     for (const s of ordered) {
       const key = seriesKey(s.key, s.source);
-      const stat = this.opts.windows.record(s.key, s.source, s.unit, s.t, s.v);
+      const stat = this.opts.windows.record(s.key, s.source, s.unit, s.t, s.v, now);
       const seen = this.seen.get(key);
       if (seen) seen.last = now;
       else this.seen.set(key, { key: s.key, source: s.source, last: now });
