@@ -19,9 +19,24 @@ import { Labels, MetricName } from './series.js';
 export const INGEST_VALUE_MAX = 1e300;
 export const RESERVED_PREFIXES = ['host.', 'process.', 'http.'] as const;
 
+/**
+ * `__proto__` is the one legal name (or label name) no JSON client can be trusted
+ * to keep: JSON.parse makes it an own key, but zod's records (the page's parser)
+ * drop it and `obj[key] = …` sets a prototype instead. Every other word, including
+ * `constructor` and the like, is a metric like any other.
+ */
+const NOT_PROTO = 'is "__proto__", which JSON clients (the page among them) cannot keep as a key; pick another';
+
+/** Labels as sent: a `__proto__` label is refused here, before zod's record would drop it unseen. */
+const IngestLabels = z.pipe(
+  z.unknown().check(z.refine((l: unknown) => !(l !== null && typeof l === 'object' && Object.hasOwn(l, '__proto__')), `label name ${NOT_PROTO}`)),
+  Labels,
+);
+
 export const IngestMetric = z.object({
   name: MetricName.check(
     z.refine((n: string) => !RESERVED_PREFIXES.some((p) => n.startsWith(p)), `metric name must not start with ${RESERVED_PREFIXES.join(', ')} (reserved for built-in channels)`),
+    z.refine((n: string) => n !== '__proto__', `metric name ${NOT_PROTO}`),
   ),
   // z.number() refuses NaN and ±Infinity (1e400 parses to Infinity); strings are not coerced.
   value: z
@@ -30,7 +45,7 @@ export const IngestMetric = z.object({
     .check(z.refine((v: number) => Math.abs(v) <= INGEST_VALUE_MAX, `value must be within ±${INGEST_VALUE_MAX}`)),
   unit: z.optional(Unit),
   /** A few bounded labels (`{"model": "llama-3-8b"}`); the series is the name with these labels. */
-  labels: z.optional(Labels),
+  labels: z.optional(IngestLabels),
   t: z.optional(
     z.number({ error: 't must be a number of ms since the epoch' }).check(z.refine(Number.isInteger, 't must be whole ms since the epoch')),
   ),
