@@ -57,6 +57,13 @@ const corsOrigins = z
     ),
   );
 
+/** Loopback, traffic shapers, container and VM plumbing: their bytes are counted again on a real interface. */
+const DEFAULT_NET_EXCLUDE = 'lo,ifb*,veth*,docker*,br-*,virbr*,vnet*,cali*,flannel*,cni*,lxc*,kube-ipvs*,dummy*';
+const netExclude = z
+  .string()
+  .transform((s) => (s.trim() === 'none' ? [] : s.split(',').map((g) => g.trim()).filter(Boolean)))
+  .pipe(z.array(z.string().regex(/^[A-Za-z0-9_.:@*?-]{1,64}$/, 'each glob must be 1-64 characters of an interface name or * ?, e.g. veth*')));
+
 /**
  * Every setting, once: its flag, env variable, default and rule. --help, the
  * README table and validation all come from this list.
@@ -75,8 +82,9 @@ export const SETTINGS = {
   clientBuffer: { env: 'CLIENT_BUFFER', help: 'unsent bytes per client before it is cut off', schema: int(1024, 1 << 30).default(1 << 20) },
   clientStall: { env: 'CLIENT_STALL', help: 'ms a client may go without its socket draining before it is cut off (0: off)', schema: ms(0, 3_600_000).default(30_000) },
   maxSeries: { env: 'MAX_SERIES', help: 'distinct metrics held (cardinality cap)', schema: int(1, 1_000_000).default(1000) },
+  netExclude: { env: 'NET_EXCLUDE', help: 'network interfaces left out of host.net.*, comma-separated globs, or none (default: loopback and virtual ones)', schema: netExclude.prefault(DEFAULT_NET_EXCLUDE) },
   diskUsageInterval: { env: 'DISK_USAGE_INTERVAL', help: 'disk usage refresh, ms (0: off)', schema: ms(0, 3_600_000).default(30_000) },
-  source: { env: 'SOURCE', help: 'name of this instance in every event (default: hostname)', schema: z.optional(SourceName) },
+  source: { env: 'SOURCE', help: 'name of this instance in every event', schema: z.optional(SourceName) },
   role: { env: 'ROLE', help: 'standalone (sample and serve), agent (sample and publish to Redis) or server (serve from Redis)', schema: z.enum(['standalone', 'agent', 'server']).default('standalone') },
   redisUrl: { env: 'REDIS_URL', help: 'redis:// URL; when set, events go through a Redis stream shared by every instance', schema: redisUrl.optional() },
   logLevel: { env: 'LOG_LEVEL', help: 'fatal, error, warn, info, debug, trace or silent', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') },
@@ -173,10 +181,14 @@ function parseFlags(argv: string[]): Map<string, string> {
 }
 
 export function helpText(): string {
-  const rows = Object.entries(SETTINGS).map(([k, s]) => {
+  const entries = Object.entries(SETTINGS);
+  // Columns as wide as their longest entry, so every row lines up.
+  const flagWidth = Math.max(...entries.map(([k]) => flagOf(k).length + 4));
+  const envWidth = Math.max(...entries.map(([, s]) => s.env.length));
+  const rows = entries.map(([k, s]) => {
     const d = (s.schema as z.ZodType).safeParse(undefined);
-    const def = d.success && d.data !== undefined ? String(d.data) : k === 'source' ? 'hostname' : '';
-    return `  ${(flagOf(k) + ' <v>').padEnd(26)} ${s.env.padEnd(20)} ${s.help}${def ? ` [${def}]` : ''}`;
+    const def = d.success && d.data !== undefined ? String(d.data) : k === 'source' ? 'the hostname' : '';
+    return `  ${(flagOf(k) + ' <v>').padEnd(flagWidth)}  ${s.env.padEnd(envWidth)}  ${s.help}${def ? ` [${def}]` : ''}`;
   });
-  return ['Usage: vigil [options]', '', 'Every option can also be set by its environment variable.', '', ...rows, '  --help, -h                 show this help'].join('\n');
+  return ['Usage: vigil [options]', '', 'Every option can also be set by its environment variable.', '', ...rows, `  ${'--help, -h'.padEnd(flagWidth)}  show this help`].join('\n');
 }

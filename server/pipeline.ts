@@ -59,7 +59,8 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   });
   const httpMetrics = new HttpMetrics();
   const processSource = new ProcessSource(() => stream);
-  const host = () => createHostSource({ diskUsageEvery: config.diskUsageInterval || null, onError: (err) => logger.warn({ err }, 'disk usage failed') });
+  const host = () =>
+    createHostSource({ diskUsageEvery: config.diskUsageInterval || null, netExclude: config.netExclude, onError: (err) => logger.warn({ err }, 'disk usage failed') });
   const sources = !samplesHost(config)
     ? []
     : deps.sources

@@ -89,7 +89,7 @@ describe('SeriesStore', () => {
     s.applySnapshot(Snapshot.parse(JSON.parse(wire)), 0);
     expect(s.list().map((x) => x.name)).toEqual(['constructor', 'length', 'tostring']);
     s.applyTick('app', TickEvent.parse(JSON.parse('{"t":2000,"source":"constructor","values":{"constructor":{"v":9,"min":1,"max":9,"avg":5,"n":2,"trend":"rising","u":""},"__proto__":{"v":1}}}')), 1);
-    expect(s.get('constructor@constructor')!.stat.v).toBe(9);
+    expect(s.get('constructor@constructor')!.stat?.v).toBe(9);
     expect([...s.get('constructor@constructor')!.ring.view()[1]]).toEqual([1, 9]);
     expect(s.list()).toHaveLength(3);
   });

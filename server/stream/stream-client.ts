@@ -35,12 +35,20 @@ export class StreamClient {
   private limit = Infinity;
   /** Since when the socket has been waiting to drain (its buffer past the high-water mark); 0: it is not. */
   private stalledSince = 0;
+  /**
+   * `retry: N` without its blank line, written in front of the first event so it
+   * travels in that event's block: a block of its own (no `data`) is delivered as
+   * an empty message by fetch-based clients (@microsoft/fetch-event-source).
+   */
+  private retry: Buffer | null;
 
   constructor(
     readonly res: Response,
     query: StreamQuery,
     private readonly cap: number,
+    retry: number | null = null,
   ) {
+    this.retry = retry === null ? null : Buffer.from(`retry: ${retry}\n`);
     this.filter = {
       channels: query.channels ? new Set<ChannelName>(query.channels) : null,
       sources: query.sources ? new Set(query.sources) : null,
@@ -67,12 +75,17 @@ export class StreamClient {
   /**
    * Writes `bytes`; a round's bytes go straight to the socket as their HTTP
    * chunk where that is allowed. `allowance`: these bytes (a snapshot) may sit
-   * unsent on top of the cap. Returns false when the client is now too far
+   * unsent on top of the cap. `comment`: a heartbeat, which must not carry `retry:`
+   * (a block without data). Returns false when the client is now too far
    * behind and must be cut.
    */
-  write(bytes: Buffer, allowance = false, round?: RoundBytes): boolean {
+  write(bytes: Buffer, allowance = false, round?: RoundBytes, comment = false): boolean {
     if (this.gone) return true;
-    if (round && this.socket) this.socket.write(round.chunk);
+    if (this.retry && !comment) {
+      this.res.write(this.retry);
+      this.retry = null;
+      this.res.write(bytes);
+    } else if (round && this.socket) this.socket.write(round.chunk);
     else this.res.write(bytes);
     // While catching up the backlog is bounded by the snapshot or the ring; judged once live.
     if (this.pending) return true;

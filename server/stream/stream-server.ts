@@ -30,10 +30,16 @@ export interface StreamOptions {
   now?: () => number;
 }
 
-const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
+/**
+ * A comment line without the blank line that would end a block: proxies see bytes,
+ * and no client sees a message. With the blank line, fetch-based clients
+ * (@microsoft/fetch-event-source) deliver every heartbeat as an empty message; a
+ * comment line inside the next event's block is ignored by every parser.
+ */
+const KEEP_ALIVE = Buffer.from(': keep-alive\n');
 
 /**
- * The SSE endpoint. better-sse opens each session (headers, `retry:`, disconnect);
+ * The SSE endpoint. better-sse opens each session (headers, disconnect);
  * this class writes every frame itself: an event's bytes are encoded once by the
  * hub and the same Buffer goes to every socket, and `res.writableLength` is
  * watched for the slow-client cap (better-sse ignores write's return value).
@@ -61,7 +67,7 @@ export class StreamServer implements StreamCounters {
   ) {
     this.snapshots = new SnapshotCache(projection, opts.settings);
     this.heartbeat = new Heartbeat(opts.settings.heartbeat, () => {
-      for (const c of this.clientSet) if (!c.pending) this.write(c, KEEP_ALIVE);
+      for (const c of this.clientSet) if (!c.pending) this.write(c, KEEP_ALIVE, false, undefined, true);
     });
     const stall = opts.clientStall ?? 0;
     this.stallCheck = new Heartbeat(stall ? Math.max(50, Math.min(1000, stall / 4)) : null, () => {
@@ -119,7 +125,8 @@ export class StreamServer implements StreamCounters {
       return;
     }
     const lastEventId = req.get('last-event-id') || query.lastEventId;
-    const client = new StreamClient(res, query, this.opts.clientBuffer);
+    const jitter = 0.75 + Math.random() * 0.5;
+    const client = new StreamClient(res, query, this.opts.clientBuffer, Math.round(this.opts.retry * jitter));
     this.clientSet.add(client);
     res.once('close', () => {
       client.gone = true;
@@ -127,8 +134,8 @@ export class StreamServer implements StreamCounters {
     });
     // Set on res (not only passed to better-sse) so middleware such as request metrics can see it.
     res.setHeader('Content-Type', 'text/event-stream');
-    const jitter = 0.75 + Math.random() * 0.5;
-    await createSession(new OpeningConnection(req, res), { keepAlive: null, retry: Math.round(this.opts.retry * jitter), trustClientEventId: false });
+    // retry: null: the client writes `retry:` in the first event's block, not in one of its own.
+    await createSession(new OpeningConnection(req, res), { keepAlive: null, retry: null, trustClientEventId: false });
     client.opened = true;
     // The routers' `next` chain (their closures and saved state, 2.2 KB in heap snapshots) stays
     // reachable from req.next for as long as the stream lasts, and a stream never
@@ -204,10 +211,10 @@ export class StreamServer implements StreamCounters {
   }
 
   /** `round`: bytes of a round, which carry their chunk framing for a direct socket write. */
-  private write(c: StreamClient, bytes: Buffer, allowance = false, round?: RoundBytes): void {
+  private write(c: StreamClient, bytes: Buffer, allowance = false, round?: RoundBytes, comment = false): void {
     if (c.gone) return;
     this.bytesSent += bytes.length;
-    if (!c.write(bytes, allowance, round)) this.cut(c);
+    if (!c.write(bytes, allowance, round, comment)) this.cut(c);
   }
 
   /** A client too slow to keep up: drop it and its buffer now, before it costs memory. */

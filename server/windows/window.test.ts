@@ -188,4 +188,14 @@ describe('SlidingWindow', () => {
       { numRuns: 300 },
     );
   });
+
+  it('keeps the small samples in the average once a huge one is evicted', () => {
+    const w = new SlidingWindow({ span: 1000 });
+    w.push(0, 1e300);
+    w.push(500, 0.000123);
+    w.push(1400, 0.000123);
+    expect(w.count).toBe(2);
+    expect(w.avg()).toBe(0.000123);
+    expect(w.stat('s')).toMatchObject({ v: 0.000123, min: 0.000123, max: 0.000123, avg: 0.000123 });
+  });
 });

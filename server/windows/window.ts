@@ -49,6 +49,8 @@ export class SlidingWindow {
   private origin = 0;
   private sumX = 0;
   private sumV = 0;
+  /** Neumaier compensation of sumV: a huge sample evicted must not take the small ones' sum with it. */
+  private sumVc = 0;
   private sumXX = 0;
   private sumXV = 0;
   private evictions = 0;
@@ -118,7 +120,10 @@ export class SlidingWindow {
     return this.maxV.length ? this.maxV.front() : NaN;
   }
   avg(): number {
-    return this.vs.length ? this.sumV / this.vs.length : NaN;
+    if (!this.vs.length) return NaN;
+    const avg = (this.sumV + this.sumVc) / this.vs.length;
+    // The exact mean lies within [min, max]; rounding of the sums must not put it outside.
+    return Math.min(this.max(), Math.max(this.min(), avg));
   }
 
   /** Least-squares slope in value units per second; 0 with fewer than 2 samples. */
@@ -144,10 +149,10 @@ export class SlidingWindow {
 
   stat(unit: string): Stat {
     return {
-      v: round(this.last()),
-      min: round(this.min()),
-      max: round(this.max()),
-      avg: round(this.avg()),
+      v: this.last(),
+      min: this.min(),
+      max: this.max(),
+      avg: this.avg(),
       n: this.vs.length,
       trend: this.trend(),
       u: unit,
@@ -178,7 +183,10 @@ export class SlidingWindow {
   private addSums(t: number, v: number, sign: 1 | -1): void {
     const x = (t - this.origin) / 1000;
     this.sumX += sign * x;
-    this.sumV += sign * v;
+    const sv = sign * v;
+    const s = this.sumV + sv;
+    this.sumVc += Math.abs(this.sumV) >= Math.abs(sv) ? this.sumV - s + sv : sv - s + this.sumV;
+    this.sumV = s;
     this.sumXX += sign * x * x;
     this.sumXV += sign * x * v;
   }
@@ -186,12 +194,7 @@ export class SlidingWindow {
   private recomputeSums(): void {
     this.evictions = 0;
     this.origin = this.ts.length ? this.ts.front() : 0;
-    this.sumX = this.sumV = this.sumXX = this.sumXV = 0;
+    this.sumX = this.sumV = this.sumVc = this.sumXX = this.sumXV = 0;
     for (let i = 0; i < this.ts.length; i++) this.addSums(this.ts.at(i), this.vs.at(i), 1);
   }
-}
-
-/** Three decimals are plenty on a sparkline and keep events small. */
-export function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
