@@ -55,6 +55,7 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
     retry: config.retry,
     maxClients: config.maxClients,
     clientBuffer: config.clientBuffer,
+    clientStall: config.clientStall,
   });
   const httpMetrics = new HttpMetrics();
   const processSource = new ProcessSource(() => stream);

@@ -36,12 +36,19 @@ const HistoryPoints = z.pipe(
   }),
 );
 
+/** Stands for a `lastEventId` that is not one string; no hub can parse it, so it is answered with a reset. */
+const MALFORMED_ID = 'malformed';
+
 /** Query of GET api/stream and api/snapshot. Unknown keys are ignored (curl users add their own). */
 export const StreamQuery = z.object({
   channels: z.optional(ChannelList),
   sources: z.optional(csvOf(SourceName, 'source')),
-  /** For curl and the page's watchdog; a malformed id gets a snapshot, not an error. */
-  lastEventId: z.catch(z.optional(z.string()), undefined),
+  /**
+   * For curl and the page's watchdog; a malformed id gets a reset snapshot, not an
+   * error. Given twice it is malformed too: the client asked to resume, so it must
+   * learn (`reset: true`) that it did not.
+   */
+  lastEventId: z.optional(z.pipe(z.unknown(), z.transform((raw: unknown) => (typeof raw === 'string' ? raw : MALFORMED_ID)))),
   /** Newest points per group in the snapshot (default: all the server keeps). */
   history: z.optional(HistoryPoints),
   token: z.optional(z.unknown()),

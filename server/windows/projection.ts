@@ -1,4 +1,5 @@
 import type { ChannelName, ChannelsResponse, Snapshot, SnapshotGroup, Stat, StreamSettings } from '../../shared/schema.js';
+import { keyedByMetric } from '../../shared/series.js';
 import { GroupHistory } from './history.js';
 import type { Hub, HubEvent } from '../hub/hub.js';
 
@@ -104,7 +105,8 @@ export class Projection {
       this.groups.set(key, g);
     }
     g.history.push(t);
-    for (const name in values) {
+    // Own keys only: a tick parsed from outside (Redis) is a plain object.
+    for (const name of Object.keys(values)) {
       const stat = values[name];
       let m = g.metrics.get(name);
       if (!m) {
@@ -127,8 +129,8 @@ export class Projection {
     const snap: Snapshot = { reset, epoch, t: now, settings, groups: [] };
     for (const g of this.groups.values()) {
       if (!matches(g, filter)) continue;
-      const values: SnapshotGroup['values'] = {};
-      const history: SnapshotGroup['history'] = {};
+      const values: SnapshotGroup['values'] = keyedByMetric();
+      const history: SnapshotGroup['history'] = keyedByMetric();
       for (const [name, m] of g.metrics) {
         values[name] = m.stat;
         history[name] = g.history.column(name, points);
@@ -142,7 +144,7 @@ export class Projection {
   latest(): LatestGroup[] {
     const out: LatestGroup[] = [];
     for (const g of this.groups.values()) {
-      const values: LatestGroup['values'] = {};
+      const values: LatestGroup['values'] = keyedByMetric();
       for (const [name, m] of g.metrics) values[name] = m.stat;
       out.push({ channel: g.channel, source: g.source, values });
     }
