@@ -11,6 +11,7 @@ import { Sampler, type Source } from './sources/sampler.js';
 import { StreamServer } from './stream/stream-server.js';
 import { Projection } from './windows/projection.js';
 import { SeriesWindows } from './windows/series-windows.js';
+import { TierStore } from './windows/tier-store.js';
 
 export interface PipelineDeps {
   hub?: Hub;
@@ -49,7 +50,8 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   // Room for the built-in channels' series beside the pushed ones that maxSeries caps.
   const capacity = config.maxSeries + 512;
   const windows = new SeriesWindows({ span: config.window, trendThreshold: config.trendThreshold }, capacity);
-  const projection = new Projection(hub, { history: config.history, maxSeries: capacity });
+  const tiers = new TierStore({ maxSeries: capacity });
+  const projection = new Projection(hub, { history: config.history, maxSeries: capacity, tiers, trendThreshold: config.trendThreshold });
   const stream = new StreamServer(hub, projection, {
     settings,
     retry: config.retry,
