@@ -11,6 +11,7 @@ import { Sampler, type Source } from './sources/sampler.js';
 import { StreamServer } from './stream/stream-server.js';
 import { Projection } from './windows/projection.js';
 import { SeriesWindows } from './windows/series-windows.js';
+import { TierPersister } from './windows/tier-persister.js';
 import { TierStore } from './windows/tier-store.js';
 
 export interface PipelineDeps {
@@ -32,6 +33,9 @@ export interface Pipeline {
   readonly appChannel: AppChannel;
   /** The http source's counters; the HTTP layer feeds it from its middleware. */
   readonly httpMetrics: HttpMetrics;
+  readonly tiers: TierStore;
+  /** Writes the tiers to DATA_DIR (standalone without Redis, with a data dir); null otherwise. */
+  readonly persister: TierPersister | null;
 }
 
 export function createLogger(config: Config): Logger {
@@ -82,5 +86,8 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
     stream.resetAll();
   });
 
-  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, httpMetrics };
+  // On Redis the tiers live in Redis, shared by every instance; a file is for one process alone.
+  const persister = config.dataDir && !config.redisUrl ? new TierPersister(tiers, { dir: config.dataDir, interval: config.persistInterval, logger }) : null;
+
+  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, httpMetrics, tiers, persister };
 }
