@@ -49,7 +49,7 @@ export const SETTINGS = {
   clientBuffer: { env: 'CLIENT_BUFFER', help: 'unsent bytes per client before it is cut off', schema: int(1024, 1 << 30).default(1 << 20) },
   maxSeries: { env: 'MAX_SERIES', help: 'distinct metrics held (cardinality cap)', schema: int(1, 1_000_000).default(1000) },
   diskUsageInterval: { env: 'DISK_USAGE_INTERVAL', help: 'disk usage refresh, ms (0: off)', schema: ms(0, 3_600_000).default(30_000) },
-  source: { env: 'SOURCE', help: 'name of this instance in every event (default: hostname)', schema: z.optional(SourceName) },
+  source: { env: 'SOURCE', help: 'name of this instance in every event', schema: z.optional(SourceName) },
   role: { env: 'ROLE', help: 'standalone (sample and serve), agent (sample and publish to Redis) or server (serve from Redis)', schema: z.enum(['standalone', 'agent', 'server']).default('standalone') },
   redisUrl: { env: 'REDIS_URL', help: 'redis:// URL; when set, events go through a Redis stream shared by every instance', schema: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL').optional() },
   logLevel: { env: 'LOG_LEVEL', help: 'fatal, error, warn, info, debug, trace or silent', schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') },
@@ -138,10 +138,14 @@ function parseFlags(argv: string[]): Map<string, string> {
 }
 
 export function helpText(): string {
-  const rows = Object.entries(SETTINGS).map(([k, s]) => {
+  const entries = Object.entries(SETTINGS);
+  // Columns as wide as their longest entry, so every row lines up.
+  const flagWidth = Math.max(...entries.map(([k]) => flagOf(k).length + 4));
+  const envWidth = Math.max(...entries.map(([, s]) => s.env.length));
+  const rows = entries.map(([k, s]) => {
     const d = (s.schema as z.ZodType).safeParse(undefined);
-    const def = d.success && d.data !== undefined ? String(d.data) : k === 'source' ? 'hostname' : '';
-    return `  ${(flagOf(k) + ' <v>').padEnd(26)} ${s.env.padEnd(20)} ${s.help}${def ? ` [${def}]` : ''}`;
+    const def = d.success && d.data !== undefined ? String(d.data) : k === 'source' ? 'the hostname' : '';
+    return `  ${(flagOf(k) + ' <v>').padEnd(flagWidth)}  ${s.env.padEnd(envWidth)}  ${s.help}${def ? ` [${def}]` : ''}`;
   });
-  return ['Usage: vigil [options]', '', 'Every option can also be set by its environment variable.', '', ...rows, '  --help, -h                 show this help'].join('\n');
+  return ['Usage: vigil [options]', '', 'Every option can also be set by its environment variable.', '', ...rows, `  ${'--help, -h'.padEnd(flagWidth)}  show this help`].join('\n');
 }
