@@ -63,7 +63,7 @@ export const SETTINGS = {
   ingestRate: { env: 'INGEST_RATE', help: 'ingest requests per second, bursts up to one second of it (0: no limit)', schema: int(0, 1_000_000).default(100) },
   ingestMaxSkew: { env: 'INGEST_MAX_SKEW', help: 'how far a sample time may be from server time, ms', schema: ms(1000, 86_400_000).default(300_000) },
   dataDir: { env: 'DATA_DIR', help: 'where tiers are kept across restarts (standalone without Redis; empty: off)', schema: z.string().max(4096).default('data') },
-  persistInterval: { env: 'PERSIST_INTERVAL', help: 'how often the tiers are written to DATA_DIR, ms', schema: ms(1000, 3_600_000).default(10_000) },
+  persistInterval: { env: 'PERSIST_INTERVAL', help: 'how often the tiers are written to DATA_DIR, ms', schema: ms(100, 3_600_000).default(10_000) },
   ingestCoalesce: { env: 'INGEST_COALESCE', help: 'app ticks of one source are merged over this span, ms (0: one per request)', schema: ms(0, 60_000).default(100) },
 } as const;
 

@@ -2,7 +2,8 @@ import { pino, type Logger } from 'pino';
 import type { StreamSettings } from '../shared/schema.js';
 import type { Config } from './config.js';
 import type { Hub } from './hub/hub.js';
-import { createHub, samplesHost } from './roles.js';
+import { RedisTiers } from './hub/redis/redis-tiers.js';
+import { createHub, samplesHost, servesClients } from './roles.js';
 import { AppChannel } from './sources/app-channel.js';
 import { createHostSource } from './sources/host.js';
 import { HttpMetrics } from './sources/http.js';
@@ -36,6 +37,8 @@ export interface Pipeline {
   readonly tiers: TierStore;
   /** Writes the tiers to DATA_DIR (standalone without Redis, with a data dir); null otherwise. */
   readonly persister: TierPersister | null;
+  /** With Redis: the tiers of what this instance publishes, written to Redis, and those it serves, read back. */
+  readonly redisTiers: RedisTiers | null;
 }
 
 export function createLogger(config: Config): Logger {
@@ -70,14 +73,21 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
     : deps.sources
       ? deps.sources({ http: httpMetrics, process: processSource, host })
       : [host(), processSource, httpMetrics];
+  const redisTiers = config.redisUrl
+    ? new RedisTiers(new TierStore({ maxSeries: capacity }), servesClients(config) ? tiers : null, { url: config.redisUrl, logger, interval: config.persistInterval, source: config.source })
+    : null;
+  // What this instance publishes is folded into the tiers it writes to Redis.
+  const publisher: Pick<Hub, 'publish'> = redisTiers
+    ? { publish: (channel, tick) => (hub.publish(channel, tick), redisTiers.fold(channel, tick)) }
+    : hub;
   const sampler = new Sampler({
-    hub,
+    hub: publisher,
     windows,
     source: config.source,
     interval: config.interval,
     onError: (err, src) => logger.warn({ err, channel: src.channel }, 'sampling failed'),
   }).add(...sources);
-  const appChannel = new AppChannel({ hub, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
+  const appChannel = new AppChannel({ hub: publisher, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
 
   // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
   hub.onReset?.(({ fromId, recent }) => {
@@ -89,5 +99,5 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   // On Redis the tiers live in Redis, shared by every instance; a file is for one process alone.
   const persister = config.dataDir && !config.redisUrl ? new TierPersister(tiers, { dir: config.dataDir, interval: config.persistInterval, logger }) : null;
 
-  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, httpMetrics, tiers, persister };
+  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, httpMetrics, tiers, persister, redisTiers };
 }

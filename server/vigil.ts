@@ -84,6 +84,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       // Before the first tick, so state from before a restart is not folded over.
       await p.persister?.load();
       p.persister?.start();
+      await p.redisTiers?.start();
       // Subscribed before the hub starts, so a Redis hub's first events reach both.
       projection.start();
       stream.start();
@@ -107,6 +108,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       await sampler.stop();
       appChannel.stop();
       await p.persister?.stop();
+      await p.redisTiers?.stop();
       projection.stop();
       await hub.stop();
     },
