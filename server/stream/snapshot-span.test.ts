@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { groupTimes, Snapshot, type Stat } from '../../shared/schema.js';
 import { MemoryHub } from '../hub/memory-hub.js';
-import { snapshotJson } from '../stream/snapshot-json.js';
-import { Projection } from './projection.js';
-import { TierStore } from './tier-store.js';
+import { snapshotJson } from './snapshot-json.js';
+import { Projection } from '../windows/projection.js';
+import { TierStore } from '../windows/tier-store.js';
 
 const settings = { interval: 1000, window: 60_000, history: 300, heartbeat: 15_000 };
 const stat = (v: number): Stat => ({ v, min: v, max: v, avg: v, n: 1, trend: 'stable', u: '%' });
