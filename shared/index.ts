@@ -1,3 +1,4 @@
 export * from './schema.js';
 export * from './query.js';
 export * from './ingest.js';
+export * from './series.js';

@@ -1,14 +1,16 @@
 // zod/mini: the same schemas and parsing as zod, tree-shakable, so the page's
 // bundle carries only what it uses (full zod was half of the page's JS).
 import * as z from 'zod/mini';
+import { MetricKey } from './series.js';
 
 /*
  * The wire contract between the server and any client (the page, curl, other
  * programs). Types are inferred from these schemas and never written twice.
  *
  * Rules a client may rely on:
- * - A metric is identified by its `name` and the `source` that produced it;
- *   together they form a series key `name@source` (see seriesKey).
+ * - A series is identified by its metric key (its name and labels, see
+ *   series.ts) and the `source` that produced it; together they form a series
+ *   key `key@source` (see seriesKey).
  * - Every stat is the sliding window of one series at time `t`: `v` is the last
  *   sample, `min`/`max`/`avg` cover the samples of the last `window` ms, `n` is
  *   how many samples that is, `trend` is the sign of the window's slope.
@@ -17,14 +19,19 @@ import * as z from 'zod/mini';
  */
 
 export const CHANNELS = ['host', 'process', 'http', 'app'] as const;
+
+/**
+ * What a snapshot's points span (`?span=`): `5m` is the raw ticks (HISTORY of
+ * them); `1h` (10 s buckets) and `24h` (1 min buckets) are coarse tiers whose
+ * points carry min (`lo`), max (`hi`) and average (`history`).
+ */
+export const SPANS = ['5m', '1h', '24h'] as const;
+export const SpanName = z.enum(SPANS);
+export type SpanName = z.infer<typeof SpanName>;
 export const ChannelName = z.enum(CHANNELS);
 export type ChannelName = z.infer<typeof ChannelName>;
 
-export const METRIC_NAME_MAX = 128;
-export const MetricName = z.string().check(
-  z.maxLength(METRIC_NAME_MAX, `metric name must be at most ${METRIC_NAME_MAX} characters`),
-  z.regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, 'metric name must be dotted words of [a-z0-9_], e.g. "app.tokens_per_s"'),
-);
+
 
 /** A source is a host or instance name; it is shown to people and used in URLs. */
 export const SourceName = z.string().check(
@@ -58,7 +65,7 @@ export type Stat = z.infer<typeof Stat>;
 export const TickEvent = z.object({
   t: z.number(),
   source: SourceName,
-  values: z.record(MetricName, Stat),
+  values: z.record(MetricKey, Stat),
 });
 export type TickEvent = z.infer<typeof TickEvent>;
 
@@ -93,8 +100,13 @@ export const SnapshotGroup = z
     source: SourceName,
     t0: z.optional(z.number()),
     dt: z.array(z.number()),
-    values: z.record(MetricName, Stat),
-    history: z.record(MetricName, z.array(z.nullable(z.number()))),
+    values: z.record(MetricKey, Stat),
+    history: z.record(MetricKey, z.array(z.nullable(z.number()))),
+    /** Coarse spans only: how many ms each point covers (points start at multiples of it). */
+    step: z.optional(z.number().check(z.positive())),
+    /** Coarse spans only: each point's lowest and highest tick, beside `history`'s average. */
+    lo: z.optional(z.record(MetricKey, z.array(z.nullable(z.number())))),
+    hi: z.optional(z.record(MetricKey, z.array(z.nullable(z.number())))),
   })
   .check(
     z.refine((g) => g.t0 !== undefined || g.dt.length === 0, { message: 'dt must be empty when t0 is absent', path: ['dt'] }),
@@ -105,6 +117,10 @@ export const SnapshotGroup = z
         return names.length === Object.keys(g.values).length && names.every((n) => Object.hasOwn(g.values, n) && g.history[n].length === points);
       },
       { message: 'history must have an array per metric of values, as long as the timeline (t0 and dt)', path: ['history'] },
+    ),
+    z.refine(
+      (g) => [g.lo, g.hi].every((band) => !band || Object.keys(g.history).every((n) => band[n]?.length === g.history[n].length)),
+      { message: 'lo and hi must have an array per metric of history, as long as it', path: ['lo'] },
     ),
   );
 export type SnapshotGroup = z.infer<typeof SnapshotGroup>;
@@ -126,6 +142,8 @@ export function groupTimes(g: Pick<SnapshotGroup, 't0' | 'dt'>): number[] {
 export const Snapshot = z.object({
   /** True when this snapshot replaces events the client asked for but that cannot be replayed. */
   reset: z.boolean(),
+  /** What the points span (absent: `5m`, the raw ticks). */
+  span: z.optional(SpanName),
   epoch: z.string(),
   t: z.number(),
   settings: StreamSettings,
@@ -164,6 +182,7 @@ export type ChannelsResponse = z.infer<typeof ChannelsResponse>;
 export const ErrorBody = z.object({ error: z.string() });
 export type ErrorBody = z.infer<typeof ErrorBody>;
 
-export function seriesKey(name: string, source: string): string {
-  return `${name}@${source}`;
+/** One series across sources: its metric key (name and labels) and its source, which never holds '@'. */
+export function seriesKey(key: string, source: string): string {
+  return `${key}@${source}`;
 }

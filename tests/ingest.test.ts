@@ -80,6 +80,41 @@ describe('POST /api/ingest accepts', () => {
   });
 });
 
+describe('labels', () => {
+  it('make one series per label set, keyed name{k=v,…} on the wire, in ticks and the snapshot', async () => {
+    const c = new SseRecorder(srv.url + '/api/stream?channels=app&sources=llm-l');
+    clients.push(c);
+    await c.waitFor((r) => r.events.length >= 1, 5000, 'snapshot');
+    const r = await post({
+      source: 'llm-l',
+      metrics: [
+        { name: 'inference.requests', value: 3, labels: { model: 'llama-3-8b', state: 'running' } },
+        { name: 'inference.requests', value: 5, labels: { state: 'waiting', model: 'llama-3-8b' } },
+      ],
+    });
+    expect(r.status).toBe(202);
+    await c.waitFor((rec) => rec.of('app').length >= 1, 5000, 'tick');
+    const tick = TickEvent.parse(JSON.parse(c.of('app').at(-1)!.data));
+    expect(tick.values['inference.requests{model=llama-3-8b,state=running}']).toMatchObject({ v: 3 });
+    expect(tick.values['inference.requests{model=llama-3-8b,state=waiting}']).toMatchObject({ v: 5 });
+    const snap = snapshotSeries(await snapshot());
+    expect(snap.get('inference.requests{model=llama-3-8b,state=waiting}@llm-l')?.stat.v).toBe(5);
+  });
+
+  it('refuses a label that could not be a key: 400 naming the label', async () => {
+    for (const [labels, want] of [
+      [{ model: 'a b' }, /metrics\.0\.labels\.model: label value must be characters of/],
+      [{ Model: 'x' }, /metrics\.0\.labels.*label name must be/],
+      [{ a: '1', b: '2', c: '3', d: '4', e: '5', f: '6' }, /metrics\.0\.labels: at most 5 labels/],
+      [{ model: '' }, /label value must not be empty/],
+    ] as const) {
+      const r = await post({ source: 'llm-l', metrics: [{ name: 'inference.bad', value: 1, labels }] });
+      expect(r.status, JSON.stringify(labels)).toBe(400);
+      expect(ErrorBody.parse(r.json()).error).toMatch(want);
+    }
+  });
+});
+
 describe('POST /api/ingest rejects, naming the field and the reason', () => {
   const one = (m: Record<string, unknown>) => ({ source: 'bad', metrics: [{ name: 'ok.name', value: 1, ...m }] });
   it.each([

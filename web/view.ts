@@ -1,20 +1,21 @@
-import { CHANNELS, type ChannelName, type Stat } from '../shared/schema.js';
+import { CHANNELS, type ChannelName, type SpanName, type Stat } from '../shared/schema.js';
+import { parseMetricKey } from '../shared/series.js';
 import { formatAge } from './format.js';
-import type { Ring } from './ring.js';
+import type { Points } from './buckets.js';
 import type { Series } from './series-store.js';
 import type { ConnectionState } from './stream-model.js';
 
 /** Everything a tile draws; built per frame from the store, consumed as props. */
 export interface TileView {
   key: string;
-  /** The metric name without its channel prefix ("cpu.total"). */
+  /** The metric name without its channel prefix, then its label values ("cpu.total", "fs.used_ratio /var"). */
   label: string;
   name: string;
   source: string;
   channel: ChannelName;
   unit: string;
   stat: Stat | null;
-  ring: Ring;
+  ring: Points;
   version: number;
   /** "now", "4 s ago", … ("no data yet"); text, so a tile re-renders only when it reads differently. */
   age: string;
@@ -40,6 +41,9 @@ export interface PageView {
   sources: number;
   kiosk: boolean;
   embed: boolean;
+  /** The span shown, and the page's query (for the span switch's links). */
+  span?: SpanName;
+  search?: string;
 }
 
 /**
@@ -55,8 +59,12 @@ export function isStale(s: Series, interval: number, now: number): boolean {
 }
 
 export function tileView(s: Series, interval: number, now: number): TileView {
-  const dot = s.name.indexOf('.');
-  const label = dot > 0 && s.name.slice(0, dot) === s.channel ? s.name.slice(dot + 1) : s.name;
+  const { name, labels } = parseMetricKey(s.name);
+  const dot = name.indexOf('.');
+  const short = dot > 0 && name.slice(0, dot) === s.channel ? name.slice(dot + 1) : name;
+  // Label values read on their own ("fs.used /var", "cpu.seconds 0 user"); the full key is the tile's title.
+  let label = short;
+  for (const k in labels) label += ` ${labels[k]}`;
   return {
     key: s.key,
     label,

@@ -1,5 +1,6 @@
 import express, { Router, type Request } from 'express';
 import { parseIngestBody, type IngestAccepted, type IngestGroup } from '../../shared/ingest.js';
+import { metricKey } from '../../shared/series.js';
 import type { AppChannel, AppSample } from '../sources/app-channel.js';
 import { requireBearer, type Secret } from './auth.js';
 import { describeZodError, HttpError } from './http-error.js';
@@ -77,7 +78,7 @@ function validate(req: Request, o: IngestOptions, t0: number): AppSample[] {
         const off = t > t0 ? `${t - t0} ms in the future` : `${t0 - t} ms in the past`;
         if (problems.length < 5) problems.push(`${field}: must be within ${o.maxSkew} ms of server time (INGEST_MAX_SKEW), got ${off}`);
       }
-      samples.push({ name: m.name, source: g.source ?? o.source, unit: m.unit ?? '', t, v: m.value });
+      samples.push({ key: metricKey(m.name, m.labels), source: g.source ?? o.source, unit: m.unit ?? '', t, v: m.value });
     });
   });
   if (problems.length) throw new HttpError(400, problems.join('; '));

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { parseMetricKey } from '../../shared/series.js';
 import type { LatestGroup } from '../windows/projection.js';
 
 export interface PrometheusSource {
@@ -39,19 +40,22 @@ export const promName = (metric: string) => 'vigil_' + metric.replace(/\./g, '_'
 export function renderSeries(groups: readonly LatestGroup[]): string {
   const families = new Map<string, { help: string; samples: Map<string, number> }>();
   for (const { channel, source, values } of groups) {
-    for (const metric in values) {
-      const stat = values[metric];
+    for (const key of Object.keys(values)) {
+      const stat = values[key];
+      const { name: metric, labels } = parseMetricKey(key);
       const name = promName(metric);
       let f = families.get(name);
       if (!f) families.set(name, (f = { help: `${metric}${stat.u ? ` (${stat.u})` : ''}, ${channel} channel, latest sample`, samples: new Map() }));
-      if (!f.samples.has(source)) f.samples.set(source, stat.v);
+      let set = `source="${escapeLabel(source)}"`;
+      for (const k in labels) if (k !== 'source') set += `,${k}="${escapeLabel(labels[k])}"`;
+      if (!f.samples.has(set)) f.samples.set(set, stat.v);
     }
   }
   let out = '';
   for (const name of [...families.keys()].sort()) {
     const f = families.get(name)!;
     out += `# HELP ${name} ${escapeHelp(f.help)}\n# TYPE ${name} gauge\n`;
-    for (const [source, v] of f.samples) out += `${name}{source="${escapeLabel(source)}"} ${formatValue(v)}\n`;
+    for (const [set, v] of f.samples) out += `${name}{${set}} ${formatValue(v)}\n`;
   }
   return out;
 }

@@ -4,7 +4,7 @@ import type { HubEvent } from '../hub/hub.js';
 import { MemoryHub } from '../hub/memory-hub.js';
 import { SeriesWindows } from '../windows/series-windows.js';
 
-const s = (name: string, v: number, source = 'p', t = 1000): AppSample => ({ name, source, unit: 'u', t, v });
+const s = (key: string, v: number, source = 'p', t = 1000): AppSample => ({ key, source, unit: 'u', t, v });
 
 function setup(coalesce: number | null, maxSeries = 10) {
   let now = 1000;

@@ -1,9 +1,11 @@
 import { seriesKey, type TickEvent } from '../../shared/schema.js';
 import type { Hub } from '../hub/hub.js';
-import type { SeriesWindows } from '../windows/series-windows.js';
+import { keyedByMetric, keyName } from '../../shared/series.js';
+import { labelSetsRefusal, type SeriesWindows } from '../windows/series-windows.js';
 
 export interface AppSample {
-  name: string;
+  /** The metric key: name and labels (shared/series.ts metricKey). */
+  key: string;
   source: string;
   unit: string;
   t: number;
@@ -11,7 +13,8 @@ export interface AppSample {
 }
 
 export interface AppChannelOptions {
-  hub: Hub;
+  /** Where ticks go: the hub, or a tap in front of it. */
+  hub: Pick<Hub, 'publish'>;
   windows: SeriesWindows;
   /** Distinct app series held at most (MAX_SERIES). */
   maxSeries: number;
@@ -23,7 +26,7 @@ export interface AppChannelOptions {
 }
 
 interface Seen {
-  name: string;
+  key: string;
   source: string;
   last: number;
 }
@@ -60,9 +63,19 @@ export class AppChannel {
   cardinalityProblem(samples: readonly AppSample[]): string | null {
     this.sweep();
     const fresh = new Set<string>();
+    // New label sets per name@source in this request, added to those held.
+    const sets = new Map<string, number>();
+    const w = this.opts.windows;
     for (const s of samples) {
-      const key = seriesKey(s.name, s.source);
-      if (!this.seen.has(key)) fresh.add(key);
+      const key = seriesKey(s.key, s.source);
+      if (this.seen.has(key) || fresh.has(key) || w.has(s.key, s.source)) continue;
+      fresh.add(key);
+      const name = keyName(s.key);
+      if (name === s.key) continue;
+      const nk = seriesKey(name, s.source);
+      const n = (sets.get(nk) ?? w.labelSetCount(name, s.source)) + 1;
+      sets.set(nk, n);
+      if (n > w.maxLabelSets) return `metrics: ${labelSetsRefusal(name, s.source, w.maxLabelSets)}`;
     }
     if (fresh.size === 0) return null;
     if (this.seen.size + fresh.size > this.opts.maxSeries) {
@@ -79,14 +92,14 @@ export class AppChannel {
     const now = this.now();
     const ordered = [...samples].sort((a, b) => a.t - b.t);
     for (const s of ordered) {
-      const key = seriesKey(s.name, s.source);
-      const stat = this.opts.windows.record(s.name, s.source, s.unit, s.t, s.v);
+      const key = seriesKey(s.key, s.source);
+      const stat = this.opts.windows.record(s.key, s.source, s.unit, s.t, s.v, now);
       const seen = this.seen.get(key);
       if (seen) seen.last = now;
-      else this.seen.set(key, { name: s.name, source: s.source, last: now });
+      else this.seen.set(key, { key: s.key, source: s.source, last: now });
       let tick = this.pending.get(s.source);
-      if (!tick) this.pending.set(s.source, (tick = { t: now, source: s.source, values: {} }));
-      tick.values[s.name] = stat;
+      if (!tick) this.pending.set(s.source, (tick = { t: now, source: s.source, values: keyedByMetric() }));
+      tick.values[s.key] = stat;
     }
     if (this.opts.coalesce === null) this.flush();
     else if (!this.timer) {
@@ -120,7 +133,7 @@ export class AppChannel {
     for (const [key, s] of this.seen) {
       if (now - s.last <= this.idleTtl) continue;
       this.seen.delete(key);
-      this.opts.windows.delete(s.name, s.source);
+      this.opts.windows.delete(s.key, s.source);
     }
   }
 }

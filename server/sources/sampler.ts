@@ -1,9 +1,13 @@
 import type { ChannelName, TickEvent } from '../../shared/schema.js';
+import { keyedByMetric, metricKey, type Labels } from '../../shared/series.js';
+import { CardinalityError } from '../windows/series-windows.js';
 import type { Hub } from '../hub/hub.js';
 import type { SeriesWindows } from '../windows/series-windows.js';
 
 export interface Reading {
   name: string;
+  /** A few bounded labels (cpu, mode, device, mountpoint, interface); legal values only (labelValue). */
+  labels?: Labels;
   unit: string;
   v: number;
 }
@@ -18,7 +22,8 @@ export interface Source {
 }
 
 export interface SamplerOptions {
-  hub: Hub;
+  /** Where ticks go: the hub, or a tap in front of it. */
+  hub: Pick<Hub, 'publish'>;
   windows: SeriesWindows;
   /** Name of this instance or host in every tick. */
   source: string;
@@ -37,6 +42,8 @@ export class Sampler {
   private readonly busy = new Set<Source>();
   private timer: NodeJS.Timeout | null = null;
   private ticks = 0;
+  /** Readings left out because a cardinality cap was reached. */
+  dropped = 0;
   private readonly now: () => number;
 
   constructor(private readonly opts: SamplerOptions) {
@@ -80,10 +87,17 @@ export class Sampler {
       const t = this.now();
       const readings = await src.sample(t);
       if (readings.length === 0) return;
-      const tick: TickEvent = { t, source: this.opts.source, values: {} };
+      const tick: TickEvent = { t, source: this.opts.source, values: keyedByMetric() };
       for (const r of readings) {
         if (!Number.isFinite(r.v)) continue;
-        tick.values[r.name] = this.opts.windows.record(r.name, this.opts.source, r.unit, t, r.v);
+        const key = metricKey(r.name, r.labels);
+        try {
+          tick.values[key] = this.opts.windows.record(key, this.opts.source, r.unit, t, r.v);
+        } catch (err) {
+          // A reading past a cardinality cap is left out; the rest of the round goes on.
+          if (!(err instanceof CardinalityError)) throw err;
+          this.dropped++;
+        }
       }
       this.opts.hub.publish(src.channel, tick);
     } catch (err) {
