@@ -10,6 +10,7 @@ import type { Hub } from './hub/hub.js';
 import { createPipeline, type PipelineDeps } from './pipeline.js';
 import { servesClients } from './roles.js';
 import type { AppChannel } from './sources/app-channel.js';
+import { isExporter } from './sources/exported.js';
 import { readHostFacts } from './sources/host-facts.js';
 import type { StreamServer } from './stream/stream-server.js';
 import type { Projection } from './windows/projection.js';
@@ -49,7 +50,12 @@ export interface Vigil {
 export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   const p = createPipeline(config, deps);
   const { logger, hub, projection, stream, sampler, appChannel } = p;
-  const prometheus = new PrometheusExport({ latest: () => projection.latest() });
+  const prometheus = new PrometheusExport({
+    latest: () => projection.latest(),
+    exporters: () => sampler.all.filter(isExporter),
+    source: config.source,
+    staleAfter: config.window,
+  });
   let server: Server | null = null;
   let started = false;
   let hostFacts: HostFacts | null = null;

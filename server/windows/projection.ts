@@ -16,8 +16,8 @@ interface Group {
   history: GroupHistory;
 }
 
-/** A group's metrics and their latest stats, without history (what a tick carries). */
-export type LatestGroup = Pick<SnapshotGroup, 'channel' | 'source' | 'values'>;
+/** A group's metrics and their latest stats, without history (what a tick carries), and when each last came. */
+export type LatestGroup = Pick<SnapshotGroup, 'channel' | 'source' | 'values'> & { updated: Record<string, number> };
 
 export interface SnapshotFilter {
   channels?: ReadonlySet<ChannelName> | null;
@@ -143,8 +143,12 @@ export class Projection {
     const out: LatestGroup[] = [];
     for (const g of this.groups.values()) {
       const values: LatestGroup['values'] = {};
-      for (const [name, m] of g.metrics) values[name] = m.stat;
-      out.push({ channel: g.channel, source: g.source, values });
+      const updated: LatestGroup['updated'] = {};
+      for (const [name, m] of g.metrics) {
+        values[name] = m.stat;
+        updated[name] = m.updated;
+      }
+      out.push({ channel: g.channel, source: g.source, values, updated });
     }
     return out;
   }
