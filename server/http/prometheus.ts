@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseMetricKey, type Labels } from '../../shared/series.js';
 import { exportName } from '../sources/export-name.js';
+import { LOOP_RESOLUTION } from '../sources/process.js';
 import type { Exporter, Family } from '../sources/exported.js';
 import type { LatestGroup } from '../windows/projection.js';
 
@@ -48,7 +49,8 @@ export class PrometheusExport {
   handler: RequestHandler = async (_req, res) => {
     if (!this.defaultsInstalled) {
       this.defaultsInstalled = true;
-      collectDefaultMetrics({ register: this.registry });
+      // prom-client's event-loop monitor fires every 10 ms by default: ~1 % of a core on an idle Vigil.
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: LOOP_RESOLUTION });
       // Gauges named like counters (promtool warns); prom-client also exports each by type, without _total.
       for (const name of GAUGES_NAMED_TOTAL) this.registry.removeSingleMetric(name);
     }
