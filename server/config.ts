@@ -2,6 +2,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { SourceName } from '../shared/schema.js';
 import { metricWord } from './sources/metric-name.js';
+import { ScrapeTargets } from './sources/scrape/target-spec.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const ms = (min: number, max: number) => int(min, max);
@@ -63,6 +64,8 @@ export const SETTINGS = {
   ingestRate: { env: 'INGEST_RATE', help: 'ingest requests per second, bursts up to one second of it (0: no limit)', schema: int(0, 1_000_000).default(100) },
   ingestMaxSkew: { env: 'INGEST_MAX_SKEW', help: 'how far a sample time may be from server time, ms', schema: ms(1000, 86_400_000).default(300_000) },
   ingestCoalesce: { env: 'INGEST_COALESCE', help: 'app ticks of one source are merged over this span, ms (0: one per request)', schema: ms(0, 60_000).default(100) },
+  scrape: { env: 'SCRAPE', help: 'Prometheus/OpenMetrics endpoint to read, URL[;name=SOURCE][;match=GLOB|GLOB][;interval=MS][;timeout=MS] (flag repeatable; env comma-separated)', schema: ScrapeTargets.default([]) },
+  scrapeMaxSeries: { env: 'SCRAPE_MAX_SERIES', help: 'series one scrape target may hold; the rest are left out', schema: int(1, 100_000).default(500) },
 } as const;
 
 const SECRETS = new Set<string>(['ingestToken', 'readToken']);
@@ -95,6 +98,8 @@ export function parseConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv 
       const why = r.error.issues[0]?.message ?? 'invalid';
       // A token is never echoed, not even a malformed one: it may be a real secret with a typo.
       const shown = SECRETS.has(key) ? '<hidden>' : JSON.stringify(raw);
+      // A scrape target's message names the target itself, without a URL's userinfo.
+      if (key === 'scrape') throw new ConfigError(`invalid setting ${flagOf(key)} (${s.env}): ${why}`);
       throw new ConfigError(`invalid setting ${flagOf(key)} (${s.env}=${shown}): ${why}`);
     }
     out[key] = r.data;
@@ -119,9 +124,12 @@ function checkTokens(out: Record<string, unknown>): void {
   }
 }
 
-function parseFlags(argv: string[]): Map<string, string> {
+/** Settings whose flag may be given more than once (each adds a value). */
+const REPEATABLE = new Set<string>(['scrape']);
+
+function parseFlags(argv: string[]): Map<string, string | string[]> {
   const byFlag = new Map(Object.keys(SETTINGS).map((k) => [flagOf(k), k]));
-  const flags = new Map<string, string>();
+  const flags = new Map<string, string | string[]>();
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     if (flag === '--help' || flag === '-h') continue;
@@ -129,7 +137,8 @@ function parseFlags(argv: string[]): Map<string, string> {
     if (!key) throw new ConfigError(`unknown option ${JSON.stringify(flag)}; see --help`);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new ConfigError(`option ${flag} needs a value; see --help`);
-    flags.set(key, value);
+    const had = flags.get(key);
+    flags.set(key, REPEATABLE.has(key) ? [...(Array.isArray(had) ? had : []), value] : value);
   }
   return flags;
 }

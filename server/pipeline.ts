@@ -8,6 +8,7 @@ import { createHostSource } from './sources/host.js';
 import { HttpMetrics } from './sources/http.js';
 import { ProcessSource } from './sources/process.js';
 import { Sampler, type Source } from './sources/sampler.js';
+import { Scrapers } from './sources/scrape/scrapers.js';
 import { StreamServer } from './stream/stream-server.js';
 import { Projection } from './windows/projection.js';
 import { SeriesWindows } from './windows/series-windows.js';
@@ -29,6 +30,8 @@ export interface Pipeline {
   readonly stream: StreamServer;
   readonly sampler: Sampler;
   readonly appChannel: AppChannel;
+  /** Prometheus/OpenMetrics targets (SCRAPE), each on its own timer; none on a server role. */
+  readonly scrapers: Scrapers;
   /** The http source's counters; the HTTP layer feeds it from its middleware. */
   readonly httpMetrics: HttpMetrics;
 }
@@ -71,6 +74,15 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
     interval: config.interval,
     onError: (err, src) => logger.warn({ err, channel: src.channel }, 'sampling failed'),
   }).add(...sources);
+  const scrapers = new Scrapers({
+    targets: samplesHost(config) ? config.scrape : [],
+    hub,
+    windows,
+    logger,
+    interval: config.interval,
+    window: config.window,
+    maxSeries: config.scrapeMaxSeries,
+  });
   const appChannel = new AppChannel({ hub, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
 
   // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
@@ -80,5 +92,5 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
     stream.resetAll();
   });
 
-  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, httpMetrics };
+  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, scrapers, httpMetrics };
 }
