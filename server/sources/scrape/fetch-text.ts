@@ -7,8 +7,11 @@ export const ACCEPT = 'application/openmetrics-text;version=1.0.0;q=0.75,text/pl
 /**
  * GETs a metrics page as text within `timeout` ms and `maxBytes` bytes; throws
  * ScrapeError saying what went wrong (timeout, refused, status, too large, not text).
+ * `at` is when the answer's headers came (by `now`): closer to the moment the
+ * target read its counters than when we asked, so a target slow to collect
+ * does not bend the rates.
  */
-export async function fetchText(url: string, timeout: number, maxBytes: number, signal?: AbortSignal): Promise<string> {
+export async function fetchText(url: string, timeout: number, maxBytes: number, signal?: AbortSignal, now: () => number = Date.now): Promise<{ text: string; at: number }> {
   const abort = AbortSignal.any([AbortSignal.timeout(timeout), ...(signal ? [signal] : [])]);
   let res: Response;
   try {
@@ -16,6 +19,7 @@ export async function fetchText(url: string, timeout: number, maxBytes: number, 
   } catch (err) {
     throw new ScrapeError(abort.aborted ? `no answer within ${timeout} ms` : `unreachable (${causeOf(err)})`);
   }
+  const at = now();
   if (!res.ok) {
     await res.body?.cancel().catch(() => undefined);
     throw new ScrapeError(`HTTP ${res.status}`);
@@ -30,7 +34,7 @@ export async function fetchText(url: string, timeout: number, maxBytes: number, 
     await res.body?.cancel().catch(() => undefined);
     throw new ScrapeError(`body of ${length} bytes is over ${maxBytes}`);
   }
-  return readCapped(res, maxBytes, timeout, abort);
+  return { text: await readCapped(res, maxBytes, timeout, abort), at };
 }
 
 async function readCapped(res: Response, maxBytes: number, timeout: number, abort: AbortSignal): Promise<string> {

@@ -84,10 +84,8 @@ export class ScrapeTarget {
   }
 
   private async once(): Promise<void> {
-    const t = this.now();
-    let text: string;
     try {
-      text = await fetchText(this.o.spec.url, this.timeout, this.o.maxBytes ?? 16 << 20, this.abort.signal);
+      const { text, at: t } = await fetchText(this.o.spec.url, this.timeout, this.o.maxBytes ?? 16 << 20, this.abort.signal, this.now);
       if (this.abort.signal.aborted) return;
       const families = parseExposition(text);
       const { points, dropped } = expositionPoints(families, this.o.spec.keep);
