@@ -12,7 +12,21 @@ export const ACCEPT = 'application/openmetrics-text;version=1.0.0;q=0.75,text/pl
  * does not bend the rates.
  */
 export async function fetchText(url: string, timeout: number, maxBytes: number, signal?: AbortSignal, now: () => number = Date.now): Promise<{ text: string; at: number }> {
-  const abort = AbortSignal.any([AbortSignal.timeout(timeout), ...(signal ? [signal] : [])]);
+  // Our own controller and timer: a signal from AbortSignal.any() over AbortSignal.timeout()
+  // can be collected before it fires (Node 20), and a hanging target would then hang us.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeout);
+  const onStop = () => abort.abort();
+  signal?.addEventListener('abort', onStop, { once: true });
+  try {
+    return await get(url, timeout, maxBytes, abort.signal, now);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onStop);
+  }
+}
+
+async function get(url: string, timeout: number, maxBytes: number, abort: AbortSignal, now: () => number): Promise<{ text: string; at: number }> {
   let res: Response;
   try {
     res = await fetch(url, { headers: { accept: ACCEPT, 'user-agent': 'vigil-scrape' }, signal: abort, redirect: 'error' });
@@ -40,23 +54,24 @@ export async function fetchText(url: string, timeout: number, maxBytes: number, 
 async function readCapped(res: Response, maxBytes: number, timeout: number, abort: AbortSignal): Promise<string> {
   const reader = res.body?.getReader();
   if (!reader) return '';
-  const decoder = new TextDecoder('utf-8', { fatal: false });
-  let text = '';
+  const chunks: Uint8Array[] = [];
   let bytes = 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      // The text format never holds a NUL: binary garbage fails on its first chunk, unread.
+      if (bytes === 0 && value.includes(0)) throw new ScrapeError('binary data, not the text format');
       bytes += value.byteLength;
       if (bytes > maxBytes) throw new ScrapeError(`body over ${maxBytes} bytes`);
-      text += decoder.decode(value, { stream: true });
+      chunks.push(value);
     }
   } catch (err) {
     await reader.cancel().catch(() => undefined);
     if (err instanceof ScrapeError) throw err;
     throw new ScrapeError(abort.aborted ? `no complete answer within ${timeout} ms` : `read failed (${causeOf(err)})`);
   }
-  return text + decoder.decode();
+  return Buffer.concat(chunks, bytes).toString('utf8');
 }
 
 function causeOf(err: unknown): string {
