@@ -18,12 +18,13 @@ import { histogramQuantile, type Bucket } from './quantile.js';
  *   `.p99_9` for 0.999) and its count becomes `.rate`.
  */
 
+/** `t`: when the producer read the value (ms), if it says; else the fold's time. */
 export type Point =
   | { kind: 'gauge'; name: string; labels: Labels; unit: string; v: number }
-  | { kind: 'counter'; name: string; labels: Labels; unit: string; v: number }
+  | { kind: 'counter'; name: string; labels: Labels; unit: string; v: number; t?: number }
   | { kind: 'delta'; name: string; labels: Labels; unit: string; v: number; span: number }
-  | { kind: 'histogram'; name: string; labels: Labels; unit: string; buckets: Bucket[]; count: number }
-  | { kind: 'summary'; name: string; labels: Labels; unit: string; quantiles: { q: number; v: number }[]; count: number };
+  | { kind: 'histogram'; name: string; labels: Labels; unit: string; buckets: Bucket[]; count: number; t?: number; delta?: boolean }
+  | { kind: 'summary'; name: string; labels: Labels; unit: string; quantiles: { q: number; v: number }[]; count: number; t?: number };
 
 export const QUANTILES = [0.5, 0.95, 0.99] as const;
 
@@ -83,14 +84,14 @@ export class Folder {
           if (p.span > 0) readings.push({ name: p.name, labels: p.labels, unit: rateUnit(p.unit), v: (p.v * 1000) / p.span });
           break;
         case 'counter':
-          this.counter(p.name, p.labels, p.unit, p.v, t, readings, counters);
+          this.counter(p.name, p.labels, p.unit, p.v, p.t ?? t, readings, counters);
           break;
         case 'summary':
           for (const { q, v } of p.quantiles) readings.push({ name: `${p.name}.${quantileSuffix(q)}`, labels: p.labels, unit: p.unit, v });
-          this.counter(`${p.name}.rate`, p.labels, '', p.count, t, readings, counters);
+          this.counter(`${p.name}.rate`, p.labels, '', p.count, p.t ?? t, readings, counters);
           break;
         case 'histogram':
-          this.histogram(p, t, readings, histograms, counters);
+          this.histogram(p.delta ? this.accumulate(p, histograms) : p, p.t ?? t, readings, histograms, counters);
           break;
       }
     }
@@ -134,6 +135,14 @@ export class Folder {
       const v = histogramQuantile(q, delta);
       if (Number.isFinite(v)) out.push({ name: `${p.name}.${quantileSuffix(q)}`, labels: p.labels, unit: p.unit, v });
     }
+  }
+
+  /** A delta histogram (OTLP) added to the cumulative one held, so it takes the same path. */
+  private accumulate(p: Extract<Point, { kind: 'histogram' }>, staged: Map<string, HistogramState>): Extract<Point, { kind: 'histogram' }> {
+    const held = staged.get(metricKey(p.name, p.labels)) ?? this.histograms.get(metricKey(p.name, p.labels));
+    const last = held?.ring[held.ring.length - 1];
+    if (!held || !last || !sameBounds(held.les, p.buckets.map((b) => b.le))) return { ...p, delta: false };
+    return { ...p, delta: false, count: last.count + p.count, buckets: p.buckets.map((b, i) => ({ le: b.le, count: last.counts[i] + b.count })) };
   }
 
   /** Forgets series not seen for two windows (a label set that went away). */
