@@ -9,6 +9,7 @@ import { createHostSource } from './sources/host.js';
 import { HttpMetrics } from './sources/http.js';
 import { ProcessSource } from './sources/process.js';
 import { Sampler, type Source } from './sources/sampler.js';
+import { Scrapers } from './sources/scrape/scrapers.js';
 import { StreamServer } from './stream/stream-server.js';
 import { Projection } from './windows/projection.js';
 import { SeriesWindows } from './windows/series-windows.js';
@@ -32,6 +33,8 @@ export interface Pipeline {
   readonly stream: StreamServer;
   readonly sampler: Sampler;
   readonly appChannel: AppChannel;
+  /** Prometheus/OpenMetrics targets (SCRAPE), each on its own timer; none on a server role. */
+  readonly scrapers: Scrapers;
   /** The http source's counters; the HTTP layer feeds it from its middleware. */
   readonly httpMetrics: HttpMetrics;
   readonly tiers: TierStore;
@@ -89,6 +92,15 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
     interval: config.interval,
     onError: (err, src) => logger.warn({ err, channel: src.channel }, 'sampling failed'),
   }).add(...sources);
+  const scrapers = new Scrapers({
+    targets: samplesHost(config) ? config.scrape : [],
+    hub: publisher,
+    windows,
+    logger,
+    interval: config.interval,
+    window: config.window,
+    maxSeries: config.scrapeMaxSeries,
+  });
   const appChannel = new AppChannel({ hub: publisher, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
 
   // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
@@ -101,5 +113,5 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   // On Redis the tiers live in Redis, shared by every instance; a file is for one process alone.
   const persister = config.dataDir && !config.redisUrl ? new TierPersister(tiers, { dir: config.dataDir, interval: config.persistInterval, logger }) : null;
 
-  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, httpMetrics, tiers, persister, redisTiers };
+  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, scrapers, httpMetrics, tiers, persister, redisTiers };
 }

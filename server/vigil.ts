@@ -90,6 +90,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       stream.start();
       await hub.start();
       started = true;
+      p.scrapers.start();
       await Promise.all([sampler.start(), readHostFacts(config.source).then((f) => (hostFacts = f))]);
       if (withServer) {
         ({ server, url } = await listen(http.app, config.port, config.host));
@@ -105,7 +106,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       server = null;
       if (s) await close(s, () => stream.stop());
       else stream.stop();
-      await sampler.stop();
+      await Promise.all([sampler.stop(), p.scrapers.stop()]);
       appChannel.stop();
       await p.persister?.stop();
       await p.redisTiers?.stop();
