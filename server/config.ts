@@ -62,6 +62,7 @@ export const SETTINGS = {
   maxMetricsPerRequest: { env: 'MAX_METRICS_PER_REQUEST', help: 'metrics in one ingest request (413 above)', schema: int(1, 100_000).default(1000) },
   ingestRate: { env: 'INGEST_RATE', help: 'ingest requests per second, bursts up to one second of it (0: no limit)', schema: int(0, 1_000_000).default(100) },
   ingestMaxSkew: { env: 'INGEST_MAX_SKEW', help: 'how far a sample time may be from server time, ms', schema: ms(1000, 86_400_000).default(300_000) },
+  dashboards: { env: 'DASHBOARDS', help: 'JSON file of dashboards: sections, tiles and levels (unset: the built-in ones; SIGHUP reloads it)', schema: z.string().min(1).max(4096).optional() },
   ingestCoalesce: { env: 'INGEST_COALESCE', help: 'app ticks of one source are merged over this span, ms (0: one per request)', schema: ms(0, 60_000).default(100) },
 } as const;
 

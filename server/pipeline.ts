@@ -1,6 +1,8 @@
 import { pino, type Logger } from 'pino';
 import type { StreamSettings } from '../shared/schema.js';
 import type { Config } from './config.js';
+import { Checks } from './checks/checks.js';
+import { loadDashboards } from './checks/dashboards-file.js';
 import type { Hub } from './hub/hub.js';
 import { createHub, samplesHost } from './roles.js';
 import { AppChannel } from './sources/app-channel.js';
@@ -31,6 +33,8 @@ export interface Pipeline {
   readonly appChannel: AppChannel;
   /** The http source's counters; the HTTP layer feeds it from its middleware. */
   readonly httpMetrics: HttpMetrics;
+  /** The dashboards' levels judged on every tick (status events). */
+  readonly checks: Checks;
 }
 
 export function createLogger(config: Config): Logger {
@@ -49,7 +53,9 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   // Room for the built-in channels' series beside the pushed ones that maxSeries caps.
   const capacity = config.maxSeries + 512;
   const windows = new SeriesWindows({ span: config.window, trendThreshold: config.trendThreshold }, capacity);
+  const dashboards = loadDashboards(config.dashboards);
   const projection = new Projection(hub, { history: config.history, maxSeries: capacity });
+  const checks = new Checks({ hub, dashboards, every: Math.min(1000, config.interval) });
   const stream = new StreamServer(hub, projection, {
     settings,
     retry: config.retry,
@@ -78,7 +84,8 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
     projection.clear(fromId);
     for (const e of recent) projection.apply(e);
     stream.resetAll();
+    checks.publishFull();
   });
 
-  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, httpMetrics };
+  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, httpMetrics, checks };
 }

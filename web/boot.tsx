@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { CHANNELS, type ChannelName } from '../shared/schema.js';
 import { App } from './components/App.js';
 import { FrameLoop } from './frame-loop.js';
-import { compileGlobs } from './glob.js';
+import { compileGlobs } from '../shared/glob.js';
 import { type PageOptions, streamUrl } from './options.js';
 import { SeriesStore } from './series-store.js';
 import { StreamModel } from './stream-model.js';

@@ -1,6 +1,6 @@
-import type { ChannelName, ChannelsResponse, Snapshot, SnapshotGroup, Stat, StreamSettings } from '../../shared/schema.js';
+import type { ChannelName, ChannelsResponse, CheckState, Snapshot, SnapshotGroup, Stat, StatusEvent, StreamSettings } from '../../shared/schema.js';
 import { GroupHistory } from './history.js';
-import type { Hub, HubEvent } from '../hub/hub.js';
+import type { Hub, HubEvent, TickHubEvent } from '../hub/hub.js';
 
 interface Metric {
   stat: Stat;
@@ -52,6 +52,8 @@ export class Projection {
   private lastEventId: string;
   private lastSweep = 0;
   private unsubscribe: (() => void) | null = null;
+  /** Every check's state, folded from status events; ids in order of first appearance. */
+  private readonly checkStates = new Map<string, CheckState>();
 
   constructor(
     private readonly hub: Hub,
@@ -91,11 +93,28 @@ export class Projection {
   /** Forgets everything (the hub's epoch changed and the old ids mean nothing). */
   clear(lastId: string): void {
     this.groups.clear();
+    this.checkStates.clear();
     this.series = 0;
     this.lastEventId = lastId;
   }
 
   apply(event: HubEvent): void {
+    if (event.channel === 'status') this.applyStatus(event.status);
+    else this.applyTick(event);
+    this.lastEventId = event.id;
+  }
+
+  checks(): CheckState[] {
+    return [...this.checkStates.values()];
+  }
+
+  private applyStatus(s: StatusEvent): void {
+    if (s.full) this.checkStates.clear();
+    for (const id of s.removed) this.checkStates.delete(id);
+    for (const c of s.checks) this.checkStates.set(c.id, c);
+  }
+
+  private applyTick(event: TickHubEvent): void {
     const { t, source, values } = event.tick;
     const key = `${event.channel}@${source}`;
     let g = this.groups.get(key);
@@ -118,13 +137,12 @@ export class Projection {
       g.history.set(name, stat.v);
     }
     if (!g.metrics.size) this.groups.delete(key);
-    this.lastEventId = event.id;
     if (t - this.lastSweep > 60_000) this.sweep(t);
   }
 
   /** `points`: newest ticks per group to include (default and at most: all held). */
   snapshot(settings: StreamSettings, filter: SnapshotFilter, reset: boolean, epoch: string, now: number, points = Infinity): Snapshot {
-    const snap: Snapshot = { reset, epoch, t: now, settings, groups: [] };
+    const snap: Snapshot = { reset, epoch, t: now, settings, groups: [], checks: this.checks() };
     for (const g of this.groups.values()) {
       if (!matches(g, filter)) continue;
       const values: SnapshotGroup['values'] = {};
@@ -184,6 +202,8 @@ export function matches(info: { channel: ChannelName; source: string }, filter: 
   return (!filter.channels || filter.channels.has(info.channel)) && (!filter.sources || filter.sources.has(info.source));
 }
 
+/** Status events go to every client: checks are the whole dashboard's, whatever a client draws. */
 export function eventMatches(e: HubEvent, filter: SnapshotFilter): boolean {
+  if (e.channel === 'status') return true;
   return (!filter.channels || filter.channels.has(e.channel)) && (!filter.sources || filter.sources.has(e.tick.source));
 }
