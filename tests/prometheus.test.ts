@@ -126,6 +126,13 @@ describe('pushed series in /metrics', () => {
     const stat = { v: 1, min: 1, max: 1, avg: 1, n: 1, trend: 'stable' as const, u: '' };
     expect(renderPushed([{ channel: 'host', source: 'x', values: { 'host.cpu.total': stat }, updated: { 'host.cpu.total': 1 } }], 0)).toBe('');
   });
+
+  it('leaves out app series with a reserved name (a scraped node_exporter) rather than clash with Vigil\'s own', () => {
+    const stat = { v: 1, min: 1, max: 1, avg: 1, n: 1, trend: 'stable' as const, u: '' };
+    const text = renderPushed([{ channel: 'app', source: 'x', values: { 'node.load1': stat, 'vllm.num_requests_running': stat }, updated: { 'node.load1': 1, 'vllm.num_requests_running': 1 } }], 0);
+    expect(text).not.toContain('node_load1');
+    expect(text).toContain('vllm_num_requests_running{source="x"} 1');
+  });
 });
 
 /**

@@ -1,10 +1,12 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseMetricKey, type Labels } from '../../shared/series.js';
-import { exportName } from '../sources/export-name.js';
+import { exportName, reservedPrefix } from '../sources/export-name.js';
 import { LOOP_RESOLUTION } from '../sources/process.js';
 import type { Exporter, Family } from '../sources/exported.js';
+import type { CheckState } from '../../shared/schema.js';
 import type { LatestGroup } from '../windows/projection.js';
+import { renderChecks } from './check-metrics.js';
 
 /** prom-client defaults that are gauges with a `_total` name, beside `nodejs_active_handles` etc. that say the same by type. */
 const GAUGES_NAMED_TOTAL = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
@@ -19,6 +21,8 @@ export interface PrometheusSources {
   /** A pushed series without a sample for this long leaves /metrics, ms. */
   staleAfter: number;
   now?: () => number;
+  /** Every dashboard check's state (server/checks/), rendered by check-metrics.ts. */
+  checks?(): CheckState[];
 }
 
 /**
@@ -32,9 +36,12 @@ export interface PrometheusSources {
  *   base units, node_exporter's names for host signals. Window stats and the
  *   per-second rates of the stream are not exported: Prometheus computes rates
  *   from counters itself (`rate()`).
- * - Pushed (`app`) series: the latest value as a gauge named after the metric
- *   (`inference.latency.p95` → `inference_latency_p95`), with its labels, while it
- *   has had a sample within `staleAfter`. Ingest refuses names that would collide.
+ * - Pushed, scraped and OTLP (`app`) series: the latest value as a gauge named
+ *   after the metric (`inference.latency.p95` → `inference_latency_p95`), with its
+ *   labels, while it has had a sample within `staleAfter`. Ingest refuses names
+ *   that would collide; a name with a reserved prefix that came another way (a
+ *   scraped node_exporter's `node.load1`) is left out rather than clash with
+ *   Vigil's own family.
  *
  * Every sample carries `source`. prom-client's default metrics install an
  * event-loop monitor and a GC observer that cannot be removed, so they are
@@ -63,7 +70,7 @@ export class PrometheusExport {
     const s = this.sources;
     const families: Family[] = [];
     for (const e of s.exporters()) families.push(...e.families());
-    return renderFamilies(families, s.source) + renderPushed(s.latest(), (s.now ?? Date.now)() - s.staleAfter);
+    return renderFamilies(families, s.source) + renderPushed(s.latest(), (s.now ?? Date.now)() - s.staleAfter) + renderChecks(s.checks?.() ?? []);
   }
 }
 
@@ -98,6 +105,8 @@ export function renderPushed(groups: readonly LatestGroup[], freshSince: number)
       const stat = values[key];
       const { name: metric, labels } = parseMetricKey(key);
       const name = exportName(metric);
+      // Ingest refuses these names; scraped and OTLP series may still carry them (a scraped node_exporter).
+      if (reservedPrefix(name)) continue;
       let f = families.get(name);
       if (!f) families.set(name, (f = { metric, units: new Map(), samples: new Map() }));
       const sources = f.units.get(stat.u) ?? new Set<string>();

@@ -33,6 +33,8 @@ export class StreamClient {
    * The snapshot and replay are bounded by config, so memory stays bounded.
    */
   private limit = Infinity;
+  /** Since when the socket has been waiting to drain (its buffer past the high-water mark); 0: it is not. */
+  private stalledSince = 0;
   /**
    * `retry: N` without its blank line, written in front of the first event so it
    * travels in that event's block: a block of its own (no `data`) is delivered as
@@ -51,6 +53,8 @@ export class StreamClient {
       channels: query.channels ? new Set<ChannelName>(query.channels) : null,
       sources: query.sources ? new Set(query.sources) : null,
       points: query.history,
+      span: query.span,
+      tierPoints: query.points,
     };
     this.filterKey = filterKey(this.filter);
   }
@@ -91,6 +95,24 @@ export class StreamClient {
     if (allowance) this.limit = Math.max(this.limit, this.cap + unsent);
     if (unsent <= this.cap) this.limit = this.cap;
     return unsent <= this.limit;
+  }
+
+  /**
+   * How long, ms, the socket has been waiting to drain: its buffer went past the
+   * high-water mark and has not emptied since. Any drain starts the count again,
+   * so a slow reader that keeps up now and then is never judged stalled.
+   */
+  stalledFor(now: number): number {
+    const socket = this.res.socket;
+    if (this.gone || !socket?.writableNeedDrain) {
+      this.stalledSince = 0;
+      return 0;
+    }
+    if (!this.stalledSince) {
+      this.stalledSince = now;
+      socket.once('drain', () => (this.stalledSince = 0));
+    }
+    return now - this.stalledSince;
   }
 
   /** Ends the stream: cleanly once open, else dropped (a deferred head must not meet an ended response). */

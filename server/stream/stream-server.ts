@@ -21,6 +21,12 @@ export interface StreamOptions {
   maxClients: number;
   /** Unsent bytes past which a client is cut off (it reconnects and catches up by Last-Event-ID). */
   clientBuffer: number;
+  /**
+   * A client whose socket has not drained for this long, ms, is cut off too: a
+   * stalled reader's bytes pile up in the kernel's send queue (MBs) before any
+   * count in `clientBuffer`. 0: off.
+   */
+  clientStall?: number;
   now?: () => number;
 }
 
@@ -43,6 +49,8 @@ export class StreamServer implements StreamCounters {
   private readonly clientSet = new Set<StreamClient>();
   private unsubscribe: (() => void) | null = null;
   private readonly heartbeat: Heartbeat;
+  /** One timer for every client: cuts those stalled past `clientStall`. */
+  private readonly stallCheck: Heartbeat;
   private readonly batch = new RoundBatch((round) => this.writeRound(round));
   private closing = false;
   eventsSent = 0;
@@ -61,6 +69,11 @@ export class StreamServer implements StreamCounters {
     this.heartbeat = new Heartbeat(opts.settings.heartbeat, () => {
       for (const c of this.clientSet) if (!c.pending) this.write(c, KEEP_ALIVE, false, undefined, true);
     });
+    const stall = opts.clientStall ?? 0;
+    this.stallCheck = new Heartbeat(stall ? Math.max(50, Math.min(1000, stall / 4)) : null, () => {
+      const now = Date.now();
+      for (const c of this.clientSet) if (c.stalledFor(now) > stall) this.cut(c);
+    });
   }
 
   get clients(): number {
@@ -71,6 +84,7 @@ export class StreamServer implements StreamCounters {
     this.closing = false;
     this.unsubscribe ??= this.hub.subscribe((e) => this.batch.push(e));
     this.heartbeat.start();
+    this.stallCheck.start();
   }
 
   /** Ends every stream cleanly; clients reconnect to whatever serves next. */
@@ -80,6 +94,7 @@ export class StreamServer implements StreamCounters {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.heartbeat.stop();
+    this.stallCheck.stop();
     // A session that has not sent its headers yet (better-sse defers them to
     // setImmediate) must not be ended: its deferred writeHead would then throw
     // outside any handler. Dropped instead, its client simply retries.
@@ -91,6 +106,13 @@ export class StreamServer implements StreamCounters {
     const query = parseOr400(StreamQuery, req.query, 'query');
     // Shutting down (a request on a kept-alive connection): no answer at all, which
     // EventSource retries like a network error, where a 503 would end it for good.
+    if (this.closing) {
+      res.destroy();
+      return;
+    }
+    // Pipelined behind another response on its connection (which, if a stream, never
+    // ends): not a client until its turn comes, and forgotten if the socket closes first.
+    if (!res.socket && !(await socketTurn(req, res))) return;
     if (this.closing) {
       res.destroy();
       return;
@@ -203,4 +225,24 @@ export class StreamServer implements StreamCounters {
     c.close(false);
   }
 
+}
+
+/**
+ * Resolves true once `res` has the connection to itself (the responses before it
+ * on a kept-alive connection are done), false if the connection closes first:
+ * Node then destroys every request still queued on it, but never emits 'close'
+ * on their responses.
+ */
+function socketTurn(req: Request, res: Response): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      res.off('socket', onSocket);
+      req.off('close', onClose);
+      resolve(ok);
+    };
+    const onSocket = () => done(true);
+    const onClose = () => done(false);
+    res.once('socket', onSocket);
+    req.once('close', onClose);
+  });
 }

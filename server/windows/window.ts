@@ -16,7 +16,18 @@ export interface WindowOptions {
 
 /**
  * Sliding aggregate of one metric over a time span: last, min, max, avg, count and
- * trend, each O(1) amortised per sample. Min and max come from monotonic deques;
+ * trend, each O(1) amortised per sample.
+ *
+ * Sample times (the rule for producers' clocks, which may be off):
+ * - A time ahead of `now` (the arrival time) counts as `now`: a sample from a fast
+ *   clock can neither hold the window open nor freeze it.
+ * - `last` is the sample with the newest time (the later arrival among equal ones).
+ * - A late sample (older than the newest) still counts in min, max, avg, n and the
+ *   trend, folded in at the newest time, so it leaves the window with the newest
+ *   samples; it never becomes `last`.
+ * - A sample older than the window (before the newest time, or the time `advance`
+ *   was given, minus the span) is not counted: it belongs to no window still shown.
+ * Min and max come from monotonic deques;
  * avg and the regression slope from running sums, recomputed exactly after every
  * `length` evictions so floating-point drift cannot build up over weeks.
  */
@@ -43,6 +54,11 @@ export class SlidingWindow {
   private sumXX = 0;
   private sumXV = 0;
   private evictions = 0;
+  /** Samples before this time are out of the window for good (it only moves forward). */
+  private cutoff = -Infinity;
+  /** The newest sample time seen and its value: `last`. */
+  private newestT = -Infinity;
+  private newestV = NaN;
 
   constructor({ span = 60_000, trendThreshold = 0.1, maxSamples = 10_000 }: WindowOptions = {}) {
     this.span = span;
@@ -54,8 +70,17 @@ export class SlidingWindow {
     return this.vs.length;
   }
 
-  /** Adds a sample. Times must not go backwards; an older time is treated as the latest one. */
-  push(t: number, v: number): void {
+  /**
+   * Adds a sample at time `t`, received at `now` (see the class's rule on times).
+   * Returns false when it was older than the window and not counted.
+   */
+  push(t: number, v: number, now = Infinity): boolean {
+    t = Math.min(t, now);
+    if (t < this.cutoff) return false;
+    if (t >= this.newestT) {
+      this.newestT = t;
+      this.newestV = v;
+    }
     if (this.ts.length > 0 && t < this.ts.back()) t = this.ts.back();
     if (this.ts.length === 0) this.origin = t;
     const seq = this.nextSeq++;
@@ -77,6 +102,7 @@ export class SlidingWindow {
     this.addSums(t, v, 1);
     this.evictBefore(t - this.span);
     while (this.vs.length > this.maxSamples) this.evictOne();
+    return true;
   }
 
   /** Evicts samples older than `now - span` without adding one (for idle series). */
@@ -85,7 +111,7 @@ export class SlidingWindow {
   }
 
   last(): number {
-    return this.vs.length ? this.vs.back() : NaN;
+    return this.vs.length ? this.newestV : NaN;
   }
   min(): number {
     return this.minV.length ? this.minV.front() : NaN;
@@ -134,6 +160,7 @@ export class SlidingWindow {
   }
 
   private evictBefore(cutoff: number): void {
+    if (cutoff > this.cutoff) this.cutoff = cutoff;
     while (this.ts.length > 0 && this.ts.front() < cutoff) this.evictOne();
   }
 
