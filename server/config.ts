@@ -98,6 +98,8 @@ export const SETTINGS = {
   maxMetricsPerRequest: { env: 'MAX_METRICS_PER_REQUEST', help: 'metrics in one ingest request (413 above)', schema: int(1, 100_000).default(1000) },
   ingestRate: { env: 'INGEST_RATE', help: 'ingest requests per second, bursts up to one second of it (0: no limit)', schema: int(0, 1_000_000).default(100) },
   ingestMaxSkew: { env: 'INGEST_MAX_SKEW', help: 'how far a sample time may be from server time, ms', schema: ms(1000, 86_400_000).default(300_000) },
+  dataDir: { env: 'DATA_DIR', help: 'where tiers are kept across restarts (standalone without Redis; empty: off)', schema: z.string().max(4096).default('data') },
+  persistInterval: { env: 'PERSIST_INTERVAL', help: 'how often the tiers are written to DATA_DIR, ms', schema: ms(100, 3_600_000).default(10_000) },
   ingestCoalesce: { env: 'INGEST_COALESCE', help: 'app ticks of one source are merged over this span, ms (0: one per request)', schema: ms(0, 60_000).default(100) },
 } as const;
 
@@ -126,7 +128,8 @@ export function parseConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv 
   const out: Record<string, unknown> = {};
   for (const [key, s] of Object.entries(SETTINGS)) {
     const raw = (overrides as Record<string, unknown>)[key] ?? flags.get(key) ?? env[s.env] ?? undefined;
-    const r = (s.schema as z.ZodType).safeParse(raw === '' ? undefined : raw);
+    // An empty value means the default, except for the data dir, where it turns persistence off.
+    const r = (s.schema as z.ZodType).safeParse(raw === '' && key !== 'dataDir' ? undefined : raw);
     if (!r.success) {
       const why = r.error.issues[0]?.message ?? 'invalid';
       // A token is never echoed, not even a malformed one: it may be a real secret with a typo.

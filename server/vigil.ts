@@ -81,6 +81,10 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     },
     async start({ listen: withServer = true } = {}) {
       if (started) return;
+      // Before the first tick, so state from before a restart is not folded over.
+      await p.persister?.load();
+      p.persister?.start();
+      await p.redisTiers?.start();
       // Subscribed before the hub starts, so a Redis hub's first events reach both.
       projection.start();
       stream.start();
@@ -103,6 +107,8 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       else stream.stop();
       await sampler.stop();
       appChannel.stop();
+      await p.persister?.stop();
+      await p.redisTiers?.stop();
       projection.stop();
       await hub.stop();
     },

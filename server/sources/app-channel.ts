@@ -13,7 +13,8 @@ export interface AppSample {
 }
 
 export interface AppChannelOptions {
-  hub: Hub;
+  /** Where ticks go: the hub, or a tap in front of it. */
+  hub: Pick<Hub, 'publish'>;
   windows: SeriesWindows;
   /** Distinct app series held at most (MAX_SERIES). */
   maxSeries: number;

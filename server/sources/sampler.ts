@@ -22,7 +22,8 @@ export interface Source {
 }
 
 export interface SamplerOptions {
-  hub: Hub;
+  /** Where ticks go: the hub, or a tap in front of it. */
+  hub: Pick<Hub, 'publish'>;
   windows: SeriesWindows;
   /** Name of this instance or host in every tick. */
   source: string;

@@ -53,6 +53,8 @@ export class StreamClient {
       channels: query.channels ? new Set<ChannelName>(query.channels) : null,
       sources: query.sources ? new Set(query.sources) : null,
       points: query.history,
+      span: query.span,
+      tierPoints: query.points,
     };
     this.filterKey = filterKey(this.filter);
   }
