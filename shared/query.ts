@@ -1,6 +1,7 @@
 // The stream's query parameters: parsed by the server only, kept out of the page's bundle.
 import * as z from 'zod/mini';
 import { CHANNELS, SPANS, SourceName, type ChannelName, type SpanName } from './schema.js';
+import { DashboardName } from './dashboards.js';
 
 /** A comma-separated list whose every item must pass `item`; empty means "all". */
 function csvOf<T extends z.ZodMiniType<string, string>>(item: T, what: string) {
@@ -78,3 +79,13 @@ export const StreamQuery = z.object({
   token: z.optional(z.unknown()),
 });
 export type StreamQuery = z.infer<typeof StreamQuery>;
+
+/** Query of GET api/status. */
+export const StatusQuery = z.object({
+  /** Answer 503 while the overall status is at least this bad (for uptime checkers). */
+  fail: z.optional(z.enum(['unknown', 'warn', 'critical'], { error: 'expected fail=critical, fail=warn or fail=unknown' })),
+  /** Only this dashboard's checks. */
+  dashboard: z.optional(DashboardName),
+  token: z.optional(z.unknown()),
+});
+export type StatusQuery = z.infer<typeof StatusQuery>;
