@@ -28,6 +28,8 @@ export function legalName(raw: string): string | null {
     .replace(/^\.+|\.+$/g, '');
   if (RESERVED_PREFIXES.some((p) => n.startsWith(p))) n = `app.${n}`;
   n = n.slice(0, METRIC_NAME_MAX - SUFFIX_ROOM).replace(/\.+$/, '');
+  // Legal, but no JSON client keeps it as a key (as ingest refuses it).
+  if (n === '__proto__') return null;
   return MetricName.safeParse(n).success ? n : null;
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { TickEvent } from '../../../shared/schema.js';
-import { metricKey } from '../../../shared/series.js';
+import { keyedByMetric, metricKey } from '../../../shared/series.js';
 import type { Hub } from '../../hub/hub.js';
 import { CardinalityError, type SeriesWindows } from '../../windows/series-windows.js';
 import { parseExposition } from './exposition.js';
@@ -103,7 +103,7 @@ export class ScrapeTarget {
   }
 
   private publish(readings: ReturnType<Folder['fold']>['readings'], t: number): void {
-    const tick: TickEvent = { t, source: this.name, values: {} };
+    const tick: TickEvent = { t, source: this.name, values: keyedByMetric() };
     let capped = 0;
     for (const r of readings) {
       if (!Number.isFinite(r.v)) continue;
