@@ -4,7 +4,8 @@ import type { Config } from './config.js';
 import { Checks } from './checks/checks.js';
 import { loadDashboards } from './checks/dashboards-file.js';
 import type { Hub } from './hub/hub.js';
-import { createHub, samplesHost } from './roles.js';
+import { RedisTiers } from './hub/redis/redis-tiers.js';
+import { createHub, samplesHost, servesClients } from './roles.js';
 import { AppChannel } from './sources/app-channel.js';
 import { createHostSource } from './sources/host.js';
 import { HttpMetrics } from './sources/http.js';
@@ -13,6 +14,8 @@ import { Sampler, type Source } from './sources/sampler.js';
 import { StreamServer } from './stream/stream-server.js';
 import { Projection } from './windows/projection.js';
 import { SeriesWindows } from './windows/series-windows.js';
+import { TierPersister } from './windows/tier-persister.js';
+import { TierStore } from './windows/tier-store.js';
 
 export interface PipelineDeps {
   hub?: Hub;
@@ -35,6 +38,11 @@ export interface Pipeline {
   readonly httpMetrics: HttpMetrics;
   /** The dashboards' levels judged on every tick (status events). */
   readonly checks: Checks;
+  readonly tiers: TierStore;
+  /** Writes the tiers to DATA_DIR (standalone without Redis, with a data dir); null otherwise. */
+  readonly persister: TierPersister | null;
+  /** With Redis: the tiers of what this instance publishes, written to Redis, and those it serves, read back. */
+  readonly redisTiers: RedisTiers | null;
 }
 
 export function createLogger(config: Config): Logger {
@@ -54,30 +62,40 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   const capacity = config.maxSeries + 512;
   const windows = new SeriesWindows({ span: config.window, trendThreshold: config.trendThreshold }, capacity);
   const dashboards = loadDashboards(config.dashboards);
-  const projection = new Projection(hub, { history: config.history, maxSeries: capacity });
+  const tiers = new TierStore({ maxSeries: capacity });
+  const projection = new Projection(hub, { history: config.history, maxSeries: capacity, tiers, trendThreshold: config.trendThreshold });
   const checks = new Checks({ hub, dashboards, every: Math.min(1000, config.interval) });
   const stream = new StreamServer(hub, projection, {
     settings,
     retry: config.retry,
     maxClients: config.maxClients,
     clientBuffer: config.clientBuffer,
+    clientStall: config.clientStall,
   });
   const httpMetrics = new HttpMetrics();
   const processSource = new ProcessSource(() => stream);
-  const host = () => createHostSource({ diskUsageEvery: config.diskUsageInterval || null, onError: (err) => logger.warn({ err }, 'disk usage failed') });
+  const host = () =>
+    createHostSource({ diskUsageEvery: config.diskUsageInterval || null, netExclude: config.netExclude, onError: (err) => logger.warn({ err }, 'disk usage failed') });
   const sources = !samplesHost(config)
     ? []
     : deps.sources
       ? deps.sources({ http: httpMetrics, process: processSource, host })
       : [host(), processSource, httpMetrics];
+  const redisTiers = config.redisUrl
+    ? new RedisTiers(new TierStore({ maxSeries: capacity }), servesClients(config) ? tiers : null, { url: config.redisUrl, logger, interval: config.persistInterval, source: config.source })
+    : null;
+  // What this instance publishes is folded into the tiers it writes to Redis.
+  const publisher: Pick<Hub, 'publish'> = redisTiers
+    ? { publish: (channel, tick) => (hub.publish(channel, tick), redisTiers.fold(channel, tick)) }
+    : hub;
   const sampler = new Sampler({
-    hub,
+    hub: publisher,
     windows,
     source: config.source,
     interval: config.interval,
     onError: (err, src) => logger.warn({ err, channel: src.channel }, 'sampling failed'),
   }).add(...sources);
-  const appChannel = new AppChannel({ hub, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
+  const appChannel = new AppChannel({ hub: publisher, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
 
   // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
   hub.onReset?.(({ fromId, recent }) => {
@@ -87,5 +105,8 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
     checks.publishFull();
   });
 
-  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, httpMetrics, checks };
+  // On Redis the tiers live in Redis, shared by every instance; a file is for one process alone.
+  const persister = config.dataDir && !config.redisUrl ? new TierPersister(tiers, { dir: config.dataDir, interval: config.persistInterval, logger }) : null;
+
+  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, httpMetrics, tiers, persister, redisTiers, checks };
 }

@@ -7,7 +7,7 @@ import { createHttp } from './http/app.js';
 import { close, listen } from './http/listen.js';
 import { PrometheusExport } from './http/prometheus.js';
 import type { Checks } from './checks/checks.js';
-import { DashboardsError, loadDashboards } from './checks/dashboards-file.js';
+import { reloadDashboards } from './checks/dashboards-file.js';
 import type { Hub } from './hub/hub.js';
 import { createPipeline, type PipelineDeps } from './pipeline.js';
 import { servesClients } from './roles.js';
@@ -85,15 +85,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     prometheus,
     logger,
     checks,
-    reloadDashboards() {
-      try {
-        checks.reload(loadDashboards(config.dashboards));
-        return { ok: true };
-      } catch (err) {
-        if (err instanceof DashboardsError) return { ok: false, error: err.message };
-        throw err;
-      }
-    },
+    reloadDashboards: () => reloadDashboards(checks, config.dashboards),
     get url() {
       return url;
     },
@@ -102,6 +94,10 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     },
     async start({ listen: withServer = true } = {}) {
       if (started) return;
+      // Before the first tick, so state from before a restart is not folded over.
+      await p.persister?.load();
+      p.persister?.start();
+      await p.redisTiers?.start();
       // Subscribed before the hub starts, so a Redis hub's first events reach both.
       projection.start();
       stream.start();
@@ -127,6 +123,8 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       await sampler.stop();
       checks.stop();
       appChannel.stop();
+      await p.persister?.stop();
+      await p.redisTiers?.stop();
       projection.stop();
       await hub.stop();
     },

@@ -13,6 +13,9 @@ import { fetchDashboards, fetchHostFacts, hostLine } from './server-info.js';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 
+/** What a coarse span's sparkline covers, ms; 5m draws the points kept (points × interval). */
+const SPAN_MS: Partial<Record<string, number>> = { '1h': 3_600_000, '24h': 86_400_000 };
+
 export interface Page {
   model: StreamModel;
   store: SeriesStore;
@@ -102,7 +105,7 @@ export function boot(options: PageOptions, root: HTMLElement): Page {
       ready: model.snapshots > 0,
       status: summary,
       statusView: opts.view === 'status',
-      span: store.capacity * interval,
+      spanMs: SPAN_MS[opts.span] ?? store.capacity * interval,
       state: model.state,
       lastEventAgeSec: model.lastEventAt === -Infinity ? null : Math.floor((now - model.lastEventAt) / 1000),
       malformed: model.malformed,
@@ -113,6 +116,8 @@ export function boot(options: PageOptions, root: HTMLElement): Page {
       sources: new Set(store.list().map((s) => s.source)).size,
       kiosk: opts.kiosk,
       embed: opts.embed,
+      span: opts.span,
+      search: location.search,
     };
   }
 

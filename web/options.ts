@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { ChannelName, SourceName } from '../shared/schema.js';
+import { ChannelName, SourceName, SpanName } from '../shared/schema.js';
 
 /**
  * Page options, read once from the query string. A bad value never stops the
@@ -27,6 +27,8 @@ export interface PageOptions {
   dashboard: string;
   /** `tiles` (the default) or `status`: a status-page list of the checks. */
   view: 'tiles' | 'status';
+  /** What the sparklines span: 5m (raw ticks), or 1h / 24h as min–max bands of `points` buckets. */
+  span: SpanName;
   problems: string[];
 }
 
@@ -49,6 +51,7 @@ const fields = {
   token: z.string().check(z.minLength(1), z.maxLength(512)),
   dpr: z.number().check(z.gte(0.5, dprRange), z.lte(4, dprRange)),
   points: z.int({ error: pointsRange }).check(z.gte(1, pointsRange), z.lte(10_000, pointsRange)),
+  span: SpanName,
 } as const;
 const NUMBERS = new Set(['dpr', 'points']);
 const LISTS = new Set(['channels', 'metrics', 'sources']);
@@ -85,6 +88,7 @@ export function parseOptions(search: string): PageOptions {
     points: read('points', 60),
     dashboard: read('dashboard', 'default'),
     view: read('view', 'tiles'),
+    span: read('span', '5m'),
     problems,
   };
 }
@@ -95,11 +99,14 @@ export function parseOptions(search: string): PageOptions {
  * `lastEventId` is passed when the watchdog recreates the EventSource (the
  * browser's own retry sends the Last-Event-ID header instead).
  */
-export function streamUrl(o: Pick<PageOptions, 'channels' | 'sources' | 'token' | 'points'>, lastEventId: string | null): string {
+export function streamUrl(o: Pick<PageOptions, 'channels' | 'sources' | 'token' | 'points'> & { span?: SpanName }, lastEventId: string | null): string {
   const q = new URLSearchParams();
   if (o.channels.length) q.set('channels', o.channels.join(','));
   if (o.sources.length) q.set('sources', o.sources.join(','));
-  q.set('history', String(o.points));
+  if (o.span && o.span !== '5m') {
+    q.set('span', o.span);
+    q.set('points', String(o.points));
+  } else q.set('history', String(o.points));
   if (lastEventId) q.set('lastEventId', lastEventId);
   if (o.token) q.set('token', o.token);
   return `api/stream?${q.toString().replace(/%2C/g, ',')}`;

@@ -1,7 +1,7 @@
-import { CHANNELS, type ChannelName, type CheckState, type Stat } from '../shared/schema.js';
+import { CHANNELS, type ChannelName, type CheckState, type SpanName, type Stat } from '../shared/schema.js';
 import { parseMetricKey } from '../shared/series.js';
 import { formatAge } from './format.js';
-import type { Ring } from './ring.js';
+import type { Points } from './buckets.js';
 import type { Series } from './series-store.js';
 import type { ConnectionState } from './stream-model.js';
 
@@ -15,7 +15,7 @@ export interface TileView {
   channel: ChannelName;
   unit: string;
   stat: Stat | null;
-  ring: Ring;
+  ring: Points;
   version: number;
   /** "now", "4 s ago", … ("no data yet"); text, so a tile re-renders only when it reads differently. */
   age: string;
@@ -62,8 +62,8 @@ export interface PageView {
   ready: boolean;
   status: StatusSummary;
   statusView: boolean;
-  /** What a full sparkline spans, ms (points kept × interval). */
-  span: number;
+  /** What a full sparkline spans, ms (points kept × interval, or the coarse span). */
+  spanMs: number;
   state: ConnectionState;
   lastEventAgeSec: number | null;
   malformed: number;
@@ -74,6 +74,9 @@ export interface PageView {
   sources: number;
   kiosk: boolean;
   embed: boolean;
+  /** The span shown, and the page's query (for the span switch's links). */
+  span?: SpanName;
+  search?: string;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Projection } from '../windows/projection.js';
 import type { Logger } from 'pino';
 import type { StreamSettings } from '../../shared/schema.js';
 import { requireReadToken, Secret } from './auth.js';
+import { bodyTimeout } from './body-timeout.js';
 import { cors } from './cors.js';
 import { errorHandler, HttpError } from './http-error.js';
 import { ingestRouter } from './ingest.js';
@@ -62,6 +63,7 @@ export function createHttp(config: Config, d: HttpDeps): HttpParts {
 
   const router = express.Router();
   router.use(requestLog(p.logger));
+  router.use(bodyTimeout(config.bodyTimeout));
   router.use(middleware);
   router.use(securityHeaders({ frameAncestors: config.frameAncestors }));
   router.use(cors(config.corsOrigins));

@@ -5,6 +5,7 @@ import { Empty } from './Empty.js';
 import { StatusLine } from './StatusLine.js';
 import { ConnectionBadge, StatusBar } from './StatusBar.js';
 import { StatusPage } from './StatusPage.js';
+import { SpanSwitch } from './SpanSwitch.js';
 import { Tile } from './Tile.js';
 
 export interface AppProps {
@@ -56,7 +57,7 @@ function Kiosk({ view, colors, width, height }: AppProps) {
             {g.title}
           </h2>
         ) : null,
-        ...g.tiles.map((t) => <Tile key={t.key} tile={t} showSource={view.sources > 1 && !g.title} color={colors[t.channel]} span={view.span} />),
+        ...g.tiles.map((t) => <Tile key={t.key} tile={t} showSource={view.sources > 1 && !g.title} color={colors[t.channel]} span={view.spanMs} />),
       ])}
     </main>
   );
@@ -94,13 +95,14 @@ export function App(props: AppProps) {
         lastProblem={view.lastProblem}
         problems={view.problems}
       />
+      {view.span && <SpanSwitch span={view.span} search={view.search ?? ''} />}
       {view.statusView ? (
         <StatusPage view={view} colors={colors} />
       ) : (
         <main class="groups">
           {view.groups.length === 0 && <Empty view={view} />}
           {view.groups.map((g) => (
-            <Group key={g.key} group={g} colors={colors} span={view.span} />
+            <Group key={g.key} group={g} colors={colors} span={view.spanMs} />
           ))}
         </main>
       )}

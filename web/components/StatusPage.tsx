@@ -40,7 +40,7 @@ export function StatusPage({ view, colors }: { view: PageView; colors: Record<Ch
           <h2 class="section-title">{g.title || `${g.channel} · ${g.source}`}</h2>
           <ul class="rows">
             {g.tiles.map((t) => (
-              <Row key={t.key} tile={t} color={colors[t.channel]} span={view.span} />
+              <Row key={t.key} tile={t} color={colors[t.channel]} span={view.spanMs} />
             ))}
           </ul>
         </section>
