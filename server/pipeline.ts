@@ -11,6 +11,7 @@ import { createHostSource } from './sources/host.js';
 import { HttpMetrics } from './sources/http.js';
 import { ProcessSource } from './sources/process.js';
 import { Sampler, type Source } from './sources/sampler.js';
+import { Scrapers } from './sources/scrape/scrapers.js';
 import { StreamServer } from './stream/stream-server.js';
 import { Projection } from './windows/projection.js';
 import { SeriesWindows } from './windows/series-windows.js';
@@ -34,15 +35,17 @@ export interface Pipeline {
   readonly stream: StreamServer;
   readonly sampler: Sampler;
   readonly appChannel: AppChannel;
+  /** Prometheus/OpenMetrics targets (SCRAPE), each on its own timer; none on a server role. */
+  readonly scrapers: Scrapers;
   /** The http source's counters; the HTTP layer feeds it from its middleware. */
   readonly httpMetrics: HttpMetrics;
-  /** The dashboards' levels judged on every tick (status events). */
-  readonly checks: Checks;
   readonly tiers: TierStore;
   /** Writes the tiers to DATA_DIR (standalone without Redis, with a data dir); null otherwise. */
   readonly persister: TierPersister | null;
   /** With Redis: the tiers of what this instance publishes, written to Redis, and those it serves, read back. */
   readonly redisTiers: RedisTiers | null;
+  /** The dashboards' levels judged on every tick (status events). */
+  readonly checks: Checks;
 }
 
 export function createLogger(config: Config): Logger {
@@ -61,9 +64,9 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   // Room for the built-in channels' series beside the pushed ones that maxSeries caps.
   const capacity = config.maxSeries + 512;
   const windows = new SeriesWindows({ span: config.window, trendThreshold: config.trendThreshold }, capacity);
-  const dashboards = loadDashboards(config.dashboards);
   const tiers = new TierStore({ maxSeries: capacity });
   const projection = new Projection(hub, { history: config.history, maxSeries: capacity, tiers, trendThreshold: config.trendThreshold });
+  const dashboards = loadDashboards(config.dashboards);
   const checks = new Checks({ hub, dashboards, every: Math.min(1000, config.interval) });
   const stream = new StreamServer(hub, projection, {
     settings,
@@ -95,6 +98,15 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
     interval: config.interval,
     onError: (err, src) => logger.warn({ err, channel: src.channel }, 'sampling failed'),
   }).add(...sources);
+  const scrapers = new Scrapers({
+    targets: samplesHost(config) ? config.scrape : [],
+    hub: publisher,
+    windows,
+    logger,
+    interval: config.interval,
+    window: config.window,
+    maxSeries: config.scrapeMaxSeries,
+  });
   const appChannel = new AppChannel({ hub: publisher, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
 
   // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
@@ -108,5 +120,5 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   // On Redis the tiers live in Redis, shared by every instance; a file is for one process alone.
   const persister = config.dataDir && !config.redisUrl ? new TierPersister(tiers, { dir: config.dataDir, interval: config.persistInterval, logger }) : null;
 
-  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, httpMetrics, tiers, persister, redisTiers, checks };
+  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, scrapers, httpMetrics, tiers, persister, redisTiers, checks };
 }

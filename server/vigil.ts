@@ -105,6 +105,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       // After the hub and the stream: its status events follow the ticks that caused them.
       if (servesClients(config)) checks.start();
       started = true;
+      p.scrapers.start();
       await Promise.all([sampler.start(), readHostFacts(config.source).then((f) => (hostFacts = f))]);
       if (withServer) {
         ({ server, url } = await listen(http.app, config.port, config.host));
@@ -120,7 +121,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       server = null;
       if (s) await close(s, () => stream.stop());
       else stream.stop();
-      await sampler.stop();
+      await Promise.all([sampler.stop(), p.scrapers.stop()]);
       checks.stop();
       appChannel.stop();
       await p.persister?.stop();

@@ -13,8 +13,8 @@ import { fetchDashboards, fetchHostFacts, hostLine } from './server-info.js';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 
-/** What a coarse span's sparkline covers, ms; 5m draws the points kept (points × interval). */
-const SPAN_MS: Partial<Record<string, number>> = { '1h': 3_600_000, '24h': 86_400_000 };
+/** How long a coarse span's x axis is, ms. */
+const SPAN_MS = { '1h': 3_600_000, '24h': 86_400_000 } as const;
 
 export interface Page {
   model: StreamModel;
@@ -105,7 +105,7 @@ export function boot(options: PageOptions, root: HTMLElement): Page {
       ready: model.snapshots > 0,
       status: summary,
       statusView: opts.view === 'status',
-      spanMs: SPAN_MS[opts.span] ?? store.capacity * interval,
+      spanMs: opts.span === '5m' ? store.capacity * interval : SPAN_MS[opts.span],
       state: model.state,
       lastEventAgeSec: model.lastEventAt === -Infinity ? null : Math.floor((now - model.lastEventAt) / 1000),
       malformed: model.malformed,

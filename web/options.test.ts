@@ -61,17 +61,6 @@ describe('streamUrl', () => {
   });
 });
 
-describe('parseOptions: dashboards and words a new user would type', () => {
-  it('says what ?theme takes instead of a raw "Invalid input"', () => {
-    expect(parseOptions('?theme=blue').problems).toEqual(['?theme: expected "dark" or "light", got "blue" (ignored)']);
-  });
-  it('reads ?dashboard and ?view, defaulting to the default dashboard as tiles', () => {
-    expect(parseOptions('')).toMatchObject({ dashboard: 'default', view: 'tiles' });
-    expect(parseOptions('?dashboard=ops-wall&view=status')).toMatchObject({ dashboard: 'ops-wall', view: 'status', problems: [] });
-    expect(parseOptions('?view=list').problems).toEqual(['?view: expected "tiles" or "status", got "list" (ignored)']);
-  });
-});
-
 describe('span option', () => {
   it('asks for span and points for a coarse span, history for 5m, and falls back on a bad span', () => {
     const o = parseOptions('?span=24h&points=120');
@@ -81,5 +70,16 @@ describe('span option', () => {
     const bad = parseOptions('?span=2d');
     expect(bad.span).toBe('5m');
     expect(bad.problems[0]).toMatch(/^\?span:/);
+  });
+});
+
+describe('parseOptions: dashboards and words a new user would type', () => {
+  it('says what ?theme takes instead of a raw "Invalid input"', () => {
+    expect(parseOptions('?theme=blue').problems).toEqual(['?theme: expected "dark" or "light", got "blue" (ignored)']);
+  });
+  it('reads ?dashboard and ?view, defaulting to the default dashboard as tiles', () => {
+    expect(parseOptions('')).toMatchObject({ dashboard: 'default', view: 'tiles' });
+    expect(parseOptions('?dashboard=ops-wall&view=status')).toMatchObject({ dashboard: 'ops-wall', view: 'status', problems: [] });
+    expect(parseOptions('?view=list').problems).toEqual(['?view: expected "tiles" or "status", got "list" (ignored)']);
   });
 });

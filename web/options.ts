@@ -23,12 +23,12 @@ export interface PageOptions {
    * sparkline spans what its min/avg/max say, and keeps the snapshot small.
    */
   points: number;
+  /** What the sparklines span: 5m (raw ticks), or 1h / 24h as min–max bands of `points` buckets. */
+  span: SpanName;
   /** Which dashboard of the server's to show (`?dashboard=`). */
   dashboard: string;
   /** `tiles` (the default) or `status`: a status-page list of the checks. */
   view: 'tiles' | 'status';
-  /** What the sparklines span: 5m (raw ticks), or 1h / 24h as min–max bands of `points` buckets. */
-  span: SpanName;
   problems: string[];
 }
 
@@ -86,9 +86,9 @@ export function parseOptions(search: string): PageOptions {
     token: read('token', null as unknown as string) ?? null,
     dpr: read('dpr', 1),
     points: read('points', 60),
+    span: read('span', '5m'),
     dashboard: read('dashboard', 'default'),
     view: read('view', 'tiles'),
-    span: read('span', '5m'),
     problems,
   };
 }

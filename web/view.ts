@@ -62,7 +62,7 @@ export interface PageView {
   ready: boolean;
   status: StatusSummary;
   statusView: boolean;
-  /** What a full sparkline spans, ms (points kept × interval, or the coarse span). */
+  /** What a full sparkline's x axis spans, ms (points kept × interval, or the coarse span's length). */
   spanMs: number;
   state: ConnectionState;
   lastEventAgeSec: number | null;

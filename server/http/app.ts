@@ -14,6 +14,7 @@ import { bodyTimeout } from './body-timeout.js';
 import { cors } from './cors.js';
 import { errorHandler, HttpError } from './http-error.js';
 import { ingestRouter } from './ingest.js';
+import { OtlpReceiver } from '../sources/otlp/otlp-receiver.js';
 import type { PrometheusExport } from './prometheus.js';
 import { TokenBucket } from './rate-limit.js';
 import { requestLog } from './request-log.js';
@@ -85,6 +86,7 @@ export function createHttp(config: Config, d: HttpDeps): HttpParts {
             maxMetrics: config.maxMetricsPerRequest,
             maxSkew: config.ingestMaxSkew,
             bucket: config.ingestRate > 0 ? new TokenBucket(config.ingestRate) : null,
+            otlp: new OtlpReceiver(p.appChannel, config.window, config.source),
           }),
           readGuard: readGuard(config.readToken),
           metrics: d.prometheus.handler,

@@ -63,10 +63,10 @@ export class Projection {
   private lastEventId: string;
   private lastSweep = 0;
   private unsubscribe: (() => void) | null = null;
-  /** Every check's state, folded from status events; ids in order of first appearance. */
-  private readonly checkStates = new Map<string, CheckState>();
   readonly tiers: TierStore | null;
   private readonly trendThreshold: number;
+  /** Every check's state, folded from status events; ids in order of first appearance. */
+  private readonly checkStates = new Map<string, CheckState>();
 
   constructor(
     private readonly hub: Hub,

@@ -4,8 +4,8 @@ import type { GroupView, PageView } from '../view.js';
 import { Empty } from './Empty.js';
 import { StatusLine } from './StatusLine.js';
 import { ConnectionBadge, StatusBar } from './StatusBar.js';
-import { StatusPage } from './StatusPage.js';
 import { SpanSwitch } from './SpanSwitch.js';
+import { StatusPage } from './StatusPage.js';
 import { Tile } from './Tile.js';
 
 export interface AppProps {

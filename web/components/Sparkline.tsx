@@ -34,6 +34,16 @@ function yRange(unit: string, levels: Levels): uPlot.Scale.Range {
   };
 }
 
+/** A coarse span's buckets: the average as the line, lo..hi as a band under it (so a one-second spike still shows). */
+function banded(color: string): Pick<uPlot.Options, 'series' | 'bands'> {
+  const edge = { stroke: color, width: 0, points: { show: false } };
+  return {
+    series: [{}, { stroke: color, width: 2, points: { show: false } }, edge, edge],
+    // #rrggbb plus a 30% alpha; any other colour form gets a neutral band.
+    bands: [{ series: [3, 2], fill: /^#[0-9a-f]{6}$/i.test(color) ? `${color}4d` : 'rgba(128,128,128,0.3)' }],
+  };
+}
+
 /** Dashed level lines, drawn on the plot's own canvas after each redraw (no extra DOM). */
 function drawLevels(u: uPlot, levels: Levels, colors: { warn: string; bad: string }): void {
   const ctx = u.ctx;
@@ -53,17 +63,7 @@ function drawLevels(u: uPlot, levels: Levels, colors: { warn: string; bad: strin
   ctx.restore();
 }
 
-/** A coarse span's buckets: the average as the line, lo..hi as a band under it (so a one-second spike still shows). */
-function banded(color: string): Pick<uPlot.Options, 'series' | 'bands'> {
-  const edge = { stroke: color, width: 0, points: { show: false } };
-  return {
-    series: [{}, { stroke: color, width: 2, points: { show: false } }, edge, edge],
-    // #rrggbb plus a 30% alpha; any other colour form gets a neutral band.
-    bands: [{ series: [3, 2], fill: /^#[0-9a-f]{6}$/i.test(color) ? `${color}4d` : 'rgba(128,128,128,0.3)' }],
-  };
-}
-
-function options(width: number, height: number, unit: string, color: string, band: boolean, props: () => SparklineProps): uPlot.Options {
+function options(width: number, height: number, unit: string, color: string, props: () => SparklineProps, band: boolean): uPlot.Options {
   const p = props();
   // Read once per plot, not per redraw (a style lookup each frame would cost a recalc).
   const css = getComputedStyle(document.documentElement);
@@ -123,7 +123,7 @@ export class Sparkline extends Component<SparklineProps> {
     if (!el) return;
     const { ring, unit, color } = this.props;
     const data = ring.view();
-    const u = new uPlot(options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color, data.length === 4, () => this.props), data, el);
+    const u = new uPlot(options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color, () => this.props, data.length === 4), data, el);
     this.plot = u;
     this.ro = new ResizeObserver(() => {
       const w = Math.max(1, el.clientWidth);
