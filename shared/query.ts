@@ -1,6 +1,7 @@
 // The stream's query parameters: parsed by the server only, kept out of the page's bundle.
 import * as z from 'zod/mini';
 import { CHANNELS, SPANS, SourceName, type ChannelName, type SpanName } from './schema.js';
+import { DashboardName } from './dashboards.js';
 
 /** A comma-separated list whose every item must pass `item`; empty means "all". */
 function csvOf<T extends z.ZodMiniType<string, string>>(item: T, what: string) {
@@ -36,6 +37,9 @@ const HistoryPoints = z.pipe(
   }),
 );
 
+/** Stands for a `lastEventId` that is not one string; no hub can parse it, so it is answered with a reset. */
+const MALFORMED_ID = 'malformed';
+
 const Span = z.pipe(
   z.unknown(),
   z.transform((raw: unknown, ctx) => {
@@ -60,8 +64,12 @@ const Points = z.pipe(
 export const StreamQuery = z.object({
   channels: z.optional(ChannelList),
   sources: z.optional(csvOf(SourceName, 'source')),
-  /** For curl and the page's watchdog; a malformed id gets a snapshot, not an error. */
-  lastEventId: z.catch(z.optional(z.string()), undefined),
+  /**
+   * For curl and the page's watchdog; a malformed id gets a reset snapshot, not an
+   * error. Given twice it is malformed too: the client asked to resume, so it must
+   * learn (`reset: true`) that it did not.
+   */
+  lastEventId: z.optional(z.pipe(z.unknown(), z.transform((raw: unknown) => (typeof raw === 'string' ? raw : MALFORMED_ID)))),
   /** Newest points per group in the snapshot (default: all the server keeps). */
   history: z.optional(HistoryPoints),
   /** What the snapshot's points span (default 5m: the raw ticks). */
@@ -71,3 +79,13 @@ export const StreamQuery = z.object({
   token: z.optional(z.unknown()),
 });
 export type StreamQuery = z.infer<typeof StreamQuery>;
+
+/** Query of GET api/status. */
+export const StatusQuery = z.object({
+  /** Answer 503 while the overall status is at least this bad (for uptime checkers). */
+  fail: z.optional(z.enum(['unknown', 'warn', 'critical'], { error: 'expected fail=critical, fail=warn or fail=unknown' })),
+  /** Only this dashboard's checks. */
+  dashboard: z.optional(DashboardName),
+  token: z.optional(z.unknown()),
+});
+export type StatusQuery = z.infer<typeof StatusQuery>;

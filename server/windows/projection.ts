@@ -1,8 +1,9 @@
-import type { ChannelName, ChannelsResponse, Snapshot, SnapshotGroup, SpanName, Stat, StreamSettings } from '../../shared/schema.js';
+import type { ChannelName, ChannelsResponse, CheckState, Snapshot, SnapshotGroup, SpanName, Stat, StatusEvent, StreamSettings } from '../../shared/schema.js';
+import { keyedByMetric } from '../../shared/series.js';
 import { GroupHistory } from './history.js';
 import { mergedColumn, rangeTimeline, spanStat, tierRange } from './tier-query.js';
 import type { TierStore } from './tier-store.js';
-import type { Hub, HubEvent } from '../hub/hub.js';
+import type { Hub, HubEvent, TickHubEvent } from '../hub/hub.js';
 
 interface Metric {
   stat: Stat;
@@ -64,6 +65,8 @@ export class Projection {
   private unsubscribe: (() => void) | null = null;
   readonly tiers: TierStore | null;
   private readonly trendThreshold: number;
+  /** Every check's state, folded from status events; ids in order of first appearance. */
+  private readonly checkStates = new Map<string, CheckState>();
 
   constructor(
     private readonly hub: Hub,
@@ -109,11 +112,28 @@ export class Projection {
    */
   clear(lastId: string): void {
     this.groups.clear();
+    this.checkStates.clear();
     this.series = 0;
     this.lastEventId = lastId;
   }
 
   apply(event: HubEvent): void {
+    if (event.channel === 'status') this.applyStatus(event.status);
+    else this.applyTick(event);
+    this.lastEventId = event.id;
+  }
+
+  checks(): CheckState[] {
+    return [...this.checkStates.values()];
+  }
+
+  private applyStatus(s: StatusEvent): void {
+    if (s.full) this.checkStates.clear();
+    for (const id of s.removed) this.checkStates.delete(id);
+    for (const c of s.checks) this.checkStates.set(c.id, c);
+  }
+
+  private applyTick(event: TickHubEvent): void {
     const { t, source, values } = event.tick;
     this.tiers?.fold(event.channel, event.tick);
     const key = `${event.channel}@${source}`;
@@ -123,7 +143,8 @@ export class Projection {
       this.groups.set(key, g);
     }
     g.history.push(t);
-    for (const name in values) {
+    // Own keys only: a tick parsed from outside (Redis) is a plain object.
+    for (const name of Object.keys(values)) {
       const stat = values[name];
       let m = g.metrics.get(name);
       if (!m) {
@@ -137,14 +158,13 @@ export class Projection {
       g.history.set(name, stat.v);
     }
     if (!g.metrics.size) this.groups.delete(key);
-    this.lastEventId = event.id;
     if (t - this.lastSweep > 60_000) this.sweep(t);
   }
 
   /** `points`: newest ticks per group to include (default and at most: all held). */
   snapshot(settings: StreamSettings, filter: SnapshotFilter, reset: boolean, epoch: string, now: number, points = Infinity): Snapshot {
     const span = filter.span && filter.span !== '5m' && this.tiers ? filter.span : null;
-    const snap: Snapshot = { reset, epoch, t: now, settings, groups: [] };
+    const snap: Snapshot = { reset, epoch, t: now, settings, groups: [], checks: this.checks() };
     if (span) snap.span = span;
     for (const g of this.groups.values()) {
       if (!matches(g, filter)) continue;
@@ -152,8 +172,8 @@ export class Projection {
         snap.groups.push(this.tierGroup(g, span, filter.tierPoints));
         continue;
       }
-      const values: SnapshotGroup['values'] = {};
-      const history: SnapshotGroup['history'] = {};
+      const values: SnapshotGroup['values'] = keyedByMetric();
+      const history: SnapshotGroup['history'] = keyedByMetric();
       for (const [name, m] of g.metrics) {
         values[name] = m.stat;
         history[name] = g.history.column(name, points);
@@ -166,7 +186,7 @@ export class Projection {
   /** A group's points from a coarse tier: average, lo and hi per point, and figures over the whole span. */
   private tierGroup(g: Group, span: string, points: number | undefined): SnapshotGroup {
     const ring = this.tiers!.group(g.channel, g.source)?.ring(span);
-    const out: SnapshotGroup = { channel: g.channel, source: g.source, dt: [], values: {}, history: {}, lo: {}, hi: {} };
+    const out: SnapshotGroup = { channel: g.channel, source: g.source, dt: [], values: keyedByMetric(), history: keyedByMetric(), lo: keyedByMetric(), hi: keyedByMetric() };
     if (!ring) {
       for (const [name, m] of g.metrics) [out.values[name], out.history[name], out.lo![name], out.hi![name]] = [m.stat, [], [], []];
       return out;
@@ -187,7 +207,7 @@ export class Projection {
   latest(): LatestGroup[] {
     const out: LatestGroup[] = [];
     for (const g of this.groups.values()) {
-      const values: LatestGroup['values'] = {};
+      const values: LatestGroup['values'] = keyedByMetric();
       for (const [name, m] of g.metrics) values[name] = m.stat;
       out.push({ channel: g.channel, source: g.source, values });
     }
@@ -229,6 +249,8 @@ export function matches(info: { channel: ChannelName; source: string }, filter: 
   return (!filter.channels || filter.channels.has(info.channel)) && (!filter.sources || filter.sources.has(info.source));
 }
 
+/** Status events go to every client: checks are the whole dashboard's, whatever a client draws. */
 export function eventMatches(e: HubEvent, filter: SnapshotFilter): boolean {
+  if (e.channel === 'status') return true;
   return (!filter.channels || filter.channels.has(e.channel)) && (!filter.sources || filter.sources.has(e.tick.source));
 }

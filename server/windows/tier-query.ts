@@ -1,6 +1,5 @@
 import type { Stat, Trend } from '../../shared/schema.js';
 import type { SeriesBuckets, TierRing } from './tier.js';
-import { round } from './window.js';
 
 /**
  * Which points a snapshot of a tier carries: buckets merged `k` at a time (so at
@@ -116,5 +115,5 @@ export function spanStat(col: MergedColumn, r: TierRange, latest: Stat, threshol
     if (change > threshold) trend = 'rising';
     else if (change < -threshold) trend = 'falling';
   }
-  return { v: latest.v, min: round(Math.min(lo, latest.v)), max: round(Math.max(hi, latest.v)), avg: round(avg), n: counts, trend, u: latest.u };
+  return { v: latest.v, min: Math.min(lo, latest.v), max: Math.max(hi, latest.v), avg, n: counts, trend, u: latest.u };
 }
