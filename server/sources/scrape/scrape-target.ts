@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import type { TickEvent } from '../../../shared/schema.js';
-import { metricKey } from '../../../shared/series.js';
 import type { Hub } from '../../hub/hub.js';
 import { CardinalityError, type SeriesWindows } from '../../windows/series-windows.js';
-import { parseExposition } from './exposition.js';
+import { parseExposition, SeriesCache } from './exposition.js';
 import { expositionPoints } from './exposition-points.js';
 import { fetchText, ScrapeError } from './fetch-text.js';
 import { Folder } from './folder.js';
@@ -40,6 +39,7 @@ export class ScrapeTarget {
   private readonly abort = new AbortController();
   private readonly folder: Folder;
   private readonly keys = new Set<string>();
+  private readonly cache: SeriesCache;
   private readonly now: () => number;
   readonly interval: number;
   readonly timeout: number;
@@ -56,6 +56,8 @@ export class ScrapeTarget {
     this.interval = o.spec.interval ?? o.interval;
     this.timeout = Math.min(o.spec.timeout ?? this.interval, this.interval);
     this.folder = new Folder(o.window);
+    // Room for every line of a page whose series are capped, and their le/quantile lines.
+    this.cache = new SeriesCache(Math.max(10_000, o.maxSeries * 20));
   }
 
   get name(): string {
@@ -87,7 +89,7 @@ export class ScrapeTarget {
     try {
       const { text, at: t } = await fetchText(this.o.spec.url, this.timeout, this.o.maxBytes ?? 16 << 20, this.abort.signal, this.now);
       if (this.abort.signal.aborted) return;
-      const families = parseExposition(text);
+      const families = parseExposition(text, this.cache);
       const { points, dropped } = expositionPoints(families, this.o.spec.keep);
       const fold = this.folder.fold(points, t);
       fold.commit();
@@ -107,7 +109,7 @@ export class ScrapeTarget {
     let capped = 0;
     for (const r of readings) {
       if (!Number.isFinite(r.v)) continue;
-      const key = metricKey(r.name, r.labels);
+      const key = r.key;
       if (!this.keys.has(key) && this.keys.size >= this.o.maxSeries) {
         capped++;
         continue;
