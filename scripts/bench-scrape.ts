@@ -11,6 +11,7 @@
  * - parse (vigil): exposition.ts alone, with its series cache (as a target runs it);
  * - parse (parse-prometheus-text-format): the npm parser alone;
  * - round, in-process: parse + points + rates/quantiles + windows + publish;
+ * - of which windows + publish: the same readings recorded and published alone;
  * - round, over HTTP: a real ScrapeTarget scraping a child process that serves
  *   the page (the child's CPU is not counted), i.e. what a target costs Vigil.
  *
@@ -97,6 +98,25 @@ function inProcess(pages: string[]): number {
   });
 }
 
+/** Only the windows and the publish of the readings a round gives (what any source's readings cost). */
+function windowsOnly(pages: string[]): number {
+  const folder = new Folder(60_000);
+  const cache = new SeriesCache();
+  const rounds = pages.map((text, r) => {
+    const fold = folder.fold(expositionPoints(parseExposition(text, cache)).points, 1_000_000 + r * 1000);
+    fold.commit();
+    return fold.readings;
+  });
+  const hub = new MemoryHub({ capacity: 64 });
+  const windows = new SeriesWindows({ span: 60_000 }, 100_000);
+  return perRound(pages, (_text, r) => {
+    const t = 1_000_000 + r * 1000;
+    const values: Record<string, ReturnType<SeriesWindows['record']>> = {};
+    for (const x of rounds[r]) values[x.key] = windows.record(x.key, 'bench', x.unit, t, x.v);
+    hub.publish('app', { t, source: 'bench', values });
+  });
+}
+
 async function overHttp(port: number): Promise<number> {
   const spec = parseTargetSpec(`http://127.0.0.1:${port}/metrics;name=bench`);
   if (!spec.ok) throw new Error(spec.error);
@@ -128,7 +148,7 @@ async function main(): Promise<void> {
   const port = await new Promise<number>((r) => child.once('message', (p) => r(p as number)));
   const pages = Array.from({ length: ROUNDS }, (_, r) => page(SERIES, r));
   const lines = pages[0].split('\n').filter((l) => l && !l.startsWith('#')).length;
-  const rows: Record<string, number[]> = { vigil: [], npm: [], inproc: [], http: [] };
+  const rows: Record<string, number[]> = { vigil: [], npm: [], inproc: [], windows: [], http: [] };
   try {
     for (let run = 0; run < RUNS; run++) {
       // Alternating in one process, so a busy moment of the shared machine hits each alike.
@@ -136,6 +156,7 @@ async function main(): Promise<void> {
       rows.vigil.push(perRound(pages, (t) => parseExposition(t, cache)));
       rows.npm.push(perRound(pages, (t) => parsePrometheusTextFormat(t)));
       rows.inproc.push(inProcess(pages));
+      rows.windows.push(windowsOnly(pages));
       rows.http.push(await overHttp(port));
     }
   } finally {
@@ -151,6 +172,7 @@ async function main(): Promise<void> {
     ['vigil', 'parse (vigil, exposition.ts)'],
     ['npm', 'parse (parse-prometheus-text-format)'],
     ['inproc', 'round in-process: parse, points, rates/quantiles, windows, publish'],
+    ['windows', '  of which windows + publish of its readings (any source pays these)'],
     ['http', 'round over HTTP: a real ScrapeTarget (target ≤ 2 ms per 1,000)'],
   ] as const) {
     const m = median(rows[k]);

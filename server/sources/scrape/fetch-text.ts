@@ -1,4 +1,4 @@
-import { get as httpGet } from 'node:http';
+import { get as httpGet, type Agent } from 'node:http';
 import { get as httpsGet } from 'node:https';
 
 /** Why a scrape failed, as one short phrase for the state-change log line. */
@@ -14,7 +14,17 @@ export const ACCEPT = 'application/openmetrics-text;version=1.0.0;q=0.75,text/pl
  * target read its counters than when we asked, so a target slow to collect
  * does not bend the rates.
  */
-export function fetchText(url: string, timeout: number, maxBytes: number, signal?: AbortSignal, now: () => number = Date.now): Promise<{ text: string; at: number }> {
+export interface FetchOptions {
+  timeout: number;
+  maxBytes: number;
+  /** Aborts the scrape (stop()). */
+  signal?: AbortSignal;
+  /** A keep-alive agent of the target's own (http or https, as its URL), so a scrape reuses the connection. */
+  agent?: Agent;
+  now?: () => number;
+}
+
+export function fetchText(url: string, { timeout, maxBytes, signal, agent, now = Date.now }: FetchOptions): Promise<{ text: string; at: number }> {
   // node:http rather than fetch(): a 100 KB page through fetch's web streams cost
   // Vigil about 3.5 ms more CPU per scrape (scripts/bench-scrape.ts).
   return new Promise((resolve, reject) => {
@@ -31,7 +41,7 @@ export function fetchText(url: string, timeout: number, maxBytes: number, signal
     const onStop = () => fail('stopped');
     const timer = setTimeout(() => fail(at ? `no complete answer within ${timeout} ms` : `no answer within ${timeout} ms`), timeout);
     const get = url.startsWith('https:') ? httpsGet : httpGet;
-    const req = get(url, { headers: { accept: ACCEPT, 'user-agent': 'vigil-scrape' }, agent: false }, (res) => {
+    const req = get(url, { headers: { accept: ACCEPT, 'user-agent': 'vigil-scrape' }, agent: agent ?? false }, (res) => {
       at = now();
       const status = res.statusCode ?? 0;
       if (status < 200 || status > 299) return fail(`HTTP ${status}`);
