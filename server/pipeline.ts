@@ -1,8 +1,11 @@
 import { pino, type Logger } from 'pino';
 import type { StreamSettings } from '../shared/schema.js';
 import type { Config } from './config.js';
+import { Checks } from './checks/checks.js';
+import { loadDashboards } from './checks/dashboards-file.js';
 import type { Hub } from './hub/hub.js';
-import { createHub, samplesHost } from './roles.js';
+import { RedisTiers } from './hub/redis/redis-tiers.js';
+import { createHub, samplesHost, servesClients } from './roles.js';
 import { AppChannel } from './sources/app-channel.js';
 import { createHostSource } from './sources/host.js';
 import { HttpMetrics } from './sources/http.js';
@@ -12,6 +15,8 @@ import { Scrapers } from './sources/scrape/scrapers.js';
 import { StreamServer } from './stream/stream-server.js';
 import { Projection } from './windows/projection.js';
 import { SeriesWindows } from './windows/series-windows.js';
+import { TierPersister } from './windows/tier-persister.js';
+import { TierStore } from './windows/tier-store.js';
 
 export interface PipelineDeps {
   hub?: Hub;
@@ -34,6 +39,13 @@ export interface Pipeline {
   readonly scrapers: Scrapers;
   /** The http source's counters; the HTTP layer feeds it from its middleware. */
   readonly httpMetrics: HttpMetrics;
+  readonly tiers: TierStore;
+  /** Writes the tiers to DATA_DIR (standalone without Redis, with a data dir); null otherwise. */
+  readonly persister: TierPersister | null;
+  /** With Redis: the tiers of what this instance publishes, written to Redis, and those it serves, read back. */
+  readonly redisTiers: RedisTiers | null;
+  /** The dashboards' levels judged on every tick (status events). */
+  readonly checks: Checks;
 }
 
 export function createLogger(config: Config): Logger {
@@ -52,23 +64,35 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   // Room for the built-in channels' series beside the pushed ones that maxSeries caps.
   const capacity = config.maxSeries + 512;
   const windows = new SeriesWindows({ span: config.window, trendThreshold: config.trendThreshold }, capacity);
-  const projection = new Projection(hub, { history: config.history, maxSeries: capacity });
+  const tiers = new TierStore({ maxSeries: capacity });
+  const projection = new Projection(hub, { history: config.history, maxSeries: capacity, tiers, trendThreshold: config.trendThreshold });
+  const dashboards = loadDashboards(config.dashboards);
+  const checks = new Checks({ hub, dashboards, every: Math.min(1000, config.interval) });
   const stream = new StreamServer(hub, projection, {
     settings,
     retry: config.retry,
     maxClients: config.maxClients,
     clientBuffer: config.clientBuffer,
+    clientStall: config.clientStall,
   });
   const httpMetrics = new HttpMetrics();
   const processSource = new ProcessSource(() => stream);
-  const host = () => createHostSource({ diskUsageEvery: config.diskUsageInterval || null, onError: (err) => logger.warn({ err }, 'disk usage failed') });
+  const host = () =>
+    createHostSource({ diskUsageEvery: config.diskUsageInterval || null, netExclude: config.netExclude, onError: (err) => logger.warn({ err }, 'disk usage failed') });
   const sources = !samplesHost(config)
     ? []
     : deps.sources
       ? deps.sources({ http: httpMetrics, process: processSource, host })
       : [host(), processSource, httpMetrics];
+  const redisTiers = config.redisUrl
+    ? new RedisTiers(new TierStore({ maxSeries: capacity }), servesClients(config) ? tiers : null, { url: config.redisUrl, logger, interval: config.persistInterval, source: config.source })
+    : null;
+  // What this instance publishes is folded into the tiers it writes to Redis.
+  const publisher: Pick<Hub, 'publish'> = redisTiers
+    ? { publish: (channel, tick) => (hub.publish(channel, tick), redisTiers.fold(channel, tick)) }
+    : hub;
   const sampler = new Sampler({
-    hub,
+    hub: publisher,
     windows,
     source: config.source,
     interval: config.interval,
@@ -76,21 +100,25 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   }).add(...sources);
   const scrapers = new Scrapers({
     targets: samplesHost(config) ? config.scrape : [],
-    hub,
+    hub: publisher,
     windows,
     logger,
     interval: config.interval,
     window: config.window,
     maxSeries: config.scrapeMaxSeries,
   });
-  const appChannel = new AppChannel({ hub, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
+  const appChannel = new AppChannel({ hub: publisher, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
 
   // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
   hub.onReset?.(({ fromId, recent }) => {
     projection.clear(fromId);
     for (const e of recent) projection.apply(e);
     stream.resetAll();
+    checks.publishFull();
   });
 
-  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, scrapers, httpMetrics };
+  // On Redis the tiers live in Redis, shared by every instance; a file is for one process alone.
+  const persister = config.dataDir && !config.redisUrl ? new TierPersister(tiers, { dir: config.dataDir, interval: config.persistInterval, logger }) : null;
+
+  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, scrapers, httpMetrics, tiers, persister, redisTiers, checks };
 }

@@ -6,6 +6,8 @@ import type { Config } from './config.js';
 import { createHttp } from './http/app.js';
 import { close, listen } from './http/listen.js';
 import { PrometheusExport } from './http/prometheus.js';
+import type { Checks } from './checks/checks.js';
+import { DashboardsError, loadDashboards } from './checks/dashboards-file.js';
 import type { Hub } from './hub/hub.js';
 import { createPipeline, type PipelineDeps } from './pipeline.js';
 import { servesClients } from './roles.js';
@@ -40,6 +42,14 @@ export interface Vigil {
   start(opts?: { listen?: boolean }): Promise<void>;
   /** Stops everything it started; safe to call twice. */
   stop(): Promise<void>;
+  /** The dashboards' checks (api/status reads them). */
+  readonly checks: Checks;
+  /**
+   * Reads the dashboards file again (SIGHUP): on success every check is rebuilt
+   * and announced, streams stay open; on a bad file the old dashboards stay and
+   * the error says why (one line).
+   */
+  reloadDashboards(): { ok: true } | { ok: false; error: string };
   /** http://host:port once listening. */
   readonly url: string;
   readonly server: Server | null;
@@ -49,7 +59,8 @@ export interface Vigil {
 export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   const p = createPipeline(config, deps);
   const { logger, hub, projection, stream, sampler, appChannel } = p;
-  const prometheus = new PrometheusExport({ latest: () => projection.latest() });
+  const { checks } = p;
+  const prometheus = new PrometheusExport({ latest: () => projection.latest(), checks: () => checks.list() });
   let server: Server | null = null;
   let started = false;
   let hostFacts: HostFacts | null = null;
@@ -73,6 +84,16 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     appChannel,
     prometheus,
     logger,
+    checks,
+    reloadDashboards() {
+      try {
+        checks.reload(loadDashboards(config.dashboards));
+        return { ok: true };
+      } catch (err) {
+        if (err instanceof DashboardsError) return { ok: false, error: err.message };
+        throw err;
+      }
+    },
     get url() {
       return url;
     },
@@ -81,10 +102,16 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     },
     async start({ listen: withServer = true } = {}) {
       if (started) return;
+      // Before the first tick, so state from before a restart is not folded over.
+      await p.persister?.load();
+      p.persister?.start();
+      await p.redisTiers?.start();
       // Subscribed before the hub starts, so a Redis hub's first events reach both.
       projection.start();
       stream.start();
       await hub.start();
+      // After the hub and the stream: its status events follow the ticks that caused them.
+      if (servesClients(config)) checks.start();
       started = true;
       p.scrapers.start();
       await Promise.all([sampler.start(), readHostFacts(config.source).then((f) => (hostFacts = f))]);
@@ -103,7 +130,10 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       if (s) await close(s, () => stream.stop());
       else stream.stop();
       await Promise.all([sampler.stop(), p.scrapers.stop()]);
+      checks.stop();
       appChannel.stop();
+      await p.persister?.stop();
+      await p.redisTiers?.stop();
       projection.stop();
       await hub.stop();
     },

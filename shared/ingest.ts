@@ -28,9 +28,23 @@ export const LabelValue = z.string().check(
   z.regex(LABEL_VALUE_RE, 'label value must be characters of [A-Za-z0-9_.:/+~-], e.g. "/var/lib" or "nvme0n1"'),
 );
 
-/** Labels of a pushed series (the page never parses them, so they live here, not in series.ts). */
-export const IngestLabels = z.record(LabelName, LabelValue).check(
-  z.refine((l: Record<string, string>) => Object.keys(l).length <= MAX_LABELS, `at most ${MAX_LABELS} labels per series`),
+/**
+ * `__proto__` is the one legal name (or label name) no JSON client can be trusted
+ * to keep: JSON.parse makes it an own key, but zod's records (the page's parser)
+ * drop it and `obj[key] = …` sets a prototype instead. Every other word, including
+ * `constructor` and the like, is a metric like any other.
+ */
+const NOT_PROTO = 'is "__proto__", which JSON clients (the page among them) cannot keep as a key; pick another';
+
+/**
+ * Labels of a pushed series (the page never parses them, so they live here, not in
+ * series.ts). A `__proto__` label is refused before zod's record would drop it unseen.
+ */
+export const IngestLabels = z.pipe(
+  z.unknown().check(z.refine((l: unknown) => !(l !== null && typeof l === 'object' && Object.hasOwn(l, '__proto__')), `label name ${NOT_PROTO}`)),
+  z.record(LabelName, LabelValue).check(
+    z.refine((l: Record<string, string>) => Object.keys(l).length <= MAX_LABELS, `at most ${MAX_LABELS} labels per series`),
+  ),
 );
 export const INGEST_VALUE_MAX = 1e300;
 export const RESERVED_PREFIXES = ['host.', 'process.', 'http.'] as const;
@@ -38,6 +52,7 @@ export const RESERVED_PREFIXES = ['host.', 'process.', 'http.'] as const;
 export const IngestMetric = z.object({
   name: MetricName.check(
     z.refine((n: string) => !RESERVED_PREFIXES.some((p) => n.startsWith(p)), `metric name must not start with ${RESERVED_PREFIXES.join(', ')} (reserved for built-in channels)`),
+    z.refine((n: string) => n !== '__proto__', `metric name ${NOT_PROTO}`),
   ),
   // z.number() refuses NaN and ±Infinity (1e400 parses to Infinity); strings are not coerced.
   value: z

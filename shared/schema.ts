@@ -1,6 +1,7 @@
 // zod/mini: the same schemas and parsing as zod, tree-shakable, so the page's
 // bundle carries only what it uses (full zod was half of the page's JS).
 import * as z from 'zod/mini';
+import { DashboardName } from './dashboards.js';
 import { MetricKey } from './series.js';
 
 /*
@@ -19,6 +20,15 @@ import { MetricKey } from './series.js';
  */
 
 export const CHANNELS = ['host', 'process', 'http', 'app'] as const;
+
+/**
+ * What a snapshot's points span (`?span=`): `5m` is the raw ticks (HISTORY of
+ * them); `1h` (10 s buckets) and `24h` (1 min buckets) are coarse tiers whose
+ * points carry min (`lo`), max (`hi`) and average (`history`).
+ */
+export const SPANS = ['5m', '1h', '24h'] as const;
+export const SpanName = z.enum(SPANS);
+export type SpanName = z.infer<typeof SpanName>;
 export const ChannelName = z.enum(CHANNELS);
 export type ChannelName = z.infer<typeof ChannelName>;
 
@@ -60,6 +70,53 @@ export const TickEvent = z.object({
 });
 export type TickEvent = z.infer<typeof TickEvent>;
 
+/** States of a check, from best to worst: `?fail=` on api/status counts in this order. */
+export const CHECK_STATUSES = ['ok', 'unknown', 'warn', 'critical'] as const;
+export const CheckStatus = z.enum(CHECK_STATUSES);
+export type CheckStatus = z.infer<typeof CheckStatus>;
+
+/**
+ * One series of a tile with levels, as judged by the server. `value` is the
+ * tile's `on` stat after its `scale` (null when unknown); `level` the warn or
+ * critical level it is past (null when ok or unknown); `since` when the status
+ * began (ms since the epoch).
+ */
+export const CheckState = z.object({
+  id: z.string().check(z.maxLength(1200)),
+  dashboard: DashboardName,
+  title: z.string().check(z.maxLength(200)),
+  metric: MetricKey,
+  source: SourceName,
+  status: CheckStatus,
+  value: z.nullable(z.number()),
+  level: z.nullable(z.number()),
+  since: z.number(),
+});
+export type CheckState = z.infer<typeof CheckState>;
+
+/**
+ * `event: status`: checks whose status changed at `t`. With `full`, `checks` is
+ * every check and replaces all before (sent at start, and when the dashboards
+ * change: a client then reads api/dashboards again); `removed` lists ids of checks that are gone (their series
+ * was forgotten). Every client gets status events, whatever its filters.
+ */
+export const StatusEvent = z.object({
+  t: z.number(),
+  full: z.boolean(),
+  checks: z.array(CheckState),
+  removed: z.array(z.string().check(z.maxLength(1200))),
+});
+export type StatusEvent = z.infer<typeof StatusEvent>;
+
+/** GET api/status. `status` is the worst of the checks' (ok when there are none). */
+export const StatusResponse = z.object({ status: CheckStatus, checks: z.array(CheckState) });
+export type StatusResponse = z.infer<typeof StatusResponse>;
+
+/** The worse of two statuses (CHECK_STATUSES order). */
+export function worse(a: CheckStatus, b: CheckStatus): CheckStatus {
+  return CHECK_STATUSES.indexOf(a) >= CHECK_STATUSES.indexOf(b) ? a : b;
+}
+
 export const StreamSettings = z.object({
   /** Sampling interval of the built-in channels, ms. */
   interval: z.number().check(z.positive()),
@@ -93,6 +150,11 @@ export const SnapshotGroup = z
     dt: z.array(z.number()),
     values: z.record(MetricKey, Stat),
     history: z.record(MetricKey, z.array(z.nullable(z.number()))),
+    /** Coarse spans only: how many ms each point covers (points start at multiples of it). */
+    step: z.optional(z.number().check(z.positive())),
+    /** Coarse spans only: each point's lowest and highest tick, beside `history`'s average. */
+    lo: z.optional(z.record(MetricKey, z.array(z.nullable(z.number())))),
+    hi: z.optional(z.record(MetricKey, z.array(z.nullable(z.number())))),
   })
   .check(
     z.refine((g) => g.t0 !== undefined || g.dt.length === 0, { message: 'dt must be empty when t0 is absent', path: ['dt'] }),
@@ -103,6 +165,10 @@ export const SnapshotGroup = z
         return names.length === Object.keys(g.values).length && names.every((n) => Object.hasOwn(g.values, n) && g.history[n].length === points);
       },
       { message: 'history must have an array per metric of values, as long as the timeline (t0 and dt)', path: ['history'] },
+    ),
+    z.refine(
+      (g) => [g.lo, g.hi].every((band) => !band || Object.keys(g.history).every((n) => band[n]?.length === g.history[n].length)),
+      { message: 'lo and hi must have an array per metric of history, as long as it', path: ['lo'] },
     ),
   );
 export type SnapshotGroup = z.infer<typeof SnapshotGroup>;
@@ -124,11 +190,15 @@ export function groupTimes(g: Pick<SnapshotGroup, 't0' | 'dt'>): number[] {
 export const Snapshot = z.object({
   /** True when this snapshot replaces events the client asked for but that cannot be replayed. */
   reset: z.boolean(),
+  /** What the points span (absent: `5m`, the raw ticks). */
+  span: z.optional(SpanName),
   epoch: z.string(),
   t: z.number(),
   settings: StreamSettings,
   /** In order of first appearance. */
   groups: z.array(SnapshotGroup),
+  /** Every check's state as of this snapshot's id (status events change it). */
+  checks: z.array(CheckState),
 });
 export type Snapshot = z.infer<typeof Snapshot>;
 

@@ -55,6 +55,15 @@ export function metricKey(name: string, labels?: Readonly<Labels> | null): strin
   return `${out}}`;
 }
 
+/**
+ * An empty object to key by metric keys (a tick's or group's `values`, `history`):
+ * without a prototype, so a key such as `__proto__` or `constructor` is a plain own
+ * property, never Object.prototype's setter or method.
+ */
+export function keyedByMetric<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** The name and labels of a key made by metricKey (labels in a null-prototype object). */
 export function parseMetricKey(key: string): { name: string; labels: Labels } {
   const labels: Labels = Object.create(null);

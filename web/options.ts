@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { ChannelName, SourceName } from '../shared/schema.js';
+import { ChannelName, SourceName, SpanName } from '../shared/schema.js';
 
 /**
  * Page options, read once from the query string. A bad value never stops the
@@ -23,6 +23,12 @@ export interface PageOptions {
    * sparkline spans what its min/avg/max say, and keeps the snapshot small.
    */
   points: number;
+  /** What the sparklines span: 5m (raw ticks), or 1h / 24h as min–max bands of `points` buckets. */
+  span: SpanName;
+  /** Which dashboard of the server's to show (`?dashboard=`). */
+  dashboard: string;
+  /** `tiles` (the default) or `status`: a status-page list of the checks. */
+  view: 'tiles' | 'status';
   problems: string[];
 }
 
@@ -38,11 +44,14 @@ const fields = {
   channels: z.array(ChannelName),
   metrics: z.array(z.string().check(z.maxLength(200))).check(z.maxLength(100)),
   sources: z.array(SourceName).check(z.maxLength(100)),
-  theme: z.enum(['dark', 'light']),
+  theme: z.enum(['dark', 'light'], { error: 'expected "dark" or "light"' }),
+  view: z.enum(['tiles', 'status'], { error: 'expected "tiles" or "status"' }),
+  dashboard: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a dashboard name, 1 to 64 characters of [A-Za-z0-9_-]')),
   title: z.string().check(z.maxLength(120, 'title must be at most 120 characters')),
   token: z.string().check(z.minLength(1), z.maxLength(512)),
   dpr: z.number().check(z.gte(0.5, dprRange), z.lte(4, dprRange)),
   points: z.int({ error: pointsRange }).check(z.gte(1, pointsRange), z.lte(10_000, pointsRange)),
+  span: SpanName,
 } as const;
 const NUMBERS = new Set(['dpr', 'points']);
 const LISTS = new Set(['channels', 'metrics', 'sources']);
@@ -62,7 +71,8 @@ export function parseOptions(search: string): PageOptions {
     const value = LISTS.has(name) ? raw.split(',').map((x) => x.trim()).filter(Boolean) : NUMBERS.has(name) ? Number(raw) : raw;
     const r = fields[name].safeParse(value);
     if (r.success) return r.data as z.output<(typeof fields)[K]>;
-    problems.push(`?${name}: ${r.error.issues[0]?.message ?? 'invalid'} (ignored)`);
+    const got = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+    problems.push(`?${name}: ${r.error.issues[0]?.message ?? 'invalid'}, got "${got}" (ignored)`);
     return fallback;
   }
   return {
@@ -76,6 +86,9 @@ export function parseOptions(search: string): PageOptions {
     token: read('token', null as unknown as string) ?? null,
     dpr: read('dpr', 1),
     points: read('points', 60),
+    span: read('span', '5m'),
+    dashboard: read('dashboard', 'default'),
+    view: read('view', 'tiles'),
     problems,
   };
 }
@@ -86,11 +99,14 @@ export function parseOptions(search: string): PageOptions {
  * `lastEventId` is passed when the watchdog recreates the EventSource (the
  * browser's own retry sends the Last-Event-ID header instead).
  */
-export function streamUrl(o: Pick<PageOptions, 'channels' | 'sources' | 'token' | 'points'>, lastEventId: string | null): string {
+export function streamUrl(o: Pick<PageOptions, 'channels' | 'sources' | 'token' | 'points'> & { span?: SpanName }, lastEventId: string | null): string {
   const q = new URLSearchParams();
   if (o.channels.length) q.set('channels', o.channels.join(','));
   if (o.sources.length) q.set('sources', o.sources.join(','));
-  q.set('history', String(o.points));
+  if (o.span && o.span !== '5m') {
+    q.set('span', o.span);
+    q.set('points', String(o.points));
+  } else q.set('history', String(o.points));
   if (lastEventId) q.set('lastEventId', lastEventId);
   if (o.token) q.set('token', o.token);
   return `api/stream?${q.toString().replace(/%2C/g, ',')}`;

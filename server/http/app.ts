@@ -1,6 +1,7 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { HostFacts } from '../../shared/schema.js';
 import type { Config } from '../config.js';
+import type { Checks } from '../checks/checks.js';
 import type { Hub } from '../hub/hub.js';
 import type { AppChannel } from '../sources/app-channel.js';
 import type { HttpMetrics } from '../sources/http.js';
@@ -9,6 +10,7 @@ import type { Projection } from '../windows/projection.js';
 import type { Logger } from 'pino';
 import type { StreamSettings } from '../../shared/schema.js';
 import { requireReadToken, Secret } from './auth.js';
+import { bodyTimeout } from './body-timeout.js';
 import { cors } from './cors.js';
 import { errorHandler, HttpError } from './http-error.js';
 import { ingestRouter } from './ingest.js';
@@ -19,6 +21,7 @@ import { requestLog } from './request-log.js';
 import { healthRouter } from './health.js';
 import { createRouter } from './router.js';
 import { securityHeaders } from './security-headers.js';
+import { statusHandler } from './status-route.js';
 import { findPageDir } from './static-page.js';
 
 /** What the HTTP layer reads of the pipeline (server/pipeline.ts builds it). */
@@ -30,6 +33,7 @@ export interface HttpPipeline {
   readonly stream: StreamServer;
   readonly appChannel: AppChannel;
   readonly httpMetrics: HttpMetrics;
+  readonly checks: Checks;
 }
 
 export interface HttpDeps {
@@ -60,6 +64,7 @@ export function createHttp(config: Config, d: HttpDeps): HttpParts {
 
   const router = express.Router();
   router.use(requestLog(p.logger));
+  router.use(bodyTimeout(config.bodyTimeout));
   router.use(middleware);
   router.use(securityHeaders({ frameAncestors: config.frameAncestors }));
   router.use(cors(config.corsOrigins));
@@ -85,6 +90,8 @@ export function createHttp(config: Config, d: HttpDeps): HttpParts {
           }),
           readGuard: readGuard(config.readToken),
           metrics: d.prometheus.handler,
+          status: statusHandler(p.checks),
+          dashboards: () => p.checks.dashboards,
         })
       : healthRouter(d.ready),
   );

@@ -1,11 +1,15 @@
 import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseMetricKey } from '../../shared/series.js';
+import type { CheckState } from '../../shared/schema.js';
 import type { LatestGroup } from '../windows/projection.js';
+import { renderChecks } from './check-metrics.js';
 
 export interface PrometheusSource {
   /** Every (channel, source) with the latest stat of each metric (the projection clients see). */
   latest(): LatestGroup[];
+  /** Every dashboard check's state (server/checks/), rendered by check-metrics.ts. */
+  checks?(): CheckState[];
 }
 
 /**
@@ -30,7 +34,7 @@ export class PrometheusExport {
       collectDefaultMetrics({ register: this.registry });
     }
     const own = await this.registry.metrics();
-    res.set('Content-Type', this.registry.contentType).set('Cache-Control', 'no-cache').send(own + renderSeries(this.source.latest()));
+    res.set('Content-Type', this.registry.contentType).set('Cache-Control', 'no-cache').send(own + renderSeries(this.source.latest()) + renderChecks(this.source.checks?.() ?? []));
   };
 }
 
@@ -40,7 +44,7 @@ export const promName = (metric: string) => 'vigil_' + metric.replace(/\./g, '_'
 export function renderSeries(groups: readonly LatestGroup[]): string {
   const families = new Map<string, { help: string; samples: Map<string, number> }>();
   for (const { channel, source, values } of groups) {
-    for (const key in values) {
+    for (const key of Object.keys(values)) {
       const stat = values[key];
       const { name: metric, labels } = parseMetricKey(key);
       const name = promName(metric);

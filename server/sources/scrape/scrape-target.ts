@@ -12,7 +12,7 @@ import type { TargetSpec } from './target-spec.js';
 
 export interface ScrapeTargetOptions {
   spec: TargetSpec;
-  hub: Hub;
+  hub: Pick<Hub, 'publish'>;
   windows: SeriesWindows;
   logger: Logger;
   /** ms between scrapes when the spec sets none (INTERVAL). */

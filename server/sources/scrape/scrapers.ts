@@ -6,7 +6,7 @@ import type { TargetSpec } from './target-spec.js';
 
 export interface ScrapersOptions {
   targets: readonly TargetSpec[];
-  hub: Hub;
+  hub: Pick<Hub, 'publish'>;
   windows: SeriesWindows;
   logger: Logger;
   interval: number;
