@@ -85,15 +85,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     prometheus,
     logger,
     checks,
-    reloadDashboards() {
-      try {
-        checks.reload(loadDashboards(config.dashboards));
-        return { ok: true };
-      } catch (err) {
-        if (err instanceof DashboardsError) return { ok: false, error: err.message };
-        throw err;
-      }
-    },
+    reloadDashboards: () => reloadDashboards(config, checks),
     get url() {
       return url;
     },
@@ -138,4 +130,15 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       await hub.stop();
     },
   };
+}
+
+/** Reads the dashboards file again into the checks; a bad file keeps the old dashboards and says why. */
+function reloadDashboards(config: Config, checks: Checks): { ok: true } | { ok: false; error: string } {
+  try {
+    checks.reload(loadDashboards(config.dashboards));
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof DashboardsError) return { ok: false, error: err.message };
+    throw err;
+  }
 }
