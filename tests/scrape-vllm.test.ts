@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TickEvent } from '../shared/schema.js';
+import { parseDashboards } from '../shared/dashboards.js';
+import { DEFAULT_DASHBOARDS } from '../shared/default-dashboards.js';
 import { metricKey } from '../shared/series.js';
+import { DashboardMatcher } from '../shared/tile-match.js';
 import { python, startVllmFixture, type Exporter } from './helpers/exporters.js';
 import { capturedLogger } from './helpers/log-capture.js';
 import { startVigil, type Running } from './helpers/server.js';
@@ -66,6 +69,14 @@ describe.skipIf(!python.path)('scraping a vLLM server (tests/fixtures/vllm_fixtu
     // No _created series, nothing outside match=vllm:* (python_gc_*, process_*).
     const names = new Set(ticks().flatMap((t) => Object.keys(t.values)));
     expect([...names].filter((k) => k.includes('created') || !k.startsWith('vllm.'))).toEqual([]);
+  });
+
+  it('fills every tile of the built-in inference dashboard', () => {
+    expect(parseDashboards(DEFAULT_DASHBOARDS).ok).toBe(true);
+    const m = new DashboardMatcher(DEFAULT_DASHBOARDS.dashboards.inference);
+    const filled = new Set(ticks().flatMap((t) => Object.keys(t.values).map((k) => m.place(k, 'llm-1'))).filter((p) => p !== null).map((p) => `${p.section}.${p.tile}`));
+    const tiles = m.dashboard.sections.flatMap((s, i) => s.tiles.map((t, j) => ({ at: `${i}.${j}`, metric: t.metric })));
+    expect(tiles.filter((t) => !filled.has(t.at)).map((t) => t.metric)).toEqual([]);
   });
 
   it('stops publishing the target once it is gone and logs each change of state once', async () => {
