@@ -2,6 +2,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { SourceName } from '../shared/schema.js';
 import { metricWord } from './sources/metric-name.js';
+import { ScrapeTargets } from './sources/scrape/target-spec.js';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const ms = (min: number, max: number) => int(min, max);
@@ -100,7 +101,10 @@ export const SETTINGS = {
   ingestMaxSkew: { env: 'INGEST_MAX_SKEW', help: 'how far a sample time may be from server time, ms', schema: ms(1000, 86_400_000).default(300_000) },
   dataDir: { env: 'DATA_DIR', help: 'where tiers are kept across restarts (standalone without Redis; empty: off)', schema: z.string().max(4096).default('data') },
   persistInterval: { env: 'PERSIST_INTERVAL', help: 'how often the tiers are written to DATA_DIR, ms', schema: ms(100, 3_600_000).default(10_000) },
+  dashboards: { env: 'DASHBOARDS', help: 'JSON file of dashboards: sections, tiles and levels (unset: the built-in ones; SIGHUP reloads it)', schema: z.string().min(1).max(4096).optional() },
   ingestCoalesce: { env: 'INGEST_COALESCE', help: 'app ticks of one source are merged over this span, ms (0: one per request)', schema: ms(0, 60_000).default(100) },
+  scrape: { env: 'SCRAPE', help: 'Prometheus/OpenMetrics endpoint to read, URL[;name=SOURCE][;match=GLOB|GLOB][;interval=MS][;timeout=MS] (flag repeatable; env comma-separated)', schema: ScrapeTargets.default([]) },
+  scrapeMaxSeries: { env: 'SCRAPE_MAX_SERIES', help: 'series one scrape target may hold; the rest are left out', schema: int(1, 100_000).default(500) },
 } as const;
 
 const SECRETS = new Set<string>(['ingestToken', 'readToken']);
@@ -133,6 +137,8 @@ export function parseConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv 
     if (!r.success) {
       const why = r.error.issues[0]?.message ?? 'invalid';
       // A token is never echoed, not even a malformed one: it may be a real secret with a typo.
+      // A scrape target's message names the target itself, without a URL's userinfo.
+      if (key === 'scrape') throw new ConfigError(`invalid setting ${flagOf(key)} (${s.env}): ${why}`);
       const shown = SECRETS.has(key) ? '<hidden>' : JSON.stringify(key === 'redisUrl' && typeof raw === 'string' ? hideUserinfo(raw) : raw);
       throw new ConfigError(`invalid setting ${flagOf(key)} (${s.env}=${shown}): ${why}`);
     }
@@ -158,13 +164,16 @@ function checkTokens(out: Record<string, unknown>): void {
   }
 }
 
+/** Settings whose flag may be given more than once (each adds a value). */
+const REPEATABLE = new Set<string>(['scrape']);
+
 /**
  * Flags and their values. Nothing the user passed is echoed unless it looks like a
  * flag: a stray argument may be a secret, e.g. the token after `--read-token $UNSET`.
  */
-function parseFlags(argv: string[]): Map<string, string> {
+function parseFlags(argv: string[]): Map<string, string | string[]> {
   const byFlag = new Map(Object.keys(SETTINGS).map((k) => [flagOf(k), k]));
-  const flags = new Map<string, string>();
+  const flags = new Map<string, string | string[]>();
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     if (flag === '--help' || flag === '-h') continue;
@@ -178,7 +187,8 @@ function parseFlags(argv: string[]): Map<string, string> {
     if (value === undefined || (inline === undefined && byFlag.has(value.split('=', 1)[0]))) {
       throw new ConfigError(`option ${flag} needs a value (an empty or unset variable?); see --help`);
     }
-    flags.set(key, value);
+    const had = flags.get(key);
+    flags.set(key, REPEATABLE.has(key) ? [...(Array.isArray(had) ? had : []), value] : value);
   }
   return flags;
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { ChannelName, TickEvent } from '../../../shared/schema.js';
+import type { ChannelName, StatusEvent, TickEvent } from '../../../shared/schema.js';
 import { parseId } from '../event-id.js';
 import type { Hub, HubEvent, HubListener, HubReset, Replay } from '../hub.js';
 import { compareEntryIds, decodeEntry, type RawEntry } from './events.js';
@@ -95,6 +95,10 @@ export class RedisHub implements Hub {
 
   publish(channel: ChannelName, tick: TickEvent): void {
     if (this.running) this.publisher.publish(channel, JSON.stringify(tick));
+  }
+
+  publishStatus(status: StatusEvent): void {
+    if (this.running) this.publisher.publish('status', JSON.stringify(status));
   }
 
   subscribe(listener: HubListener): () => void {

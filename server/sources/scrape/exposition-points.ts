@@ -1,0 +1,159 @@
+import { metricKey, type Labels } from '../../../shared/series.js';
+import type { ExpoSample, Family } from './exposition.js';
+import type { Point } from './folder.js';
+import { legalLabels, legalName, unitOfName } from './names.js';
+import type { Bucket } from './quantile.js';
+
+export interface ExpoPoints {
+  points: Point[];
+  /** Samples left out: an illegal name, more than MAX_LABELS labels, a histogram without +Inf. */
+  dropped: number;
+}
+
+const FOLDED = new Set(['counter', 'histogram', 'summary']);
+
+/**
+ * The points of a parsed exposition, by family type (see folder.ts for what each
+ * becomes). `keep` filters on the family's own name (`vllm:*`). Left out: info
+ * and stateset families, gauge histograms, a counter's `_created` (and the
+ * `x_created` gauges the 0.0.4 format of prometheus_client writes beside a
+ * counter, histogram or summary x), and non-finite values of gauges.
+ */
+export function expositionPoints(families: readonly Family[], keep: (name: string) => boolean = () => true): ExpoPoints {
+  const types = new Map(families.map((f) => [f.name, f.type]));
+  const out: ExpoPoints = { points: [], dropped: 0 };
+  for (const f of families) {
+    if (!keep(f.name)) continue;
+    if (f.type === 'counter') counterPoints(f, out);
+    else if (f.type === 'histogram') histogramPoints(f, out);
+    else if (f.type === 'summary') summaryPoints(f, out);
+    else if (f.type === 'gauge' || f.type === 'untyped' || f.type === 'unknown') {
+      if (isCreated(f.name, types)) continue;
+      gaugePoints(f, out);
+    }
+  }
+  return out;
+}
+
+function isCreated(name: string, types: Map<string, string>): boolean {
+  if (!name.endsWith('_created')) return false;
+  const base = name.slice(0, -8);
+  return FOLDED.has(types.get(base) ?? '') || types.get(`${base}_total`) === 'counter';
+}
+
+interface Legal {
+  labels: Labels;
+  key: string;
+}
+
+/**
+ * The legal labels and metric key of a series under `name`, or null (too many
+ * labels); worked out once per series and kept in its memo (the target's cache).
+ */
+function legal(memo: Record<string, unknown>, raw: Record<string, string>, name: string, slot = `labels:${name}`): Legal | null {
+  const held = memo[slot] as Legal | null | undefined;
+  if (held !== undefined) return held;
+  const labels = legalLabels(raw);
+  const out = labels && { labels, key: metricKey(name, labels) };
+  memo[slot] = out;
+  return out;
+}
+
+function gaugePoints(f: Family, out: ExpoPoints): void {
+  const name = legalName(f.name);
+  const unit = unitOfName(f.name);
+  for (const s of f.samples) {
+    const l = name && legal(s.memo, s.labels, name);
+    if (!name || !l) out.dropped++;
+    else if (Number.isFinite(s.value)) out.points.push({ kind: 'gauge', name, labels: l.labels, key: l.key, unit, v: s.value });
+  }
+}
+
+function counterPoints(f: Family, out: ExpoPoints): void {
+  const name = legalName(f.name.replace(/_total$/, ''));
+  const unit = unitOfName(f.name);
+  for (const s of f.samples) {
+    if (s.suffix !== '' && s.suffix !== '_total') continue;
+    const l = name && legal(s.memo, s.labels, name);
+    if (!name || !l) out.dropped++;
+    else if (Number.isFinite(s.value)) out.points.push({ kind: 'counter', name, labels: l.labels, key: l.key, unit, v: s.value });
+  }
+}
+
+interface Group {
+  /** The labels less `le`/`quantile`. */
+  labels: Record<string, string>;
+  /** The memo of the group's first series, which holds the group's legal labels. */
+  memo: Record<string, unknown>;
+  samples: ExpoSample[];
+}
+
+/** Samples of one family grouped by their labels less `drop` (le, quantile); the grouping key is memoised per series. */
+function groups(f: Family, drop: string): Map<string, Group> {
+  const by = new Map<string, Group>();
+  for (const s of f.samples) {
+    let key = s.memo[`by:${drop}`] as string | undefined;
+    if (key === undefined) {
+      key = '';
+      for (const k in s.labels) if (k !== drop) key += `${k}\u0001${s.labels[k]}\u0002`;
+      s.memo[`by:${drop}`] = key;
+    }
+    let g = by.get(key);
+    if (!g) {
+      const labels: Record<string, string> = Object.create(null);
+      for (const k in s.labels) if (k !== drop) labels[k] = s.labels[k];
+      by.set(key, (g = { labels, memo: s.memo, samples: [] }));
+    }
+    g.samples.push(s);
+  }
+  return by;
+}
+
+function histogramPoints(f: Family, out: ExpoPoints): void {
+  const name = legalName(f.name);
+  const unit = unitOfName(f.name);
+  for (const g of groups(f, 'le').values()) {
+    const buckets: Bucket[] = [];
+    let count = NaN;
+    for (const s of g.samples) {
+      if (s.suffix === '_count') count = s.value;
+      else if (s.suffix === '_bucket' && s.labels.le !== undefined) buckets.push({ le: leOf(s.labels.le), count: s.value });
+    }
+    buckets.sort((a, b) => a.le - b.le);
+    const l = name && legal(g.memo, g.labels, name, `group:${name}`);
+    const ok = buckets.length >= 2 && buckets[buckets.length - 1].le === Infinity && buckets.every((b) => !Number.isNaN(b.le));
+    if (!name || !l || !ok) {
+      out.dropped++;
+      continue;
+    }
+    if (Number.isNaN(count)) count = buckets[buckets.length - 1].count;
+    out.points.push({ kind: 'histogram', name, labels: l.labels, key: l.key, unit, buckets, count });
+  }
+}
+
+function summaryPoints(f: Family, out: ExpoPoints): void {
+  const name = legalName(f.name);
+  for (const g of groups(f, 'quantile').values()) {
+    const l = name && legal(g.memo, g.labels, name, `group:${name}`);
+    if (!name || !l) {
+      out.dropped++;
+      continue;
+    }
+    const quantiles: { q: number; v: number }[] = [];
+    let count = NaN;
+    for (const s of g.samples) {
+      if (s.suffix === '_count') count = s.value;
+      else if (s.suffix === '' && s.labels.quantile !== undefined && Number.isFinite(s.value)) {
+        const q = Number(s.labels.quantile);
+        if (q >= 0 && q <= 1) quantiles.push({ q, v: s.value });
+      }
+    }
+    if (Number.isNaN(count)) count = 0;
+    out.points.push({ kind: 'summary', name, labels: l.labels, key: l.key, unit: unitOfName(f.name), quantiles, count });
+  }
+}
+
+function leOf(raw: string): number {
+  if (raw === '+Inf' || raw === 'Inf') return Infinity;
+  return raw.trim() === '' ? NaN : Number(raw);
+}
