@@ -3,14 +3,14 @@ import { requireBinary } from './helpers/binary.js';
 import { continuity } from './helpers/continuity.js';
 import { counterSource } from './helpers/counter.js';
 import { startNginx, type Nginx } from './helpers/nginx.js';
-import { spawnVigil, type VigilProcess } from './helpers/process.js';
 import { redisBin, startRedis, type RunningRedis } from './helpers/redis.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
 
 /*
  * docs/nginx.conf as written, in front of two real Vigil servers on one Redis
- * (so an id means the same on both), with 20 EventSource clients reading the
+ * (so an id means the same on both; in this process, so a restart does not
+ * wait for a cold start of tsx on a loaded machine), with 20 EventSource clients reading the
  * counter an agent publishes ten times a second. The backends are restarted the
  * ways operators do it; after each step every client must be streaming again
  * within 10 s of a backend being ready, and over the whole run each client's
@@ -24,11 +24,12 @@ const BACK_WITHIN = 10_000;
 let redis: RunningRedis;
 let agent: Running;
 let nginx: Nginx;
-const backends: Array<{ port: number; proc: VigilProcess | null }> = [];
+/** Two Vigil servers in this process, each restarted on its own port (a stop is what SIGTERM does: stop accepting, end every stream). */
+const backends: Array<{ port: number; proc: Running | null }> = [];
 const clients: SseRecorder[] = [];
 
-async function startBackend(b: { port: number; proc: VigilProcess | null }): Promise<number> {
-  b.proc = await spawnVigil(['--role', 'server', '--redis-url', redis.url, '--port', String(b.port)]);
+async function startBackend(b: { port: number; proc: Running | null }): Promise<number> {
+  b.proc = await startVigil({ role: 'server', redisUrl: redis.url, port: b.port, source: `server-${b.port}` });
   const end = Date.now() + 20_000;
   while ((await fetch(`${b.proc.url}/readyz`)).status !== 200) {
     if (Date.now() > end) throw new Error(`backend on ${b.port} not ready in 20 s`);
@@ -37,13 +38,10 @@ async function startBackend(b: { port: number; proc: VigilProcess | null }): Pro
   return Date.now();
 }
 
-/** A clean stop, as systemd or docker does it: SIGTERM, then wait for the exit. */
-async function stopBackend(b: { proc: VigilProcess | null }): Promise<void> {
+async function stopBackend(b: { proc: Running | null }): Promise<void> {
   const p = b.proc;
   b.proc = null;
-  if (!p) return;
-  p.proc.kill('SIGTERM');
-  await p.exited;
+  await p?.stop();
 }
 
 /** Every client has an app event received after `since`; fails naming the clients that have not by `deadline`. */
@@ -69,7 +67,7 @@ describe.skipIf(!nginxBin.path || !redisBin.path)('clients behind nginx (docs/ng
   afterAll(async () => {
     for (const c of clients) c.close();
     await nginx?.stop();
-    for (const b of backends) await b.proc?.kill();
+    for (const b of backends) await b.proc?.stop();
     await agent?.stop();
     await redis?.stop();
   });
