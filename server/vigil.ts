@@ -7,7 +7,7 @@ import { createHttp } from './http/app.js';
 import { close, listen } from './http/listen.js';
 import { PrometheusExport } from './http/prometheus.js';
 import type { Checks } from './checks/checks.js';
-import { DashboardsError, loadDashboards } from './checks/dashboards-file.js';
+import { reloadDashboards } from './checks/dashboards-file.js';
 import type { Hub } from './hub/hub.js';
 import { createPipeline, startPipeline, stopPipeline, type Pipeline, type PipelineDeps } from './pipeline.js';
 import { servesClients } from './roles.js';
@@ -96,15 +96,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     prometheus,
     logger,
     checks,
-    reloadDashboards() {
-      try {
-        checks.reload(loadDashboards(config.dashboards));
-        return { ok: true };
-      } catch (err) {
-        if (err instanceof DashboardsError) return { ok: false, error: err.message };
-        throw err;
-      }
-    },
+    reloadDashboards: () => reloadDashboards(checks, config.dashboards),
     get url() {
       return url;
     },
