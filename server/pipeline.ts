@@ -44,6 +44,8 @@ export interface Pipeline {
   readonly persister: TierPersister | null;
   /** With Redis: the tiers of what this instance publishes, written to Redis, and those it serves, read back. */
   readonly redisTiers: RedisTiers | null;
+  /** Reads the tiers back (call before the first tick) and keeps writing them; stop() writes once more. */
+  readonly tierState: { start(): Promise<void>; stop(): Promise<void> };
   /** The dashboards' levels judged on every tick (status events). */
   readonly checks: Checks;
 }
@@ -120,5 +122,19 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   // On Redis the tiers live in Redis, shared by every instance; a file is for one process alone.
   const persister = config.dataDir && !config.redisUrl ? new TierPersister(tiers, { dir: config.dataDir, interval: config.persistInterval, logger }) : null;
 
-  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, scrapers, httpMetrics, tiers, persister, redisTiers, checks };
+  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, scrapers, httpMetrics, tiers, persister, redisTiers, tierState: tierStateOf(persister, redisTiers), checks };
+}
+
+function tierStateOf(persister: TierPersister | null, redisTiers: RedisTiers | null): Pipeline['tierState'] {
+  return {
+    async start() {
+      await persister?.load();
+      persister?.start();
+      await redisTiers?.start();
+    },
+    async stop() {
+      await persister?.stop();
+      await redisTiers?.stop();
+    },
+  };
 }

@@ -103,9 +103,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     async start({ listen: withServer = true } = {}) {
       if (started) return;
       // Before the first tick, so state from before a restart is not folded over.
-      await p.persister?.load();
-      p.persister?.start();
-      await p.redisTiers?.start();
+      await p.tierState.start();
       // Subscribed before the hub starts, so a Redis hub's first events reach both.
       projection.start();
       stream.start();
@@ -132,8 +130,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       await Promise.all([sampler.stop(), p.scrapers.stop()]);
       checks.stop();
       appChannel.stop();
-      await p.persister?.stop();
-      await p.redisTiers?.stop();
+      await p.tierState.stop();
       projection.stop();
       await hub.stop();
     },
