@@ -44,8 +44,6 @@ export interface Pipeline {
   readonly persister: TierPersister | null;
   /** With Redis: the tiers of what this instance publishes, written to Redis, and those it serves, read back. */
   readonly redisTiers: RedisTiers | null;
-  /** Reads the tiers back (call before the first tick) and keeps writing them; stop() writes once more. */
-  readonly tierState: { start(): Promise<void>; stop(): Promise<void> };
   /** The dashboards' levels judged on every tick (status events). */
   readonly checks: Checks;
 }
@@ -122,19 +120,36 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   // On Redis the tiers live in Redis, shared by every instance; a file is for one process alone.
   const persister = config.dataDir && !config.redisUrl ? new TierPersister(tiers, { dir: config.dataDir, interval: config.persistInterval, logger }) : null;
 
-  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, scrapers, httpMetrics, tiers, persister, redisTiers, tierState: tierStateOf(persister, redisTiers), checks };
+  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, scrapers, httpMetrics, tiers, persister, redisTiers, checks };
 }
 
-function tierStateOf(persister: TierPersister | null, redisTiers: RedisTiers | null): Pipeline['tierState'] {
-  return {
-    async start() {
-      await persister?.load();
-      persister?.start();
-      await redisTiers?.start();
-    },
-    async stop() {
-      await persister?.stop();
-      await redisTiers?.stop();
-    },
-  };
+/**
+ * Starts the pipeline in the order it depends on; `started` runs once the hub is
+ * up (readiness may count from then), before the first sampling round.
+ */
+export async function startPipeline(p: Pipeline, o: { judge: boolean; started: () => void }): Promise<void> {
+  // Before the first tick, so state from before a restart is not folded over.
+  await p.persister?.load();
+  p.persister?.start();
+  await p.redisTiers?.start();
+  // Subscribed before the hub starts, so a Redis hub's first events reach both.
+  p.projection.start();
+  p.stream.start();
+  await p.hub.start();
+  // After the hub and the stream: its status events follow the ticks that caused them.
+  if (o.judge) p.checks.start();
+  o.started();
+  p.scrapers.start();
+  await p.sampler.start();
+}
+
+/** Stops what startPipeline started, the stream first (the HTTP server has stopped accepting). */
+export async function stopPipeline(p: Pipeline): Promise<void> {
+  await Promise.all([p.sampler.stop(), p.scrapers.stop()]);
+  p.checks.stop();
+  p.appChannel.stop();
+  await p.persister?.stop();
+  await p.redisTiers?.stop();
+  p.projection.stop();
+  await p.hub.stop();
 }

@@ -7,11 +7,12 @@ import { createHttp } from './http/app.js';
 import { close, listen } from './http/listen.js';
 import { PrometheusExport } from './http/prometheus.js';
 import type { Checks } from './checks/checks.js';
-import { DashboardsError, loadDashboards } from './checks/dashboards-file.js';
+import { reloadDashboards } from './checks/dashboards-file.js';
 import type { Hub } from './hub/hub.js';
-import { createPipeline, type PipelineDeps } from './pipeline.js';
+import { createPipeline, startPipeline, stopPipeline, type PipelineDeps } from './pipeline.js';
 import { servesClients } from './roles.js';
 import type { AppChannel } from './sources/app-channel.js';
+import { isExporter } from './sources/exported.js';
 import { readHostFacts } from './sources/host-facts.js';
 import type { StreamServer } from './stream/stream-server.js';
 import type { Projection } from './windows/projection.js';
@@ -60,7 +61,13 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   const p = createPipeline(config, deps);
   const { logger, hub, projection, stream, sampler, appChannel } = p;
   const { checks } = p;
-  const prometheus = new PrometheusExport({ latest: () => projection.latest(), checks: () => checks.list() });
+  const prometheus = new PrometheusExport({
+    latest: () => projection.latest(),
+    checks: () => checks.list(),
+    exporters: () => sampler.all.filter(isExporter),
+    source: config.source,
+    staleAfter: config.window,
+  });
   let server: Server | null = null;
   let started = false;
   let hostFacts: HostFacts | null = null;
@@ -85,15 +92,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     prometheus,
     logger,
     checks,
-    reloadDashboards() {
-      try {
-        checks.reload(loadDashboards(config.dashboards));
-        return { ok: true };
-      } catch (err) {
-        if (err instanceof DashboardsError) return { ok: false, error: err.message };
-        throw err;
-      }
-    },
+    reloadDashboards: () => reloadDashboards(checks, config.dashboards),
     get url() {
       return url;
     },
@@ -102,17 +101,9 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     },
     async start({ listen: withServer = true } = {}) {
       if (started) return;
-      // Before the first tick, so state from before a restart is not folded over.
-      await p.tierState.start();
-      // Subscribed before the hub starts, so a Redis hub's first events reach both.
-      projection.start();
-      stream.start();
-      await hub.start();
-      // After the hub and the stream: its status events follow the ticks that caused them.
-      if (servesClients(config)) checks.start();
-      started = true;
-      p.scrapers.start();
-      await Promise.all([sampler.start(), readHostFacts(config.source).then((f) => (hostFacts = f))]);
+      const facts = readHostFacts(config.source).then((f) => (hostFacts = f));
+      await startPipeline(p, { judge: servesClients(config), started: () => (started = true) });
+      await facts;
       if (withServer) {
         ({ server, url } = await listen(http.app, config.port, config.host));
         logger.info({ url }, 'listening');
@@ -127,12 +118,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       server = null;
       if (s) await close(s, () => stream.stop());
       else stream.stop();
-      await Promise.all([sampler.stop(), p.scrapers.stop()]);
-      checks.stop();
-      appChannel.stop();
-      await p.tierState.stop();
-      projection.stop();
-      await hub.stop();
+      await stopPipeline(p);
     },
   };
 }

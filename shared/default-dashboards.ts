@@ -1,10 +1,12 @@
 import type { DashboardsFile } from './dashboards.js';
+import { INFERENCE_DASHBOARD } from './inference-dashboard.js';
 
 /**
  * What `npm start` shows without a dashboards file: `default` judges what a
  * first-time user would ask of a host (CPU, memory, root filesystem, Vigil's
  * event loop, 5xx), then shows the rest of each channel, with per-core CPU and
- * virtual or loopback interfaces hidden; `all` shows every series, unjudged.
+ * virtual or loopback interfaces hidden; `all` shows every series, unjudged;
+ * `inference` shows a scraped vLLM server (shared/inference-dashboard.ts).
  */
 export const DEFAULT_DASHBOARDS: DashboardsFile = {
   dashboards: {
@@ -63,5 +65,6 @@ export const DEFAULT_DASHBOARDS: DashboardsFile = {
         { title: 'App', tiles: [{ metric: '*' }] },
       ],
     },
+    inference: INFERENCE_DASHBOARD,
   },
 };

@@ -19,11 +19,12 @@ interface Group {
   history: GroupHistory;
 }
 
-/** A group's metrics and their latest stats, without history (what a tick carries). */
-export type LatestGroup = Pick<SnapshotGroup, 'channel' | 'source' | 'values'>;
+/** A group's metrics and their latest stats, without history (what a tick carries), and when each last came. */
+export type LatestGroup = Pick<SnapshotGroup, 'channel' | 'source' | 'values'> & { updated: Record<string, number> };
 
 export interface SnapshotFilter {
-  channels?: ReadonlySet<ChannelName> | null;
+  /** Channels, and `status` for check events; null: everything. */
+  channels?: ReadonlySet<string> | null;
   sources?: ReadonlySet<string> | null;
   /** Newest ticks per group a snapshot for this client carries (absent: all held); live events are not affected. */
   points?: number;
@@ -208,8 +209,12 @@ export class Projection {
     const out: LatestGroup[] = [];
     for (const g of this.groups.values()) {
       const values: LatestGroup['values'] = keyedByMetric();
-      for (const [name, m] of g.metrics) values[name] = m.stat;
-      out.push({ channel: g.channel, source: g.source, values });
+      const updated: LatestGroup['updated'] = {};
+      for (const [name, m] of g.metrics) {
+        values[name] = m.stat;
+        updated[name] = m.updated;
+      }
+      out.push({ channel: g.channel, source: g.source, values, updated });
     }
     return out;
   }
@@ -251,6 +256,7 @@ export function matches(info: { channel: ChannelName; source: string }, filter: 
 
 /** Status events go to every client: checks are the whole dashboard's, whatever a client draws. */
 export function eventMatches(e: HubEvent, filter: SnapshotFilter): boolean {
-  if (e.channel === 'status') return true;
+  // Check states belong to no one channel: a client that names channels asks for them by `status`.
+  if (e.channel === 'status') return !filter.channels || filter.channels.has('status');
   return (!filter.channels || filter.channels.has(e.channel)) && (!filter.sources || filter.sources.has(e.tick.source));
 }
