@@ -122,3 +122,34 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
 
   return { logger, settings, hub, windows, projection, stream, sampler, appChannel, scrapers, httpMetrics, tiers, persister, redisTiers, checks };
 }
+
+/**
+ * Starts the pipeline in the order it depends on; `started` runs once the hub is
+ * up (readiness may count from then), before the first sampling round.
+ */
+export async function startPipeline(p: Pipeline, o: { judge: boolean; started: () => void }): Promise<void> {
+  // Before the first tick, so state from before a restart is not folded over.
+  await p.persister?.load();
+  p.persister?.start();
+  await p.redisTiers?.start();
+  // Subscribed before the hub starts, so a Redis hub's first events reach both.
+  p.projection.start();
+  p.stream.start();
+  await p.hub.start();
+  // After the hub and the stream: its status events follow the ticks that caused them.
+  if (o.judge) p.checks.start();
+  o.started();
+  p.scrapers.start();
+  await p.sampler.start();
+}
+
+/** Stops what startPipeline started, the stream first (the HTTP server has stopped accepting). */
+export async function stopPipeline(p: Pipeline): Promise<void> {
+  await Promise.all([p.sampler.stop(), p.scrapers.stop()]);
+  p.checks.stop();
+  p.appChannel.stop();
+  await p.persister?.stop();
+  await p.redisTiers?.stop();
+  p.projection.stop();
+  await p.hub.stop();
+}

@@ -9,7 +9,7 @@ import { PrometheusExport } from './http/prometheus.js';
 import type { Checks } from './checks/checks.js';
 import { DashboardsError, loadDashboards } from './checks/dashboards-file.js';
 import type { Hub } from './hub/hub.js';
-import { createPipeline, type PipelineDeps } from './pipeline.js';
+import { createPipeline, startPipeline, stopPipeline, type PipelineDeps } from './pipeline.js';
 import { servesClients } from './roles.js';
 import type { AppChannel } from './sources/app-channel.js';
 import { readHostFacts } from './sources/host-facts.js';
@@ -94,19 +94,9 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     },
     async start({ listen: withServer = true } = {}) {
       if (started) return;
-      // Before the first tick, so state from before a restart is not folded over.
-      await p.persister?.load();
-      p.persister?.start();
-      await p.redisTiers?.start();
-      // Subscribed before the hub starts, so a Redis hub's first events reach both.
-      projection.start();
-      stream.start();
-      await hub.start();
-      // After the hub and the stream: its status events follow the ticks that caused them.
-      if (servesClients(config)) checks.start();
-      started = true;
-      p.scrapers.start();
-      await Promise.all([sampler.start(), readHostFacts(config.source).then((f) => (hostFacts = f))]);
+      const facts = readHostFacts(config.source).then((f) => (hostFacts = f));
+      await startPipeline(p, { judge: servesClients(config), started: () => (started = true) });
+      await facts;
       if (withServer) {
         ({ server, url } = await listen(http.app, config.port, config.host));
         logger.info({ url }, 'listening');
@@ -121,13 +111,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       server = null;
       if (s) await close(s, () => stream.stop());
       else stream.stop();
-      await Promise.all([sampler.stop(), p.scrapers.stop()]);
-      checks.stop();
-      appChannel.stop();
-      await p.persister?.stop();
-      await p.redisTiers?.stop();
-      projection.stop();
-      await hub.stop();
+      await stopPipeline(p);
     },
   };
 }

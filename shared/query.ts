@@ -21,10 +21,14 @@ function csvOf<T extends z.ZodMiniType<string, string>>(item: T, what: string) {
   );
 }
 
+/** What `?channels=` may list: the channels, and `status` (check state changes, which belong to no one channel). */
+export type StreamChannel = ChannelName | 'status';
+const STREAM_CHANNELS: readonly string[] = [...CHANNELS, 'status'];
+
 const ChannelList = csvOf(
-  z.string().check(z.refine((s) => (CHANNELS as readonly string[]).includes(s), `expected one of ${CHANNELS.join(', ')}`)),
+  z.string().check(z.refine((s) => STREAM_CHANNELS.includes(s), `expected one of ${STREAM_CHANNELS.join(', ')}`)),
   'channel',
-) as unknown as z.ZodMiniType<ChannelName[] | undefined, string>;
+) as unknown as z.ZodMiniType<StreamChannel[] | undefined, string>;
 
 /** How many of the newest points per group a snapshot carries; more than the server keeps is clamped, not an error. */
 const HistoryPoints = z.pipe(

@@ -56,7 +56,7 @@ describe('streamUrl', () => {
 
   it('passes channels, sources, the points, the last event id and the token', () => {
     expect(streamUrl({ channels: ['host', 'http'], sources: ['a', 'b'], token: 't k', points: 120 }, 'e1-42')).toBe(
-      'api/stream?channels=host,http&sources=a,b&history=120&lastEventId=e1-42&token=t+k',
+      'api/stream?channels=host,http,status&sources=a,b&history=120&lastEventId=e1-42&token=t+k',
     );
   });
 });

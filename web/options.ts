@@ -101,7 +101,8 @@ export function parseOptions(search: string): PageOptions {
  */
 export function streamUrl(o: Pick<PageOptions, 'channels' | 'sources' | 'token' | 'points'> & { span?: SpanName }, lastEventId: string | null): string {
   const q = new URLSearchParams();
-  if (o.channels.length) q.set('channels', o.channels.join(','));
+  // The page shows check states whatever channels it draws.
+  if (o.channels.length) q.set('channels', [...o.channels, 'status'].join(','));
   if (o.sources.length) q.set('sources', o.sources.join(','));
   if (o.span && o.span !== '5m') {
     q.set('span', o.span);

@@ -23,7 +23,8 @@ interface Group {
 export type LatestGroup = Pick<SnapshotGroup, 'channel' | 'source' | 'values'>;
 
 export interface SnapshotFilter {
-  channels?: ReadonlySet<ChannelName> | null;
+  /** Channels, and `status` for check events; null: everything. */
+  channels?: ReadonlySet<string> | null;
   sources?: ReadonlySet<string> | null;
   /** Newest ticks per group a snapshot for this client carries (absent: all held); live events are not affected. */
   points?: number;
@@ -251,6 +252,7 @@ export function matches(info: { channel: ChannelName; source: string }, filter: 
 
 /** Status events go to every client: checks are the whole dashboard's, whatever a client draws. */
 export function eventMatches(e: HubEvent, filter: SnapshotFilter): boolean {
-  if (e.channel === 'status') return true;
+  // Check states belong to no one channel: a client that names channels asks for them by `status`.
+  if (e.channel === 'status') return !filter.channels || filter.channels.has('status');
   return (!filter.channels || filter.channels.has(e.channel)) && (!filter.sources || filter.sources.has(e.tick.source));
 }
