@@ -7,11 +7,12 @@ import { createHttp } from './http/app.js';
 import { close, listen } from './http/listen.js';
 import { PrometheusExport } from './http/prometheus.js';
 import type { Checks } from './checks/checks.js';
-import { DashboardsError, loadDashboards } from './checks/dashboards-file.js';
+import { reloadDashboards } from './checks/dashboards-file.js';
 import type { Hub } from './hub/hub.js';
 import { createPipeline, startPipeline, stopPipeline, type PipelineDeps } from './pipeline.js';
 import { servesClients } from './roles.js';
 import type { AppChannel } from './sources/app-channel.js';
+import { isExporter } from './sources/exported.js';
 import { readHostFacts } from './sources/host-facts.js';
 import type { StreamServer } from './stream/stream-server.js';
 import type { Projection } from './windows/projection.js';
@@ -60,7 +61,13 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   const p = createPipeline(config, deps);
   const { logger, hub, projection, stream, sampler, appChannel } = p;
   const { checks } = p;
-  const prometheus = new PrometheusExport({ latest: () => projection.latest(), checks: () => checks.list() });
+  const prometheus = new PrometheusExport({
+    latest: () => projection.latest(),
+    checks: () => checks.list(),
+    exporters: () => sampler.all.filter(isExporter),
+    source: config.source,
+    staleAfter: config.window,
+  });
   let server: Server | null = null;
   let started = false;
   let hostFacts: HostFacts | null = null;
@@ -85,7 +92,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     prometheus,
     logger,
     checks,
-    reloadDashboards: () => reloadDashboards(config, checks),
+    reloadDashboards: () => reloadDashboards(checks, config.dashboards),
     get url() {
       return url;
     },
@@ -114,15 +121,4 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       await stopPipeline(p);
     },
   };
-}
-
-/** Reads the dashboards file again into the checks; a bad file keeps the old dashboards and says why. */
-function reloadDashboards(config: Config, checks: Checks): { ok: true } | { ok: false; error: string } {
-  try {
-    checks.reload(loadDashboards(config.dashboards));
-    return { ok: true };
-  } catch (err) {
-    if (err instanceof DashboardsError) return { ok: false, error: err.message };
-    throw err;
-  }
 }

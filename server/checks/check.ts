@@ -12,7 +12,7 @@ export function checkTitle(tile: Tile, key: string): string {
   if (!tile.title) return key;
   const { labels } = parseMetricKey(key);
   let out = tile.title;
-  for (const k in labels) if (!tile.labels?.[k] || /[*?]/.test(tile.labels[k])) out += ` ${labels[k]}`;
+  for (const k in labels) if (!tile.labels || !Object.hasOwn(tile.labels, k) || /[*?]/.test(tile.labels[k])) out += ` ${labels[k]}`;
   return out;
 }
 

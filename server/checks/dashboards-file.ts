@@ -31,3 +31,14 @@ export function loadDashboards(path: string | undefined): DashboardsFile {
   if (!r.ok) throw new DashboardsError(`${where}: ${r.error}`);
   return r.value;
 }
+
+/** Reads `path` again into `checks`; on a bad file the old dashboards stay and the reason is returned. */
+export function reloadDashboards(checks: { reload(file: DashboardsFile): void }, path: string | undefined): { ok: true } | { ok: false; error: string } {
+  try {
+    checks.reload(loadDashboards(path));
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof DashboardsError) return { ok: false, error: err.message };
+    throw err;
+  }
+}

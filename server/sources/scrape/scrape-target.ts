@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import { INGEST_VALUE_MAX } from '../../../shared/ingest.js';
 import type { TickEvent } from '../../../shared/schema.js';
+import { keyedByMetric, metricKey } from '../../../shared/series.js';
 import type { Hub } from '../../hub/hub.js';
 import { CardinalityError, type SeriesWindows } from '../../windows/series-windows.js';
 import { parseExposition, SeriesCache } from './exposition.js';
@@ -113,7 +114,7 @@ export class ScrapeTarget {
   }
 
   private publish(readings: ReturnType<Folder['fold']>['readings'], t: number): void {
-    const tick: TickEvent = { t, source: this.name, values: {} };
+    const tick: TickEvent = { t, source: this.name, values: keyedByMetric() };
     let capped = 0;
     for (const r of readings) {
       // NaN, ±Inf and values past ±1e300 (window sums would overflow, JSON would say null) are left out.
