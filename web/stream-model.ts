@@ -1,4 +1,4 @@
-import { CHANNELS, type ChannelName, Snapshot, type StreamSettings, TickEvent } from '../shared/schema.js';
+import { CHANNELS, type ChannelName, Snapshot, type StreamSettings, StreamTick } from '../shared/schema.js';
 import { backoffDelay } from './backoff.js';
 import type { SeriesStore } from './series-store.js';
 
@@ -150,7 +150,7 @@ export class StreamModel {
         this.settings = r.data.settings;
         this.o.store.applySnapshot(r.data, now);
       } else {
-        const r = TickEvent.safeParse(json);
+        const r = StreamTick.safeParse(json);
         if (!r.success) return this.reject(channel, r.error.issues[0]);
         this.o.store.applyTick(channel, r.data, now);
       }

@@ -24,6 +24,7 @@ const rate = (a: number, b: number, seconds: number) => (b >= a && seconds > 0 ?
 /** The host channel on Linux: six /proc reads per sample, rates from counter deltas. */
 export class ProcHostSource implements Source {
   readonly channel = 'host' as const;
+  readonly digits = 4;
   private prev: Counters | null = null;
   private readonly disks = wholeDisks();
 

@@ -11,6 +11,7 @@ import { metricWord } from './metric-name.js';
  */
 export class SiHostSource implements Source {
   readonly channel = 'host' as const;
+  readonly digits = 4;
 
   constructor(private readonly usage: DiskUsage | null) {}
 

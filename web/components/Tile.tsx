@@ -60,7 +60,7 @@ function TileImpl({ tile, showSource, color }: TileProps) {
       <Sparkline ring={tile.ring} version={tile.version} unit={unit} color={color} label={`${tile.label}, last ${tile.ring.length} points`} />
       <footer class="tile-foot">
         {stat ? (
-          <span class="window" title={`over the window, ${stat.n} samples`}>
+          <span class="window" title="over the window">
             {/* min and avg share a wrapping box: an average that does not fit whole wraps out of sight; max always shows. */}
             <span class="window-lo">
               <span>min {formatText(stat.min, unit)}</span>
