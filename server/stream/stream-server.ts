@@ -99,7 +99,8 @@ export class StreamServer implements StreamCounters {
     const lastEventId = req.get('last-event-id') || query.lastEventId;
     const client = new StreamClient(res, query, this.opts.clientBuffer);
     this.clientSet.add(client);
-    res.once('close', () => {
+    // on, not once: 'close' comes once, and once's wrapper is one more object per client.
+    res.on('close', () => {
       client.gone = true;
       this.clientSet.delete(client);
     });
