@@ -31,7 +31,7 @@ export function bundleBudget(budgetKiB = 40): Plugin {
       const shares = [...parts].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${Math.round((100 * v) / total)}%`);
       const kib = (n: number) => (n / 1024).toFixed(1);
       const verdict = gz <= budgetKiB * 1024 ? 'within' : 'OVER';
-      line = `page JS: ${kib(raw)} KiB, ${kib(gz)} KiB gzip (${verdict} the ${budgetKiB} KiB gzip budget); rendered code by package: ${shares.join(', ')}`;
+      line = `page JS budget: ${kib(gz)} KiB gzip of ${budgetKiB} KiB (${verdict}; all chunks, gzip -9, 1 KiB = 1024 B; ${kib(raw)} KiB before gzip); rendered code by package: ${shares.join(', ')}`;
     },
     closeBundle() {
       // eslint-disable-next-line no-console

@@ -61,6 +61,15 @@ class Replica {
 const round = (x: number) => Math.round(x * 10) / 10;
 const fleet = Array.from({ length: replicas }, (_, i) => new Replica(`llm-${i + 1}`, i * 1.7));
 
+/** The last problem printed: a server that stays down (or keeps refusing) is reported once, not every tick. */
+let problem: string | null = null;
+function report(now: string | null): void {
+  if (now === problem) return;
+  if (now) console.error(`${problem === null ? '\n' : ''}demo-producer: ${now}; retrying every ${interval} ms`);
+  else console.error('\ndemo-producer: pushing again');
+  problem = now;
+}
+
 async function tick(): Promise<void> {
   const t = Date.now();
   const res = await fetch(url, {
@@ -70,10 +79,14 @@ async function tick(): Promise<void> {
   });
   const body: unknown = await res.json().catch(() => null);
   if (res.status !== 202) {
-    console.error(`demo-producer: ${res.status} ${JSON.stringify(body)}`);
-    if (res.status === 401 || res.status === 404) process.exit(1);
+    if (res.status === 401 || res.status === 404) {
+      console.error(`demo-producer: ${res.status} ${JSON.stringify(body)}`);
+      process.exit(1);
+    }
+    report(`${res.status} ${JSON.stringify(body)}`);
     return;
   }
+  report(null);
   const ok = IngestAccepted.parse(body);
   process.stdout.write(`\rpushed ${ok.accepted} metrics for ${ok.sources.join(', ')} at ${new Date(t).toISOString()}`);
 }
@@ -85,9 +98,9 @@ const timer = setInterval(() => {
     process.stdout.write('\n');
     return;
   }
-  tick().catch((err) => console.error(`demo-producer: ${err instanceof Error ? err.message : String(err)}`));
+  tick().catch((err) => report(`cannot reach ${url} (${err instanceof Error ? err.message : String(err)})`));
 }, interval);
-void tick();
+tick().catch((err) => report(`cannot reach ${url} (${err instanceof Error ? err.message : String(err)})`));
 process.once('SIGINT', () => {
   process.stdout.write('\n');
   process.exit(0);

@@ -71,3 +71,19 @@ describe('ingest and token settings', () => {
     expect(() => parseConfig({}, { CORS_ORIGINS: 'https://a.example/path' })).toThrow(/--cors-origins/);
   });
 });
+
+describe('--help', () => {
+  it('lines up every row: each env column and each help text starts at one column', () => {
+    const rows = helpText().split('\n').filter((l) => l.startsWith('  --') && !l.includes('--help'));
+    expect(rows.length).toBeGreaterThan(20);
+    const envAt = new Set(rows.map((r) => r.search(/ [A-Z][A-Z_]+ /)));
+    expect(envAt.size).toBe(1);
+    const helpAt = new Set(rows.map((r) => r.search(/ [A-Z][A-Z_]+ +\S/) + (/ [A-Z][A-Z_]+ +/.exec(r)?.[0].length ?? 0)));
+    expect(helpAt.size).toBe(1);
+  });
+
+  it('states each default once', () => {
+    const source = helpText().split('\n').find((l) => l.includes('--source'))!;
+    expect(source.match(/hostname/g)).toHaveLength(1);
+  });
+});

@@ -81,11 +81,16 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     },
     async start({ listen: withServer = true } = {}) {
       if (started) return;
+      // Before the first tick, so state from before a restart is not folded over.
+      await p.persister?.load();
+      p.persister?.start();
+      await p.redisTiers?.start();
       // Subscribed before the hub starts, so a Redis hub's first events reach both.
       projection.start();
       stream.start();
       await hub.start();
       started = true;
+      p.scrapers.start();
       await Promise.all([sampler.start(), readHostFacts(config.source).then((f) => (hostFacts = f))]);
       if (withServer) {
         ({ server, url } = await listen(http.app, config.port, config.host));
@@ -101,8 +106,10 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       server = null;
       if (s) await close(s, () => stream.stop());
       else stream.stop();
-      await sampler.stop();
+      await Promise.all([sampler.stop(), p.scrapers.stop()]);
       appChannel.stop();
+      await p.persister?.stop();
+      await p.redisTiers?.stop();
       projection.stop();
       await hub.stop();
     },

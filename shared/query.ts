@@ -1,6 +1,6 @@
 // The stream's query parameters: parsed by the server only, kept out of the page's bundle.
 import * as z from 'zod/mini';
-import { CHANNELS, SourceName, type ChannelName } from './schema.js';
+import { CHANNELS, SPANS, SourceName, type ChannelName, type SpanName } from './schema.js';
 
 /** A comma-separated list whose every item must pass `item`; empty means "all". */
 function csvOf<T extends z.ZodMiniType<string, string>>(item: T, what: string) {
@@ -36,14 +36,45 @@ const HistoryPoints = z.pipe(
   }),
 );
 
+/** Stands for a `lastEventId` that is not one string; no hub can parse it, so it is answered with a reset. */
+const MALFORMED_ID = 'malformed';
+
+const Span = z.pipe(
+  z.unknown(),
+  z.transform((raw: unknown, ctx) => {
+    if (typeof raw === 'string' && (SPANS as readonly string[]).includes(raw)) return raw as SpanName;
+    const got = typeof raw === 'string' ? JSON.stringify(raw.slice(0, 32)) : 'a list';
+    ctx.issues.push({ code: 'custom', input: raw, message: `expected span to be one of ${SPANS.join(', ')}, got ${got}` });
+    return z.NEVER;
+  }),
+);
+
+const Points = z.pipe(
+  z.unknown(),
+  z.transform((raw: unknown, ctx) => {
+    if (typeof raw === 'string' && /^\d{1,5}$/.test(raw) && Number(raw) >= 1) return Number(raw);
+    const got = typeof raw === 'string' ? JSON.stringify(raw.slice(0, 32)) : 'a list';
+    ctx.issues.push({ code: 'custom', input: raw, message: `expected points to be a whole number from 1 to 99999 (e.g. points=120), got ${got}` });
+    return z.NEVER;
+  }),
+);
+
 /** Query of GET api/stream and api/snapshot. Unknown keys are ignored (curl users add their own). */
 export const StreamQuery = z.object({
   channels: z.optional(ChannelList),
   sources: z.optional(csvOf(SourceName, 'source')),
-  /** For curl and the page's watchdog; a malformed id gets a snapshot, not an error. */
-  lastEventId: z.catch(z.optional(z.string()), undefined),
+  /**
+   * For curl and the page's watchdog; a malformed id gets a reset snapshot, not an
+   * error. Given twice it is malformed too: the client asked to resume, so it must
+   * learn (`reset: true`) that it did not.
+   */
+  lastEventId: z.optional(z.pipe(z.unknown(), z.transform((raw: unknown) => (typeof raw === 'string' ? raw : MALFORMED_ID)))),
   /** Newest points per group in the snapshot (default: all the server keeps). */
   history: z.optional(HistoryPoints),
+  /** What the snapshot's points span (default 5m: the raw ticks). */
+  span: z.optional(Span),
+  /** Coarse spans: buckets are merged so that a group has at most this many points (default: the tier's own). */
+  points: z.optional(Points),
   token: z.optional(z.unknown()),
 });
 export type StreamQuery = z.infer<typeof StreamQuery>;

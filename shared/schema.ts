@@ -19,6 +19,15 @@ import { MetricKey } from './series.js';
  */
 
 export const CHANNELS = ['host', 'process', 'http', 'app'] as const;
+
+/**
+ * What a snapshot's points span (`?span=`): `5m` is the raw ticks (HISTORY of
+ * them); `1h` (10 s buckets) and `24h` (1 min buckets) are coarse tiers whose
+ * points carry min (`lo`), max (`hi`) and average (`history`).
+ */
+export const SPANS = ['5m', '1h', '24h'] as const;
+export const SpanName = z.enum(SPANS);
+export type SpanName = z.infer<typeof SpanName>;
 export const ChannelName = z.enum(CHANNELS);
 export type ChannelName = z.infer<typeof ChannelName>;
 
@@ -145,6 +154,11 @@ export const SnapshotGroup = z
     dt: z.array(z.number()),
     values: z.record(MetricKey, Stat),
     history: z.record(MetricKey, z.array(z.nullable(z.number()))),
+    /** Coarse spans only: how many ms each point covers (points start at multiples of it). */
+    step: z.optional(z.number().check(z.positive())),
+    /** Coarse spans only: each point's lowest and highest tick, beside `history`'s average. */
+    lo: z.optional(z.record(MetricKey, z.array(z.nullable(z.number())))),
+    hi: z.optional(z.record(MetricKey, z.array(z.nullable(z.number())))),
   })
   .check(
     z.refine((g) => g.t0 !== undefined || g.dt.length === 0, { message: 'dt must be empty when t0 is absent', path: ['dt'] }),
@@ -155,6 +169,10 @@ export const SnapshotGroup = z
         return names.length === Object.keys(g.values).length && names.every((n) => Object.hasOwn(g.values, n) && g.history[n].length === points);
       },
       { message: 'history must have an array per metric of values, as long as the timeline (t0 and dt)', path: ['history'] },
+    ),
+    z.refine(
+      (g) => [g.lo, g.hi].every((band) => !band || Object.keys(g.history).every((n) => band[n]?.length === g.history[n].length)),
+      { message: 'lo and hi must have an array per metric of history, as long as it', path: ['lo'] },
     ),
   );
 export type SnapshotGroup = z.infer<typeof SnapshotGroup>;
@@ -176,6 +194,8 @@ export function groupTimes(g: Pick<SnapshotGroup, 't0' | 'dt'>): number[] {
 export const Snapshot = z.object({
   /** True when this snapshot replaces events the client asked for but that cannot be replayed. */
   reset: z.boolean(),
+  /** What the points span (absent: `5m`, the raw ticks). */
+  span: z.optional(SpanName),
   epoch: z.string(),
   t: z.number(),
   settings: StreamSettings,

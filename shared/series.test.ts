@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Labels, MAX_LABELS, MetricKey, keyName, labelValue, metricKey, parseMetricKey } from './series.js';
+import { IngestLabels as Labels } from './ingest.js';
+import { MAX_LABELS, MetricKey, keyName, labelValue, metricKey, parseMetricKey } from './series.js';
 
 const name = fc.stringMatching(/^[a-z0-9_]{1,12}(\.[a-z0-9_]{1,12}){0,3}$/);
 const labelName = fc.stringMatching(/^[a-z_][a-z0-9_]{0,10}$/);

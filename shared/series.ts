@@ -28,28 +28,14 @@ export const MAX_LABELS = 5;
 export const LABEL_NAME_MAX = 32;
 export const LABEL_VALUE_MAX = 128;
 
-const LABEL_NAME_RE = /^[a-z_][a-z0-9_]*$/;
-const LABEL_VALUE_RE = /^[A-Za-z0-9_.:/+~-]+$/;
+export const LABEL_NAME_RE = /^[a-z_][a-z0-9_]*$/;
+export const LABEL_VALUE_RE = /^[A-Za-z0-9_.:/+~-]+$/;
 const NAME_PART = '[a-z0-9_]+(?:\\.[a-z0-9_]+)*';
 const LABEL_PART = '[a-z_][a-z0-9_]*=[A-Za-z0-9_.:/+~-]+';
 const KEY_RE = new RegExp(`^${NAME_PART}(?:\\{${LABEL_PART}(?:,${LABEL_PART}){0,${MAX_LABELS - 1}}\\})?$`);
 /** The longest key: a name of the most characters plus the most labels of the most characters. */
 export const METRIC_KEY_MAX = METRIC_NAME_MAX + 2 + MAX_LABELS * (LABEL_NAME_MAX + 1 + LABEL_VALUE_MAX + 1);
 
-export const LabelName = z.string().check(
-  z.maxLength(LABEL_NAME_MAX, `label name must be at most ${LABEL_NAME_MAX} characters`),
-  z.regex(LABEL_NAME_RE, 'label name must be [a-z_][a-z0-9_]*, e.g. "mountpoint"'),
-);
-
-export const LabelValue = z.string().check(
-  z.minLength(1, 'label value must not be empty'),
-  z.maxLength(LABEL_VALUE_MAX, `label value must be at most ${LABEL_VALUE_MAX} characters`),
-  z.regex(LABEL_VALUE_RE, 'label value must be characters of [A-Za-z0-9_.:/+~-], e.g. "/var/lib" or "nvme0n1"'),
-);
-
-export const Labels = z.record(LabelName, LabelValue).check(
-  z.refine((l: Record<string, string>) => Object.keys(l).length <= MAX_LABELS, `at most ${MAX_LABELS} labels per series`),
-);
 export type Labels = Record<string, string>;
 
 /** A series' key within its source: `name` or `name{k=v,…}` (see the rules above). */
@@ -67,6 +53,15 @@ export function metricKey(name: string, labels?: Readonly<Labels> | null): strin
   let out = `${name}{`;
   for (let i = 0; i < names.length; i++) out += `${i ? ',' : ''}${names[i]}=${labels[names[i]]}`;
   return `${out}}`;
+}
+
+/**
+ * An empty object to key by metric keys (a tick's or group's `values`, `history`):
+ * without a prototype, so a key such as `__proto__` or `constructor` is a plain own
+ * property, never Object.prototype's setter or method.
+ */
+export function keyedByMetric<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }
 
 /** The name and labels of a key made by metricKey (labels in a null-prototype object). */

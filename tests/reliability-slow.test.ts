@@ -161,7 +161,7 @@ describe('limits and keep-alive', () => {
     const streams = [await openRaw(srv.url + '/api/stream?channels=app'), await openRaw(srv.url + '/api/stream?channels=app')];
     try {
       expect(streams.map((s) => s.status)).toEqual([200, 200]);
-      for (const s of streams) await s.waitFor((t) => t.split(': keep-alive\n\n').length > 4, 5_000, 'four heartbeats');
+      for (const s of streams) await s.waitFor((t) => t.split(': keep-alive\n').length > 4, 5_000, 'four heartbeats');
     } finally {
       for (const s of streams) s.close();
     }

@@ -102,7 +102,7 @@ describe('where frames cannot go straight to the socket, they go through res.wri
       const [head, body] = c.text().split('\r\n\r\n', 2);
       expect(head).not.toMatch(/transfer-encoding/i);
       // The body is SSE from its first byte to its last: no chunk-size lines anywhere.
-      expect(body).toMatch(/^retry:\d+\n\n/);
+      expect(body).toMatch(/^retry: \d+\nid: /);
       for (const block of c.text().slice(head.length + 4).split('\n\n').filter(Boolean)) expect(block).toMatch(/^(retry|id|event|data|:)/m);
       expect(c.text().slice(head.length + 4)).not.toMatch(/\r\n[0-9a-f]+\r\n/);
     } finally {

@@ -60,7 +60,7 @@ describe('GET /api/stream', () => {
     expect(new Set(c.events.slice(1).map((e) => e.type))).toEqual(new Set(['http', 'process']));
   });
 
-  it('sends the SSE headers and the retry field at once', async () => {
+  it('sends the SSE headers at once, and the retry field in the snapshot\'s block', async () => {
     const ctl = new AbortController();
     const res = await fetch(srv.url + '/api/stream', { signal: ctl.signal });
     expect(res.status).toBe(200);
@@ -68,8 +68,9 @@ describe('GET /api/stream', () => {
     expect(res.headers.get('cache-control')).toMatch(/no-cache/);
     expect(res.headers.get('x-accel-buffering')).toBe('no');
     const reader = res.body!.getReader();
-    const first = new TextDecoder().decode((await reader.read()).value);
-    expect(first).toMatch(/^retry: ?\d+\n/);
+    let first = '';
+    while (!first.includes('\n\n')) first += new TextDecoder().decode((await reader.read()).value);
+    expect(first).toMatch(/^retry: ?\d+\nid: [^\n]+\nevent: snapshot\ndata: \{/);
     ctl.abort();
   });
 

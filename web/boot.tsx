@@ -63,6 +63,8 @@ export function boot(opts: PageOptions, root: HTMLElement): Page {
       sources: new Set(store.list().map((s) => s.source)).size,
       kiosk: opts.kiosk,
       embed: opts.embed,
+      span: opts.span,
+      search: location.search,
     };
   }
 

@@ -60,3 +60,15 @@ describe('streamUrl', () => {
     );
   });
 });
+
+describe('span option', () => {
+  it('asks for span and points for a coarse span, history for 5m, and falls back on a bad span', () => {
+    const o = parseOptions('?span=24h&points=120');
+    expect(o.span).toBe('24h');
+    expect(streamUrl(o, null)).toBe('api/stream?span=24h&points=120');
+    expect(streamUrl(parseOptions(''), null)).toBe('api/stream?history=60');
+    const bad = parseOptions('?span=2d');
+    expect(bad.span).toBe('5m');
+    expect(bad.problems[0]).toMatch(/^\?span:/);
+  });
+});

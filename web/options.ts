@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { ChannelName, SourceName } from '../shared/schema.js';
+import { ChannelName, SourceName, SpanName } from '../shared/schema.js';
 
 /**
  * Page options, read once from the query string. A bad value never stops the
@@ -23,6 +23,8 @@ export interface PageOptions {
    * sparkline spans what its min/avg/max say, and keeps the snapshot small.
    */
   points: number;
+  /** What the sparklines span: 5m (raw ticks), or 1h / 24h as min–max bands of `points` buckets. */
+  span: SpanName;
   problems: string[];
 }
 
@@ -43,6 +45,7 @@ const fields = {
   token: z.string().check(z.minLength(1), z.maxLength(512)),
   dpr: z.number().check(z.gte(0.5, dprRange), z.lte(4, dprRange)),
   points: z.int({ error: pointsRange }).check(z.gte(1, pointsRange), z.lte(10_000, pointsRange)),
+  span: SpanName,
 } as const;
 const NUMBERS = new Set(['dpr', 'points']);
 const LISTS = new Set(['channels', 'metrics', 'sources']);
@@ -76,6 +79,7 @@ export function parseOptions(search: string): PageOptions {
     token: read('token', null as unknown as string) ?? null,
     dpr: read('dpr', 1),
     points: read('points', 60),
+    span: read('span', '5m'),
     problems,
   };
 }
@@ -86,11 +90,14 @@ export function parseOptions(search: string): PageOptions {
  * `lastEventId` is passed when the watchdog recreates the EventSource (the
  * browser's own retry sends the Last-Event-ID header instead).
  */
-export function streamUrl(o: Pick<PageOptions, 'channels' | 'sources' | 'token' | 'points'>, lastEventId: string | null): string {
+export function streamUrl(o: Pick<PageOptions, 'channels' | 'sources' | 'token' | 'points'> & { span?: SpanName }, lastEventId: string | null): string {
   const q = new URLSearchParams();
   if (o.channels.length) q.set('channels', o.channels.join(','));
   if (o.sources.length) q.set('sources', o.sources.join(','));
-  q.set('history', String(o.points));
+  if (o.span && o.span !== '5m') {
+    q.set('span', o.span);
+    q.set('points', String(o.points));
+  } else q.set('history', String(o.points));
   if (lastEventId) q.set('lastEventId', lastEventId);
   if (o.token) q.set('token', o.token);
   return `api/stream?${q.toString().replace(/%2C/g, ',')}`;

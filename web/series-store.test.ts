@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Snapshot } from '../shared/schema.js';
+import { Snapshot, TickEvent } from '../shared/schema.js';
 import { SeriesStore } from './series-store.js';
 
 const stat = (v: number, u = '%') => ({ v, min: v, max: v, avg: v, n: 1, trend: 'stable' as const, u });
@@ -78,5 +78,19 @@ describe('SeriesStore', () => {
     expect(s.applyTick('host', { t: 10_000, source: 'a', values: { 'host.cpu.total': stat(9) } }, 1)).toBe(1);
     expect(cpu.version).toBe(v + 1);
     expect(cpu.stat?.v).toBe(9);
+  });
+
+  it('holds metrics named like prototype properties as any other, as they come off the wire', () => {
+    const wire = JSON.stringify({
+      ...snap,
+      groups: [{ channel: 'app', source: 'constructor', t0: 1000, dt: [], values: { constructor: stat(1), length: stat(2), tostring: stat(3) }, history: { constructor: [1], length: [2], tostring: [3] } }],
+    });
+    const s = new SeriesStore();
+    s.applySnapshot(Snapshot.parse(JSON.parse(wire)), 0);
+    expect(s.list().map((x) => x.name)).toEqual(['constructor', 'length', 'tostring']);
+    s.applyTick('app', TickEvent.parse(JSON.parse('{"t":2000,"source":"constructor","values":{"constructor":{"v":9,"min":1,"max":9,"avg":5,"n":2,"trend":"rising","u":""},"__proto__":{"v":1}}}')), 1);
+    expect(s.get('constructor@constructor')!.stat?.v).toBe(9);
+    expect([...s.get('constructor@constructor')!.ring.view()[1]]).toEqual([1, 9]);
+    expect(s.list()).toHaveLength(3);
   });
 });

@@ -1,5 +1,6 @@
 import type { ChannelName, Snapshot, Stat, StreamTick } from '../shared/schema.js';
 import { applyChange, groupTimes, seriesKey } from '../shared/schema.js';
+import { Buckets, type Points } from './buckets.js';
 import { Ring } from './ring.js';
 
 /** One tile's worth of state: a metric of one source, its points and its last window. */
@@ -10,7 +11,8 @@ export interface Series {
   readonly source: string;
   readonly channel: ChannelName;
   unit: string;
-  readonly ring: Ring;
+  /** Raw points, or a coarse span's buckets (when the snapshot had a `span`). */
+  ring: Points;
   stat: Stat | null;
   /** Local clock time at which the newest point was current (for "updated N s ago"). */
   seenAt: number;
@@ -62,7 +64,8 @@ export class SeriesStore {
   }
 
   applySnapshot(s: Snapshot, now: number): void {
-    const capacity = Math.min(this.points, s.settings.history);
+    // A coarse span is not bounded by the raw history the server keeps.
+    const capacity = s.span ? this.points : Math.min(this.points, s.settings.history);
     const old = this.map;
     const reuse = capacity === this.capacity;
     this.capacity = capacity;
@@ -78,7 +81,16 @@ export class SeriesStore {
         if (next.has(key)) continue;
         const prev = old.get(key);
         const series = prev && reuse && prev.channel === g.channel ? prev : this.create(info);
-        series.ring.fill(times, g.history[name] ?? []);
+        if (g.step && g.lo && g.hi) {
+          // A coarse span: its buckets, with the newest taken to hold the ticks since it opened.
+          const band = series.ring instanceof Buckets && series.ring.step === g.step ? series.ring : new Buckets(this.points, g.step);
+          const last = times.at(-1) ?? s.t;
+          band.fill(times, g.history[name] ?? [], g.lo[name] ?? [], g.hi[name] ?? [], Math.round((s.t - last) / s.settings.interval));
+          series.ring = band;
+        } else {
+          if (!(series.ring instanceof Ring)) series.ring = new Ring(this.capacity);
+          series.ring.fill(times, g.history[name] ?? []);
+        }
         series.stat = stat;
         series.unit = stat.u;
         const lastT = series.ring.lastT;
@@ -109,9 +121,10 @@ export class SeriesStore {
         this.ordered.push(series);
         this.structure++;
       }
+      // Over a coarse span's figures the fold keeps them; foldSpan reads only v and u.
       const stat = applyChange(series.stat, change);
       if (!series.ring.push(tick.t, stat.v)) continue;
-      series.stat = stat;
+      series.stat = series.ring instanceof Buckets && series.stat ? foldSpan(series.stat, stat) : stat;
       series.unit = stat.u;
       series.seenAt = now;
       series.version++;
@@ -139,4 +152,14 @@ export class SeriesStore {
       version: 0,
     };
   }
+}
+
+/**
+ * A coarse span's figures with one more tick: min, max and average over the
+ * span take it in; the latest value and unit are the tick's; the trend stays the
+ * span's (a tick's trend covers its window only).
+ */
+function foldSpan(span: Stat, tick: Stat): Stat {
+  const n = span.n + 1;
+  return { ...span, v: tick.v, u: tick.u, n, min: Math.min(span.min, tick.v), max: Math.max(span.max, tick.v), avg: span.avg + (tick.v - span.avg) / n };
 }

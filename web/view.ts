@@ -1,7 +1,7 @@
-import { CHANNELS, type ChannelName, type Stat } from '../shared/schema.js';
+import { CHANNELS, type ChannelName, type SpanName, type Stat } from '../shared/schema.js';
 import { parseMetricKey } from '../shared/series.js';
 import { formatAge } from './format.js';
-import type { Ring } from './ring.js';
+import type { Points } from './buckets.js';
 import type { Series } from './series-store.js';
 import type { ConnectionState } from './stream-model.js';
 
@@ -15,7 +15,7 @@ export interface TileView {
   channel: ChannelName;
   unit: string;
   stat: Stat | null;
-  ring: Ring;
+  ring: Points;
   version: number;
   /** "now", "4 s ago", … ("no data yet"); text, so a tile re-renders only when it reads differently. */
   age: string;
@@ -41,6 +41,9 @@ export interface PageView {
   sources: number;
   kiosk: boolean;
   embed: boolean;
+  /** The span shown, and the page's query (for the span switch's links). */
+  span?: SpanName;
+  search?: string;
 }
 
 /**

@@ -9,9 +9,11 @@ import type { Projection } from '../windows/projection.js';
 import type { Logger } from 'pino';
 import type { StreamSettings } from '../../shared/schema.js';
 import { requireReadToken, Secret } from './auth.js';
+import { bodyTimeout } from './body-timeout.js';
 import { cors } from './cors.js';
 import { errorHandler, HttpError } from './http-error.js';
 import { ingestRouter } from './ingest.js';
+import { OtlpReceiver } from '../sources/otlp/otlp-receiver.js';
 import type { PrometheusExport } from './prometheus.js';
 import { TokenBucket } from './rate-limit.js';
 import { requestLog } from './request-log.js';
@@ -59,6 +61,7 @@ export function createHttp(config: Config, d: HttpDeps): HttpParts {
 
   const router = express.Router();
   router.use(requestLog(p.logger));
+  router.use(bodyTimeout(config.bodyTimeout));
   router.use(middleware);
   router.use(securityHeaders({ frameAncestors: config.frameAncestors }));
   router.use(cors(config.corsOrigins));
@@ -80,6 +83,7 @@ export function createHttp(config: Config, d: HttpDeps): HttpParts {
             maxMetrics: config.maxMetricsPerRequest,
             maxSkew: config.ingestMaxSkew,
             bucket: config.ingestRate > 0 ? new TokenBucket(config.ingestRate) : null,
+            otlp: new OtlpReceiver(p.appChannel, config.window, config.source),
           }),
           readGuard: readGuard(config.readToken),
           metrics: d.prometheus.handler,

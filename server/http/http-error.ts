@@ -38,7 +38,7 @@ export function parseOr400<S extends core.$ZodType>(schema: S, value: unknown, r
  * internals and are logged. Errors from body-parser carry `status` and `type`.
  */
 export function errorHandler(log: (err: unknown) => void): ErrorRequestHandler {
-  return (err, _req, res, _next) => {
+  return (err, req, res, _next) => {
     let status = 500;
     let message = 'internal error';
     let headers: Record<string, string> = {};
@@ -48,26 +48,40 @@ export function errorHandler(log: (err: unknown) => void): ErrorRequestHandler {
       if (status < 500) message = err.message;
     } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
       status = err.status;
-      message = bodyParserMessage(err);
+      message = bodyParserMessage(err, req.headers['content-encoding']);
     }
     if (status >= 500) log(err);
     if (res.headersSent) {
       res.destroy();
       return;
     }
+    // A body still coming (refused before it was read, e.g. a 401): Node would read
+    // and discard it for as long as the client trickles it. Close once answered.
+    if (!req.complete) res.set('Connection', 'close');
     res.status(status).set(headers).json({ error: message });
   };
 }
 
-function bodyParserMessage(err: { type?: string; limit?: number; status: number }): string {
+/** Encodings body-parser decodes; any other was refused with 415 before reading. */
+const DECODED = new Set(['gzip', 'deflate', 'br', 'zstd']);
+
+function bodyParserMessage(err: { type?: string; limit?: number; status: number }, contentEncoding: string | undefined): string {
+  const encoding = contentEncoding?.trim().toLowerCase() ?? 'identity';
   switch (err.type) {
     case 'entity.parse.failed':
       return 'body: not valid JSON';
     case 'entity.too.large':
       return `body: larger than the limit of ${err.limit} bytes`;
     case 'encoding.unsupported':
+      return 'Content-Encoding: unsupported; send the body as is, or as gzip, deflate or br';
     case 'charset.unsupported':
-      return 'body: unsupported encoding; send UTF-8 JSON';
+      return 'body: unsupported charset; send UTF-8 JSON';
+    case 'request.aborted':
+      return 'body: the request ended before its body did';
+    case undefined:
+      // A decompression error (zlib's, so no body-parser type): the body is not what its header says.
+      if (DECODED.has(encoding)) return `body: could not be decoded as ${encoding} (Content-Encoding: ${encoding}); send it encoded so, or without Content-Encoding`;
+      return `request rejected (${err.status})`;
     default:
       return `request rejected (${err.status})`;
   }

@@ -1,7 +1,9 @@
-import express, { Router, type Request } from 'express';
+import express, { Router, type Request, type RequestHandler } from 'express';
 import { parseIngestBody, type IngestAccepted, type IngestGroup } from '../../shared/ingest.js';
 import { metricKey } from '../../shared/series.js';
 import type { AppChannel, AppSample } from '../sources/app-channel.js';
+import type { OtlpReceiver } from '../sources/otlp/otlp-receiver.js';
+import { otlpContentType, otlpHandler } from './otlp.js';
 import { requireBearer, type Secret } from './auth.js';
 import { describeZodError, HttpError } from './http-error.js';
 import type { TokenBucket } from './rate-limit.js';
@@ -18,6 +20,8 @@ export interface IngestOptions {
   maxSkew: number;
   /** Null: no rate limit. */
   bucket: TokenBucket | null;
+  /** POST v1/metrics (OTLP/JSON) behind the same token, rate and body limits; absent: no route. */
+  otlp?: OtlpReceiver;
   now?: () => number;
 }
 
@@ -30,8 +34,7 @@ export function ingestRouter(o: IngestOptions): Router {
   const r = Router();
   const now = o.now ?? Date.now;
   const json = express.json({ limit: o.bodyLimit, strict: true, type: () => true });
-  r.post(
-    '/api/ingest',
+  const guards: RequestHandler[] = [
     (_req, _res, next) => next(o.secret ? undefined : new HttpError(404, 'ingest is off: start Vigil with INGEST_TOKEN set to turn it on')),
     o.secret ? requireBearer(o.secret, 'INGEST_TOKEN') : (_req, _res, next) => next(),
     (_req, _res, next) => {
@@ -41,9 +44,13 @@ export function ingestRouter(o: IngestOptions): Router {
     (req, _res, next) => {
       // req.is() answers null, not false, for a request without a body.
       const empty = req.headers['transfer-encoding'] === undefined && (req.headers['content-length'] ?? '0') === '0';
-      if (empty) return next(new HttpError(400, 'body: empty; send a JSON group {"metrics": [...]} or an array of groups'));
-      next(req.is('application/json') ? undefined : new HttpError(415, 'body: send JSON with Content-Type: application/json'));
+      next(empty ? new HttpError(400, 'body: empty; send a JSON group {"metrics": [...]} or an array of groups') : undefined);
     },
+  ];
+  r.post(
+    '/api/ingest',
+    ...guards,
+    (req, _res, next) => next(req.is('application/json') ? undefined : new HttpError(415, 'body: send JSON with Content-Type: application/json')),
     json,
     (req, res) => {
       const samples = validate(req, o, now());
@@ -54,6 +61,7 @@ export function ingestRouter(o: IngestOptions): Router {
       res.status(202).json(body);
     },
   );
+  if (o.otlp) r.post('/v1/metrics', ...guards, (req, _res, next) => next(otlpContentType(req)), json, otlpHandler(o.otlp, o.maxMetrics));
   return r;
 }
 

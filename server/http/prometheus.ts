@@ -40,7 +40,7 @@ export const promName = (metric: string) => 'vigil_' + metric.replace(/\./g, '_'
 export function renderSeries(groups: readonly LatestGroup[]): string {
   const families = new Map<string, { help: string; samples: Map<string, number> }>();
   for (const { channel, source, values } of groups) {
-    for (const key in values) {
+    for (const key of Object.keys(values)) {
       const stat = values[key];
       const { name: metric, labels } = parseMetricKey(key);
       const name = promName(metric);

@@ -41,7 +41,7 @@ export function createRouter(d: RouterDeps): Router {
   r.get('/api/stream', d.stream.handle);
   r.get('/api/snapshot', (req, res) => {
     const q = parseOr400(StreamQuery, req.query, 'query');
-    const filter = { channels: q.channels ? new Set(q.channels) : null, sources: q.sources ? new Set(q.sources) : null };
+    const filter = { channels: q.channels ? new Set(q.channels) : null, sources: q.sources ? new Set(q.sources) : null, span: q.span, tierPoints: q.points };
     res
       .set('Cache-Control', 'no-cache')
       .type('application/json')

@@ -1,6 +1,6 @@
 import { seriesKey, type TickEvent } from '../../shared/schema.js';
 import type { Hub } from '../hub/hub.js';
-import { keyName } from '../../shared/series.js';
+import { keyedByMetric, keyName } from '../../shared/series.js';
 import { labelSetsRefusal, type SeriesWindows } from '../windows/series-windows.js';
 
 export interface AppSample {
@@ -13,7 +13,8 @@ export interface AppSample {
 }
 
 export interface AppChannelOptions {
-  hub: Hub;
+  /** Where ticks go: the hub, or a tap in front of it. */
+  hub: Pick<Hub, 'publish'>;
   windows: SeriesWindows;
   /** Distinct app series held at most (MAX_SERIES). */
   maxSeries: number;
@@ -92,12 +93,12 @@ export class AppChannel {
     const ordered = [...samples].sort((a, b) => a.t - b.t);
     for (const s of ordered) {
       const key = seriesKey(s.key, s.source);
-      const stat = this.opts.windows.record(s.key, s.source, s.unit, s.t, s.v);
+      const stat = this.opts.windows.record(s.key, s.source, s.unit, s.t, s.v, now);
       const seen = this.seen.get(key);
       if (seen) seen.last = now;
       else this.seen.set(key, { key: s.key, source: s.source, last: now });
       let tick = this.pending.get(s.source);
-      if (!tick) this.pending.set(s.source, (tick = { t: now, source: s.source, values: {} }));
+      if (!tick) this.pending.set(s.source, (tick = { t: now, source: s.source, values: keyedByMetric() }));
       tick.values[s.key] = stat;
     }
     if (this.opts.coalesce === null) this.flush();

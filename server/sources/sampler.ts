@@ -1,5 +1,5 @@
 import type { ChannelName, TickEvent } from '../../shared/schema.js';
-import { metricKey, type Labels } from '../../shared/series.js';
+import { keyedByMetric, metricKey, type Labels } from '../../shared/series.js';
 import { CardinalityError } from '../windows/series-windows.js';
 import type { Hub } from '../hub/hub.js';
 import type { SeriesWindows } from '../windows/series-windows.js';
@@ -29,7 +29,8 @@ export interface Source {
 }
 
 export interface SamplerOptions {
-  hub: Hub;
+  /** Where ticks go: the hub, or a tap in front of it. */
+  hub: Pick<Hub, 'publish'>;
   windows: SeriesWindows;
   /** Name of this instance or host in every tick. */
   source: string;
@@ -93,7 +94,7 @@ export class Sampler {
       const t = this.now();
       const readings = await src.sample(t);
       if (readings.length === 0) return;
-      const tick: TickEvent = { t, source: this.opts.source, values: {} };
+      const tick: TickEvent = { t, source: this.opts.source, values: keyedByMetric() };
       for (const r of readings) {
         if (!Number.isFinite(r.v)) continue;
         const key = metricKey(r.name, r.labels);

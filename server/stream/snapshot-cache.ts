@@ -28,7 +28,7 @@ export class SnapshotCache {
     }
     // Every count at or above what the projection keeps gives the same snapshot: one entry.
     const n = Math.min(filter.points ?? Infinity, this.settings.history);
-    const key = `${reset ? 1 : 0}|${epoch}|${n}|${filterKey(filter)}`;
+    const key = `${reset ? 1 : 0}|${epoch}|${n}|${filter.span ?? '5m'}|${filter.tierPoints ?? ''}|${filterKey(filter)}`;
     let bytes = this.frames.get(key);
     if (!bytes) {
       const snap = this.projection.snapshot(this.settings, filter, reset, epoch, now, n);

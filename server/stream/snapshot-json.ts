@@ -23,9 +23,16 @@ export function compactNumber(x: number): string {
  */
 export function snapshotJson(snap: Snapshot): string {
   const { groups, ...head } = snap;
-  const body = groups.map(({ history, ...group }) => {
-    const series = Object.keys(history).map((name) => `${JSON.stringify(name)}:[${history[name].map((v) => (v === null ? 'null' : compactNumber(v))).join(',')}]`);
-    return `${JSON.stringify(group).slice(0, -1)},"history":{${series.join(',')}}}`;
+  const body = groups.map(({ history, lo, hi, ...group }) => {
+    let out = `${JSON.stringify(group).slice(0, -1)},"history":${columnsJson(history)}`;
+    if (lo) out += `,"lo":${columnsJson(lo)}`;
+    if (hi) out += `,"hi":${columnsJson(hi)}`;
+    return `${out}}`;
   });
   return `${JSON.stringify(head).slice(0, -1)},"groups":[${body.join(',')}]}`;
+}
+
+function columnsJson(cols: Record<string, (number | null)[]>): string {
+  const series = Object.keys(cols).map((name) => `${JSON.stringify(name)}:[${cols[name].map((v) => (v === null ? 'null' : compactNumber(v))).join(',')}]`);
+  return `{${series.join(',')}}`;
 }

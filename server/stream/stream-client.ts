@@ -33,16 +33,28 @@ export class StreamClient {
    * The snapshot and replay are bounded by config, so memory stays bounded.
    */
   private limit = Infinity;
+  /** Since when the socket has been waiting to drain (its buffer past the high-water mark); 0: it is not. */
+  private stalledSince = 0;
+  /**
+   * `retry: N` without its blank line, written in front of the first event so it
+   * travels in that event's block: a block of its own (no `data`) is delivered as
+   * an empty message by fetch-based clients (@microsoft/fetch-event-source).
+   */
+  private retry: Buffer | null;
 
   constructor(
     readonly res: Response,
     query: StreamQuery,
     private readonly cap: number,
+    retry: number | null = null,
   ) {
+    this.retry = retry === null ? null : Buffer.from(`retry: ${retry}\n`);
     this.filter = {
       channels: query.channels ? new Set<ChannelName>(query.channels) : null,
       sources: query.sources ? new Set(query.sources) : null,
       points: query.history,
+      span: query.span,
+      tierPoints: query.points,
     };
     this.filterKey = filterKey(this.filter);
   }
@@ -65,12 +77,17 @@ export class StreamClient {
   /**
    * Writes `bytes`; a round's bytes go straight to the socket as their HTTP
    * chunk where that is allowed. `allowance`: these bytes (a snapshot) may sit
-   * unsent on top of the cap. Returns false when the client is now too far
+   * unsent on top of the cap. `comment`: a heartbeat, which must not carry `retry:`
+   * (a block without data). Returns false when the client is now too far
    * behind and must be cut.
    */
-  write(bytes: Buffer, allowance = false, round?: RoundBytes): boolean {
+  write(bytes: Buffer, allowance = false, round?: RoundBytes, comment = false): boolean {
     if (this.gone) return true;
-    if (round && this.socket) this.socket.write(round.chunk);
+    if (this.retry && !comment) {
+      this.res.write(this.retry);
+      this.retry = null;
+      this.res.write(bytes);
+    } else if (round && this.socket) this.socket.write(round.chunk);
     else this.res.write(bytes);
     // While catching up the backlog is bounded by the snapshot or the ring; judged once live.
     if (this.pending) return true;
@@ -78,6 +95,24 @@ export class StreamClient {
     if (allowance) this.limit = Math.max(this.limit, this.cap + unsent);
     if (unsent <= this.cap) this.limit = this.cap;
     return unsent <= this.limit;
+  }
+
+  /**
+   * How long, ms, the socket has been waiting to drain: its buffer went past the
+   * high-water mark and has not emptied since. Any drain starts the count again,
+   * so a slow reader that keeps up now and then is never judged stalled.
+   */
+  stalledFor(now: number): number {
+    const socket = this.res.socket;
+    if (this.gone || !socket?.writableNeedDrain) {
+      this.stalledSince = 0;
+      return 0;
+    }
+    if (!this.stalledSince) {
+      this.stalledSince = now;
+      socket.once('drain', () => (this.stalledSince = 0));
+    }
+    return now - this.stalledSince;
   }
 
   /** Ends the stream: cleanly once open, else dropped (a deferred head must not meet an ended response). */

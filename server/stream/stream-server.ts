@@ -21,13 +21,25 @@ export interface StreamOptions {
   maxClients: number;
   /** Unsent bytes past which a client is cut off (it reconnects and catches up by Last-Event-ID). */
   clientBuffer: number;
+  /**
+   * A client whose socket has not drained for this long, ms, is cut off too: a
+   * stalled reader's bytes pile up in the kernel's send queue (MBs) before any
+   * count in `clientBuffer`. 0: off.
+   */
+  clientStall?: number;
   now?: () => number;
 }
 
-const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
+/**
+ * A comment line without the blank line that would end a block: proxies see bytes,
+ * and no client sees a message. With the blank line, fetch-based clients
+ * (@microsoft/fetch-event-source) deliver every heartbeat as an empty message; a
+ * comment line inside the next event's block is ignored by every parser.
+ */
+const KEEP_ALIVE = Buffer.from(': keep-alive\n');
 
 /**
- * The SSE endpoint. better-sse opens each session (headers, `retry:`, disconnect);
+ * The SSE endpoint. better-sse opens each session (headers, disconnect);
  * this class writes every frame itself: an event's bytes are encoded once by the
  * hub and the same Buffer goes to every socket, and `res.writableLength` is
  * watched for the slow-client cap (better-sse ignores write's return value).
@@ -37,6 +49,8 @@ export class StreamServer implements StreamCounters {
   private readonly clientSet = new Set<StreamClient>();
   private unsubscribe: (() => void) | null = null;
   private readonly heartbeat: Heartbeat;
+  /** One timer for every client: cuts those stalled past `clientStall`. */
+  private readonly stallCheck: Heartbeat;
   private readonly batch = new RoundBatch((round) => this.writeRound(round));
   private closing = false;
   eventsSent = 0;
@@ -53,7 +67,12 @@ export class StreamServer implements StreamCounters {
   ) {
     this.snapshots = new SnapshotCache(projection, opts.settings);
     this.heartbeat = new Heartbeat(opts.settings.heartbeat, () => {
-      for (const c of this.clientSet) if (!c.pending) this.write(c, KEEP_ALIVE);
+      for (const c of this.clientSet) if (!c.pending) this.write(c, KEEP_ALIVE, false, undefined, true);
+    });
+    const stall = opts.clientStall ?? 0;
+    this.stallCheck = new Heartbeat(stall ? Math.max(50, Math.min(1000, stall / 4)) : null, () => {
+      const now = Date.now();
+      for (const c of this.clientSet) if (c.stalledFor(now) > stall) this.cut(c);
     });
   }
 
@@ -65,6 +84,7 @@ export class StreamServer implements StreamCounters {
     this.closing = false;
     this.unsubscribe ??= this.hub.subscribe((e) => this.batch.push(e));
     this.heartbeat.start();
+    this.stallCheck.start();
   }
 
   /** Ends every stream cleanly; clients reconnect to whatever serves next. */
@@ -74,6 +94,7 @@ export class StreamServer implements StreamCounters {
     this.unsubscribe?.();
     this.unsubscribe = null;
     this.heartbeat.stop();
+    this.stallCheck.stop();
     // A session that has not sent its headers yet (better-sse defers them to
     // setImmediate) must not be ended: its deferred writeHead would then throw
     // outside any handler. Dropped instead, its client simply retries.
@@ -89,6 +110,13 @@ export class StreamServer implements StreamCounters {
       res.destroy();
       return;
     }
+    // Pipelined behind another response on its connection (which, if a stream, never
+    // ends): not a client until its turn comes, and forgotten if the socket closes first.
+    if (!res.socket && !(await socketTurn(req, res))) return;
+    if (this.closing) {
+      res.destroy();
+      return;
+    }
     // Answered here, not thrown: expected load shedding, with a message the client
     // may see, not an internal error for the error handler to hide and log.
     if (this.clientSet.size >= this.opts.maxClients) {
@@ -97,7 +125,8 @@ export class StreamServer implements StreamCounters {
       return;
     }
     const lastEventId = req.get('last-event-id') || query.lastEventId;
-    const client = new StreamClient(res, query, this.opts.clientBuffer);
+    const jitter = 0.75 + Math.random() * 0.5;
+    const client = new StreamClient(res, query, this.opts.clientBuffer, Math.round(this.opts.retry * jitter));
     this.clientSet.add(client);
     // on, not once: 'close' comes once, and once's wrapper is one more object per client.
     res.on('close', () => {
@@ -106,8 +135,8 @@ export class StreamServer implements StreamCounters {
     });
     // Set on res (not only passed to better-sse) so middleware such as request metrics can see it.
     res.setHeader('Content-Type', 'text/event-stream');
-    const jitter = 0.75 + Math.random() * 0.5;
-    await createSession(new OpeningConnection(req, res), { keepAlive: null, retry: Math.round(this.opts.retry * jitter), trustClientEventId: false });
+    // retry: null: the client writes `retry:` in the first event's block, not in one of its own.
+    await createSession(new OpeningConnection(req, res), { keepAlive: null, retry: null, trustClientEventId: false });
     client.opened = true;
     // The routers' `next` chain (their closures and saved state, 2.2 KB in heap snapshots) stays
     // reachable from req.next for as long as the stream lasts, and a stream never
@@ -183,10 +212,10 @@ export class StreamServer implements StreamCounters {
   }
 
   /** `round`: bytes of a round, which carry their chunk framing for a direct socket write. */
-  private write(c: StreamClient, bytes: Buffer, allowance = false, round?: RoundBytes): void {
+  private write(c: StreamClient, bytes: Buffer, allowance = false, round?: RoundBytes, comment = false): void {
     if (c.gone) return;
     this.bytesSent += bytes.length;
-    if (!c.write(bytes, allowance, round)) this.cut(c);
+    if (!c.write(bytes, allowance, round, comment)) this.cut(c);
   }
 
   /** A client too slow to keep up: drop it and its buffer now, before it costs memory. */
@@ -197,4 +226,24 @@ export class StreamServer implements StreamCounters {
     c.close(false);
   }
 
+}
+
+/**
+ * Resolves true once `res` has the connection to itself (the responses before it
+ * on a kept-alive connection are done), false if the connection closes first:
+ * Node then destroys every request still queued on it, but never emits 'close'
+ * on their responses.
+ */
+function socketTurn(req: Request, res: Response): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      res.off('socket', onSocket);
+      req.off('close', onClose);
+      resolve(ok);
+    };
+    const onSocket = () => done(true);
+    const onClose = () => done(false);
+    res.once('socket', onSocket);
+    req.once('close', onClose);
+  });
 }

@@ -1,5 +1,8 @@
-import type { ChannelName, ChannelsResponse, Snapshot, SnapshotGroup, Stat, StreamSettings } from '../../shared/schema.js';
+import type { ChannelName, ChannelsResponse, Snapshot, SnapshotGroup, SpanName, Stat, StreamSettings } from '../../shared/schema.js';
+import { keyedByMetric } from '../../shared/series.js';
 import { GroupHistory } from './history.js';
+import { mergedColumn, rangeTimeline, spanStat, tierRange } from './tier-query.js';
+import type { TierStore } from './tier-store.js';
 import type { Hub, HubEvent } from '../hub/hub.js';
 import type { StatBase } from '../hub/tick-json.js';
 
@@ -25,6 +28,10 @@ export interface SnapshotFilter {
   sources?: ReadonlySet<string> | null;
   /** Newest ticks per group a snapshot for this client carries (absent: all held); live events are not affected. */
   points?: number;
+  /** What the snapshot's points span (absent: 5m, the raw ticks). */
+  span?: SpanName;
+  /** Coarse spans: points per group at most (buckets merged to fit). */
+  tierPoints?: number;
 }
 
 export interface ProjectionOptions {
@@ -34,6 +41,10 @@ export interface ProjectionOptions {
   idleTtl?: number;
   /** Series held at most; past it new series are ignored, never old ones dropped. */
   maxSeries?: number;
+  /** Coarse tiers folded from the same events (null: none, every span answers with the raw ticks). */
+  tiers?: TierStore | null;
+  /** For the trend of a coarse span's figures, as the windows' TREND_THRESHOLD. */
+  trendThreshold?: number;
 }
 
 /**
@@ -53,11 +64,15 @@ export class Projection {
   private lastEventId: string;
   private lastSweep = 0;
   private unsubscribe: (() => void) | null = null;
+  readonly tiers: TierStore | null;
+  private readonly trendThreshold: number;
 
   constructor(
     private readonly hub: Hub,
-    { history = 300, idleTtl = 15 * 60_000, maxSeries = 10_000 }: ProjectionOptions = {},
+    { history = 300, idleTtl = 15 * 60_000, maxSeries = 10_000, tiers = null, trendThreshold = 0.1 }: ProjectionOptions = {},
   ) {
+    this.tiers = tiers;
+    this.trendThreshold = trendThreshold;
     this.historySize = history;
     this.idleTtl = idleTtl;
     this.maxSeries = maxSeries;
@@ -102,7 +117,11 @@ export class Projection {
     return g ? (key) => g.metrics.get(key)?.stat : null;
   }
 
-  /** Forgets everything (the hub's epoch changed and the old ids mean nothing). */
+  /**
+   * Forgets every window and raw point (the hub's epoch changed and the old ids
+   * mean nothing). The tiers stay: they are keyed by time, not by id, and a tick
+   * already folded is never folded twice.
+   */
   clear(lastId: string): void {
     this.groups.clear();
     this.series = 0;
@@ -111,6 +130,7 @@ export class Projection {
 
   apply(event: HubEvent): void {
     const { t, source, values } = event.tick;
+    this.tiers?.fold(event.channel, event.tick);
     const key = `${event.channel}@${source}`;
     let g = this.groups.get(key);
     if (!g) {
@@ -118,7 +138,8 @@ export class Projection {
       this.groups.set(key, g);
     }
     g.history.push(t);
-    for (const name in values) {
+    // Own keys only: a tick parsed from outside (Redis) is a plain object.
+    for (const name of Object.keys(values)) {
       const stat = values[name];
       let m = g.metrics.get(name);
       if (!m) {
@@ -138,11 +159,17 @@ export class Projection {
 
   /** `points`: newest ticks per group to include (default and at most: all held). */
   snapshot(settings: StreamSettings, filter: SnapshotFilter, reset: boolean, epoch: string, now: number, points = Infinity): Snapshot {
+    const span = filter.span && filter.span !== '5m' && this.tiers ? filter.span : null;
     const snap: Snapshot = { reset, epoch, t: now, settings, groups: [] };
+    if (span) snap.span = span;
     for (const g of this.groups.values()) {
       if (!matches(g, filter)) continue;
-      const values: SnapshotGroup['values'] = {};
-      const history: SnapshotGroup['history'] = {};
+      if (span) {
+        snap.groups.push(this.tierGroup(g, span, filter.tierPoints));
+        continue;
+      }
+      const values: SnapshotGroup['values'] = keyedByMetric();
+      const history: SnapshotGroup['history'] = keyedByMetric();
       for (const [name, m] of g.metrics) {
         values[name] = m.stat;
         history[name] = g.history.column(name, points);
@@ -152,11 +179,31 @@ export class Projection {
     return snap;
   }
 
+  /** A group's points from a coarse tier: average, lo and hi per point, and figures over the whole span. */
+  private tierGroup(g: Group, span: string, points: number | undefined): SnapshotGroup {
+    const ring = this.tiers!.group(g.channel, g.source)?.ring(span);
+    const out: SnapshotGroup = { channel: g.channel, source: g.source, dt: [], values: keyedByMetric(), history: keyedByMetric(), lo: keyedByMetric(), hi: keyedByMetric() };
+    if (!ring) {
+      for (const [name, m] of g.metrics) [out.values[name], out.history[name], out.lo![name], out.hi![name]] = [m.stat, [], [], []];
+      return out;
+    }
+    const r = tierRange(ring, points ?? ring.spec.capacity);
+    Object.assign(out, rangeTimeline(r), { step: r.width });
+    for (const [name, m] of g.metrics) {
+      const col = mergedColumn(ring, ring.series.get(name), r);
+      out.values[name] = spanStat(col, r, m.stat, this.trendThreshold);
+      out.history[name] = col.avg;
+      out.lo![name] = col.lo;
+      out.hi![name] = col.hi;
+    }
+    return out;
+  }
+
   /** Every group's latest stats, without history (for exporters that scrape often). */
   latest(): LatestGroup[] {
     const out: LatestGroup[] = [];
     for (const g of this.groups.values()) {
-      const values: LatestGroup['values'] = {};
+      const values: LatestGroup['values'] = keyedByMetric();
       for (const [name, m] of g.metrics) values[name] = m.stat;
       out.push({ channel: g.channel, source: g.source, values });
     }
@@ -188,7 +235,7 @@ export class Projection {
   }
 }
 
-/** Equal for filters that let the same channels and sources through (`points` aside). */
+/** Equal for filters that let the same channels and sources through (`points`, `span` and `tierPoints` aside). */
 export function filterKey(filter: SnapshotFilter): string {
   const keyOf = (set: ReadonlySet<string> | null | undefined) => (set ? [...set].sort().join(',') : '*');
   return `${keyOf(filter.channels)}|${keyOf(filter.sources)}`;

@@ -48,9 +48,11 @@ export class SeriesWindows {
 
   /**
    * Adds a sample to the series of a metric key (name and labels, shared/series.ts)
-   * and returns the window's stat. Throws CardinalityError past a cap.
+   * and returns the window's stat. `now` is when it arrived: a `t` ahead of it counts
+   * as `now`, a late one never becomes `v` (SlidingWindow's rule on times). Throws
+   * CardinalityError past a cap.
    */
-  record(key: string, source: string, unit: string, t: number, v: number): Stat {
+  record(key: string, source: string, unit: string, t: number, v: number, now = Infinity): Stat {
     const sk = seriesKey(key, source);
     let w = this.windows.get(sk);
     if (!w) {
@@ -61,7 +63,7 @@ export class SeriesWindows {
       const name = keyName(key);
       if (name !== key) this.labelSets.set(seriesKey(name, source), (this.labelSets.get(seriesKey(name, source)) ?? 0) + 1);
     }
-    w.push(t, v);
+    w.push(t, v, now);
     return w.stat(unit);
   }
 

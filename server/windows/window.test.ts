@@ -110,4 +110,92 @@ describe('SlidingWindow', () => {
     // The last 61 samples run from an odd index to an odd one: 30 highs, 31 lows.
     expect(w.avg()).toBeCloseTo((30 * 1e9 + 31) / 61, 3);
   });
+
+  it('counts a sample dated ahead as received now: it cannot freeze the window', () => {
+    const w = new SlidingWindow({ span: 60_000 });
+    const t0 = 1_700_000_000_000;
+    w.push(t0 + 120_000, 1000, t0);
+    for (let i = 1; i <= 120; i++) w.push(t0 + i * 1000, i % 10, t0 + i * 1000);
+    // A minute after it arrived, the sample from the fast clock is gone like any other.
+    expect(w.max()).toBe(9);
+    expect(w.count).toBe(61);
+    expect(w.last()).toBe(0);
+  });
+
+  it('folds a late sample into min, max, avg and n, but never makes it the last value', () => {
+    const w = new SlidingWindow({ span: 60_000 });
+    const t0 = 1_700_000_000_000;
+    for (let i = 0; i < 10; i++) w.push(t0 + i * 1000, 5, t0 + i * 1000);
+    w.push(t0 + 5_000, 50, t0 + 10_000);
+    expect(w.last()).toBe(5);
+    expect(w.max()).toBe(50);
+    expect(w.count).toBe(11);
+    // Older than the window: not counted at all.
+    expect(w.push(t0 + 9_000 - 200_000, -1, t0 + 10_000)).toBe(false);
+    expect(w.min()).toBe(5);
+    expect(w.last()).toBe(5);
+    expect(w.count).toBe(11);
+  });
+
+  it('takes the later arrival as the last value among samples of the same time', () => {
+    const w = new SlidingWindow();
+    w.push(1000, 1);
+    w.push(1000, 2);
+    expect(w.last()).toBe(2);
+  });
+
+  it('agrees with the rule on times for samples from clocks ahead, behind and idle gaps', () => {
+    type Op = { kind: 'push'; dt: number; skew: number; v: number } | { kind: 'advance'; dt: number };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 5, arbitrary: fc.record({ kind: fc.constant('push' as const), dt: fc.integer({ min: 0, max: 3000 }), skew: fc.integer({ min: -200_000, max: 200_000 }), v: fc.integer({ min: -1000, max: 1000 }) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('advance' as const), dt: fc.integer({ min: 0, max: 90_000 }) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 200 }), fc.integer({ min: 1000, max: 120_000 }), (ops, span) => {
+        const w = new SlidingWindow({ span, maxSamples: 1_000_000 });
+        // The rule, written out: effective time min(t, now); dropped before the cutoff;
+        // folded at the newest time if late; last = newest effective time, later arrival wins.
+        let now = 1_700_000_000_000;
+        let cutoff = -Infinity;
+        let newest: { t: number; v: number } | null = null;
+        let kept: Array<{ t: number; v: number }> = [];
+        for (const o of ops) {
+          now += o.dt;
+          if (o.kind === 'advance') {
+            w.advance(now);
+            cutoff = Math.max(cutoff, now - span);
+          } else {
+            const e = Math.min(now + o.skew, now);
+            const counted = w.push(now + o.skew, o.v, now);
+            expect(counted).toBe(e >= cutoff);
+            if (e < cutoff) continue;
+            if (!newest || e >= newest.t) newest = { t: e, v: o.v };
+            const at = kept.length ? Math.max(e, kept[kept.length - 1].t) : e;
+            kept.push({ t: at, v: o.v });
+            cutoff = Math.max(cutoff, at - span);
+          }
+          kept = kept.filter((k) => k.t >= cutoff);
+          expect(w.count).toBe(kept.length);
+          if (!kept.length) continue;
+          const vs = kept.map((k) => k.v);
+          expect(w.last()).toBe(newest!.v);
+          expect(w.min()).toBe(Math.min(...vs));
+          expect(w.max()).toBe(Math.max(...vs));
+          // Never a time past the newest arrival: a fast clock holds nothing open.
+          expect(kept[kept.length - 1].t).toBeLessThanOrEqual(now);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps the small samples in the average once a huge one is evicted', () => {
+    const w = new SlidingWindow({ span: 1000 });
+    w.push(0, 1e300);
+    w.push(500, 0.000123);
+    w.push(1400, 0.000123);
+    expect(w.count).toBe(2);
+    expect(w.avg()).toBe(0.000123);
+    expect(w.stat('s')).toMatchObject({ v: 0.000123, min: 0.000123, max: 0.000123, avg: 0.000123 });
+  });
 });

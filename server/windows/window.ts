@@ -16,7 +16,18 @@ export interface WindowOptions {
 
 /**
  * Sliding aggregate of one metric over a time span: last, min, max, avg, count and
- * trend, each O(1) amortised per sample. Min and max come from monotonic deques;
+ * trend, each O(1) amortised per sample.
+ *
+ * Sample times (the rule for producers' clocks, which may be off):
+ * - A time ahead of `now` (the arrival time) counts as `now`: a sample from a fast
+ *   clock can neither hold the window open nor freeze it.
+ * - `last` is the sample with the newest time (the later arrival among equal ones).
+ * - A late sample (older than the newest) still counts in min, max, avg, n and the
+ *   trend, folded in at the newest time, so it leaves the window with the newest
+ *   samples; it never becomes `last`.
+ * - A sample older than the window (before the newest time, or the time `advance`
+ *   was given, minus the span) is not counted: it belongs to no window still shown.
+ * Min and max come from monotonic deques;
  * avg and the regression slope from running sums, recomputed exactly after every
  * `length` evictions so floating-point drift cannot build up over weeks.
  */
@@ -38,9 +49,16 @@ export class SlidingWindow {
   private origin = 0;
   private sumX = 0;
   private sumV = 0;
+  /** Neumaier compensation of sumV: a huge sample evicted must not take the small ones' sum with it. */
+  private sumVc = 0;
   private sumXX = 0;
   private sumXV = 0;
   private evictions = 0;
+  /** Samples before this time are out of the window for good (it only moves forward). */
+  private cutoff = -Infinity;
+  /** The newest sample time seen and its value: `last`. */
+  private newestT = -Infinity;
+  private newestV = NaN;
 
   constructor({ span = 60_000, trendThreshold = 0.1, maxSamples = 10_000 }: WindowOptions = {}) {
     this.span = span;
@@ -52,8 +70,17 @@ export class SlidingWindow {
     return this.vs.length;
   }
 
-  /** Adds a sample. Times must not go backwards; an older time is treated as the latest one. */
-  push(t: number, v: number): void {
+  /**
+   * Adds a sample at time `t`, received at `now` (see the class's rule on times).
+   * Returns false when it was older than the window and not counted.
+   */
+  push(t: number, v: number, now = Infinity): boolean {
+    t = Math.min(t, now);
+    if (t < this.cutoff) return false;
+    if (t >= this.newestT) {
+      this.newestT = t;
+      this.newestV = v;
+    }
     if (this.ts.length > 0 && t < this.ts.back()) t = this.ts.back();
     if (this.ts.length === 0) this.origin = t;
     const seq = this.nextSeq++;
@@ -75,6 +102,7 @@ export class SlidingWindow {
     this.addSums(t, v, 1);
     this.evictBefore(t - this.span);
     while (this.vs.length > this.maxSamples) this.evictOne();
+    return true;
   }
 
   /** Evicts samples older than `now - span` without adding one (for idle series). */
@@ -83,7 +111,7 @@ export class SlidingWindow {
   }
 
   last(): number {
-    return this.vs.length ? this.vs.back() : NaN;
+    return this.vs.length ? this.newestV : NaN;
   }
   min(): number {
     return this.minV.length ? this.minV.front() : NaN;
@@ -92,7 +120,10 @@ export class SlidingWindow {
     return this.maxV.length ? this.maxV.front() : NaN;
   }
   avg(): number {
-    return this.vs.length ? this.sumV / this.vs.length : NaN;
+    if (!this.vs.length) return NaN;
+    const avg = (this.sumV + this.sumVc) / this.vs.length;
+    // The exact mean lies within [min, max]; rounding of the sums must not put it outside.
+    return Math.min(this.max(), Math.max(this.min(), avg));
   }
 
   /** Least-squares slope in value units per second; 0 with fewer than 2 samples. */
@@ -118,10 +149,10 @@ export class SlidingWindow {
 
   stat(unit: string): Stat {
     return {
-      v: round(this.last()),
-      min: round(this.min()),
-      max: round(this.max()),
-      avg: round(this.avg()),
+      v: this.last(),
+      min: this.min(),
+      max: this.max(),
+      avg: this.avg(),
       n: this.vs.length,
       trend: this.trend(),
       u: unit,
@@ -129,6 +160,7 @@ export class SlidingWindow {
   }
 
   private evictBefore(cutoff: number): void {
+    if (cutoff > this.cutoff) this.cutoff = cutoff;
     while (this.ts.length > 0 && this.ts.front() < cutoff) this.evictOne();
   }
 
@@ -151,7 +183,10 @@ export class SlidingWindow {
   private addSums(t: number, v: number, sign: 1 | -1): void {
     const x = (t - this.origin) / 1000;
     this.sumX += sign * x;
-    this.sumV += sign * v;
+    const sv = sign * v;
+    const s = this.sumV + sv;
+    this.sumVc += Math.abs(this.sumV) >= Math.abs(sv) ? this.sumV - s + sv : sv - s + this.sumV;
+    this.sumV = s;
     this.sumXX += sign * x * x;
     this.sumXV += sign * x * v;
   }
@@ -159,12 +194,7 @@ export class SlidingWindow {
   private recomputeSums(): void {
     this.evictions = 0;
     this.origin = this.ts.length ? this.ts.front() : 0;
-    this.sumX = this.sumV = this.sumXX = this.sumXV = 0;
+    this.sumX = this.sumV = this.sumVc = this.sumXX = this.sumXV = 0;
     for (let i = 0; i < this.ts.length; i++) this.addSums(this.ts.at(i), this.vs.at(i), 1);
   }
-}
-
-/** Three decimals are plenty on a sparkline and keep events small. */
-export function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }

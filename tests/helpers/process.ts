@@ -19,7 +19,7 @@ export interface VigilProcess {
  * prints the URL it serves.
  */
 export async function spawnVigil(args: string[] = []): Promise<VigilProcess> {
-  const defaults = ['--host', '127.0.0.1', '--port', '0', '--interval', '100', '--disk-usage-interval', '0', '--log-level', 'silent'];
+  const defaults = ['--host', '127.0.0.1', '--port', '0', '--interval', '100', '--disk-usage-interval', '0', '--log-level', 'silent', '--data-dir', ''];
   const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', ...defaults, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
   let out = '';

@@ -10,8 +10,10 @@ export const redisBin = requireBinary('redis-server', 'apt-get install -y redis-
 export interface RunningRedis {
   url: string;
   port: number;
-  /** Kills the server (data is not persisted: it comes back empty). */
+  /** Kills the server (without `persist` it comes back empty). */
   kill(): Promise<void>;
+  /** Stops the server cleanly (SIGTERM): with `persist`, its data is on disk and loaded on restart. */
+  shutdown(): Promise<void>;
   /** Starts it again on the same port. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -26,10 +28,11 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * A real redis-server on 127.0.0.1 and a free port, without persistence, in a
- * temp dir. Callers stop it in afterAll or finally; stop() also removes the dir.
+ * A real redis-server on 127.0.0.1 and a free port, in a temp dir, without
+ * persistence unless `persist` (then an append-only file, so a restart keeps
+ * the data). Callers stop it in afterAll or finally; stop() also removes the dir.
  */
-export async function startRedis(): Promise<RunningRedis> {
+export async function startRedis({ persist = false }: { persist?: boolean } = {}): Promise<RunningRedis> {
   if (!redisBin.path) throw new Error(redisBin.skip ?? 'redis-server missing');
   const bin = redisBin.path;
   const port = await freePort();
@@ -38,7 +41,7 @@ export async function startRedis(): Promise<RunningRedis> {
 
   const launch = () =>
     new Promise<void>((resolve, reject) => {
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'notice'];
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', persist ? 'yes' : 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'notice'];
       const c = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
       let out = '';
@@ -57,20 +60,22 @@ export async function startRedis(): Promise<RunningRedis> {
         reject(new Error(`redis-server exited (${code}): ${out}`));
       });
     });
-  const kill = async () => {
+  const end = async (signal: NodeJS.Signals) => {
     const c = child as ChildProcess | null;
     child = null;
     if (!c || c.exitCode !== null) return;
     await new Promise<void>((r) => {
       c.once('exit', () => r());
-      c.kill('SIGKILL');
+      c.kill(signal);
     });
   };
+  const kill = () => end('SIGKILL');
   await launch();
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     kill,
+    shutdown: () => end('SIGTERM'),
     restart: launch,
     async stop() {
       await kill();

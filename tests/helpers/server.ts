@@ -12,7 +12,7 @@ export interface Running {
  * interval, no disk usage). Callers stop it in afterEach/afterAll or finally.
  */
 export async function startVigil(overrides: ConfigInput = {}, deps: VigilDeps = {}): Promise<Running> {
-  const config = parseConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', interval: 100, diskUsageInterval: 0, ...overrides });
+  const config = parseConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', interval: 100, diskUsageInterval: 0, dataDir: '', ...overrides });
   const vigil = createVigil(config, deps);
   await vigil.start();
   return { vigil, url: vigil.url, stop: () => vigil.stop() };

@@ -2,6 +2,7 @@ import type { ChannelName } from '../../shared/schema.js';
 import { fitGrid } from '../kiosk-layout.js';
 import type { GroupView, PageView } from '../view.js';
 import { ConnectionBadge, StatusBar } from './StatusBar.js';
+import { SpanSwitch } from './SpanSwitch.js';
 import { Tile } from './Tile.js';
 
 export interface AppProps {
@@ -79,6 +80,7 @@ export function App(props: AppProps) {
         lastProblem={view.lastProblem}
         problems={view.problems}
       />
+      {view.span && <SpanSwitch span={view.span} search={view.search ?? ''} />}
       <main class="groups">
         {view.groups.length === 0 && <Empty view={view} />}
         {view.groups.map((g) => (

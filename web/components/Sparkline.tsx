@@ -1,10 +1,10 @@
 import { Component } from 'preact';
 // Evaluated after web/startup.ts has capped the pixel ratio (main.tsx imports that first).
 import uPlot from 'uplot';
-import type { Ring } from '../ring.js';
+import type { Points } from '../buckets.js';
 
 export interface SparklineProps {
-  ring: Ring;
+  ring: Points;
   /** Changes whenever the ring's points change; the plot redraws then. */
   version: number;
   unit: string;
@@ -24,7 +24,17 @@ function yRange(unit: string): uPlot.Scale.Range {
   };
 }
 
-function options(width: number, height: number, unit: string, color: string): uPlot.Options {
+/** A coarse span's buckets: the average as the line, lo..hi as a band under it (so a one-second spike still shows). */
+function banded(color: string): Pick<uPlot.Options, 'series' | 'bands'> {
+  const edge = { stroke: color, width: 0, points: { show: false } };
+  return {
+    series: [{}, { stroke: color, width: 2, points: { show: false } }, edge, edge],
+    // #rrggbb plus a 30% alpha; any other colour form gets a neutral band.
+    bands: [{ series: [3, 2], fill: /^#[0-9a-f]{6}$/i.test(color) ? `${color}4d` : 'rgba(128,128,128,0.3)' }],
+  };
+}
+
+function options(width: number, height: number, unit: string, color: string, band: boolean): uPlot.Options {
   return {
     width,
     height,
@@ -36,6 +46,7 @@ function options(width: number, height: number, unit: string, color: string): uP
     // No fill: a filled area costs a second path per redraw.
     series: [{}, { stroke: color, width: 2, points: { show: false } }],
     padding: [4, 0, 2, 0],
+    ...(band ? banded(color) : {}),
   };
 }
 
@@ -59,7 +70,7 @@ export class Sparkline extends Component<SparklineProps> {
   }
 
   override componentDidUpdate(prev: SparklineProps): void {
-    if (prev.unit !== this.props.unit || prev.color !== this.props.color) {
+    if (prev.unit !== this.props.unit || prev.color !== this.props.color || prev.ring.constructor !== this.props.ring.constructor) {
       this.destroy();
       this.create();
     } else if (prev.version !== this.props.version || prev.ring !== this.props.ring) {
@@ -75,7 +86,8 @@ export class Sparkline extends Component<SparklineProps> {
     const el = this.box;
     if (!el) return;
     const { ring, unit, color } = this.props;
-    const u = new uPlot(options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color), ring.view(), el);
+    const data = ring.view();
+    const u = new uPlot(options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color, data.length === 4), data, el);
     this.plot = u;
     this.ro = new ResizeObserver(() => {
       const w = Math.max(1, el.clientWidth);

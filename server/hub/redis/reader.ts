@@ -22,10 +22,35 @@ export interface RedisReaderOptions {
 }
 
 /**
- * Follows the stream for one instance: XREAD BLOCK from the last entry it
- * delivered, decoding each entry (and building its frame) once. It owns the
- * instance's view of the epoch: on start, after every reconnect and whenever an
- * entry of another epoch shows up it resyncs with Redis.
+ * Reads the entries after ARGV[1] (at most ARGV[2]), or nil when ARGV[1] is no
+ * longer in the stream. Atomic, so "still there" and "what follows" are one view:
+ * trimming (MAXLEN) removes the oldest entries only, so if our last entry is
+ * still there, nothing after it was removed and the entries returned are exactly
+ * the next ones. XREAD alone cannot tell: from a trimmed id it silently answers
+ * with whatever comes later, and the trimmed events would be a silent gap.
+ * KEYS: stream. Returns [id, fields] entries like XRANGE.
+ */
+const READ_AFTER = `
+local r = redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', tonumber(ARGV[2]) + 1)
+if #r == 0 or r[1][1] ~= ARGV[1] then return false end
+table.remove(r, 1)
+return r
+`;
+
+type ReadAfterScript = (stream: string, after: string, count: number) => Promise<RawEntry[] | null>;
+
+const READ_COUNT = 1000;
+
+/**
+ * Follows the stream for one instance, decoding each entry (and building its
+ * frame) once. Every read goes through READ_AFTER from the last entry it
+ * delivered; XREAD BLOCK serves only to wait for new entries, and what it
+ * returns is read again through READ_AFTER, since a blocked XREAD may be served
+ * after a whole batch of XADDs has trimmed our position. A position found
+ * trimmed (a paused or slow reader, an agent sending a buffer larger than the
+ * cap) rebuilds from the newest entries and resets every client with a snapshot:
+ * never a silent gap. It owns the instance's view of the epoch: on start, after
+ * every reconnect and whenever an entry of another epoch shows up it resyncs.
  */
 export class RedisReader {
   epoch = '0';
@@ -47,7 +72,12 @@ export class RedisReader {
   private lastError = '';
   private loop: Promise<void> | null = null;
 
-  constructor(private readonly o: RedisReaderOptions) {}
+  private readonly readAfter: ReadAfterScript;
+
+  constructor(private readonly o: RedisReaderOptions) {
+    o.reader.defineCommand('vigilReadAfter', { numberOfKeys: 1, lua: READ_AFTER });
+    this.readAfter = (o.reader as unknown as { vigilReadAfter: ReadAfterScript }).vigilReadAfter.bind(o.reader);
+  }
 
   async start(): Promise<void> {
     this.running = true;
@@ -105,11 +135,15 @@ export class RedisReader {
       try {
         if (this.stale) await this.resync();
         if (this.stale) continue;
-        const res = (await reader.xread('COUNT', 1000, 'BLOCK', this.o.block, 'STREAMS', keys.stream, this.lastRead)) as Array<[string, RawEntry[]]> | null;
+        const entries = await this.readAfter(keys.stream, this.lastRead, READ_COUNT);
         this.lastError = '';
-        if (res) this.deliver(res[0][1]);
-        // Idle: a FLUSHALL while we were blocked leaves new ids that may sort before ours.
-        else if ((await cmd.get(keys.epoch)) !== this.epoch) this.stale = true;
+        if (entries === null) await this.rebuild(await this.o.publisher.ensureEpoch(), 'trimmed');
+        else if (entries.length > 0) this.deliver(entries);
+        // Caught up: wait for the next entry, then read it above.
+        else if (!(await reader.xread('COUNT', 1, 'BLOCK', this.o.block, 'STREAMS', keys.stream, this.lastRead))) {
+          // Idle: a FLUSHALL while we were blocked leaves new ids that may sort before ours.
+          if ((await cmd.get(keys.epoch)) !== this.epoch) this.stale = true;
+        }
       } catch (err) {
         if (!this.running) break;
         this.stale = true;
@@ -142,16 +176,26 @@ export class RedisReader {
 
   /**
    * Makes this instance agree with Redis. If its epoch and last entry are still
-   * there, reading simply resumes (gap-free); otherwise the newest entries of the
-   * current epoch are read back and onReset rebuilds everything from them.
+   * there, reading simply resumes (gap-free; READ_AFTER checks again on every
+   * read); otherwise it rebuilds.
    */
   private async resync(): Promise<void> {
-    const { cmd, keys, publisher, logger } = this.o;
+    const { cmd, keys, publisher } = this.o;
     const epoch = await publisher.ensureEpoch();
     if (epoch === this.epoch && (await cmd.xrange(keys.stream, this.lastRead, this.lastRead)).length > 0) {
       this.stale = false;
       return;
     }
+    await this.rebuild(epoch, 'epoch');
+  }
+
+  /**
+   * Reads back the newest entries of `epoch` and has onReset rebuild everything
+   * from them: every client gets a reset snapshot. `why`: a new epoch, or our
+   * position was trimmed within the same one (events we never read are gone).
+   */
+  private async rebuild(epoch: string, why: 'epoch' | 'trimmed'): Promise<void> {
+    const { cmd, keys, logger } = this.o;
     const mine: DecodedEntry[] = [];
     for (const raw of (await cmd.xrevrange(keys.stream, '+', '-', 'COUNT', this.o.warm)) as RawEntry[]) {
       const d = decodeEntry(raw);
@@ -163,7 +207,9 @@ export class RedisReader {
     if (mine.length === 0) return;
     mine.reverse();
     const recent = mine.slice(1).flatMap((d) => (d.event ? [d.event] : []));
-    if (this.epoch !== '0') logger.warn({ from: this.epoch, to: epoch }, 'redis stream reset: new epoch, clients get a reset snapshot');
+    if (why === 'trimmed' && epoch === this.epoch) {
+      logger.warn({ after: this.lastRead, cap: this.o.warm }, 'fell behind the redis stream cap: entries were trimmed before this instance read them; clients get a reset snapshot');
+    } else if (this.epoch !== '0') logger.warn({ from: this.epoch, to: epoch }, 'redis stream reset: new epoch, clients get a reset snapshot');
     this.epoch = epoch;
     this.lastRead = mine[mine.length - 1].id;
     this.cache.clear();

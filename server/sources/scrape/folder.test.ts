@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { Folder, type Point } from './folder.js';
+
+const L = {};
+const counter = (v: number): Point => ({ kind: 'counter', name: 'tok', labels: L, unit: '', v });
+const hist = (counts: number[], les = [0.1, 1, Infinity]): Point => ({
+  kind: 'histogram',
+  name: 'lat',
+  labels: L,
+  unit: 's',
+  buckets: les.map((le, i) => ({ le, count: counts[i] })),
+  count: counts[counts.length - 1],
+});
+
+function step(f: Folder, p: Point, t: number) {
+  const r = f.fold([p], t);
+  r.commit();
+  return Object.fromEntries(r.readings.map((x) => [x.name, x.v]));
+}
+
+describe('Folder', () => {
+  it('turns a counter into a per-second rate, primed by its first reading', () => {
+    const f = new Folder(60_000);
+    expect(step(f, counter(100), 0)).toEqual({});
+    expect(step(f, counter(150), 1000)).toEqual({ tok: 50 });
+    expect(step(f, counter(250), 3000)).toEqual({ tok: 50 });
+  });
+
+  it('counts a counter that falls as reset from zero', () => {
+    const f = new Folder(60_000);
+    step(f, counter(1000), 0);
+    expect(step(f, counter(30), 1000)).toEqual({ tok: 30 });
+  });
+
+  it('keeps nothing from a fold that is not committed', () => {
+    const f = new Folder(60_000);
+    step(f, counter(100), 0);
+    f.fold([counter(5000)], 1000); // refused, never committed
+    expect(step(f, counter(200), 2000)).toEqual({ tok: 50 });
+  });
+
+  it('gives histogram quantiles over the bucket increases inside the window, and the observation rate', () => {
+    const f = new Folder(10_000);
+    expect(step(f, hist([100, 100, 100]), 0)).toEqual({});
+    // 10 new observations, all in (0.1, 1]: p50 at rank 5 of 10 → 0.1 + 0.9 * 0.5.
+    const r = step(f, hist([100, 110, 110]), 1000);
+    expect(r['lat.rate']).toBe(10);
+    expect(r['lat.p50']).toBeCloseTo(0.55, 12);
+    expect(r['lat.p99']).toBeCloseTo(0.1 + 0.9 * 0.99, 12);
+    // 20 s later, the window (10 s) no longer holds the first two snapshots.
+    step(f, hist([110, 120, 120]), 15_000);
+    const late = step(f, hist([130, 140, 140]), 21_000);
+    // Increase since the 15 s snapshot: 20 observations, all ≤ 0.1.
+    expect(late['lat.p50']).toBeCloseTo(0.05, 12);
+  });
+
+  it('starts a histogram window over when a bucket falls (the target restarted)', () => {
+    const f = new Folder(60_000);
+    step(f, hist([0, 50, 50]), 0);
+    expect(step(f, hist([2, 2, 2]), 1000)).toEqual({ 'lat.rate': 2 });
+    expect(step(f, hist([4, 4, 4]), 2000)['lat.p50']).toBeCloseTo(0.05, 12);
+  });
+
+  it('takes a summary as given and a delta sum over its own span', () => {
+    const f = new Folder(60_000);
+    const r = f.fold(
+      [
+        { kind: 'summary', name: 's', labels: L, unit: 's', quantiles: [{ q: 0.5, v: 1 }, { q: 0.999, v: 9 }], count: 10 },
+        { kind: 'delta', name: 'd', labels: L, unit: 'B', v: 500, span: 5000 },
+      ],
+      0,
+    );
+    expect(r.readings.map((x) => [x.name, x.unit, x.v])).toEqual([
+      ['s.p50', 's', 1],
+      ['s.p99_9', 's', 9],
+      ['d', 'B/s', 100],
+    ]);
+  });
+});

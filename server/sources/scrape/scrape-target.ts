@@ -1,0 +1,140 @@
+import type { Logger } from 'pino';
+import type { TickEvent } from '../../../shared/schema.js';
+import { metricKey } from '../../../shared/series.js';
+import type { Hub } from '../../hub/hub.js';
+import { CardinalityError, type SeriesWindows } from '../../windows/series-windows.js';
+import { parseExposition } from './exposition.js';
+import { expositionPoints } from './exposition-points.js';
+import { fetchText, ScrapeError } from './fetch-text.js';
+import { Folder } from './folder.js';
+import type { TargetSpec } from './target-spec.js';
+
+export interface ScrapeTargetOptions {
+  spec: TargetSpec;
+  hub: Pick<Hub, 'publish'>;
+  windows: SeriesWindows;
+  logger: Logger;
+  /** ms between scrapes when the spec sets none (INTERVAL). */
+  interval: number;
+  /** Span of the windows, ms: histogram quantiles cover it. */
+  window: number;
+  /** Series one target may hold; readings past it are left out (SCRAPE_MAX_SERIES). */
+  maxSeries: number;
+  /** Largest metrics page read, bytes. */
+  maxBytes?: number;
+  now?: () => number;
+}
+
+export type TargetState = 'starting' | 'up' | 'down';
+
+/**
+ * One scrape target on its own timer, apart from the sampler's round: a target
+ * that hangs holds only its own timer (for at most its timeout), never host
+ * sampling. Each good scrape publishes one `app` tick with the target's name as
+ * source; a failed one publishes nothing, so the target's series go stale, and
+ * the change of state is logged once, not every round. Scrapes never overlap.
+ */
+export class ScrapeTarget {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private readonly abort = new AbortController();
+  private readonly folder: Folder;
+  private readonly keys = new Set<string>();
+  private readonly now: () => number;
+  readonly interval: number;
+  readonly timeout: number;
+  state: TargetState = 'starting';
+  /** Why the last scrape failed, or null. */
+  problem: string | null = null;
+  scrapes = 0;
+  /** Readings left out by the series caps or for illegal names/labels, last scrape. */
+  dropped = 0;
+  private warnedCap = false;
+
+  constructor(private readonly o: ScrapeTargetOptions) {
+    this.now = o.now ?? Date.now;
+    this.interval = o.spec.interval ?? o.interval;
+    this.timeout = Math.min(o.spec.timeout ?? this.interval, this.interval);
+    this.folder = new Folder(o.window);
+  }
+
+  get name(): string {
+    return this.o.spec.name;
+  }
+
+  start(): void {
+    if (this.timer || this.abort.signal.aborted) return;
+    this.timer = setInterval(() => void this.scrape(), this.interval);
+    this.timer.unref?.();
+    void this.scrape();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.abort.abort();
+    await this.running;
+  }
+
+  /** One scrape, unless the last is still running. Never throws. */
+  scrape(): Promise<void> {
+    if (this.running) return this.running;
+    this.running = this.once().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async once(): Promise<void> {
+    try {
+      const { text, at: t } = await fetchText(this.o.spec.url, this.timeout, this.o.maxBytes ?? 16 << 20, this.abort.signal, this.now);
+      if (this.abort.signal.aborted) return;
+      const families = parseExposition(text);
+      const { points, dropped } = expositionPoints(families, this.o.spec.keep);
+      const fold = this.folder.fold(points, t);
+      fold.commit();
+      this.dropped = dropped;
+      this.publish(fold.readings, t);
+      this.scrapes++;
+      this.setState('up', null);
+    } catch (err) {
+      if (this.abort.signal.aborted) return;
+      const why = err instanceof ScrapeError ? err.message : `unreadable metrics: ${(err as Error)?.message ?? String(err)}`.slice(0, 200);
+      this.setState('down', why);
+    }
+  }
+
+  private publish(readings: ReturnType<Folder['fold']>['readings'], t: number): void {
+    const tick: TickEvent = { t, source: this.name, values: {} };
+    let capped = 0;
+    for (const r of readings) {
+      if (!Number.isFinite(r.v)) continue;
+      const key = metricKey(r.name, r.labels);
+      if (!this.keys.has(key) && this.keys.size >= this.o.maxSeries) {
+        capped++;
+        continue;
+      }
+      try {
+        tick.values[key] = this.o.windows.record(key, this.name, r.unit, t, r.v);
+        this.keys.add(key);
+      } catch (err) {
+        if (!(err instanceof CardinalityError)) throw err;
+        capped++;
+      }
+    }
+    this.dropped += capped;
+    if (capped && !this.warnedCap) {
+      this.warnedCap = true;
+      this.o.logger.warn({ target: this.name, held: this.keys.size, left_out: capped }, 'scrape target has more series than the cap (SCRAPE_MAX_SERIES); the rest are left out');
+    }
+    if (Object.keys(tick.values).length) this.o.hub.publish('app', tick);
+  }
+
+  private setState(state: TargetState, problem: string | null): void {
+    const was = this.state;
+    this.state = state;
+    this.problem = problem;
+    if (was === state) return;
+    const url = this.o.spec.url;
+    if (state === 'up') this.o.logger.info({ target: this.name, url }, was === 'starting' ? 'scrape target up' : 'scrape target back up');
+    else this.o.logger.warn({ target: this.name, url, problem }, 'scrape target down; its series go stale');
+  }
+}

@@ -1,0 +1,145 @@
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { decodeInto, encodeGroup, head, tail, TierFileError } from './tier-file.js';
+import type { TierStore } from './tier-store.js';
+
+export const STATE_FILE = 'tiers.bin';
+
+export interface TierPersisterOptions {
+  dir: string;
+  /** How often the state is written, ms. */
+  interval: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * Keeps the tiers in `dir/tiers.bin` across restarts. The file is replaced
+ * atomically (written to a temporary file, fsynced, renamed over the old one),
+ * every `interval` ms when something changed and once more on stop, so a crash
+ * loses at most one interval and never leaves a half-written state. Each group
+ * is copied whole and handed to the file system before the next one, so the
+ * event loop never holds for the whole state. A state file that cannot be read
+ * (truncated, corrupt, another version, not ours) is moved aside with one log
+ * line, and Vigil starts empty: it is never fatal.
+ */
+export class TierPersister {
+  private timer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> | null = null;
+  private writtenVersion = -1;
+  private failing = false;
+  /** Writes done, and the main-thread CPU the last one took (µs, user + system). */
+  writes = 0;
+  lastWriteCpu = 0;
+
+  constructor(
+    private readonly store: TierStore,
+    private readonly opts: TierPersisterOptions,
+  ) {}
+
+  get file(): string {
+    return join(this.opts.dir, STATE_FILE);
+  }
+
+  /** Reads the state file into the (empty) store; never throws. */
+  async load(): Promise<void> {
+    const log = this.opts.logger;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(this.file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') log.info({ file: this.file }, 'no tiers state file yet; starting with empty tiers');
+      else log.warn({ file: this.file, err: (err as Error).message }, 'tiers state file unreadable; starting with empty tiers');
+      return;
+    }
+    try {
+      decodeInto(this.store, bytes);
+      this.writtenVersion = this.store.version;
+      log.info({ file: this.file, series: this.store.size, groups: this.store.groups.size }, 'tiers state loaded');
+    } catch (err) {
+      this.store.clear();
+      const kind = err instanceof TierFileError ? err.kind : 'corrupt';
+      const aside = `${this.file}.${kind}-${(this.opts.now ?? Date.now)()}`;
+      const moved = await rename(this.file, aside).then(
+        () => aside,
+        () => null,
+      );
+      log.warn({ file: this.file, movedTo: moved, reason: `${kind}: ${(err as Error).message}` }, 'tiers state file moved aside; starting with empty tiers');
+    }
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.flush(), this.opts.interval);
+    this.timer.unref();
+  }
+
+  /** Stops the timer and writes once more (what changed since the last write). */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.writing;
+    await this.flush();
+  }
+
+  /** Writes the state if it changed since the last write; one write at a time. */
+  flush(): Promise<void> {
+    if (this.writing || this.store.version === this.writtenVersion) return this.writing ?? Promise.resolve();
+    const version = this.store.version;
+    this.writing = this.write()
+      .then(
+        () => {
+          this.writtenVersion = version;
+          this.writes++;
+          if (this.failing) this.opts.logger.info({ file: this.file }, 'tiers state written again');
+          this.failing = false;
+        },
+        (err) => {
+          // Logged once per outage (a full disk, a read-only dir), never fatal.
+          if (!this.failing) this.opts.logger.error({ file: this.file, err: (err as Error).message }, 'tiers state write failed; will retry');
+          this.failing = true;
+        },
+      )
+      .finally(() => (this.writing = null));
+    return this.writing;
+  }
+
+  private async write(): Promise<void> {
+    let cpu = process.cpuUsage();
+    let spent = 0;
+    const lap = () => {
+      const d = process.cpuUsage(cpu);
+      spent += d.user + d.system;
+    };
+    await mkdir(this.opts.dir, { recursive: true });
+    const tmp = `${this.file}.tmp-${process.pid}`;
+    const fh = await open(tmp, 'w');
+    try {
+      let offset = 16;
+      await fh.write(head());
+      const metas = [];
+      for (const g of [...this.store.groups.values()]) {
+        cpu = process.cpuUsage();
+        const { block, meta } = encodeGroup(g);
+        meta.offset = offset;
+        offset += block.length;
+        metas.push(meta);
+        lap();
+        await fh.write(block);
+      }
+      cpu = process.cpuUsage();
+      const end = tail(this.store.specs, metas, (this.opts.now ?? Date.now)());
+      lap();
+      await fh.write(end);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, this.file);
+    // The rename itself is durable only once the directory is synced.
+    const dir = await open(this.opts.dir, 'r');
+    await dir.sync().finally(() => dir.close());
+    this.lastWriteCpu = spent;
+  }
+}

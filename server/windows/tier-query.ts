@@ -1,0 +1,119 @@
+import type { Stat, Trend } from '../../shared/schema.js';
+import type { SeriesBuckets, TierRing } from './tier.js';
+
+/**
+ * Which points a snapshot of a tier carries: buckets merged `k` at a time (so at
+ * most `points` of them), aligned to the epoch like the buckets, from the oldest
+ * merged point holding data to the newest. Point `p` covers buckets
+ * [p × k, p × k + k - 1], i.e. times from p × k × step for k × step ms.
+ */
+export interface TierRange {
+  k: number;
+  /** Width of one point, ms. */
+  width: number;
+  /** First and last merged point numbers; `from > to` when empty. */
+  from: number;
+  to: number;
+}
+
+export function tierRange(ring: TierRing, points: number): TierRange {
+  const { step, capacity } = ring.spec;
+  const n = Math.max(1, Math.floor(points));
+  const k = Math.max(1, Math.ceil(capacity / n));
+  if (ring.newest === -Infinity) return { k, width: k * step, from: 1, to: 0 };
+  const to = Math.floor(ring.newest / k);
+  const from = Math.max(Math.floor(ring.oldest / k), to - n + 1);
+  return { k, width: k * step, from, to };
+}
+
+/** The range's times as the wire's `t0` and `dt` (every point, empty ones too, so `dt` is one repeated width). */
+export function rangeTimeline(r: TierRange): { t0?: number; dt: number[] } {
+  if (r.from > r.to) return { dt: [] };
+  return { t0: r.from * r.width, dt: new Array<number>(r.to - r.from).fill(r.width) };
+}
+
+export interface MergedColumn {
+  avg: (number | null)[];
+  lo: (number | null)[];
+  hi: (number | null)[];
+  /** Ticks each point holds (not on the wire: it weighs the span's average). */
+  n: number[];
+}
+
+/** One series' merged points: min of the mins, max of the maxes, sum / count; null where a point holds no tick. */
+export function mergedColumn(ring: TierRing, s: SeriesBuckets | undefined, r: TierRange): MergedColumn {
+  const len = Math.max(0, r.to - r.from + 1);
+  const out: MergedColumn = { avg: new Array(len).fill(null), lo: new Array(len).fill(null), hi: new Array(len).fill(null), n: new Array(len).fill(0) };
+  if (!s) return out;
+  const { capacity } = ring.spec;
+  const lowest = ring.oldest;
+  for (let i = 0; i < len; i++) {
+    const p = r.from + i;
+    let lo = Infinity;
+    let hi = -Infinity;
+    let sum = 0;
+    let count = 0;
+    for (let b = Math.max(p * r.k, lowest); b < (p + 1) * r.k && b <= ring.newest; b++) {
+      const slot = b % capacity;
+      const n = s.count[slot];
+      if (n === 0 || ring.slots[slot] !== b) continue;
+      if (s.min[slot] < lo) lo = s.min[slot];
+      if (s.max[slot] > hi) hi = s.max[slot];
+      sum += s.sum[slot];
+      count += n;
+    }
+    if (count === 0) continue;
+    out.avg[i] = sum / count;
+    out.lo[i] = lo;
+    out.hi[i] = hi;
+    out.n[i] = count;
+  }
+  return out;
+}
+
+/**
+ * The window figures over the whole span shown: `min`, `max`, `avg` and `n` of
+ * every tick the points hold, `v` the newest sample, and `trend` the sign of the
+ * least-squares slope of the points' averages when it moves the value by more
+ * than `threshold` of its scale (as a sliding window's trend does).
+ */
+export function spanStat(col: MergedColumn, r: TierRange, latest: Stat, threshold: number): Stat {
+  let lo = Infinity;
+  let hi = -Infinity;
+  let sum = 0;
+  let counts = 0;
+  let n = 0;
+  let sx = 0;
+  let sv = 0;
+  let sxx = 0;
+  let sxv = 0;
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < col.avg.length; i++) {
+    const a = col.avg[i];
+    if (a === null) continue;
+    lo = Math.min(lo, col.lo[i]!);
+    hi = Math.max(hi, col.hi[i]!);
+    sum += a * col.n[i];
+    counts += col.n[i];
+    n++;
+    const x = (i * r.width) / 1000;
+    sx += x;
+    sv += a;
+    sxx += x * x;
+    sxv += x * a;
+    if (first < 0) first = i;
+    last = i;
+  }
+  if (n === 0) return latest;
+  const avg = sum / counts;
+  let trend: Trend = 'stable';
+  const den = n * sxx - sx * sx;
+  const scale = Math.max(Math.abs(avg), hi - lo);
+  if (n >= 3 && den > 0 && scale > 0) {
+    const change = (((n * sxv - sx * sv) / den) * ((last - first) * r.width)) / 1000 / scale;
+    if (change > threshold) trend = 'rising';
+    else if (change < -threshold) trend = 'falling';
+  }
+  return { v: latest.v, min: Math.min(lo, latest.v), max: Math.max(hi, latest.v), avg, n: counts, trend, u: latest.u };
+}

@@ -1,0 +1,107 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Stat } from '../../shared/schema.js';
+import { mergedColumn, spanStat, tierRange } from './tier-query.js';
+import { TierStore } from './tier-store.js';
+
+const stat = (v: number): Stat => ({ v, min: v, max: v, avg: v, n: 1, trend: 'stable', u: '' });
+const T0 = 1_700_000_040_000; // a whole minute
+
+function feed(store: TierStore, values: number[], t0 = T0, every = 1000): void {
+  values.forEach((v, i) => store.fold('host', { t: t0 + i * every, source: 'a', values: { x: stat(v) } }));
+}
+
+describe('tier arithmetic', () => {
+  it('a 1 min bucket of 60 ticks holds their min, max, average and last', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -1e12, max: 1e12, noNaN: true }), { minLength: 60, maxLength: 60 }), (vs) => {
+        const store = new TierStore();
+        feed(store, vs);
+        const ring = store.group('host', 'a')!.ring('24h')!;
+        const s = ring.series.get('x')!;
+        const slot = Math.floor(T0 / 60_000) % ring.spec.capacity;
+        expect(s.count[slot]).toBe(60);
+        expect(s.min[slot]).toBe(Math.min(...vs));
+        expect(s.max[slot]).toBe(Math.max(...vs));
+        expect(s.last[slot]).toBe(vs[59]);
+        expect(s.sum[slot] / 60).toBeCloseTo(vs.reduce((a, b) => a + b, 0) / 60, 0);
+      }),
+    );
+  });
+
+  it('a one-tick spike survives every tier and every merge of points', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 10, max: 3000 }), fc.integer({ min: 0, max: 2999 }), fc.integer({ min: 1, max: 400 }), (len, at, points) => {
+        const vs = new Array<number>(len).fill(5);
+        vs[at % len] = 1000;
+        const store = new TierStore();
+        feed(store, vs);
+        for (const ring of store.group('host', 'a')!.rings) {
+          const r = tierRange(ring, points);
+          const col = mergedColumn(ring, ring.series.get('x'), r);
+          expect(Math.max(...col.hi.map((h) => h ?? -Infinity))).toBe(1000);
+          expect(Math.min(...col.lo.map((h) => h ?? Infinity))).toBe(5);
+          expect(col.avg.length).toBeLessThanOrEqual(Math.max(1, points));
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('merged points weigh buckets by their counts, and the span figures cover every tick', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: 1, maxLength: 900 }), fc.integer({ min: 1, max: 360 }), (vs, points) => {
+        const store = new TierStore();
+        feed(store, vs, T0 + 3000, 1000);
+        const ring = store.group('host', 'a')!.ring('1h')!;
+        const r = tierRange(ring, points);
+        const col = mergedColumn(ring, ring.series.get('x'), r);
+        const st = spanStat(col, r, stat(vs.at(-1)!), 0.1);
+        expect(st.n).toBe(vs.length);
+        expect(st.min).toBe(Math.min(...vs));
+        expect(st.max).toBe(Math.max(...vs));
+        expect(st.avg).toBeCloseTo(vs.reduce((a, b) => a + b, 0) / vs.length, 2);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('TierStore', () => {
+  it('keeps an hour of 10 s buckets: older ones are overwritten, never grown', () => {
+    const store = new TierStore();
+    feed(store, new Array(7200).fill(1), T0, 1000);
+    const ring = store.group('host', 'a')!.ring('1h')!;
+    const r = tierRange(ring, 10_000);
+    expect(r.to - r.from + 1).toBe(360);
+    expect(ring.series.get('x')!.count.length).toBe(360);
+  });
+
+  it('does not fold a tick at or before one already folded (a replay after loading state)', () => {
+    const store = new TierStore();
+    feed(store, [1, 2, 3]);
+    feed(store, [50, 60]);
+    const ring = store.group('host', 'a')!.ring('1h')!;
+    const slot = Math.floor(T0 / 10_000) % 360;
+    expect(ring.series.get('x')!.count[slot]).toBe(3);
+  });
+
+  it('stops taking new series at maxSeries and forgets series idle past the longest tier', () => {
+    const store = new TierStore({ maxSeries: 2 });
+    store.fold('host', { t: T0, source: 'a', values: { x: stat(1), y: stat(1), z: stat(1) } });
+    expect(store.size).toBe(2);
+    store.fold('host', { t: T0 + 25 * 3600_000, source: 'a', values: { q: stat(1) } });
+    store.sweep(T0 + 25 * 3600_000);
+    expect(store.size).toBe(1);
+    expect([...store.group('host', 'a')!.updated.keys()]).toEqual(['q']);
+  });
+
+  it('a series that appears later is empty in the buckets before it', () => {
+    const store = new TierStore();
+    feed(store, new Array(30).fill(1));
+    store.fold('host', { t: T0 + 30_000, source: 'a', values: { x: stat(1), late: stat(9) } });
+    const ring = store.group('host', 'a')!.ring('1h')!;
+    const col = mergedColumn(ring, ring.series.get('late'), tierRange(ring, 360));
+    expect(col.avg).toEqual([null, null, null, 9]);
+  });
+});

@@ -1,0 +1,138 @@
+import type { ChannelName, TickEvent } from '../../shared/schema.js';
+import { TIERS, TierRing, type TierSpec } from './tier.js';
+
+/** The tiers of one (channel, source): each series' buckets in every tier. */
+export class GroupTiers {
+  readonly rings: TierRing[];
+  /** Time of the newest tick folded in; ticks at or before it are not folded again (a replay, a reload). */
+  through = -Infinity;
+  /** Time of each series' newest tick, to forget series idle for longer than the longest tier. */
+  readonly updated = new Map<string, number>();
+
+  constructor(
+    readonly channel: ChannelName,
+    readonly source: string,
+    specs: readonly TierSpec[],
+  ) {
+    this.rings = specs.map((s) => new TierRing(s));
+  }
+
+  ring(name: string): TierRing | undefined {
+    return this.rings.find((r) => r.spec.name === name);
+  }
+
+  get bytes(): number {
+    let n = 0;
+    for (const r of this.rings) n += r.bytes;
+    return n;
+  }
+}
+
+export interface TierStoreOptions {
+  specs?: readonly TierSpec[];
+  /** Series held at most; past it new series are not tiered (old ones are never dropped for them). */
+  maxSeries?: number;
+}
+
+/**
+ * Every group's coarse tiers, folded from the same ticks as the projection.
+ * Folding a tick costs O(series of the tick × tiers); memory is fixed per series
+ * (TierRing), whatever the number of ticks.
+ */
+export class TierStore {
+  readonly specs: readonly TierSpec[];
+  readonly groups = new Map<string, GroupTiers>();
+  private readonly maxSeries: number;
+  private series = 0;
+  private lastSweep = 0;
+  /** Bumped on every fold or load: a persister writes only when it changed. */
+  version = 0;
+
+  constructor({ specs = TIERS, maxSeries = 10_000 }: TierStoreOptions = {}) {
+    this.specs = specs;
+    this.maxSeries = maxSeries;
+  }
+
+  /** Series held (metric of a source). */
+  get size(): number {
+    return this.series;
+  }
+
+  get bytes(): number {
+    let n = 0;
+    for (const g of this.groups.values()) n += g.bytes;
+    return n;
+  }
+
+  group(channel: ChannelName, source: string): GroupTiers | undefined {
+    return this.groups.get(`${channel}@${source}`);
+  }
+
+  /** The group, created empty if new (loading state uses it too). */
+  groupOf(channel: ChannelName, source: string): GroupTiers {
+    const key = `${channel}@${source}`;
+    let g = this.groups.get(key);
+    if (!g) this.groups.set(key, (g = new GroupTiers(channel, source, this.specs)));
+    return g;
+  }
+
+  fold(channel: ChannelName, tick: TickEvent): void {
+    const { t, values } = tick;
+    if (t - this.lastSweep > 60_000) this.sweep(t);
+    const g = this.groupOf(channel, tick.source);
+    if (!(t > g.through)) return;
+    g.through = t;
+    for (const ring of g.rings) {
+      const slot = ring.slotFor(t);
+      if (slot < 0) continue;
+      for (const key in values) {
+        if (!this.admit(g, ring, key)) continue;
+        ring.bucketsOf(key).fold(slot, values[key].v);
+      }
+    }
+    for (const key in values) if (g.updated.has(key)) g.updated.set(key, t);
+    this.version++;
+  }
+
+  /** Registers a series the first time it is seen; false past maxSeries. */
+  private admit(g: GroupTiers, ring: TierRing, key: string): boolean {
+    if (ring.series.has(key)) return true;
+    if (!g.updated.has(key)) {
+      if (this.series >= this.maxSeries) return false;
+      g.updated.set(key, -Infinity);
+      this.series++;
+    }
+    return true;
+  }
+
+  /** Adds a loaded series to the count (state read at start), within maxSeries. */
+  adopt(g: GroupTiers, key: string, updated: number): boolean {
+    if (g.updated.has(key)) return true;
+    if (this.series >= this.maxSeries) return false;
+    g.updated.set(key, updated);
+    this.series++;
+    this.version++;
+    return true;
+  }
+
+  /** Forgets series without a tick for longer than the longest tier spans (nothing of them is left to show). */
+  sweep(now: number): void {
+    this.lastSweep = now;
+    const keep = Math.max(...this.specs.map((s) => s.step * s.capacity));
+    for (const [gk, g] of this.groups) {
+      for (const [key, t] of g.updated) {
+        if (now - t <= keep) continue;
+        g.updated.delete(key);
+        for (const r of g.rings) r.series.delete(key);
+        this.series--;
+      }
+      if (!g.updated.size) this.groups.delete(gk);
+    }
+  }
+
+  clear(): void {
+    this.groups.clear();
+    this.series = 0;
+    this.version++;
+  }
+}

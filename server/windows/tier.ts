@@ -1,0 +1,123 @@
+/** A coarse tier: buckets of `step` ms, `capacity` of them (so it spans step × capacity). */
+export interface TierSpec {
+  readonly name: string;
+  readonly step: number;
+  readonly capacity: number;
+}
+
+/**
+ * The coarse tiers every series keeps beside its raw ring: 10 s buckets for an
+ * hour and 1 min buckets for a day. A 7-day tier of 5 min buckets would add
+ * 2016 × 34 B = 68 KB per series, past the 64 KB budget (1 h + 24 h take 61 KB),
+ * so it is left out.
+ */
+export const TIERS: readonly TierSpec[] = Object.freeze([
+  { name: '1h', step: 10_000, capacity: 360 },
+  { name: '24h', step: 60_000, capacity: 1440 },
+]);
+
+/** The most ticks one bucket counts (counts are 16-bit); past it a bucket still folds min, max and last. */
+export const COUNT_MAX = 0xffff;
+
+/**
+ * One series' buckets in one tier: min, max, sum and last as doubles and the
+ * count as 16 bits, in fixed arrays (34 bytes a bucket). A bucket with count 0
+ * holds nothing.
+ */
+export class SeriesBuckets {
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  readonly sum: Float64Array;
+  readonly last: Float64Array;
+  readonly count: Uint16Array;
+
+  constructor(readonly capacity: number) {
+    this.min = new Float64Array(capacity);
+    this.max = new Float64Array(capacity);
+    this.sum = new Float64Array(capacity);
+    this.last = new Float64Array(capacity);
+    this.count = new Uint16Array(capacity);
+  }
+
+  get bytes(): number {
+    return this.capacity * 34;
+  }
+
+  fold(slot: number, v: number): void {
+    const n = this.count[slot];
+    if (n === 0) {
+      this.min[slot] = this.max[slot] = this.sum[slot] = this.last[slot] = v;
+      this.count[slot] = 1;
+      return;
+    }
+    if (v < this.min[slot]) this.min[slot] = v;
+    if (v > this.max[slot]) this.max[slot] = v;
+    this.last[slot] = v;
+    // A full count stops the sum too, so sum / count stays an average.
+    if (n < COUNT_MAX) {
+      this.sum[slot] += v;
+      this.count[slot] = n + 1;
+    }
+  }
+
+  clear(slot: number): void {
+    this.count[slot] = 0;
+  }
+}
+
+/**
+ * One tier of one (channel, source) group: which bucket each slot holds (one
+ * array for the whole group, since its series tick together) and each series'
+ * buckets. Bucket `b` covers [b × step, (b + 1) × step) in ms since the epoch and
+ * lives in slot b mod capacity; buckets are aligned to the epoch, so every
+ * instance that folds the same ticks holds the same buckets.
+ */
+export class TierRing {
+  /** The bucket number each slot holds, NaN for none. */
+  readonly slots: Float64Array;
+  readonly series = new Map<string, SeriesBuckets>();
+  /** The newest bucket number, -Infinity before any tick. */
+  newest = -Infinity;
+  /** The first bucket ever opened: nothing older than it was ever seen. */
+  first = Infinity;
+
+  constructor(readonly spec: TierSpec) {
+    this.slots = new Float64Array(spec.capacity).fill(NaN);
+  }
+
+  /** The slot of the bucket of time `t`, opening buckets up to it; -1 when `t` is older than the ring. */
+  slotFor(t: number): number {
+    const { step, capacity } = this.spec;
+    const b = Math.floor(t / step);
+    if (b > this.newest) {
+      const from = this.newest === -Infinity ? b : Math.max(this.newest + 1, b - capacity + 1);
+      if (from < this.first) this.first = from;
+      for (let x = from; x <= b; x++) {
+        const slot = x % capacity;
+        this.slots[slot] = x;
+        for (const s of this.series.values()) s.clear(slot);
+      }
+      this.newest = b;
+    }
+    if (b <= this.newest - capacity) return -1;
+    const slot = b % capacity;
+    return this.slots[slot] === b ? slot : -1;
+  }
+
+  bucketsOf(key: string): SeriesBuckets {
+    let s = this.series.get(key);
+    if (!s) this.series.set(key, (s = new SeriesBuckets(this.spec.capacity)));
+    return s;
+  }
+
+  /** The oldest bucket number that may hold data (none before the first tick). */
+  get oldest(): number {
+    return Math.max(this.first, this.newest - this.spec.capacity + 1);
+  }
+
+  get bytes(): number {
+    let n = this.slots.byteLength;
+    for (const s of this.series.values()) n += s.bytes;
+    return n;
+  }
+}

@@ -1,0 +1,69 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { groupTimes, Snapshot } from '../shared/schema.js';
+import { spawnVigil, type VigilProcess } from './helpers/process.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-data-'));
+const procs: VigilProcess[] = [];
+afterAll(async () => {
+  for (const p of procs) await p.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function start(sub: string, interval = 1000): Promise<VigilProcess> {
+  const p = await spawnVigil(['--data-dir', join(dir, sub), '--persist-interval', String(interval)]);
+  procs.push(p);
+  return p;
+}
+
+/** The 1h tier of host.cpu.total: its points (time → [lo, avg, hi]) and the ticks it counts. */
+async function hourOf(url: string) {
+  let snap = Snapshot.parse(await (await fetch(`${url}/api/snapshot?span=1h&channels=host`)).json());
+  for (let i = 0; i < 200 && !snap.groups.length; i++) {
+    await sleep(50);
+    snap = Snapshot.parse(await (await fetch(`${url}/api/snapshot?span=1h&channels=host`)).json());
+  }
+  const g = snap.groups[0];
+  const times = groupTimes(g);
+  const points = new Map(times.map((t, i) => [t, [g.lo!['host.cpu.total'][i], g.history['host.cpu.total'][i], g.hi!['host.cpu.total'][i]]]));
+  return { points, n: g.values['host.cpu.total'].n };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('tiers across restarts (a real process, a real data dir)', () => {
+  it('a SIGTERM and a start keep the 1h tier: the points from before the restart are in the snapshot after it', async () => {
+    const a = await start('term');
+    await sleep(3000);
+    const before = await hourOf(a.url);
+    expect(before.n).toBeGreaterThan(15);
+    a.proc.kill('SIGTERM');
+    expect((await a.exited).code).toBe(0);
+    const b = await start('term');
+    const after = await hourOf(b.url);
+    // Every tick counted before is still counted (plus the few of the new process).
+    expect(after.n).toBeGreaterThanOrEqual(before.n);
+    const [oldest] = before.points.keys();
+    if (oldest !== Math.max(...before.points.keys())) expect(after.points.get(oldest)).toEqual(before.points.get(oldest));
+    else expect(after.points.has(oldest)).toBe(true);
+    await b.kill();
+  });
+
+  it('kill -9 loses at most one PERSIST_INTERVAL of ticks', async () => {
+    const a = await start('kill', 1000);
+    await sleep(3500);
+    const before = await hourOf(a.url);
+    a.proc.kill('SIGKILL');
+    await a.exited;
+    const b = await start('kill', 1000);
+    const after = await hourOf(b.url);
+    // 100 ms ticks: one interval is 10 of them; a little slack for the request before the kill.
+    expect(after.n).toBeGreaterThanOrEqual(before.n - 10 - 3);
+    expect(after.n).toBeGreaterThan(10);
+    // No temporary file is mistaken for state: only tiers.bin (and maybe the killed write's tmp).
+    expect(readdirSync(join(dir, 'kill')).filter((f) => !f.includes('.tmp-'))).toEqual(['tiers.bin']);
+    await b.kill();
+  });
+});
