@@ -57,7 +57,7 @@ function TileImpl({ tile, showSource, color }: TileProps) {
           )}
         </span>
       </div>
-      <Sparkline ring={tile.ring} version={tile.version} unit={unit} color={color} label={`${tile.label}, last ${tile.ring.length} points`} />
+      <Sparkline ring={tile.ring} version={tile.version} unit={unit} color={color} label={`${tile.label}, recent values`} />
       <footer class="tile-foot">
         {stat ? (
           <span class="window" title="over the window">
