@@ -1,5 +1,5 @@
 /**
- * The flow of the tree is one way: sources → windows → hub → stream → http, with
+ * The flow of the tree is one way: sources → windows → hub → (checks → hub) → stream → http, with
  * the wiring at the top of server/, and the wire contract in shared/ beneath all.
  * `npm run lint:deps` (and tests/layout.test.ts, so `npm test`) fails on a
  * wrong-way import and names both files.
@@ -18,6 +18,13 @@ module.exports = {
       comment: 'Windows and the hub know nothing of HTTP or SSE: server/windows/ and server/hub/ never import server/stream/ or server/http/.',
       severity: 'error',
       from: { path: '^server/(windows|hub)/' },
+      to: { path: '^server/(stream|http)/' },
+    },
+    {
+      name: 'checks-not-downstream',
+      comment: 'The checks stage reads ticks from the hub and publishes status events into it: server/checks/ never imports server/stream/ or server/http/.',
+      severity: 'error',
+      from: { path: '^server/checks/' },
       to: { path: '^server/(stream|http)/' },
     },
     {

@@ -23,8 +23,12 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 FROM node:20-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=8080
+    PORT=8080 \
+    DATA_DIR=/data
 WORKDIR /app
+# The tiers' state file: the one place the node user writes. Mount a volume to keep it across containers.
+RUN mkdir /data && chown node:node /data
+VOLUME /data
 COPY --from=deps --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 # package.json says "type": "module", which dist/ (ES modules in .js) needs.

@@ -1,7 +1,8 @@
 /**
  * bench-page: what the wall-display page costs the browser.
  *
- *   npx tsx scripts/bench-page.ts [--minutes 1] [--tiles 50] [--rates 1,10] [--no-dpr-compare] [--no-floor] [--uncapped]
+ *   npx tsx scripts/bench-page.ts [--minutes 1] [--tiles 50] [--rates 1,10] [--no-dpr-compare]
+ *                                 [--no-floor] [--uncapped] [--judged] [--baseline DIR --rounds 3]
  *
  * Starts a real Vigil on port 0 whose only source is a synthetic channel of
  * `--tiles` metrics, sampled at each rate; opens the page in headless Chromium
@@ -20,7 +21,16 @@
  * same cap; --uncapped adds the page at ?dpr=2. `reloads` counts navigations of
  * the page after it first loaded: a wall display must never reload itself.
  * Targets: busy ≤ 1.2× the floor's at 1 Hz, heap within 10%.
+ *
+ * `--judged` gives every tile levels (a dashboards file with warn and critical
+ * inside each metric's range, so states change as the waves cross them).
+ * `--baseline DIR` runs, for each row, another build of the page (e.g. main's,
+ * built into DIR) against the same server, alternating with this one for
+ * `--rounds` rounds, and prints the medians side by side.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import type { CDPSession, Page } from 'playwright-core';
@@ -39,8 +49,12 @@ const { values: args } = parseArgs({
     'no-floor': { type: 'boolean', default: false },
     uncapped: { type: 'boolean', default: false },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
+    judged: { type: 'boolean', default: false },
+    baseline: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
   },
 });
+const rounds = Math.max(1, Number(args.rounds) || 1);
 const minutes = Number(args.minutes);
 const tiles = Number(args.tiles);
 const rates = args.rates.split(',').map(Number);
@@ -49,10 +63,23 @@ if (!(minutes > 0) || !(tiles > 0) || rates.some((r) => !(r > 0 && r <= 10))) {
   process.exit(2);
 }
 
+const units = ['%', 'B', 'B/s', 'ms', '/s', ''];
+const scale: Record<string, number> = { '%': 100, B: 4e9, 'B/s': 5e6, ms: 50, '/s': 500, '': 10 };
+const metricName = (i: number) => `app.bench.m${String(i).padStart(2, '0')}`;
+
+/** One judged tile per metric, levels at 75 % and 85 % of its scale (the waves span 15-95 %). */
+function judgedDashboards(n: number): string {
+  const tilesOf = Array.from({ length: n }, (_, i) => {
+    const s = scale[units[i % units.length]];
+    return { metric: metricName(i), warn: 0.75 * s, critical: 0.85 * s };
+  });
+  const path = join(mkdtempSync(join(tmpdir(), 'vigil-bench-page-')), 'dashboards.json');
+  writeFileSync(path, JSON.stringify({ dashboards: { default: { title: 'Bench', sections: [{ title: 'Bench', tiles: tilesOf }] } } }));
+  return path;
+}
+
 /** `tiles` metrics on the app channel: a few units, slow waves plus noise. */
 function syntheticSource(n: number): Source {
-  const units = ['%', 'B', 'B/s', 'ms', '/s', ''];
-  const scale: Record<string, number> = { '%': 100, B: 4e9, 'B/s': 5e6, ms: 50, '/s': 500, '': 10 };
   return {
     channel: 'app',
     sample(now: number): Reading[] {
@@ -60,7 +87,7 @@ function syntheticSource(n: number): Source {
       for (let i = 0; i < n; i++) {
         const unit = units[i % units.length];
         const v = scale[unit] * (0.5 + 0.35 * Math.sin(now / 7000 + i) + 0.1 * Math.random());
-        out.push({ name: `app.bench.m${String(i).padStart(2, '0')}`, unit, v });
+        out.push({ name: metricName(i), unit, v });
       }
       return out;
     },
@@ -72,20 +99,26 @@ interface Row {
   screenDpr: number;
   query: string;
   label: string;
+  /** Which build of the page; null: this one. */
+  pageDir: string | null;
   /** The bare-uPlot floor instead of Vigil's page. */
   floor?: boolean;
 }
 
-const rows: Row[] = [];
-const screens = args['no-dpr-compare'] ? [1] : [1, 2];
-for (const screenDpr of screens) {
-  for (const rate of rates) {
-    const label = screenDpr === 1 ? '1920x1080 DPR 1' : '3840x2160 DPR 2, cap 1';
-    rows.push({ rate, screenDpr, query: '', label });
-    if (!args['no-floor']) rows.push({ rate, screenDpr, query: '', label, floor: true });
-  }
+const plan: Row[] = [];
+for (const screenDpr of args['no-dpr-compare'] ? [1] : [1, 2]) {
+  for (const rate of rates) plan.push({ rate, screenDpr, query: '', label: screenDpr === 1 ? '1920x1080 DPR 1' : '3840x2160 DPR 2, cap 1', pageDir: null });
 }
-if (args.uncapped) rows.push({ rate: Math.max(...rates), screenDpr: 2, query: '?dpr=2', label: '3840x2160 DPR 2, ?dpr=2 (uncapped)' });
+if (args.uncapped) plan.push({ rate: Math.max(...rates), screenDpr: 2, query: '?dpr=2', label: '3840x2160 DPR 2, ?dpr=2 (uncapped)', pageDir: null });
+// Alternating rounds: baseline, this page, floor, baseline, … so drifts in the machine's load hit all.
+const rows: Row[] = [];
+for (let r = 0; r < rounds; r++)
+  for (const row of plan) {
+    if (args.baseline) rows.push({ ...row, label: `${row.label}, baseline`, pageDir: args.baseline });
+    rows.push({ ...row, label: `${row.label}${args.baseline ? ', this page' : ''}` });
+    if (!args['no-floor'] && !row.query) rows.push({ ...row, floor: true });
+  }
+const dashboards = args.judged ? judgedDashboards(tiles) : undefined;
 
 const UPLOT = createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js');
 
@@ -163,8 +196,8 @@ const results: string[][] = [];
 const sparkOf = new Map<number, { w: number; h: number; points: number }>();
 for (const row of rows) {
   const interval = Math.round(1000 / row.rate);
-  const config = parseConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', interval, diskUsageInterval: 0 });
-  const vigil = row.floor ? null : createVigil(config, { sources: () => [syntheticSource(tiles)], pageDir });
+  const config = parseConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', interval, diskUsageInterval: 0, dashboards });
+  const vigil = row.floor ? null : createVigil(config, { sources: () => [syntheticSource(tiles)], pageDir: row.pageDir ?? pageDir });
   await vigil?.start();
   const browser = await launchBrowser(args.chromium, { viewport: { width: 1920, height: 1080 }, deviceScaleFactor: row.screenDpr });
   try {
@@ -243,7 +276,26 @@ const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).joi
 console.log(`bench-page ${new Date().toISOString()}: ${tiles} tiles, ${minutes} min per row, Chromium headless, kiosk (busy = CDP TaskDuration / wall time)`);
 console.log(line(head));
 for (const r of results) console.log(line(r));
-for (const r of results.filter((x) => x[2] === 'vigil')) {
-  const floor = results.find((x) => x[2] !== 'vigil' && x[0] === r[0] && x[1] === r[1]);
-  if (floor) console.log(`${r[0]}, ${r[1]}: vigil / floor busy ${(Number(r[4]) / Number(floor[4])).toFixed(2)}×`);
+{
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  for (const p of plan) {
+    const busy = (rs: string[][]) => median(rs.map((r) => Number(r[4])));
+    const vigilRows = results.filter((x) => x[2] === 'vigil' && x[0] === `${p.rate} Hz` && x[1] === `${p.label}${args.baseline ? ', this page' : ''}`);
+    const floorRows = results.filter((x) => x[2] !== 'vigil' && x[0] === `${p.rate} Hz` && x[1] === p.label);
+    if (vigilRows.length && floorRows.length) console.log(`${p.rate} Hz, ${p.label}: vigil / floor busy ${(busy(vigilRows) / busy(floorRows)).toFixed(2)}× (medians of ${vigilRows.length} and ${floorRows.length})`);
+  }
+}
+
+if (args.baseline) {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  for (const label of new Set(plan.map((r) => r.label))) {
+    const of = (suffix: string) => results.filter((r) => r[2] === 'vigil' && r[1] === `${label}, ${suffix}`);
+    const busy = (rs: string[][]) => median(rs.map((r) => Number(r[4])));
+    const perFrame = (rs: string[][]) => median(rs.map((r) => Number(r[9])));
+    const [b, t] = [of('baseline'), of('this page')];
+    console.log(
+      `${label}: median busy ${busy(b).toFixed(2)} % (baseline) vs ${busy(t).toFixed(2)} % (this page), ratio ${(busy(t) / busy(b)).toFixed(2)}; ` +
+        `per frame ${perFrame(b).toFixed(1)} vs ${perFrame(t).toFixed(1)} ms, ratio ${(perFrame(t) / perFrame(b)).toFixed(2)} (${rounds} rounds)`,
+    );
+  }
 }

@@ -25,11 +25,12 @@
  * stream directly numbers every entry (scripts/soak/tap.ts).
  */
 import { readdirSync } from 'node:fs';
-import http from 'node:http';
 import { parseArgs } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { ContinuityChecker, memoryPosition } from './soak/checker.js';
 import { ClientPool } from './soak/clients.js';
+import { runIngest, TOKEN } from './soak/ingest.js';
+import { watchProcess } from './soak/process-watch.js';
 import { StreamTap } from './soak/tap.js';
 import { machine, procUsage } from './bench/proc.js';
 import { fmt, sleep, table } from './bench/stats.js';
@@ -50,7 +51,6 @@ const nClients = Number(a.clients);
 const ingestRate = Number(a.ingest);
 const churnRate = Number(a.churn);
 const coalesce = Number(a.coalesce);
-const TOKEN = 'soak-ingest-token-0123456789abcdef';
 
 async function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -63,81 +63,6 @@ async function startRedis(port: number): Promise<ChildProcess> {
     child.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out}`)));
   });
   return child;
-}
-
-/** The latest heap and the minute's worst event-loop p99, from Vigil's own `process` channel. */
-function watchProcess(url: string): { heap: number; loopP99: number; clients: number; takeMinute(): number; close(): void } {
-  const state = { heap: NaN, loopP99: NaN, clients: NaN, worst: 0 };
-  let req: http.ClientRequest | null = null;
-  let closed = false;
-  const open = () => {
-    if (closed) return;
-    let buf = '';
-    req = http.get(`${url}/api/stream?channels=process&history=0`, { agent: false }, (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        buf += c;
-        let end: number;
-        while ((end = buf.indexOf('\n\n')) >= 0) {
-          const data = /^data: (.*)$/m.exec(buf.slice(0, end))?.[1];
-          buf = buf.slice(end + 2);
-          const v = data ? (JSON.parse(data) as { values?: Record<string, { v: number }> }).values : undefined;
-          if (!v?.['process.heap.used']) continue;
-          state.heap = v['process.heap.used'].v;
-          state.clients = v['process.clients']?.v ?? state.clients;
-          const p99 = v['process.loop.p99']?.v;
-          if (p99 !== undefined) state.worst = Math.max(state.worst, p99);
-        }
-      });
-    });
-    req.on('error', () => {});
-    req.on('close', () => setTimeout(open, 1000).unref());
-  };
-  open();
-  return {
-    get heap() {
-      return state.heap;
-    },
-    get loopP99() {
-      return state.loopP99;
-    },
-    get clients() {
-      return state.clients;
-    },
-    takeMinute() {
-      const w = state.worst;
-      state.worst = 0;
-      return w;
-    },
-    close() {
-      closed = true;
-      req?.destroy();
-    },
-  };
-}
-
-/** `perSecond` ingest requests a second, each with the running count; returns the counts by status. */
-function runIngest(url: string, perSecond: number): { statuses: Map<string, number>; stop(): void } {
-  const statuses = new Map<string, number>();
-  let n = 0;
-  const count = (k: string) => statuses.set(k, (statuses.get(k) ?? 0) + 1);
-  const send = () => {
-    n++;
-    const body = JSON.stringify({ source: 'soak', metrics: [{ name: 'soak.requests', value: n }, { name: 'soak.value', value: Math.random() * 100, unit: 'ms' }] });
-    fetch(`${url}/api/ingest`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body })
-      .then(async (r) => {
-        await r.arrayBuffer();
-        count(String(r.status));
-      })
-      .catch((err: Error & { cause?: { code?: string } }) => count(`error ${err.cause?.code ?? err.message}`));
-  };
-  // Paced by the clock, not by timer firings (which drift under load): each 20 ms sends what is due.
-  const t0 = Date.now();
-  const timer = setInterval(() => {
-    const due = Math.floor(((Date.now() - t0) * perSecond) / 1000);
-    while (n < due) send();
-  }, 20);
-  return { statuses, stop: () => clearInterval(timer) };
 }
 
 async function main(): Promise<void> {

@@ -101,6 +101,7 @@ export const SETTINGS = {
   ingestMaxSkew: { env: 'INGEST_MAX_SKEW', help: 'how far a sample time may be from server time, ms', schema: ms(1000, 86_400_000).default(300_000) },
   dataDir: { env: 'DATA_DIR', help: 'where tiers are kept across restarts (standalone without Redis; empty: off)', schema: z.string().max(4096).default('data') },
   persistInterval: { env: 'PERSIST_INTERVAL', help: 'how often the tiers are written to DATA_DIR, ms', schema: ms(100, 3_600_000).default(10_000) },
+  dashboards: { env: 'DASHBOARDS', help: 'JSON file of dashboards: sections, tiles and levels (unset: the built-in ones; SIGHUP reloads it)', schema: z.string().min(1).max(4096).optional() },
   ingestCoalesce: { env: 'INGEST_COALESCE', help: 'app ticks of one source are merged over this span, ms (0: one per request)', schema: ms(0, 60_000).default(100) },
   scrape: { env: 'SCRAPE', help: 'Prometheus/OpenMetrics endpoint to read, URL[;name=SOURCE][;match=GLOB|GLOB][;interval=MS][;timeout=MS] (flag repeatable; env comma-separated)', schema: ScrapeTargets.default([]) },
   scrapeMaxSeries: { env: 'SCRAPE_MAX_SERIES', help: 'series one scrape target may hold; the rest are left out', schema: int(1, 100_000).default(500) },

@@ -6,6 +6,7 @@
 // server allocates little between rounds, so small semi-spaces cost it nothing
 // measurable (docs/BENCHMARKS.md). It must be given to node at start: V8 sizes
 // the heap once, and v8.setFlagsFromString comes too late.
+import { DashboardsError } from './checks/dashboards-file.js';
 import { ConfigError, helpText, parseConfig } from './config.js';
 import { createVigil } from './vigil.js';
 
@@ -26,7 +27,16 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const vigil = createVigil(config);
+  let vigil;
+  try {
+    vigil = createVigil(config);
+  } catch (err) {
+    if (err instanceof DashboardsError) {
+      console.error(`vigil: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
   await vigil.start();
   if (config.role === 'agent') console.log(`Vigil agent ${config.source} publishing to Redis (health: ${vigil.url}/healthz)`);
   else console.log(`Vigil ${config.role} serving ${vigil.url}/ (stream: curl -N ${vigil.url}/api/stream)`);
@@ -48,6 +58,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  // Reloads the dashboards file; streams stay open. A bad file keeps the old dashboards.
+  process.on('SIGHUP', () => {
+    const r = vigil.reloadDashboards();
+    if (r.ok) vigil.logger.info({ file: config.dashboards ?? null }, 'dashboards reloaded');
+    else vigil.logger.error({ reason: r.error }, 'dashboards not reloaded; the old ones stay');
+  });
 }
 
 main().catch((err) => {

@@ -1,6 +1,8 @@
 import { pino, type Logger } from 'pino';
 import type { StreamSettings } from '../shared/schema.js';
 import type { Config } from './config.js';
+import { Checks } from './checks/checks.js';
+import { loadDashboards } from './checks/dashboards-file.js';
 import type { Hub } from './hub/hub.js';
 import { RedisTiers } from './hub/redis/redis-tiers.js';
 import { createHub, samplesHost, servesClients } from './roles.js';
@@ -43,6 +45,8 @@ export interface Pipeline {
   readonly persister: TierPersister | null;
   /** With Redis: the tiers of what this instance publishes, written to Redis, and those it serves, read back. */
   readonly redisTiers: RedisTiers | null;
+  /** The dashboards' levels judged on every tick (status events). */
+  readonly checks: Checks;
 }
 
 export function createLogger(config: Config): Logger {
@@ -63,6 +67,8 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   const windows = new SeriesWindows({ span: config.window, trendThreshold: config.trendThreshold }, capacity);
   const tiers = new TierStore({ maxSeries: capacity });
   const projection = new Projection(hub, { history: config.history, maxSeries: capacity, tiers, trendThreshold: config.trendThreshold });
+  const dashboards = loadDashboards(config.dashboards);
+  const checks = new Checks({ hub, dashboards, every: Math.min(1000, config.interval) });
   const stream = new StreamServer(hub, projection, {
     settings,
     retry: config.retry,
@@ -111,10 +117,42 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
     projection.clear(fromId);
     for (const e of recent) projection.apply(e);
     stream.resetAll();
+    checks.publishFull();
   });
 
   // On Redis the tiers live in Redis, shared by every instance; a file is for one process alone.
   const persister = config.dataDir && !config.redisUrl ? new TierPersister(tiers, { dir: config.dataDir, interval: config.persistInterval, logger }) : null;
 
-  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, scrapers, httpMetrics, tiers, persister, redisTiers };
+  return { logger, settings, hub, windows, projection, stream, sampler, appChannel, scrapers, httpMetrics, tiers, persister, redisTiers, checks };
+}
+
+/**
+ * Starts the pipeline in the order it depends on; `started` runs once the hub is
+ * up (readiness may count from then), before the first sampling round.
+ */
+export async function startPipeline(p: Pipeline, o: { judge: boolean; started: () => void }): Promise<void> {
+  // Before the first tick, so state from before a restart is not folded over.
+  await p.persister?.load();
+  p.persister?.start();
+  await p.redisTiers?.start();
+  // Subscribed before the hub starts, so a Redis hub's first events reach both.
+  p.projection.start();
+  p.stream.start();
+  await p.hub.start();
+  // After the hub and the stream: its status events follow the ticks that caused them.
+  if (o.judge) p.checks.start();
+  o.started();
+  p.scrapers.start();
+  await p.sampler.start();
+}
+
+/** Stops what startPipeline started, the stream first (the HTTP server has stopped accepting). */
+export async function stopPipeline(p: Pipeline): Promise<void> {
+  await Promise.all([p.sampler.stop(), p.scrapers.stop()]);
+  p.checks.stop();
+  p.appChannel.stop();
+  await p.persister?.stop();
+  await p.redisTiers?.stop();
+  p.projection.stop();
+  await p.hub.stop();
 }

@@ -6,10 +6,13 @@ import type { Config } from './config.js';
 import { createHttp } from './http/app.js';
 import { close, listen } from './http/listen.js';
 import { PrometheusExport } from './http/prometheus.js';
+import type { Checks } from './checks/checks.js';
+import { reloadDashboards } from './checks/dashboards-file.js';
 import type { Hub } from './hub/hub.js';
-import { createPipeline, type PipelineDeps } from './pipeline.js';
+import { createPipeline, startPipeline, stopPipeline, type PipelineDeps } from './pipeline.js';
 import { servesClients } from './roles.js';
 import type { AppChannel } from './sources/app-channel.js';
+import { isExporter } from './sources/exported.js';
 import { readHostFacts } from './sources/host-facts.js';
 import type { StreamServer } from './stream/stream-server.js';
 import type { Projection } from './windows/projection.js';
@@ -40,6 +43,14 @@ export interface Vigil {
   start(opts?: { listen?: boolean }): Promise<void>;
   /** Stops everything it started; safe to call twice. */
   stop(): Promise<void>;
+  /** The dashboards' checks (api/status reads them). */
+  readonly checks: Checks;
+  /**
+   * Reads the dashboards file again (SIGHUP): on success every check is rebuilt
+   * and announced, streams stay open; on a bad file the old dashboards stay and
+   * the error says why (one line).
+   */
+  reloadDashboards(): { ok: true } | { ok: false; error: string };
   /** http://host:port once listening. */
   readonly url: string;
   readonly server: Server | null;
@@ -49,7 +60,14 @@ export interface Vigil {
 export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
   const p = createPipeline(config, deps);
   const { logger, hub, projection, stream, sampler, appChannel } = p;
-  const prometheus = new PrometheusExport({ latest: () => projection.latest() });
+  const { checks } = p;
+  const prometheus = new PrometheusExport({
+    latest: () => projection.latest(),
+    checks: () => checks.list(),
+    exporters: () => sampler.all.filter(isExporter),
+    source: config.source,
+    staleAfter: config.window,
+  });
   let server: Server | null = null;
   let started = false;
   let hostFacts: HostFacts | null = null;
@@ -73,6 +91,8 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     appChannel,
     prometheus,
     logger,
+    checks,
+    reloadDashboards: () => reloadDashboards(checks, config.dashboards),
     get url() {
       return url;
     },
@@ -81,17 +101,9 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
     },
     async start({ listen: withServer = true } = {}) {
       if (started) return;
-      // Before the first tick, so state from before a restart is not folded over.
-      await p.persister?.load();
-      p.persister?.start();
-      await p.redisTiers?.start();
-      // Subscribed before the hub starts, so a Redis hub's first events reach both.
-      projection.start();
-      stream.start();
-      await hub.start();
-      started = true;
-      p.scrapers.start();
-      await Promise.all([sampler.start(), readHostFacts(config.source).then((f) => (hostFacts = f))]);
+      const facts = readHostFacts(config.source).then((f) => (hostFacts = f));
+      await startPipeline(p, { judge: servesClients(config), started: () => (started = true) });
+      await facts;
       if (withServer) {
         ({ server, url } = await listen(http.app, config.port, config.host));
         logger.info({ url }, 'listening');
@@ -106,12 +118,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       server = null;
       if (s) await close(s, () => stream.stop());
       else stream.stop();
-      await Promise.all([sampler.stop(), p.scrapers.stop()]);
-      appChannel.stop();
-      await p.persister?.stop();
-      await p.redisTiers?.stop();
-      projection.stop();
-      await hub.stop();
+      await stopPipeline(p);
     },
   };
 }

@@ -1,6 +1,7 @@
 // The stream's query parameters: parsed by the server only, kept out of the page's bundle.
 import * as z from 'zod/mini';
 import { CHANNELS, SPANS, SourceName, type ChannelName, type SpanName } from './schema.js';
+import { DashboardName } from './dashboards.js';
 
 /** A comma-separated list whose every item must pass `item`; empty means "all". */
 function csvOf<T extends z.ZodMiniType<string, string>>(item: T, what: string) {
@@ -20,10 +21,14 @@ function csvOf<T extends z.ZodMiniType<string, string>>(item: T, what: string) {
   );
 }
 
+/** What `?channels=` may list: the channels, and `status` (check state changes, which belong to no one channel). */
+export type StreamChannel = ChannelName | 'status';
+const STREAM_CHANNELS: readonly string[] = [...CHANNELS, 'status'];
+
 const ChannelList = csvOf(
-  z.string().check(z.refine((s) => (CHANNELS as readonly string[]).includes(s), `expected one of ${CHANNELS.join(', ')}`)),
+  z.string().check(z.refine((s) => STREAM_CHANNELS.includes(s), `expected one of ${STREAM_CHANNELS.join(', ')}`)),
   'channel',
-) as unknown as z.ZodMiniType<ChannelName[] | undefined, string>;
+) as unknown as z.ZodMiniType<StreamChannel[] | undefined, string>;
 
 /** How many of the newest points per group a snapshot carries; more than the server keeps is clamped, not an error. */
 const HistoryPoints = z.pipe(
@@ -78,3 +83,13 @@ export const StreamQuery = z.object({
   token: z.optional(z.unknown()),
 });
 export type StreamQuery = z.infer<typeof StreamQuery>;
+
+/** Query of GET api/status. */
+export const StatusQuery = z.object({
+  /** Answer 503 while the overall status is at least this bad (for uptime checkers). */
+  fail: z.optional(z.enum(['unknown', 'warn', 'critical'], { error: 'expected fail=critical, fail=warn or fail=unknown' })),
+  /** Only this dashboard's checks. */
+  dashboard: z.optional(DashboardName),
+  token: z.optional(z.unknown()),
+});
+export type StatusQuery = z.infer<typeof StatusQuery>;

@@ -1,6 +1,7 @@
 // zod/mini: the same schemas and parsing as zod, tree-shakable, so the page's
 // bundle carries only what it uses (full zod was half of the page's JS).
 import * as z from 'zod/mini';
+import { DashboardName } from './dashboards.js';
 import { MetricKey } from './series.js';
 
 /*
@@ -121,6 +122,53 @@ export function applyChange(prev: Stat | null | undefined, c: StatChange): Stat 
   };
 }
 
+/** States of a check, from best to worst: `?fail=` on api/status counts in this order. */
+export const CHECK_STATUSES = ['ok', 'unknown', 'warn', 'critical'] as const;
+export const CheckStatus = z.enum(CHECK_STATUSES);
+export type CheckStatus = z.infer<typeof CheckStatus>;
+
+/**
+ * One series of a tile with levels, as judged by the server. `value` is the
+ * tile's `on` stat after its `scale` (null when unknown); `level` the warn or
+ * critical level it is past (null when ok or unknown); `since` when the status
+ * began (ms since the epoch).
+ */
+export const CheckState = z.object({
+  id: z.string().check(z.maxLength(1200)),
+  dashboard: DashboardName,
+  title: z.string().check(z.maxLength(200)),
+  metric: MetricKey,
+  source: SourceName,
+  status: CheckStatus,
+  value: z.nullable(z.number()),
+  level: z.nullable(z.number()),
+  since: z.number(),
+});
+export type CheckState = z.infer<typeof CheckState>;
+
+/**
+ * `event: status`: checks whose status changed at `t`. With `full`, `checks` is
+ * every check and replaces all before (sent at start, and when the dashboards
+ * change: a client then reads api/dashboards again); `removed` lists ids of checks that are gone (their series
+ * was forgotten). Every client gets status events, whatever its filters.
+ */
+export const StatusEvent = z.object({
+  t: z.number(),
+  full: z.boolean(),
+  checks: z.array(CheckState),
+  removed: z.array(z.string().check(z.maxLength(1200))),
+});
+export type StatusEvent = z.infer<typeof StatusEvent>;
+
+/** GET api/status. `status` is the worst of the checks' (ok when there are none). */
+export const StatusResponse = z.object({ status: CheckStatus, checks: z.array(CheckState) });
+export type StatusResponse = z.infer<typeof StatusResponse>;
+
+/** The worse of two statuses (CHECK_STATUSES order). */
+export function worse(a: CheckStatus, b: CheckStatus): CheckStatus {
+  return CHECK_STATUSES.indexOf(a) >= CHECK_STATUSES.indexOf(b) ? a : b;
+}
+
 export const StreamSettings = z.object({
   /** Sampling interval of the built-in channels, ms. */
   interval: z.number().check(z.positive()),
@@ -201,6 +249,8 @@ export const Snapshot = z.object({
   settings: StreamSettings,
   /** In order of first appearance. */
   groups: z.array(SnapshotGroup),
+  /** Every check's state as of this snapshot's id (status events change it). */
+  checks: z.array(CheckState),
 });
 export type Snapshot = z.infer<typeof Snapshot>;
 

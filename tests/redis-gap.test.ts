@@ -1,14 +1,14 @@
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Snapshot, TickEvent } from '../shared/schema.js';
+import { TickEvent } from '../shared/schema.js';
 import { RedisPublisher } from '../server/hub/redis/publisher.js';
+import { continuity, rawFrames } from './helpers/continuity.js';
 import { spawnVigil, type VigilProcess } from './helpers/process.js';
 import { openRaw, type RawStream } from './helpers/raw-stream.js';
 import { redisBin, startRedis, type RunningRedis } from './helpers/redis.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
-import { tickV } from './helpers/ticks.js';
 
 /*
  * The rule under test: a server whose position in the Redis stream was trimmed
@@ -46,50 +46,6 @@ async function publisherOn(redis: RunningRedis): Promise<{ conn: Redis; pub: Red
 async function publishRange(pub: RedisPublisher, from: number, to: number): Promise<void> {
   for (let i = from; i <= to; i++) pub.publish('app', tick(i));
   await pub.drain(20_000);
-}
-
-interface Frame {
-  type: string;
-  id: string;
-  data: string;
-}
-
-function rawFrames(text: string): Frame[] {
-  const out: Frame[] = [];
-  for (const block of text.split('\n\n')) {
-    const f: Frame = { type: 'message', id: '', data: '' };
-    for (const line of block.split('\n')) {
-      if (line.startsWith('event: ')) f.type = line.slice(7);
-      else if (line.startsWith('id: ')) f.id = line.slice(4);
-      else if (line.startsWith('data: ')) f.data = line.slice(6);
-    }
-    if (f.data) out.push(f);
-  }
-  return out;
-}
-
-/**
- * Follows the counter as a client knows it: a snapshot sets it (the value its
- * group carries), each event must then be the next one. Every move other than
- * +1 that is not a reset snapshot is a hole.
- */
-function continuity(frames: Frame[]): { last: number | null; resets: number; holes: string[] } {
-  const holes: string[] = [];
-  let resets = 0;
-  let last: number | null = null;
-  for (const f of frames) {
-    if (f.type === 'snapshot') {
-      const snap = Snapshot.parse(JSON.parse(f.data));
-      if (snap.reset) resets++;
-      last = snap.groups.find((g) => g.channel === 'app')?.values['app.count']?.v ?? null;
-      continue;
-    }
-    if (f.type !== 'app') continue;
-    const v = tickV(f.data, 'app.count')!;
-    if (last !== null && v !== last + 1) holes.push(`${last} → ${v} (id ${f.id})`);
-    last = v;
-  }
-  return { last, resets, holes };
 }
 
 /** An EventSource and a raw stream on `app`, each past its first snapshot. */

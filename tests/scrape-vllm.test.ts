@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDashboards } from '../shared/dashboards.js';
+import { DEFAULT_DASHBOARDS } from '../shared/default-dashboards.js';
 import { metricKey } from '../shared/series.js';
+import { DashboardMatcher } from '../shared/tile-match.js';
 import { python, startVllmFixture, type Exporter } from './helpers/exporters.js';
 import { capturedLogger } from './helpers/log-capture.js';
 import { startVigil, type Running } from './helpers/server.js';
@@ -67,14 +70,32 @@ describe.skipIf(!python.path)('scraping a vLLM server (tests/fixtures/vllm_fixtu
     expect([...names].filter((k) => k.includes('created') || !k.startsWith('vllm.'))).toEqual([]);
   });
 
-  it('stops publishing the target once it is gone and logs that once', async () => {
+  it('fills every tile of the built-in inference dashboard', () => {
+    expect(parseDashboards(DEFAULT_DASHBOARDS).ok).toBe(true);
+    const m = new DashboardMatcher(DEFAULT_DASHBOARDS.dashboards.inference);
+    const filled = new Set(ticks().flatMap((t) => Object.keys(t.values).map((k) => m.place(k, 'llm-1'))).filter((p) => p !== null).map((p) => `${p.section}.${p.tile}`));
+    const tiles = m.dashboard.sections.flatMap((s, i) => s.tiles.map((t, j) => ({ at: `${i}.${j}`, metric: t.metric })));
+    expect(tiles.filter((t) => !filled.has(t.at)).map((t) => t.metric)).toEqual([]);
+  });
+
+  it('stops publishing the target once it is gone and logs each change of state once', async () => {
     await fixture.stop();
-    await until(() => log.lines.some((l) => l.includes('scrape target down')), 'the down log line', 10_000 * SCALE);
+    const changes = () =>
+      log.lines
+        .map((l) => JSON.parse(l) as { msg: string; target?: string; problem?: string })
+        .filter((l) => l.target === 'llm-1' && l.msg.startsWith('scrape target'));
+    // Refused, or reset if a scrape was in flight as the fixture went.
+    await until(() => /unreachable|read failed/.test(changes().at(-1)?.problem ?? ''), 'the down line', 10_000 * SCALE);
     const n = client.of('app').length;
-    await new Promise((r) => setTimeout(r, 1500));
+    const logged = changes().length;
+    await new Promise((r) => setTimeout(r, 2000)); // four more rounds, each failing
     expect(client.of('app').length).toBe(n);
-    const downs = log.lines.filter((l) => l.includes('scrape target down'));
-    expect(downs).toHaveLength(1);
-    expect(JSON.parse(downs[0])).toMatchObject({ target: 'llm-1', problem: expect.stringMatching(/unreachable/) });
+    expect(changes()).toHaveLength(logged);
+    // Up, then down; on a loaded machine a slow scrape may have gone down and back up
+    // before: the lines alternate all the same, one per change, never one per round.
+    const states = changes().map((l) => (l.msg.includes('down') ? 'down' : 'up'));
+    expect(states[0]).toBe('up');
+    states.forEach((s, i) => expect(s).toBe(i % 2 ? 'down' : 'up'));
+    expect(states.at(-1)).toBe('down');
   }, 30_000 * SCALE);
 });

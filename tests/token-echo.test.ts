@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVigil, parseConfig, type Vigil } from '../server/index.js';
+import { ConfigError } from '../server/config.js';
 import { startVigil, type Running } from './helpers/server.js';
 
 const READ = 'read-secret-abcdefghij';
@@ -70,7 +71,7 @@ describe('a page mounted at a prefix', () => {
   });
 });
 
-/** Runs main.ts with these args and env until it exits (or 8 s); everything it printed. */
+/** Runs main.ts with these args and env until it exits (or 30 s); everything it printed. */
 function runMain(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts', '--port', '0', '--disk-usage-interval', '0', ...args], {
@@ -81,12 +82,23 @@ function runMain(args: string[], env: Record<string, string> = {}): Promise<{ co
     let out = '';
     proc.stdout.on('data', (d) => (out += d));
     proc.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => proc.kill('SIGTERM'), 8000);
+    const timer = setTimeout(() => proc.kill('SIGTERM'), 30_000);
     proc.once('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, out });
     });
   });
+}
+
+/** The one line parseConfig refuses these with. */
+function refusal(env: Record<string, string>, argv: string[] = []): string {
+  try {
+    parseConfig({}, env, argv);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+  throw new Error('accepted');
 }
 
 describe('start-up errors never print a secret', () => {
@@ -95,11 +107,10 @@ describe('start-up errors never print a secret', () => {
     ['an empty variable as the last flag but one', ['--ingest-token', INGEST, '--read-token', '--log-level', INGEST]],
     ['a stray argument', [INGEST]],
     ['a typo in a flag with its value inline', [`--ingest-tokn=${INGEST}`]],
-  ])('%s', async (_what, args) => {
-    const { code, out } = await runMain(args);
-    expect(code).toBe(2);
-    expect(out).toMatch(/^vigil: (option --\S+ needs a value|unknown option)/);
-    expect(out).not.toContain(INGEST);
+  ])('%s', (_what, argv) => {
+    const message = refusal({}, argv);
+    expect(message).toMatch(/^(option --\S+ needs a value|unknown option)/);
+    expect(message).not.toContain(INGEST);
   });
 
   it.each([
@@ -109,11 +120,21 @@ describe('start-up errors never print a secret', () => {
     'redis://:s3cretpw@127.0.0.1 6379',
     'http://:s3cretpw@127.0.0.1:6379',
     'redis://:s3cr@tpw@@127.0.0.1:6379x',
-  ])('a bad REDIS_URL %s: one line naming REDIS_URL, without the password', async (url) => {
-    const { code, out } = await runMain([], { REDIS_URL: url });
-    expect(code).toBe(2);
-    expect(out).toMatch(/^vigil: invalid setting --redis-url \(REDIS_URL="[^"]*\*\*\*@[^"]*"\): /);
-    expect(out).not.toMatch(/s3c/);
-    expect(out.trim().split('\n')).toHaveLength(1);
+  ])('a bad REDIS_URL %s: refused naming REDIS_URL, without the password', (url) => {
+    const message = refusal({ REDIS_URL: url });
+    expect(message).toMatch(/^invalid setting --redis-url \(REDIS_URL="[^"]*\*\*\*@[^"]*"\): /);
+    expect(message).not.toMatch(/s3c/);
+  });
+
+  it('the process prints one line and exits 2, for an unset variable before a token and for a bad REDIS_URL', { timeout: 70_000 }, async () => {
+    const [flags, redis] = await Promise.all([runMain(['--read-token', '--ingest-token', INGEST]), runMain([], { REDIS_URL: 'redis://:s3cretpw@127.0.0.1:99999' })]);
+    for (const { code, out } of [flags, redis]) {
+      expect(code).toBe(2);
+      expect(out.trim().split('\n')).toHaveLength(1);
+      expect(out).not.toContain(INGEST);
+      expect(out).not.toContain('s3cretpw');
+    }
+    expect(flags.out).toMatch(/^vigil: option --read-token needs a value/);
+    expect(redis.out).toMatch(/^vigil: invalid setting --redis-url/);
   });
 });

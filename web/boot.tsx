@@ -2,13 +2,19 @@ import { render } from 'preact';
 import { CHANNELS, type ChannelName } from '../shared/schema.js';
 import { App } from './components/App.js';
 import { FrameLoop } from './frame-loop.js';
-import { compileGlobs } from './glob.js';
+import { compileGlobs } from '../shared/glob.js';
 import { type PageOptions, streamUrl } from './options.js';
 import { SeriesStore } from './series-store.js';
 import { StreamModel } from './stream-model.js';
-import { groupTiles, type PageView } from './view.js';
+import { groupTiles, type PageView, type StatusSummary } from './view.js';
+import { DashboardMatcher } from '../shared/tile-match.js';
+import { dashboardSections, statusSummary } from './dashboard-view.js';
+import { fetchDashboards, fetchHostFacts, hostLine } from './server-info.js';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
+
+/** How long a coarse span's x axis is, ms. */
+const SPAN_MS = { '1h': 3_600_000, '24h': 86_400_000 } as const;
 
 export interface Page {
   model: StreamModel;
@@ -25,7 +31,8 @@ function channelColors(): Record<ChannelName, string> {
 }
 
 /** Wires options, store, stream model and frame loop to `root`; `stop()` undoes it. */
-export function boot(opts: PageOptions, root: HTMLElement): Page {
+export function boot(options: PageOptions, root: HTMLElement): Page {
+  let opts = options;
   const html = document.documentElement;
   html.dataset.theme = opts.theme;
   html.classList.toggle('kiosk', opts.kiosk);
@@ -41,25 +48,71 @@ export function boot(opts: PageOptions, root: HTMLElement): Page {
   );
   const colors = channelColors();
   let loop: FrameLoop | null = null;
+  // The dashboard to show; null until api/dashboards answers (then the page groups by channel if it never does).
+  let matcher: DashboardMatcher | null = null;
+  let dashboardTitle = '';
+  let host: string | null = null;
+  const problems = [...opts.problems];
+  let loadProblem: string | null = null;
+  const loadDashboards = () =>
+    fetchDashboards(opts.token).then(
+      (file) => {
+        const names = Object.keys(file.dashboards);
+        const name = Object.hasOwn(file.dashboards, opts.dashboard) ? opts.dashboard : names[0];
+        loadProblem = name === opts.dashboard ? null : `?dashboard: no dashboard "${opts.dashboard}" (there are: ${names.join(', ')}); showing "${name}"`;
+        if (name !== opts.dashboard) opts = { ...opts, dashboard: name };
+        matcher = new DashboardMatcher(file.dashboards[name]);
+        summaryOf = -1;
+        dashboardTitle = file.dashboards[name].title ?? '';
+        loop?.request();
+      },
+      (err: Error) => {
+        loadProblem = `dashboards not loaded (${err.message}); grouping by channel`;
+        loop?.request();
+      },
+    );
+  void loadDashboards();
+  fetchHostFacts(opts.token).then(
+    (h) => {
+      host = h ? hostLine(h) : null;
+      loop?.request();
+    },
+    () => {},
+  );
   const model = new StreamModel({
     url: (id) => streamUrl(opts, id),
     createEventSource: (url) => new EventSource(url),
     store,
     onChange: () => loop?.request(),
+    onFullStatus: () => void loadDashboards(),
   });
 
+  // The status line is worked out only when the checks change, not every frame.
+  let summary: StatusSummary = statusSummary([], opts.dashboard);
+  let summaryOf = -1;
   function view(now: number): PageView {
     const interval = model.settings?.interval ?? 1000;
-    const groups = groupTiles(store.list(), interval, now, opts.sources);
+    const groups = matcher
+      ? dashboardSections(opts.dashboard, matcher, store.list(), model.checks, interval, now)
+      : groupTiles(store.list(), interval, now, opts.sources);
+    if (summaryOf !== model.checksVersion) {
+      summaryOf = model.checksVersion;
+      summary = statusSummary(model.checks.values(), opts.dashboard);
+    }
     return {
-      title: opts.title || 'Vigil',
+      title: opts.title || dashboardTitle || 'Vigil',
+      host,
+      ready: model.snapshots > 0,
+      status: summary,
+      statusView: opts.view === 'status',
+      spanMs: opts.span === '5m' ? store.capacity * interval : SPAN_MS[opts.span],
       state: model.state,
       lastEventAgeSec: model.lastEventAt === -Infinity ? null : Math.floor((now - model.lastEventAt) / 1000),
       malformed: model.malformed,
       lastProblem: model.lastProblem,
-      problems: opts.problems,
+      problems: loadProblem ? [...problems, loadProblem] : problems,
       groups,
-      tileCount: store.size,
+      tileCount: groups.reduce((n, g) => n + g.tiles.length, 0),
       sources: new Set(store.list().map((s) => s.source)).size,
       kiosk: opts.kiosk,
       embed: opts.embed,

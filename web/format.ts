@@ -94,3 +94,22 @@ export function formatAge(ms: number): string {
   if (s < 7200) return `${Math.round(s / 60)} min ago`;
   return `${Math.round(s / 3600)} h ago`;
 }
+
+/** A tile's overrides from the dashboard: `value × scale` in `unit`, with `decimals` when set. */
+export interface DisplayFormat {
+  scale: number;
+  unit: string | null;
+  decimals: number | null;
+}
+
+export function formatWith(x: number, unit: string, f: DisplayFormat | null): Formatted {
+  if (!f) return formatValue(x, unit);
+  const v = x * f.scale;
+  const u = f.unit ?? unit;
+  return f.decimals === null ? formatValue(v, u) : { value: v.toFixed(f.decimals), unit: u };
+}
+
+export function formatWithText(x: number, unit: string, f: DisplayFormat | null): string {
+  const r = formatWith(x, unit, f);
+  return r.unit ? `${r.value} ${r.unit}` : r.value;
+}

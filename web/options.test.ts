@@ -25,7 +25,7 @@ describe('parseOptions', () => {
   it.each(['0', '10001', '1.5', 'abc', ''])('falls back to 60 points for ?points=%s and says why', (bad) => {
     const o = parseOptions(`?points=${bad}`);
     expect(o.points).toBe(60);
-    expect(o.problems).toEqual(['?points: points must be a whole number from 1 to 10000 (ignored)']);
+    expect(o.problems).toEqual([`?points: points must be a whole number from 1 to 10000, got "${bad}" (ignored)`]);
   });
 
   it('takes 1 and 10000 points', () => {
@@ -56,7 +56,7 @@ describe('streamUrl', () => {
 
   it('passes channels, sources, the points, the last event id and the token', () => {
     expect(streamUrl({ channels: ['host', 'http'], sources: ['a', 'b'], token: 't k', points: 120 }, 'e1-42')).toBe(
-      'api/stream?channels=host,http&sources=a,b&history=120&lastEventId=e1-42&token=t+k',
+      'api/stream?channels=host,http,status&sources=a,b&history=120&lastEventId=e1-42&token=t+k',
     );
   });
 });
@@ -70,5 +70,16 @@ describe('span option', () => {
     const bad = parseOptions('?span=2d');
     expect(bad.span).toBe('5m');
     expect(bad.problems[0]).toMatch(/^\?span:/);
+  });
+});
+
+describe('parseOptions: dashboards and words a new user would type', () => {
+  it('says what ?theme takes instead of a raw "Invalid input"', () => {
+    expect(parseOptions('?theme=blue').problems).toEqual(['?theme: expected "dark" or "light", got "blue" (ignored)']);
+  });
+  it('reads ?dashboard and ?view, defaulting to the default dashboard as tiles', () => {
+    expect(parseOptions('')).toMatchObject({ dashboard: 'default', view: 'tiles' });
+    expect(parseOptions('?dashboard=ops-wall&view=status')).toMatchObject({ dashboard: 'ops-wall', view: 'status', problems: [] });
+    expect(parseOptions('?view=list').problems).toEqual(['?view: expected "tiles" or "status", got "list" (ignored)']);
   });
 });

@@ -25,6 +25,10 @@ export interface PageOptions {
   points: number;
   /** What the sparklines span: 5m (raw ticks), or 1h / 24h as min–max bands of `points` buckets. */
   span: SpanName;
+  /** Which dashboard of the server's to show (`?dashboard=`). */
+  dashboard: string;
+  /** `tiles` (the default) or `status`: a status-page list of the checks. */
+  view: 'tiles' | 'status';
   problems: string[];
 }
 
@@ -40,7 +44,9 @@ const fields = {
   channels: z.array(ChannelName),
   metrics: z.array(z.string().check(z.maxLength(200))).check(z.maxLength(100)),
   sources: z.array(SourceName).check(z.maxLength(100)),
-  theme: z.enum(['dark', 'light']),
+  theme: z.enum(['dark', 'light'], { error: 'expected "dark" or "light"' }),
+  view: z.enum(['tiles', 'status'], { error: 'expected "tiles" or "status"' }),
+  dashboard: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected a dashboard name, 1 to 64 characters of [A-Za-z0-9_-]')),
   title: z.string().check(z.maxLength(120, 'title must be at most 120 characters')),
   token: z.string().check(z.minLength(1), z.maxLength(512)),
   dpr: z.number().check(z.gte(0.5, dprRange), z.lte(4, dprRange)),
@@ -65,7 +71,8 @@ export function parseOptions(search: string): PageOptions {
     const value = LISTS.has(name) ? raw.split(',').map((x) => x.trim()).filter(Boolean) : NUMBERS.has(name) ? Number(raw) : raw;
     const r = fields[name].safeParse(value);
     if (r.success) return r.data as z.output<(typeof fields)[K]>;
-    problems.push(`?${name}: ${r.error.issues[0]?.message ?? 'invalid'} (ignored)`);
+    const got = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+    problems.push(`?${name}: ${r.error.issues[0]?.message ?? 'invalid'}, got "${got}" (ignored)`);
     return fallback;
   }
   return {
@@ -80,6 +87,8 @@ export function parseOptions(search: string): PageOptions {
     dpr: read('dpr', 1),
     points: read('points', 60),
     span: read('span', '5m'),
+    dashboard: read('dashboard', 'default'),
+    view: read('view', 'tiles'),
     problems,
   };
 }
@@ -92,7 +101,8 @@ export function parseOptions(search: string): PageOptions {
  */
 export function streamUrl(o: Pick<PageOptions, 'channels' | 'sources' | 'token' | 'points'> & { span?: SpanName }, lastEventId: string | null): string {
   const q = new URLSearchParams();
-  if (o.channels.length) q.set('channels', o.channels.join(','));
+  // The page shows check states whatever channels it draws.
+  if (o.channels.length) q.set('channels', [...o.channels, 'status'].join(','));
   if (o.sources.length) q.set('sources', o.sources.join(','));
   if (o.span && o.span !== '5m') {
     q.set('span', o.span);

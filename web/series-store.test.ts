@@ -8,6 +8,7 @@ const snap: Snapshot = {
   epoch: 'e',
   t: 10_000,
   settings: { interval: 1000, window: 60_000, history: 3, heartbeat: 15_000 },
+  checks: [],
   groups: [
     {
       channel: 'host',

@@ -77,6 +77,7 @@ function snapshot(over: Partial<Snapshot> = {}): Snapshot {
     epoch: 'e1',
     t: 1_000_000,
     settings,
+    checks: [],
     groups: [cpuGroup([999_000, 1_000_000], [10, 20])],
     ...over,
   };

@@ -1,4 +1,4 @@
-import { CHANNELS, type ChannelName, Snapshot, type StreamSettings, StreamTick } from '../shared/schema.js';
+import { CHANNELS, type ChannelName, type CheckState, Snapshot, StatusEvent, type StreamSettings, StreamTick } from '../shared/schema.js';
 import { backoffDelay } from './backoff.js';
 import type { SeriesStore } from './series-store.js';
 
@@ -45,6 +45,8 @@ export interface StreamModelOptions {
   offlineAfter?: number;
   /** Heartbeat assumed until the first snapshot tells the real one, ms. */
   defaultHeartbeat?: number;
+  /** A full status event came: the server's dashboards may have changed (read api/dashboards again). */
+  onFullStatus?: () => void;
 }
 
 /**
@@ -71,6 +73,12 @@ export class StreamModel {
   /** Snapshots with `reset: true` (server restarts, unreplayable gaps). */
   resets = 0;
   lastEventAt = -Infinity;
+  /** Snapshots received; 0 means nothing is known yet (no "0 metrics" before the first). */
+  snapshots = 0;
+  /** Every check's state as the server judged it, by id; replaced by a snapshot, changed by status events. */
+  readonly checks = new Map<string, CheckState>();
+  /** Bumped whenever `checks` changes. */
+  checksVersion = 0;
 
   private es: EventSourceLike | null = null;
   private attempt = 0;
@@ -130,9 +138,10 @@ export class StreamModel {
     };
     es.addEventListener('snapshot', (ev) => this.onEvent(es, ev, null));
     for (const ch of CHANNELS) es.addEventListener(ch, (ev) => this.onEvent(es, ev, ch));
+    es.addEventListener('status', (ev) => this.onEvent(es, ev, 'status'));
   }
 
-  private onEvent(es: EventSourceLike, ev: MessageEvent, channel: ChannelName | null): void {
+  private onEvent(es: EventSourceLike, ev: MessageEvent, channel: ChannelName | 'status' | null): void {
     if (es !== this.es) return;
     const now = this.clock.now();
     this.lastActivity = this.lastEventAt = now;
@@ -149,6 +158,14 @@ export class StreamModel {
         this.epoch = r.data.epoch;
         this.settings = r.data.settings;
         this.o.store.applySnapshot(r.data, now);
+        this.snapshots++;
+        this.checks.clear();
+        for (const c of r.data.checks) this.checks.set(c.id, c);
+        this.checksVersion++;
+      } else if (channel === 'status') {
+        const r = StatusEvent.safeParse(json);
+        if (!r.success) return this.reject(channel, r.error.issues[0]);
+        this.applyStatus(r.data);
       } else {
         const r = StreamTick.safeParse(json);
         if (!r.success) return this.reject(channel, r.error.issues[0]);
@@ -159,6 +176,14 @@ export class StreamModel {
       return;
     }
     this.o.onChange?.();
+  }
+
+  private applyStatus(s: StatusEvent): void {
+    if (s.full) this.checks.clear();
+    for (const id of s.removed) this.checks.delete(id);
+    for (const c of s.checks) this.checks.set(c.id, c);
+    this.checksVersion++;
+    if (s.full) this.o.onFullStatus?.();
   }
 
   private reject(type: string, issue: { message: string; path: PropertyKey[] } | undefined): void {

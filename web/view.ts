@@ -1,4 +1,4 @@
-import { CHANNELS, type ChannelName, type SpanName, type Stat } from '../shared/schema.js';
+import { CHANNELS, type ChannelName, type CheckState, type SpanName, type Stat } from '../shared/schema.js';
 import { parseMetricKey } from '../shared/series.js';
 import { formatAge } from './format.js';
 import type { Points } from './buckets.js';
@@ -20,17 +20,50 @@ export interface TileView {
   /** "now", "4 s ago", … ("no data yet"); text, so a tile re-renders only when it reads differently. */
   age: string;
   stale: boolean;
+  /** The server's judgement of this series on this dashboard (null: the tile has no levels). */
+  check: CheckState | null;
+  /** Levels to draw on the sparkline, in the series' own unit (before the tile's scale). */
+  warnAt: number | null;
+  critAt: number | null;
+  /** The tile's display overrides: `value × scale`, shown in `unit` with `decimals`. */
+  format: TileFormat | null;
+  /** Show the source (several sources of this metric on one view). */
+  showSource: boolean;
+}
+
+export interface TileFormat {
+  scale: number;
+  unit: string | null;
+  decimals: number | null;
 }
 
 export interface GroupView {
   key: string;
+  /** A dashboard section's title; empty for a channel group (its chip and source say it). */
+  title: string;
   channel: ChannelName;
   source: string;
   tiles: TileView[];
 }
 
+/** What the status line says: the worst state, counts and the names of the worst checks. */
+export interface StatusSummary {
+  worst: CheckState['status'];
+  text: string;
+  names: string;
+  checks: number;
+}
+
 export interface PageView {
   title: string;
+  /** Facts of the host that answers ("vm · Debian 12 · 8 cores · 31.3 GiB"), once read. */
+  host: string | null;
+  /** Nothing is known before the first snapshot: no "0 metrics", no "nothing matches". */
+  ready: boolean;
+  status: StatusSummary;
+  statusView: boolean;
+  /** What a full sparkline's x axis spans, ms (points kept × interval, or the coarse span's length). */
+  spanMs: number;
   state: ConnectionState;
   lastEventAgeSec: number | null;
   malformed: number;
@@ -77,6 +110,11 @@ export function tileView(s: Series, interval: number, now: number): TileView {
     version: s.version,
     age: s.seenAt === -Infinity ? 'no data yet' : formatAge(now - s.seenAt),
     stale: isStale(s, interval, now),
+    check: null,
+    warnAt: null,
+    critAt: null,
+    format: null,
+    showSource: false,
   };
 }
 
@@ -92,7 +130,7 @@ export function groupTiles(series: readonly Series[], interval: number, now: num
     const key = `${s.channel}@${s.source}`;
     let g = groups.get(key);
     if (!g) {
-      groups.set(key, (g = { key, channel: s.channel, source: s.source, tiles: [] }));
+      groups.set(key, (g = { key, title: '', channel: s.channel, source: s.source, tiles: [] }));
       if (!seen.includes(s.source)) seen.push(s.source);
     }
     g.tiles.push(tileView(s, interval, now));

@@ -1,6 +1,7 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { HostFacts } from '../../shared/schema.js';
 import type { Config } from '../config.js';
+import type { Checks } from '../checks/checks.js';
 import type { Hub } from '../hub/hub.js';
 import type { AppChannel } from '../sources/app-channel.js';
 import type { HttpMetrics } from '../sources/http.js';
@@ -20,6 +21,7 @@ import { requestLog } from './request-log.js';
 import { healthRouter } from './health.js';
 import { createRouter } from './router.js';
 import { securityHeaders } from './security-headers.js';
+import { statusHandler } from './status-route.js';
 import { findPageDir } from './static-page.js';
 
 /** What the HTTP layer reads of the pipeline (server/pipeline.ts builds it). */
@@ -31,6 +33,7 @@ export interface HttpPipeline {
   readonly stream: StreamServer;
   readonly appChannel: AppChannel;
   readonly httpMetrics: HttpMetrics;
+  readonly checks: Checks;
 }
 
 export interface HttpDeps {
@@ -87,6 +90,8 @@ export function createHttp(config: Config, d: HttpDeps): HttpParts {
           }),
           readGuard: readGuard(config.readToken),
           metrics: d.prometheus.handler,
+          status: statusHandler(p.checks),
+          dashboards: () => p.checks.dashboards,
         })
       : healthRouter(d.ready),
   );

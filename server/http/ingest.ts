@@ -28,7 +28,7 @@ export interface IngestOptions {
 /**
  * POST api/ingest. Checks run cheapest first and all before anything is recorded:
  * on/off, token (before reading the body, so strangers cannot make us parse),
- * rate, content type, size, count, shape, times, cardinality. 202 on success.
+ * rate, content type, size, count, shape, times, /metrics names, cardinality. 202 on success.
  */
 export function ingestRouter(o: IngestOptions): Router {
   const r = Router();
@@ -54,6 +54,8 @@ export function ingestRouter(o: IngestOptions): Router {
     json,
     (req, res) => {
       const samples = validate(req, o, now());
+      const conflict = o.app.exportProblem(samples);
+      if (conflict) throw new HttpError(409, conflict);
       const problem = o.app.cardinalityProblem(samples);
       if (problem) throw new HttpError(429, problem);
       o.app.record(samples);

@@ -1,4 +1,5 @@
 import type { RequestHandler, Router } from 'express';
+import type { DashboardsFile } from '../../shared/dashboards.js';
 import type { HostFacts, StreamSettings } from '../../shared/schema.js';
 import { StreamQuery } from '../../shared/query.js';
 import { parseOr400 } from './http-error.js';
@@ -23,6 +24,10 @@ export interface RouterDeps {
   readGuard?: RequestHandler;
   /** GET metrics (Prometheus). */
   metrics?: RequestHandler;
+  /** GET api/status (checks). */
+  status?: RequestHandler;
+  /** GET api/dashboards. */
+  dashboards?: () => DashboardsFile;
 }
 
 /**
@@ -50,6 +55,9 @@ export function createRouter(d: RouterDeps): Router {
   r.get('/api/channels', (_req, res) => {
     res.set('Cache-Control', 'no-cache').json({ channels: d.projection.channels(), host: d.hostFacts() });
   });
+  if (d.status) r.get('/api/status', d.status);
+  const dashboards = d.dashboards;
+  if (dashboards) r.get('/api/dashboards', (_req, res) => void res.set('Cache-Control', 'no-cache').json(dashboards()));
   if (d.metrics) r.get('/metrics', d.metrics);
   r.use(pageHandler(d.pageDir));
   return r;

@@ -1,16 +1,28 @@
-import type { ChannelName, TickEvent } from '../../shared/schema.js';
+import type { ChannelName, StatusEvent, TickEvent } from '../../shared/schema.js';
 import type { TickEncoder } from './tick-json.js';
 
-/** One event of a hub: a channel tick, with its SSE frame encoded once for every session. */
-export interface HubEvent {
+interface HubEventBase {
   readonly id: string;
   /** Orders events within the hub's epoch. */
   readonly seq: number;
-  readonly channel: ChannelName;
-  readonly tick: TickEvent;
   /** `id:`, `event:` and `data:` lines and the blank line, as bytes. */
   readonly frame: Buffer;
 }
+
+/** A channel tick, with its SSE frame encoded once for every session. */
+export interface TickHubEvent extends HubEventBase {
+  readonly channel: ChannelName;
+  readonly tick: TickEvent;
+}
+
+/** Checks whose status changed (server/checks/), in the same id sequence as the ticks. */
+export interface StatusHubEvent extends HubEventBase {
+  readonly channel: 'status';
+  readonly status: StatusEvent;
+}
+
+/** One event of a hub. */
+export type HubEvent = TickHubEvent | StatusHubEvent;
 
 export type Replay =
   | { kind: 'events'; events: HubEvent[] }
@@ -41,6 +53,7 @@ export interface Hub {
   /** Id of the newest event, or `<epoch>-0` before any. */
   lastId(): string;
   publish(channel: ChannelName, tick: TickEvent): void;
+  publishStatus(status: StatusEvent): void;
   subscribe(listener: HubListener): () => void;
   /** The events after `lastEventId`, oldest first, or why they cannot be had. */
   replay(lastEventId: string): Promise<Replay>;

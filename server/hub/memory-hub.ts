@@ -1,4 +1,4 @@
-import type { ChannelName, TickEvent } from '../../shared/schema.js';
+import type { ChannelName, StatusEvent, TickEvent } from '../../shared/schema.js';
 import { formatId, newEpoch, parseId } from './event-id.js';
 import { encodeFrame, type Hub, type HubEvent, type HubListener, type Replay } from './hub.js';
 import type { TickEncoder } from './tick-json.js';
@@ -29,8 +29,17 @@ export class MemoryHub implements Hub {
   publish(channel: ChannelName, tick: TickEvent): void {
     const seq = ++this.seq;
     const id = formatId(this.epoch, seq);
-    const event: HubEvent = { id, seq, channel, tick, frame: encodeFrame(id, channel, this.encode(channel, tick)) };
-    this.ring[seq % this.ring.length] = event;
+    this.emit({ id, seq, channel, tick, frame: encodeFrame(id, channel, this.encode(channel, tick)) });
+  }
+
+  publishStatus(status: StatusEvent): void {
+    const seq = ++this.seq;
+    const id = formatId(this.epoch, seq);
+    this.emit({ id, seq, channel: 'status', status, frame: encodeFrame(id, 'status', JSON.stringify(status)) });
+  }
+
+  private emit(event: HubEvent): void {
+    this.ring[event.seq % this.ring.length] = event;
     for (const l of this.listeners) l(event);
   }
 

@@ -1,3 +1,4 @@
+import type { TickHubEvent } from '../hub/hub.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AppChannel, type AppSample } from './app-channel.js';
 import type { HubEvent } from '../hub/hub.js';
@@ -24,7 +25,7 @@ describe('AppChannel', () => {
   it('publishes one app tick per source per record call when not coalescing', () => {
     const { app, events } = setup(null);
     app.record([s('a', 1), s('b', 2), s('a', 3, 'q')]);
-    expect(events.map((e) => [e.channel, e.tick.source, Object.keys(e.tick.values)])).toEqual([
+    expect(events.map((e) => [e.channel, (e as TickHubEvent).tick.source, Object.keys((e as TickHubEvent).tick.values)])).toEqual([
       ['app', 'p', ['a', 'b']],
       ['app', 'q', ['a']],
     ]);
@@ -37,7 +38,7 @@ describe('AppChannel', () => {
     expect(events).toHaveLength(0);
     vi.advanceTimersByTime(100);
     expect(events).toHaveLength(1);
-    expect(events[0].tick.values.burst).toMatchObject({ v: 50, min: 1, max: 50, n: 50 });
+    expect((events[0] as TickHubEvent).tick.values.burst).toMatchObject({ v: 50, min: 1, max: 50, n: 50 });
     app.record([s('burst', 51)]);
     app.stop();
     expect(events).toHaveLength(2);

@@ -2,6 +2,7 @@ import { seriesKey, type TickEvent } from '../../shared/schema.js';
 import type { Hub } from '../hub/hub.js';
 import { keyedByMetric, keyName } from '../../shared/series.js';
 import { labelSetsRefusal, type SeriesWindows } from '../windows/series-windows.js';
+import { exportName, RESERVED_PREFIXES, reservedPrefix } from './export-name.js';
 
 export interface AppSample {
   /** The metric key: name and labels (shared/series.ts metricKey). */
@@ -40,6 +41,8 @@ interface Seen {
  */
 export class AppChannel {
   private readonly seen = new Map<string, Seen>();
+  /** Held series per /metrics name, and the pushed name that holds it. */
+  private readonly exported = new Map<string, { name: string; series: number }>();
   private readonly pending = new Map<string, TickEvent>();
   private timer: NodeJS.Timeout | null = null;
   private lastSweep = 0;
@@ -87,6 +90,28 @@ export class AppChannel {
     return null;
   }
 
+  /**
+   * Why these samples' names cannot be pushed, or null: a name whose /metrics form
+   * (exportName) is Vigil's own, or is already that of another pushed name
+   * (`queue.depth` and `queue_depth`), on any source. Call before record.
+   */
+  exportProblem(samples: readonly AppSample[]): string | null {
+    this.sweep();
+    const fresh = new Map<string, string>();
+    for (const s of samples) {
+      const name = keyName(s.key);
+      const e = exportName(name);
+      const reserved = reservedPrefix(e);
+      if (reserved) {
+        return `metrics: "${name}" would be ${e} in /metrics, which is Vigil's own (names whose /metrics form starts with ${RESERVED_PREFIXES.join(', ')} are reserved); rename it`;
+      }
+      const held = this.exported.get(e)?.name ?? fresh.get(e);
+      if (held !== undefined && held !== name) return `metrics: "${name}" and "${held}" would both be ${e} in /metrics; "${held}" is held, rename "${name}"`;
+      fresh.set(e, name);
+    }
+    return null;
+  }
+
   /** Records validated samples (oldest first per series) and schedules their tick. */
   record(samples: readonly AppSample[]): void {
     const now = this.now();
@@ -96,7 +121,10 @@ export class AppChannel {
       const stat = this.opts.windows.record(s.key, s.source, s.unit, s.t, s.v, now);
       const seen = this.seen.get(key);
       if (seen) seen.last = now;
-      else this.seen.set(key, { key: s.key, source: s.source, last: now });
+      else {
+        this.seen.set(key, { key: s.key, source: s.source, last: now });
+        this.countExport(s.key, 1);
+      }
       let tick = this.pending.get(s.source);
       if (!tick) this.pending.set(s.source, (tick = { t: now, source: s.source, values: keyedByMetric() }));
       tick.values[s.key] = stat;
@@ -134,6 +162,16 @@ export class AppChannel {
       if (now - s.last <= this.idleTtl) continue;
       this.seen.delete(key);
       this.opts.windows.delete(s.key, s.source);
+      this.countExport(s.key, -1);
     }
+  }
+
+  private countExport(key: string, by: 1 | -1): void {
+    const name = keyName(key);
+    const e = exportName(name);
+    const x = this.exported.get(e) ?? { name, series: 0 };
+    x.series += by;
+    if (x.series > 0) this.exported.set(e, x);
+    else this.exported.delete(e);
   }
 }

@@ -29,7 +29,7 @@ export interface Exporter {
   families(): Family[];
 }
 
-export function isExporter(x: unknown): x is Exporter {
+export function isExporter<T>(x: T): x is T & Exporter {
   return typeof (x as Partial<Exporter> | null)?.families === 'function';
 }
 

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Reading, Source } from './sampler.js';
+import type { Exporter, Family } from './exported.js';
 
 const RESERVOIR = 4096;
 
@@ -9,7 +10,7 @@ const RESERVOIR = 4096;
  * Latency is sampled into a fixed reservoir; event streams count as requests but
  * not in latency (they last as long as the client stays).
  */
-export class HttpMetrics implements Source {
+export class HttpMetrics implements Source, Exporter {
   readonly channel = 'http' as const;
   readonly digits = 4;
   private readonly latencies = new Float64Array(RESERVOIR);
@@ -17,6 +18,12 @@ export class HttpMetrics implements Source {
   private requests = 0;
   private readonly classes = [0, 0, 0, 0, 0, 0];
   private last = 0;
+  /** Since start, for /metrics: requests per status class, and latency sum (s) and count. */
+  private readonly totals = [0, 0, 0, 0, 0, 0];
+  private latencySum = 0;
+  private latencyCount = 0;
+  /** Latency quantiles of the last interval, s (a summary's quantiles). */
+  private quantiles: [number, number, number] | null = null;
 
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
     const start = process.hrtime.bigint();
@@ -28,9 +35,13 @@ export class HttpMetrics implements Source {
 
   private record(res: Response, start: bigint): void {
     this.requests++;
-    this.classes[Math.min(5, Math.floor(res.statusCode / 100))]++;
+    const cls = Math.min(5, Math.floor(res.statusCode / 100));
+    this.classes[cls]++;
+    this.totals[cls]++;
     if (String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) return;
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    this.latencySum += ms / 1000;
+    this.latencyCount++;
     // Reservoir sampling keeps percentiles fair under any request rate in O(1) memory.
     const i = this.seen++;
     if (i < RESERVOIR) this.latencies[i] = ms;
@@ -51,6 +62,7 @@ export class HttpMetrics implements Source {
     const sorted = this.latencies.slice(0, n).sort();
     const q = (p: number) => (n ? sorted[Math.min(n - 1, Math.floor(p * n))] : 0);
     const errors = this.classes[5];
+    this.quantiles = n ? [q(0.5) / 1000, q(0.95) / 1000, q(0.99) / 1000] : null;
     const out: Reading[] = [
       { name: 'http.requests', unit: '/s', v: this.requests / s },
       // With no request in the interval latency reads 0 rather than going stale.
@@ -67,5 +79,28 @@ export class HttpMetrics implements Source {
     this.requests = 0;
     this.classes.fill(0);
     return out;
+  }
+
+  /** Requests by status class and latency as a summary, cumulative since start. */
+  families(): Family[] {
+    const q = this.quantiles;
+    return [
+      {
+        name: 'vigil_http_requests_total',
+        type: 'counter',
+        help: 'HTTP requests answered, by status class.',
+        samples: [1, 2, 3, 4, 5].map((c) => ({ labels: { code: `${c}xx` }, v: this.totals[c] })),
+      },
+      {
+        name: 'vigil_http_request_duration_seconds',
+        type: 'summary',
+        help: 'HTTP request latency (streams left out); quantiles over the last sampling interval.',
+        samples: [
+          ...(q ? (['0.5', '0.95', '0.99'] as const).map((quantile, i) => ({ labels: { quantile }, v: q[i] })) : []),
+          { suffix: '_sum', v: this.latencySum },
+          { suffix: '_count', v: this.latencyCount },
+        ],
+      },
+    ];
   }
 }

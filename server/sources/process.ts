@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Reading, Source } from './sampler.js';
+import { single, type Exporter, type Family } from './exported.js';
 
 /** Counters the stream keeps; the process source turns them into rates. */
 export interface StreamCounters {
@@ -19,7 +20,7 @@ export interface StreamCounters {
 export const LOOP_RESOLUTION = 50;
 
 /** Vigil's own health: event-loop delay, memory, CPU and what it sends. */
-export class ProcessSource implements Source {
+export class ProcessSource implements Source, Exporter {
   readonly channel = 'process' as const;
   readonly digits = 4;
   private loop: IntervalHistogram | null = null;
@@ -32,6 +33,20 @@ export class ProcessSource implements Source {
     this.loop.enable();
     const c = this.counters();
     this.prev = { t: Date.now(), cpu: process.cpuUsage(), events: c.eventsSent, bytes: c.bytesSent };
+  }
+
+  /**
+   * The stream's own counters, cumulative. CPU, memory, heap and event-loop lag are
+   * prom-client's default metrics on the same registry, so they are not repeated.
+   */
+  families(): Family[] {
+    const c = this.counters();
+    return [
+      ...single('vigil_stream_clients', 'gauge', 'Open stream clients.', c.clients),
+      ...single('vigil_stream_events_sent_total', 'counter', 'Events written to stream clients.', c.eventsSent),
+      ...single('vigil_stream_sent_bytes_total', 'counter', 'Bytes written to stream clients.', c.bytesSent),
+      ...single('vigil_stream_slow_disconnects_total', 'counter', 'Stream clients cut off for falling CLIENT_BUFFER bytes behind.', c.slowDisconnects),
+    ];
   }
 
   stop(): void {

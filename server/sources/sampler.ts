@@ -62,6 +62,11 @@ export class Sampler {
     return this;
   }
 
+  /** The sources added, in order. */
+  get all(): readonly Source[] {
+    return this.sources;
+  }
+
   /** Rounds completed since start; readiness means at least one. */
   get rounds(): number {
     return this.ticks;

@@ -42,6 +42,7 @@ describe('snapshotJson', () => {
     epoch: 'e1',
     t: 1_700_000_002_000,
     settings: { interval: 1000, window: 60_000, history: 300, heartbeat: 15_000 },
+      checks: [],
     groups: [
       {
         channel: 'host',

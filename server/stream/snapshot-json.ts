@@ -33,6 +33,6 @@ export function snapshotJson(snap: Snapshot): string {
 }
 
 function columnsJson(cols: Record<string, (number | null)[]>): string {
-  const series = Object.keys(cols).map((name) => `${JSON.stringify(name)}:[${cols[name].map((v) => (v === null ? 'null' : compactNumber(v))).join(',')}]`);
+  const series = Object.keys(cols).map((name) => `${JSON.stringify(name)}:[${cols[name].map((v) => (v === null || !Number.isFinite(v) ? 'null' : compactNumber(v))).join(',')}]`);
   return `{${series.join(',')}}`;
 }

@@ -50,7 +50,7 @@ export class StreamClient {
   ) {
     this.retry = retry === null ? null : Buffer.from(`retry: ${retry}\n`);
     this.filter = {
-      channels: query.channels ? new Set<ChannelName>(query.channels) : null,
+      channels: query.channels ? new Set<string>(query.channels) : null,
       sources: query.sources ? new Set(query.sources) : null,
       points: query.history,
       span: query.span,

@@ -80,7 +80,7 @@ describe('Projection snapshot', () => {
     expect(p.channels()).toEqual([{ name: 'app', sources: ['live', 'old'], metrics: 3 }]);
     for (let t = 70_000; t <= 210_000; t += 70_000) publish('app', t, 'live', { 'app.y': t });
     expect(p.snapshot(settings, {}, false, 'e1', 210_000).groups.map((g) => [g.source, Object.keys(g.values)])).toEqual([['live', ['app.y']]]);
-    expect(p.latest()).toEqual([{ channel: 'app', source: 'live', values: { 'app.y': stat(210_000) } }]);
+    expect(p.latest()).toEqual([{ channel: 'app', source: 'live', values: { 'app.y': stat(210_000) }, updated: { 'app.y': 210_000 } }]);
   });
 
   it('forgets everything on clear()', () => {

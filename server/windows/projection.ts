@@ -1,9 +1,9 @@
-import type { ChannelName, ChannelsResponse, Snapshot, SnapshotGroup, SpanName, Stat, StreamSettings } from '../../shared/schema.js';
+import type { ChannelName, ChannelsResponse, CheckState, Snapshot, SnapshotGroup, SpanName, Stat, StatusEvent, StreamSettings } from '../../shared/schema.js';
 import { keyedByMetric } from '../../shared/series.js';
 import { GroupHistory } from './history.js';
 import { mergedColumn, rangeTimeline, spanStat, tierRange } from './tier-query.js';
 import type { TierStore } from './tier-store.js';
-import type { Hub, HubEvent } from '../hub/hub.js';
+import type { Hub, HubEvent, TickHubEvent } from '../hub/hub.js';
 import type { StatBase } from '../hub/tick-json.js';
 
 interface Metric {
@@ -20,11 +20,12 @@ interface Group {
   history: GroupHistory;
 }
 
-/** A group's metrics and their latest stats, without history (what a tick carries). */
-export type LatestGroup = Pick<SnapshotGroup, 'channel' | 'source' | 'values'>;
+/** A group's metrics and their latest stats, without history (what a tick carries), and when each last came. */
+export type LatestGroup = Pick<SnapshotGroup, 'channel' | 'source' | 'values'> & { updated: Record<string, number> };
 
 export interface SnapshotFilter {
-  channels?: ReadonlySet<ChannelName> | null;
+  /** Channels, and `status` for check events; null: everything. */
+  channels?: ReadonlySet<string> | null;
   sources?: ReadonlySet<string> | null;
   /** Newest ticks per group a snapshot for this client carries (absent: all held); live events are not affected. */
   points?: number;
@@ -66,6 +67,8 @@ export class Projection {
   private unsubscribe: (() => void) | null = null;
   readonly tiers: TierStore | null;
   private readonly trendThreshold: number;
+  /** Every check's state, folded from status events; ids in order of first appearance. */
+  private readonly checkStates = new Map<string, CheckState>();
 
   constructor(
     private readonly hub: Hub,
@@ -124,11 +127,28 @@ export class Projection {
    */
   clear(lastId: string): void {
     this.groups.clear();
+    this.checkStates.clear();
     this.series = 0;
     this.lastEventId = lastId;
   }
 
   apply(event: HubEvent): void {
+    if (event.channel === 'status') this.applyStatus(event.status);
+    else this.applyTick(event);
+    this.lastEventId = event.id;
+  }
+
+  checks(): CheckState[] {
+    return [...this.checkStates.values()];
+  }
+
+  private applyStatus(s: StatusEvent): void {
+    if (s.full) this.checkStates.clear();
+    for (const id of s.removed) this.checkStates.delete(id);
+    for (const c of s.checks) this.checkStates.set(c.id, c);
+  }
+
+  private applyTick(event: TickHubEvent): void {
     const { t, source, values } = event.tick;
     this.tiers?.fold(event.channel, event.tick);
     const key = `${event.channel}@${source}`;
@@ -153,14 +173,13 @@ export class Projection {
       g.history.set(name, stat.v);
     }
     if (!g.metrics.size) this.groups.delete(key);
-    this.lastEventId = event.id;
     if (t - this.lastSweep > 60_000) this.sweep(t);
   }
 
   /** `points`: newest ticks per group to include (default and at most: all held). */
   snapshot(settings: StreamSettings, filter: SnapshotFilter, reset: boolean, epoch: string, now: number, points = Infinity): Snapshot {
     const span = filter.span && filter.span !== '5m' && this.tiers ? filter.span : null;
-    const snap: Snapshot = { reset, epoch, t: now, settings, groups: [] };
+    const snap: Snapshot = { reset, epoch, t: now, settings, groups: [], checks: this.checks() };
     if (span) snap.span = span;
     for (const g of this.groups.values()) {
       if (!matches(g, filter)) continue;
@@ -204,8 +223,12 @@ export class Projection {
     const out: LatestGroup[] = [];
     for (const g of this.groups.values()) {
       const values: LatestGroup['values'] = keyedByMetric();
-      for (const [name, m] of g.metrics) values[name] = m.stat;
-      out.push({ channel: g.channel, source: g.source, values });
+      const updated: LatestGroup['updated'] = {};
+      for (const [name, m] of g.metrics) {
+        values[name] = m.stat;
+        updated[name] = m.updated;
+      }
+      out.push({ channel: g.channel, source: g.source, values, updated });
     }
     return out;
   }
@@ -245,6 +268,9 @@ export function matches(info: { channel: ChannelName; source: string }, filter: 
   return (!filter.channels || filter.channels.has(info.channel)) && (!filter.sources || filter.sources.has(info.source));
 }
 
+/** Status events go to every client: checks are the whole dashboard's, whatever a client draws. */
 export function eventMatches(e: HubEvent, filter: SnapshotFilter): boolean {
+  // Check states belong to no one channel: a client that names channels asks for them by `status`.
+  if (e.channel === 'status') return !filter.channels || filter.channels.has('status');
   return (!filter.channels || filter.channels.has(e.channel)) && (!filter.sources || filter.sources.has(e.tick.source));
 }

@@ -49,7 +49,7 @@ type GroupMeta = z.infer<typeof Footer>['groups'][number];
 const pad8 = (n: number) => (n + 7) & ~7;
 const fin = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-/** Bytes of one group block with `series` series. */
+/** Bytes of one group block with `series` series (the sum of its pieces). */
 function blockBytes(specs: readonly TierSpec[], series: number): number {
   let n = 0;
   for (const s of specs) n += s.capacity * 8 + series * (s.capacity * 32 + pad8(s.capacity * 2));
@@ -63,32 +63,15 @@ export function head(): Buffer {
   return b;
 }
 
-/** A copy of one group's tiers as a block, and what the footer says of it (`offset` set by the writer). */
-export function encodeGroup(g: GroupTiers): { block: Buffer; meta: GroupMeta } {
+/**
+ * One group's tiers as its block, one piece per tier: each piece is copied
+ * whole when asked for (slots and every series together, never torn by a tick),
+ * so a writer may hand a piece to the file system before copying the next.
+ * `alloc` may hand out the same memory each time once the last piece is written.
+ * `meta` is what the footer says of the group (`offset` set by the writer).
+ */
+export function encodeGroup(g: GroupTiers, alloc: (bytes: number) => Buffer = Buffer.allocUnsafe): { pieces: Iterable<Buffer>; meta: GroupMeta } {
   const keys = [...g.updated.keys()];
-  const block = Buffer.alloc(blockBytes(g.rings.map((r) => r.spec), keys.length));
-  let at = 0;
-  const put = (a: Float64Array | Uint16Array, bytes: number) => {
-    block.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
-    at += bytes;
-  };
-  for (const r of g.rings) {
-    put(r.slots, r.slots.byteLength);
-    for (const key of keys) {
-      const s = r.series.get(key);
-      const cap = r.spec.capacity;
-      if (!s) {
-        // An empty series: zero counts (the block is zero-filled).
-        at += cap * 32 + pad8(cap * 2);
-        continue;
-      }
-      put(s.min, cap * 8);
-      put(s.max, cap * 8);
-      put(s.sum, cap * 8);
-      put(s.last, cap * 8);
-      put(s.count, pad8(cap * 2));
-    }
-  }
   const meta: GroupMeta = {
     channel: g.channel,
     source: g.source,
@@ -97,7 +80,35 @@ export function encodeGroup(g: GroupTiers): { block: Buffer; meta: GroupMeta } {
     series: keys.map((k) => [k, fin(g.updated.get(k)!)]),
     rings: g.rings.map((r) => ({ newest: fin(r.newest), first: fin(r.first) })),
   };
-  return { block, meta };
+  function* pieces(): Generator<Buffer> {
+    for (const r of g.rings) {
+      const cap = r.spec.capacity;
+      const counts = pad8(cap * 2);
+      // Unzeroed: every byte is written below (arrays, then zeroed padding and empty series).
+      const out = alloc(cap * 8 + keys.length * (cap * 32 + counts));
+      let at = 0;
+      const put = (a: Float64Array | Uint16Array) => {
+        out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+        at += a.byteLength;
+      };
+      put(r.slots);
+      for (const key of keys) {
+        const s = r.series.get(key);
+        if (!s) {
+          out.fill(0, at, (at += cap * 32 + counts));
+          continue;
+        }
+        put(s.min);
+        put(s.max);
+        put(s.sum);
+        put(s.last);
+        put(s.count);
+        out.fill(0, at, (at += counts - cap * 2));
+      }
+      yield out;
+    }
+  }
+  return { pieces: pieces(), meta };
 }
 
 export function tail(specs: readonly TierSpec[], groups: GroupMeta[], written: number): Buffer {

@@ -99,25 +99,30 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     expect(await state(page)).toBe('live');
     const cpu = page.locator('.tile[data-key^="host.cpu.total@"]');
     await expect.poll(() => cpu.locator('.unit').textContent()).toBe('%');
-    expect(await cpu.locator('.trend').getAttribute('title')).toMatch(/^trend: (rising|falling|stable)$/);
-    expect(await cpu.locator('.window').textContent()).toMatch(/min .+ %avg .+ %max .+ %/);
-    // In every footer min and max are whole inside the tile; the average is either whole on their line or out of sight.
-    const footers = await page.locator('.tile').evaluateAll((tiles) =>
-      tiles.map((t) => {
-        const box = (sel: string) => t.querySelector(sel)!.getBoundingClientRect();
-        const tile = t.getBoundingClientRect();
-        const [lo, min, avg, max] = [box('.window-lo'), box('.window-lo > span'), box('.avg'), box('.max')];
-        return {
-          key: t.getAttribute('data-key'),
-          minWhole: min.left >= tile.left && min.right <= lo.right,
-          maxWhole: max.right <= tile.right - 8 && max.width > 0,
-          avgWholeOrHidden: (avg.top === min.top && avg.right <= lo.right) || avg.top >= lo.bottom,
-        };
-      }),
+    // CPU is judged on the built-in dashboard: its state is a word as well as a colour.
+    expect(await cpu.locator('.state').textContent()).toMatch(/^. (OK|WARN|CRITICAL|UNKNOWN)$/);
+    expect(await page.locator('.tile[data-key^="host.load.1@"] .trend').getAttribute('title')).toMatch(/^trend: (rising|falling|stable)$/);
+    expect(await cpu.locator('.tile-foot').textContent()).toMatch(/min .+ %.*max .+ %/);
+    // Every footer figure is whole on the footer's visible line or wholly out of sight on a hidden one, never cut.
+    const figures = await page.locator('.tile').evaluateAll((tiles) =>
+      tiles.flatMap((t) =>
+        [...t.querySelectorAll<HTMLElement>('.figs')].flatMap((box) => {
+          const b = box.getBoundingClientRect();
+          const tile = t.getBoundingClientRect();
+          return [...box.querySelectorAll<HTMLElement>('span')].map((f) => {
+            const r = f.getBoundingClientRect();
+            const shown = r.top < b.bottom;
+            return { key: `${t.getAttribute('data-key')}: ${f.textContent}`, ok: shown ? r.left >= b.left - 0.5 && r.right <= b.right + 0.5 && r.right <= tile.right : r.top >= b.bottom, shown };
+          });
+        }),
+      ),
     );
-    expect(footers.length).toBeGreaterThan(5);
-    for (const f of footers) expect(f, f.key ?? '').toMatchObject({ minWhole: true, maxWhole: true, avgWholeOrHidden: true });
-    expect(await page.locator('.group[data-group^="host@"] .chip').textContent()).toBe('host');
+    expect(figures.length).toBeGreaterThan(10);
+    for (const f of figures) expect(f.ok, f.key).toBe(true);
+    // The maximum keeps its room: it shows on every tile at this width.
+    const maxShown = figures.filter((f) => / max /.test(` ${f.key.split(': ')[1]}`));
+    expect(maxShown.every((f) => f.shown)).toBe(true);
+    expect(await page.locator('.group[data-group="s0"] .section-title').textContent()).toBe('Host');
     expect(consoleErrors.get(page)).toEqual([]); // e.g. no CSP violation (the server sends style-src 'self')
     await page.screenshot({ path: join(ARTIFACTS, 'page-default.png') });
   });
@@ -296,7 +301,9 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
   });
 
   describe.skipIf(!nginxBin.path)('behind nginx (docs/nginx.conf) under /status/', () => {
-    it('draws tiles, then heals after a Vigil restart that nginx answers with 502 meanwhile', async () => {
+    // docs/nginx.conf closes a stream request it cannot pass on (444) rather than answer 502,
+    // which EventSource would take as final: Chromium's own retry brings the page back.
+    it('draws tiles, then heals by the browser\'s own retries after a Vigil restart that nginx answers with no response meanwhile', async () => {
       const first = await vigil();
       const port = Number(new URL(first.url).port);
       const nginx = await startNginx({ bin: nginxBin.path!, upstream: first.url });
@@ -308,14 +315,17 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
       await page.evaluate(() => ((window as unknown as { marker: number }).marker = 7));
       const before = await newestCpuPoint(page);
 
-      const bad = page.waitForResponse((r) => r.url().includes('api/stream') && r.status() === 502, { timeout: 15_000 * SCALE });
+      const unanswered = page.waitForEvent('requestfailed', { predicate: (r) => r.url().includes('api/stream'), timeout: 15_000 * SCALE });
+      const answered: number[] = [];
+      page.on('response', (r) => r.url().includes('api/stream') && answered.push(r.status()));
       await first.stop();
-      await bad; // the EventSource is now CLOSED for good; only the watchdog can bring it back
+      await unanswered; // the EventSource meets nginx with no instance: closed without an answer, so it retries
       await vigil({ port });
       await page.waitForFunction(() => document.querySelector('.conn')?.getAttribute('data-state') === 'live', null, { timeout: 30_000 * SCALE });
       await expect.poll(() => newestCpuPoint(page), { timeout: 5000 * SCALE }).toBeGreaterThan(before);
       expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(7);
-      expect(await page.evaluate(() => (window as unknown as { vigil: { model: { recreated: number } } }).vigil.model.recreated)).toBeGreaterThanOrEqual(1);
+      expect(answered.filter((s) => s !== 200)).toEqual([]);
+      expect(await page.evaluate(() => (window as unknown as { vigil: { model: { recreated: number } } }).vigil.model.recreated)).toBe(0);
       expect(new Set(streams)).toEqual(new Set(['/status/api/stream']));
     });
   });

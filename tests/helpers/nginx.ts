@@ -37,9 +37,10 @@ function replaceOnce(text: string, from: RegExp, to: (match: string) => string, 
 
 /** The docs config with our upstream, port and extra directives. */
 export function renderConf(source: string, upstream: string | string[], port: number, location: string[] = []): string {
-  const servers = [upstream].flat().map((u) => `    server ${new URL(u).host};`);
-  // The `server` lines of the upstream block become the upstreams given.
+  // The `server` lines of the upstream block become the upstreams given, with the parameters of the first (max_fails=…).
   let conf = replaceOnce(source, /upstream vigil \{\n[^}]*\}/, (block) => {
+    const params = /^\s*server\s+\S+?((?:\s+[^;\s]+)*);/m.exec(block)?.[1] ?? '';
+    const servers = [upstream].flat().map((u) => `    server ${new URL(u).host}${params};`);
     const kept = block.split('\n').filter((line) => !/^\s*server\s+[^;]+;/.test(line));
     if (kept.length === block.split('\n').length) throw new Error('nginx config: no server line in upstream vigil');
     return [kept[0], ...servers, ...kept.slice(1)].join('\n');

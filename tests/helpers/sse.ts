@@ -28,7 +28,7 @@ export class SseRecorder {
     this.es = new EventSource(url, {
       fetch: (input, init) => fetch(input, { ...init, headers: { ...headers, ...(init?.headers as Record<string, string>) } }),
     });
-    for (const type of ['snapshot', ...CHANNELS]) {
+    for (const type of ['snapshot', 'status', ...CHANNELS]) {
       this.es.addEventListener(type, (e) => {
         this.events.push({ type, id: e.lastEventId, data: e.data, at: Date.now() });
         this.wake();

@@ -1,8 +1,11 @@
 import type { ChannelName } from '../../shared/schema.js';
 import { fitGrid } from '../kiosk-layout.js';
 import type { GroupView, PageView } from '../view.js';
+import { Empty } from './Empty.js';
+import { StatusLine } from './StatusLine.js';
 import { ConnectionBadge, StatusBar } from './StatusBar.js';
 import { SpanSwitch } from './SpanSwitch.js';
+import { StatusPage } from './StatusPage.js';
 import { Tile } from './Tile.js';
 
 export interface AppProps {
@@ -13,58 +16,67 @@ export interface AppProps {
   height: number;
 }
 
-function Group({ group, colors, showSource }: { group: GroupView; colors: AppProps['colors']; showSource: boolean }) {
+function Group({ group, colors, span }: { group: GroupView; colors: AppProps['colors']; span: number }) {
   return (
-    <section class="group" data-group={group.key} aria-label={`${group.channel} on ${group.source}`}>
+    <section class="group" data-group={group.key} aria-label={group.title || `${group.channel} on ${group.source}`}>
       <h2 class="group-title">
-        <span class={`chip ch-${group.channel}`}>{group.channel}</span>
-        {showSource && <span class="group-source">{group.source}</span>}
+        {group.title ? (
+          <span class="section-title">{group.title}</span>
+        ) : (
+          <>
+            <span class={`chip ch-${group.channel}`}>{group.channel}</span>
+            <span class="group-source">{group.source}</span>
+          </>
+        )}
       </h2>
       <div class="grid">
         {group.tiles.map((t) => (
-          <Tile key={t.key} tile={t} showSource={false} color={colors[t.channel]} />
+          <Tile key={t.key} tile={t} showSource={false} color={colors[t.channel]} span={span} />
         ))}
       </div>
     </section>
   );
 }
 
-function Empty({ view }: { view: PageView }) {
-  const text =
-    view.state === 'live' ? 'No metrics match this page’s filters.' : view.state === 'offline' ? 'Cannot reach the server; retrying.' : 'Waiting for the first snapshot…';
-  return <p class="empty">{text}</p>;
+/** Height of the kiosk's top strip (title, status, connection), CSS px: large enough to read across a room. */
+export function kioskBar(width: number, height: number): number {
+  return Math.round(Math.max(34, Math.min(160, 0.06 * Math.min(width, height))));
 }
 
-/** Height of the kiosk's bottom strip (title, connection), CSS px; keep in step with styles.css. */
-const KIOSK_STATUS = 34;
-
-/** The kiosk view: one flat grid sized to the screen, no chrome but the connection badge. */
+/** The kiosk view: one grid sized to the screen; each section opens with a cell that names it. */
 function Kiosk({ view, colors, width, height }: AppProps) {
-  const tiles = view.groups.flatMap((g) => g.tiles);
-  const { cols, rows } = fitGrid(tiles.length, width - 16, height - 16 - KIOSK_STATUS);
+  const bar = kioskBar(width, height);
+  const cells = view.groups.reduce((n, g) => n + g.tiles.length + (g.title ? 1 : 0), 0);
+  const { cols, rows } = fitGrid(cells, width - 16, height - 16 - bar);
   return (
-    <main class="kiosk-grid" style={{ gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))`, gridTemplateRows: `repeat(${rows}, minmax(0, 1fr))` }}>
-      {tiles.length === 0 && <Empty view={view} />}
-      {tiles.map((t) => (
-        <Tile key={t.key} tile={t} showSource={view.sources > 1} color={colors[t.channel]} />
-      ))}
+    <main class="kiosk-grid" style={{ height: `calc(100vh - ${bar}px)`, gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))`, gridTemplateRows: `repeat(${rows}, minmax(0, 1fr))` }}>
+      {cells === 0 && <Empty view={view} />}
+      {view.groups.map((g) => [
+        g.title ? (
+          <h2 class="kiosk-section" key={`h-${g.key}`}>
+            {g.title}
+          </h2>
+        ) : null,
+        ...g.tiles.map((t) => <Tile key={t.key} tile={t} showSource={view.sources > 1 && !g.title} color={colors[t.channel]} span={view.spanMs} />),
+      ])}
     </main>
   );
 }
 
 export function App(props: AppProps) {
   const { view, colors } = props;
-  const showSource = view.sources > 1;
   if (view.kiosk) {
+    const bar = kioskBar(props.width, props.height);
     return (
       <>
-        <Kiosk {...props} />
-        <div class="kiosk-status">
+        <div class="kiosk-status" style={{ height: `${bar}px`, fontSize: `${Math.round(bar * 0.42)}px` }}>
           <span class="kiosk-title">{view.title}</span>
+          <StatusLine status={view.status} />
           <span class="bar-spacer" />
           {view.malformed > 0 && <span class="bar-warn malformed" data-malformed={view.malformed}>⚠ {view.malformed}</span>}
           <ConnectionBadge state={view.state} lastEventAgeSec={view.lastEventAgeSec} />
         </div>
+        {view.statusView ? <StatusPage view={view} colors={colors} /> : <Kiosk {...props} />}
       </>
     );
   }
@@ -72,6 +84,9 @@ export function App(props: AppProps) {
     <>
       <StatusBar
         title={view.title}
+        host={view.host}
+        ready={view.ready}
+        status={view.status}
         state={view.state}
         lastEventAgeSec={view.lastEventAgeSec}
         tileCount={view.tileCount}
@@ -81,12 +96,16 @@ export function App(props: AppProps) {
         problems={view.problems}
       />
       {view.span && <SpanSwitch span={view.span} search={view.search ?? ''} />}
-      <main class="groups">
-        {view.groups.length === 0 && <Empty view={view} />}
-        {view.groups.map((g) => (
-          <Group key={g.key} group={g} colors={colors} showSource={showSource || !view.embed} />
-        ))}
-      </main>
+      {view.statusView ? (
+        <StatusPage view={view} colors={colors} />
+      ) : (
+        <main class="groups">
+          {view.groups.length === 0 && <Empty view={view} />}
+          {view.groups.map((g) => (
+            <Group key={g.key} group={g} colors={colors} span={view.spanMs} />
+          ))}
+        </main>
+      )}
     </>
   );
 }

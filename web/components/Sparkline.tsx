@@ -11,13 +11,23 @@ export interface SparklineProps {
   color: string;
   /** Accessible description ("cpu.total, last 300 points"). */
   label: string;
+  /** Time the x axis spans, ms, ending at the newest point: points sit by time, so 5 s of data fills 5 s of it. */
+  span: number;
+  /** Levels drawn as lines, in the series' unit; null: none. */
+  warnAt: number | null;
+  critAt: number | null;
 }
 
-/** Percentages always span 0..100, so two CPU tiles compare at a glance. */
-function yRange(unit: string): uPlot.Scale.Range {
+type Levels = Pick<SparklineProps, 'warnAt' | 'critAt'>;
+
+/** Percentages always span 0..100, so two CPU tiles compare at a glance; elsewhere the levels are kept in view. */
+function yRange(unit: string, levels: Levels): uPlot.Scale.Range {
   if (unit === '%') return [0, 100];
-  return (_u, min, max) => {
-    if (min == null || max == null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+  return (_u, lo, hi) => {
+    if (lo == null || hi == null || !Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
+    let min = lo;
+    let max = hi;
+    for (const l of [levels.warnAt, levels.critAt]) if (l !== null) (min = Math.min(min, l)), (max = Math.max(max, l));
     if (min === max) return min === 0 ? [0, 1] : [min - Math.abs(min) * 0.1, max + Math.abs(max) * 0.1];
     const pad = (max - min) * 0.12;
     return [min >= 0 ? Math.max(0, min - pad) : min - pad, max + pad];
@@ -34,7 +44,30 @@ function banded(color: string): Pick<uPlot.Options, 'series' | 'bands'> {
   };
 }
 
-function options(width: number, height: number, unit: string, color: string, band: boolean): uPlot.Options {
+/** Dashed level lines, drawn on the plot's own canvas after each redraw (no extra DOM). */
+function drawLevels(u: uPlot, levels: Levels, colors: { warn: string; bad: string }): void {
+  const ctx = u.ctx;
+  const { left, width } = u.bbox;
+  ctx.save();
+  ctx.lineWidth = Math.max(1, devicePixelRatio);
+  ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+  for (const [l, color] of [[levels.warnAt, colors.warn], [levels.critAt, colors.bad]] as const) {
+    if (l === null) continue;
+    const y = Math.round(u.valToPos(l, 'y', true)) + 0.5;
+    ctx.strokeStyle = color;
+    ctx.beginPath();
+    ctx.moveTo(left, y);
+    ctx.lineTo(left + width, y);
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+function options(width: number, height: number, unit: string, color: string, props: () => SparklineProps, band: boolean): uPlot.Options {
+  const p = props();
+  // Read once per plot, not per redraw (a style lookup each frame would cost a recalc).
+  const css = getComputedStyle(document.documentElement);
+  const colors = { warn: css.getPropertyValue('--warn').trim() || '#facc15', bad: css.getPropertyValue('--bad').trim() || '#f87171' };
   return {
     width,
     height,
@@ -42,7 +75,9 @@ function options(width: number, height: number, unit: string, color: string, ban
     legend: { show: false },
     select: { show: false, left: 0, top: 0, width: 0, height: 0 },
     axes: [{ show: false }, { show: false }],
-    scales: { x: { time: false }, y: { range: yRange(unit) } },
+    // x: the newest point at the right edge, `span` ms before it at the left, however few points there are.
+    scales: { x: { time: false, range: (_u, _min, max) => (max == null ? [0, 1] : [max - props().span, max]) }, y: { range: yRange(unit, p) } },
+    hooks: p.warnAt === null && p.critAt === null ? {} : { draw: [(u) => drawLevels(u, props(), colors)] },
     // No fill: a filled area costs a second path per redraw.
     series: [{}, { stroke: color, width: 2, points: { show: false } }],
     padding: [4, 0, 2, 0],
@@ -70,10 +105,11 @@ export class Sparkline extends Component<SparklineProps> {
   }
 
   override componentDidUpdate(prev: SparklineProps): void {
-    if (prev.unit !== this.props.unit || prev.color !== this.props.color || prev.ring.constructor !== this.props.ring.constructor) {
+    const p = this.props;
+    if (prev.unit !== p.unit || prev.color !== p.color || prev.warnAt !== p.warnAt || prev.critAt !== p.critAt || prev.ring.constructor !== p.ring.constructor) {
       this.destroy();
       this.create();
-    } else if (prev.version !== this.props.version || prev.ring !== this.props.ring) {
+    } else if (prev.version !== p.version || prev.ring !== p.ring || prev.span !== p.span) {
       this.plot?.setData(this.props.ring.view());
     }
   }
@@ -87,7 +123,7 @@ export class Sparkline extends Component<SparklineProps> {
     if (!el) return;
     const { ring, unit, color } = this.props;
     const data = ring.view();
-    const u = new uPlot(options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color, data.length === 4), data, el);
+    const u = new uPlot(options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color, () => this.props, data.length === 4), data, el);
     this.plot = u;
     this.ro = new ResizeObserver(() => {
       const w = Math.max(1, el.clientWidth);

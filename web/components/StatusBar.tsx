@@ -1,5 +1,7 @@
 import { formatAge } from '../format.js';
 import type { ConnectionState } from '../stream-model.js';
+import type { StatusSummary } from '../view.js';
+import { StatusLine } from './StatusLine.js';
 
 const WORD: Record<ConnectionState, string> = {
   connecting: 'Connecting…',
@@ -29,6 +31,9 @@ export function ConnectionBadge({ state, lastEventAgeSec }: ConnectionBadgeProps
 
 export interface StatusBarProps extends ConnectionBadgeProps {
   title: string;
+  host: string | null;
+  ready: boolean;
+  status: StatusSummary;
   tileCount: number;
   sources: number;
   malformed: number;
@@ -40,10 +45,15 @@ export function StatusBar(p: StatusBarProps) {
   return (
     <header class="bar">
       <h1 class="bar-title">{p.title}</h1>
-      <span class="bar-meta">
-        {p.tileCount} {p.tileCount === 1 ? 'metric' : 'metrics'}
-        {p.sources > 1 ? ` · ${p.sources} sources` : ''}
-      </span>
+      <StatusLine status={p.status} />
+      {/* Nothing is counted before the first snapshot: "0 metrics" would be wrong, not true. */}
+      {p.ready && (
+        <span class="bar-meta">
+          {p.tileCount} {p.tileCount === 1 ? 'metric' : 'metrics'}
+          {p.sources > 1 ? ` · ${p.sources} sources` : ''}
+        </span>
+      )}
+      {p.host && <span class="bar-meta bar-host">{p.host}</span>}
       <span class="bar-spacer" />
       {p.problems.map((m) => (
         <span class="bar-warn" key={m}>

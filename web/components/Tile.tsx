@@ -1,42 +1,79 @@
 import { Component } from 'preact';
-import type { Trend } from '../../shared/schema.js';
-import { formatText, formatValue } from '../format.js';
+import type { CheckState, Trend } from '../../shared/schema.js';
+import { formatWith, formatWithText } from '../format.js';
 import type { TileView } from '../view.js';
 import { Sparkline } from './Sparkline.js';
 
 const ARROW: Record<Trend, string> = { rising: '▲', falling: '▼', stable: '▶' };
+
+/** A state is a shape and a word, never a colour alone. */
+export const STATE_ICON: Record<CheckState['status'], string> = { ok: '✓', warn: '▲', critical: '✕', unknown: '?' };
+export const STATE_WORD: Record<CheckState['status'], string> = { ok: 'OK', warn: 'WARN', critical: 'CRITICAL', unknown: 'UNKNOWN' };
+
+export function StateBadge({ check }: { check: CheckState }) {
+  const level = check.level === null ? '' : ` (level ${check.level})`;
+  return (
+    <span class={`state st-${check.status}`} data-status={check.status} title={`${check.status}${level}`}>
+      <span aria-hidden="true">{STATE_ICON[check.status]}</span> {STATE_WORD[check.status]}
+    </span>
+  );
+}
 
 export interface TileProps {
   tile: TileView;
   /** Show the source on the tile (flat kiosk grid with several sources). */
   showSource: boolean;
   color: string;
+  /** Span of the sparkline's time axis, ms: points are placed by time over it. */
+  span: number;
 }
 
-function TileImpl({ tile, showSource, color }: TileProps) {
-  const { stat, unit } = tile;
-  const now = stat ? formatValue(stat.v, unit) : null;
+/**
+ * Footer figures: each a whole figure or none. A zero-width first item lets
+ * even the first figure wrap onto the hidden second line when it does not fit.
+ */
+function Figures({ items }: { items: string[] }) {
+  return (
+    <span class="figs">
+      <i />
+      {items.map((t) => (
+        <span key={t}>{t}</span>
+      ))}
+    </span>
+  );
+}
+
+function TileImpl({ tile, showSource, color, span }: TileProps) {
+  const { stat, unit, check, format } = tile;
+  const now = stat ? formatWith(stat.v, unit, format) : null;
   const age = tile.age;
   const full = `${tile.name} on ${tile.source}`;
+  const state = check ? ` st-${check.status}` : '';
+  const source = showSource || tile.showSource;
   return (
     <article
-      class={`tile ch-${tile.channel}${tile.stale ? ' stale' : ''}`}
+      class={`tile ch-${tile.channel}${tile.stale ? ' stale' : ''}${state}${source ? ' with-source' : ''}`}
       data-key={tile.key}
       data-stale={tile.stale ? 'true' : 'false'}
-      aria-label={full}
+      data-status={check?.status}
+      aria-label={check ? `${full}: ${check.status}` : full}
     >
       <div class="tile-body">
       <header class="tile-head">
         <h3 class="tile-name" title={full}>
           {tile.label}
-          {showSource && <span class="tile-source"> · {tile.source}</span>}
         </h3>
-        {stat && (
-          <span class={`trend trend-${stat.trend}`} title={`trend: ${stat.trend}`} aria-label={`trend ${stat.trend}`}>
-            {ARROW[stat.trend]}
-          </span>
+        {check ? (
+          <StateBadge check={check} />
+        ) : (
+          stat && (
+            <span class={`trend trend-${stat.trend}`} title={`trend: ${stat.trend}`} aria-label={`trend ${stat.trend}`}>
+              {ARROW[stat.trend]}
+            </span>
+          )
         )}
       </header>
+      {source && <div class="tile-source">{tile.source}</div>}
       <div class="tile-value">
         {now ? (
           <>
@@ -57,19 +94,16 @@ function TileImpl({ tile, showSource, color }: TileProps) {
           )}
         </span>
       </div>
-      <Sparkline ring={tile.ring} version={tile.version} unit={unit} color={color} label={`${tile.label}, recent values`} />
-      <footer class="tile-foot">
-        {stat ? (
-          <span class="window" title="over the window">
-            {/* min and avg share a wrapping box: an average that does not fit whole wraps out of sight; max always shows. */}
-            <span class="window-lo">
-              <span>min {formatText(stat.min, unit)}</span>
-              <span class="avg">avg {formatText(stat.avg, unit)}</span>
+      <Sparkline ring={tile.ring} version={tile.version} unit={unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values`} />
+      <footer class="tile-foot" title={stat ? 'over the window' : undefined}>
+        {stat && (
+          <>
+            <Figures items={[`min ${formatWithText(stat.min, unit, format)}`, `avg ${formatWithText(stat.avg, unit, format)}`]} />
+            <span class="figs figs-max">
+              <i />
+              <span>max {formatWithText(stat.max, unit, format)}</span>
             </span>
-            <span class="max">max {formatText(stat.max, unit)}</span>
-          </span>
-        ) : (
-          <span class="window" />
+          </>
         )}
       </footer>
       </div>
@@ -88,12 +122,16 @@ function same(a: TileProps, b: TileProps): boolean {
     x.stat === y.stat &&
     x.unit === y.unit &&
     x.ring === y.ring &&
+    x.check === y.check &&
+    x.label === y.label &&
+    x.showSource === y.showSource &&
     a.showSource === b.showSource &&
-    a.color === b.color
+    a.color === b.color &&
+    a.span === b.span
   );
 }
 
-/** Re-renders only when what it shows changed (a new point, a new second of age). */
+/** Re-renders only when what it shows changed (a new point, a new second of age, a new state). */
 export class Tile extends Component<TileProps> {
   override shouldComponentUpdate(next: TileProps): boolean {
     return !same(this.props, next);

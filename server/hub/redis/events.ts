@@ -1,4 +1,4 @@
-import { ChannelName, TickEvent } from '../../../shared/schema.js';
+import { ChannelName, StatusEvent, TickEvent } from '../../../shared/schema.js';
 import { entrySeq } from '../event-id.js';
 import { encodeFrame, type HubEvent } from '../hub.js';
 import type { TickEncoder } from '../tick-json.js';
@@ -53,19 +53,21 @@ export function decodeEntry([id, fields]: RawEntry, encode?: TickEncoder): Decod
   const c = field(fields, 'c');
   const d = field(fields, 'd');
   if (c === undefined || d === undefined) return { id, epoch, event: null };
-  const channel = ChannelName.safeParse(c);
   let json: unknown;
   try {
     json = JSON.parse(d);
   } catch {
     return { id, epoch, event: null };
   }
+  const eventId = `${epoch}-${id}`;
+  const seq = entrySeq(parts[0], parts[1]);
+  if (c === 'status') {
+    const status = StatusEvent.safeParse(json);
+    if (!status.success) return { id, epoch, event: null };
+    return { id, epoch, event: { id: eventId, seq, channel: 'status', status: status.data, frame: encodeFrame(eventId, 'status', JSON.stringify(status.data)) } };
+  }
+  const channel = ChannelName.safeParse(c);
   const tick = TickEvent.safeParse(json);
   if (!channel.success || !tick.success) return { id, epoch, event: null };
-  const eventId = `${epoch}-${id}`;
-  return {
-    id,
-    epoch,
-    event: { id: eventId, seq: entrySeq(parts[0], parts[1]), channel: channel.data, tick: tick.data, frame: encodeFrame(eventId, channel.data, encode ? encode(channel.data, tick.data) : JSON.stringify(tick.data)) },
-  };
+  return { id, epoch, event: { id: eventId, seq, channel: channel.data, tick: tick.data, frame: encodeFrame(eventId, channel.data, encode ? encode(channel.data, tick.data) : JSON.stringify(tick.data)) } };
 }

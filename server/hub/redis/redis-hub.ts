@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { ChannelName, TickEvent } from '../../../shared/schema.js';
+import type { ChannelName, StatusEvent, TickEvent } from '../../../shared/schema.js';
 import { parseId } from '../event-id.js';
 import type { Hub, HubEvent, HubListener, HubReset, Replay } from '../hub.js';
 import { compareEntryIds, decodeEntry, type RawEntry } from './events.js';
@@ -100,6 +100,10 @@ export class RedisHub implements Hub {
 
   encodeWith(encode: TickEncoder): void {
     if (this.reader) this.reader.encode = encode;
+  }
+
+  publishStatus(status: StatusEvent): void {
+    if (this.running) this.publisher.publish('status', JSON.stringify(status));
   }
 
   subscribe(listener: HubListener): () => void {

@@ -1,4 +1,3 @@
-import { metricKey } from '../../../shared/series.js';
 import type { AppChannel, AppSample } from '../app-channel.js';
 import { Folder, type Fold } from '../scrape/folder.js';
 import type { OtlpRequest } from './otlp-json.js';
@@ -38,7 +37,7 @@ export class OtlpReceiver {
       const fold = folder.fold(g.points, t);
       folds.push({ source: g.source, folder, fold });
       for (const r of fold.readings) {
-        if (Number.isFinite(r.v)) samples.push({ key: metricKey(r.name, r.labels), source: g.source, unit: r.unit, t, v: r.v });
+        if (Number.isFinite(r.v)) samples.push({ key: r.key, source: g.source, unit: r.unit, t, v: r.v });
       }
     }
     const problem = this.app.cardinalityProblem(samples);

@@ -1,4 +1,5 @@
-import type { Family } from './exposition.js';
+import { metricKey, type Labels } from '../../../shared/series.js';
+import type { ExpoSample, Family } from './exposition.js';
 import type { Point } from './folder.js';
 import { legalLabels, legalName, unitOfName } from './names.js';
 import type { Bucket } from './quantile.js';
@@ -40,34 +41,69 @@ function isCreated(name: string, types: Map<string, string>): boolean {
   return FOLDED.has(types.get(base) ?? '') || types.get(`${base}_total`) === 'counter';
 }
 
+interface Legal {
+  labels: Labels;
+  key: string;
+}
+
+/**
+ * The legal labels and metric key of a series under `name`, or null (too many
+ * labels); worked out once per series and kept in its memo (the target's cache).
+ */
+function legal(memo: Record<string, unknown>, raw: Record<string, string>, name: string, slot = `labels:${name}`): Legal | null {
+  const held = memo[slot] as Legal | null | undefined;
+  if (held !== undefined) return held;
+  const labels = legalLabels(raw);
+  const out = labels && { labels, key: metricKey(name, labels) };
+  memo[slot] = out;
+  return out;
+}
+
 function gaugePoints(f: Family, out: ExpoPoints): void {
   const name = legalName(f.name);
+  const unit = unitOfName(f.name);
   for (const s of f.samples) {
-    const labels = legalLabels(s.labels);
-    if (!name || !labels) out.dropped++;
-    else if (Number.isFinite(s.value)) out.points.push({ kind: 'gauge', name, labels, unit: unitOfName(f.name), v: s.value });
+    const l = name && legal(s.memo, s.labels, name);
+    if (!name || !l) out.dropped++;
+    else if (Number.isFinite(s.value)) out.points.push({ kind: 'gauge', name, labels: l.labels, key: l.key, unit, v: s.value });
   }
 }
 
 function counterPoints(f: Family, out: ExpoPoints): void {
   const name = legalName(f.name.replace(/_total$/, ''));
+  const unit = unitOfName(f.name);
   for (const s of f.samples) {
     if (s.suffix !== '' && s.suffix !== '_total') continue;
-    const labels = legalLabels(s.labels);
-    if (!name || !labels) out.dropped++;
-    else if (Number.isFinite(s.value)) out.points.push({ kind: 'counter', name, labels, unit: unitOfName(f.name), v: s.value });
+    const l = name && legal(s.memo, s.labels, name);
+    if (!name || !l) out.dropped++;
+    else if (Number.isFinite(s.value)) out.points.push({ kind: 'counter', name, labels: l.labels, key: l.key, unit, v: s.value });
   }
 }
 
-/** Samples of one family grouped by their labels less `drop` (le, quantile). */
-function groups(f: Family, drop: string): Map<string, { labels: Record<string, string>; samples: Family['samples'] }> {
-  const by = new Map<string, { labels: Record<string, string>; samples: Family['samples'] }>();
+interface Group {
+  /** The labels less `le`/`quantile`. */
+  labels: Record<string, string>;
+  /** The memo of the group's first series, which holds the group's legal labels. */
+  memo: Record<string, unknown>;
+  samples: ExpoSample[];
+}
+
+/** Samples of one family grouped by their labels less `drop` (le, quantile); the grouping key is memoised per series. */
+function groups(f: Family, drop: string): Map<string, Group> {
+  const by = new Map<string, Group>();
   for (const s of f.samples) {
-    const labels: Record<string, string> = Object.create(null);
-    for (const k of Object.keys(s.labels).sort()) if (k !== drop) labels[k] = s.labels[k];
-    const key = JSON.stringify(Object.entries(labels));
+    let key = s.memo[`by:${drop}`] as string | undefined;
+    if (key === undefined) {
+      key = '';
+      for (const k in s.labels) if (k !== drop) key += `${k}\u0001${s.labels[k]}\u0002`;
+      s.memo[`by:${drop}`] = key;
+    }
     let g = by.get(key);
-    if (!g) by.set(key, (g = { labels, samples: [] }));
+    if (!g) {
+      const labels: Record<string, string> = Object.create(null);
+      for (const k in s.labels) if (k !== drop) labels[k] = s.labels[k];
+      by.set(key, (g = { labels, memo: s.memo, samples: [] }));
+    }
     g.samples.push(s);
   }
   return by;
@@ -75,6 +111,7 @@ function groups(f: Family, drop: string): Map<string, { labels: Record<string, s
 
 function histogramPoints(f: Family, out: ExpoPoints): void {
   const name = legalName(f.name);
+  const unit = unitOfName(f.name);
   for (const g of groups(f, 'le').values()) {
     const buckets: Bucket[] = [];
     let count = NaN;
@@ -83,22 +120,22 @@ function histogramPoints(f: Family, out: ExpoPoints): void {
       else if (s.suffix === '_bucket' && s.labels.le !== undefined) buckets.push({ le: leOf(s.labels.le), count: s.value });
     }
     buckets.sort((a, b) => a.le - b.le);
-    const labels = legalLabels(g.labels);
+    const l = name && legal(g.memo, g.labels, name, `group:${name}`);
     const ok = buckets.length >= 2 && buckets[buckets.length - 1].le === Infinity && buckets.every((b) => !Number.isNaN(b.le));
-    if (!name || !labels || !ok) {
+    if (!name || !l || !ok) {
       out.dropped++;
       continue;
     }
     if (Number.isNaN(count)) count = buckets[buckets.length - 1].count;
-    out.points.push({ kind: 'histogram', name, labels, unit: unitOfName(f.name), buckets, count });
+    out.points.push({ kind: 'histogram', name, labels: l.labels, key: l.key, unit, buckets, count });
   }
 }
 
 function summaryPoints(f: Family, out: ExpoPoints): void {
   const name = legalName(f.name);
   for (const g of groups(f, 'quantile').values()) {
-    const labels = legalLabels(g.labels);
-    if (!name || !labels) {
+    const l = name && legal(g.memo, g.labels, name, `group:${name}`);
+    if (!name || !l) {
       out.dropped++;
       continue;
     }
@@ -112,7 +149,7 @@ function summaryPoints(f: Family, out: ExpoPoints): void {
       }
     }
     if (Number.isNaN(count)) count = 0;
-    out.points.push({ kind: 'summary', name, labels, unit: unitOfName(f.name), quantiles, count });
+    out.points.push({ kind: 'summary', name, labels: l.labels, key: l.key, unit: unitOfName(f.name), quantiles, count });
   }
 }
 

@@ -80,6 +80,13 @@ describe('expositionPoints', () => {
     expect(expositionPoints(parseExposition(text), (n) => n.startsWith('b')).points.map((p) => p.name)).toEqual(['b']);
   });
 
+  it('maps names to legal dotted ones and leaves out __proto__, keeping constructor like any name', () => {
+    const text = '__proto__ 1\nconstructor{__proto__="x"} 2\nHTTP:Server:Dur 3\nvllm:num_requests_running 4\n# TYPE __proto___total counter\n__proto___total 5\n';
+    const { points, dropped } = expositionPoints(parseExposition(text));
+    expect(points.map((p) => p.key)).toEqual(['constructor{__proto__=x}', 'app.http.server.dur', 'vllm.num_requests_running']);
+    expect(dropped).toBe(2);
+  });
+
   it('leaves out a series with more than 5 labels and counts it', () => {
     const { points, dropped } = expositionPoints(parseExposition('x{a="1",b="2",c="3",d="4",e="5",f="6"} 1\nx{job="j",instance="i",a="1"} 2\n'));
     expect(dropped).toBe(1);

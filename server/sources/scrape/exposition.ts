@@ -20,9 +20,24 @@ export type FamilyType = 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 
 export interface ExpoSample {
   /** '' or the suffix after the family name: _total, _created, _bucket, _count, _sum, … */
   suffix: string;
-  /** Null-prototype object: a label called __proto__ is just a label. */
+  /** Null-prototype object: a label called __proto__ is just a label. Shared between scrapes: never mutate. */
   labels: Record<string, string>;
   value: number;
+  /** What later stages work out once per series (legal labels, key), kept with the series cache. */
+  memo: SeriesMemo;
+}
+
+/** Free for the stages after parsing to fill; lives as long as the series stays in the cache. */
+export type SeriesMemo = Record<string, unknown>;
+
+/**
+ * The series of earlier scrapes of one target by their text (`name{labels}`): a
+ * line whose series was seen is not parsed again beyond its value. Cleared when
+ * it grows past `max` (a target whose label values never repeat).
+ */
+export class SeriesCache {
+  readonly map = new Map<string, { name: string; labels: Record<string, string>; memo: SeriesMemo }>();
+  constructor(readonly max = 50_000) {}
 }
 
 export interface Family {
@@ -40,8 +55,9 @@ const NAME_CHAR = /[a-zA-Z0-9_:]/;
 const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Every family of an exposition, in order of first appearance. */
-export function parseExposition(text: string): Family[] {
+export function parseExposition(text: string, cache: SeriesCache = new SeriesCache(0)): Family[] {
   const families = new Map<string, Family>();
+  if (cache.map.size > cache.max) cache.map.clear();
   let lineNo = 0;
   let pos = 0;
   while (pos < text.length) {
@@ -57,7 +73,7 @@ export function parseExposition(text: string): Family[] {
       if (line.startsWith('# TYPE ')) typeLine(line, families, lineNo);
       continue;
     }
-    sampleLine(line, families, lineNo);
+    sampleLine(line, families, lineNo, cache);
   }
   return [...families.values()];
 }
@@ -78,13 +94,15 @@ function validName(s: string): boolean {
   return true;
 }
 
-function sampleLine(line: string, families: Map<string, Family>, lineNo: number): void {
-  let i = 0;
-  while (i < line.length && isNameChar(line.charCodeAt(i), i === 0)) i++;
-  if (i === 0) throw new ExpositionError(`line ${lineNo}: expected a metric name`);
-  const name = line.slice(0, i);
-  const labels: Record<string, string> = Object.create(null);
-  if (line.charCodeAt(i) === 123 /* { */) i = readLabels(line, i + 1, labels, lineNo);
+function sampleLine(line: string, families: Map<string, Family>, lineNo: number, cache: SeriesCache): void {
+  const end = seriesEnd(line, lineNo);
+  const text = line.slice(0, end);
+  let series = cache.map.get(text);
+  if (!series) {
+    series = readSeries(line, end, lineNo);
+    if (cache.max > 0) cache.map.set(text, series);
+  }
+  let i = end;
   if (line.charCodeAt(i) !== 32 && line.charCodeAt(i) !== 9) throw new ExpositionError(`line ${lineNo}: expected a space before the value`);
   while (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++;
   let j = i;
@@ -92,8 +110,37 @@ function sampleLine(line: string, families: Map<string, Family>, lineNo: number)
   const value = parseValue(line.slice(i, j));
   if (value === null) throw new ExpositionError(`line ${lineNo}: value ${JSON.stringify(line.slice(i, j).slice(0, 40))} is not a number`);
   // What follows (a timestamp, an exemplar) does not change the value: Vigil stamps samples itself.
-  const { family, suffix } = familyOf(name, families);
-  family.samples.push({ suffix, labels, value });
+  const { family, suffix } = familyOf(series.name, families);
+  family.samples.push({ suffix, labels: series.labels, value, memo: series.memo });
+}
+
+/** Where the series text (`name` or `name{…}`) of a line ends, skipping quoted label values. */
+function seriesEnd(line: string, lineNo: number): number {
+  let i = 0;
+  while (i < line.length && isNameChar(line.charCodeAt(i), i === 0)) i++;
+  if (i === 0) throw new ExpositionError(`line ${lineNo}: expected a metric name`);
+  if (line.charCodeAt(i) !== 123 /* { */) return i;
+  let quoted = false;
+  for (i++; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (quoted) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) quoted = false;
+    } else if (c === 34) quoted = true;
+    else if (c === 125 /* } */) return i + 1;
+  }
+  throw new ExpositionError(`line ${lineNo}: unterminated label value`);
+}
+
+function readSeries(line: string, end: number, lineNo: number): { name: string; labels: Record<string, string>; memo: SeriesMemo } {
+  const brace = line.indexOf('{');
+  const name = brace < 0 || brace > end ? line.slice(0, end) : line.slice(0, brace);
+  const labels: Record<string, string> = Object.create(null);
+  if (name.length < end) {
+    const after = readLabels(line, name.length + 1, labels, lineNo);
+    if (after !== end) throw new ExpositionError(`line ${lineNo}: expected , or } after a label`);
+  }
+  return { name, labels, memo: Object.create(null) };
 }
 
 function isNameChar(c: number, first: boolean): boolean {

@@ -18,13 +18,26 @@ import { histogramQuantile, type Bucket } from './quantile.js';
  *   `.p99_9` for 0.999) and its count becomes `.rate`.
  */
 
+interface Base {
+  name: string;
+  labels: Labels;
+  /** metricKey(name, labels), when the producer of the point has it already (a cache). */
+  key?: string;
+  unit: string;
+}
+
 /** `t`: when the producer read the value (ms), if it says; else the fold's time. */
 export type Point =
-  | { kind: 'gauge'; name: string; labels: Labels; unit: string; v: number }
-  | { kind: 'counter'; name: string; labels: Labels; unit: string; v: number; t?: number }
-  | { kind: 'delta'; name: string; labels: Labels; unit: string; v: number; span: number }
-  | { kind: 'histogram'; name: string; labels: Labels; unit: string; buckets: Bucket[]; count: number; t?: number; delta?: boolean }
-  | { kind: 'summary'; name: string; labels: Labels; unit: string; quantiles: { q: number; v: number }[]; count: number; t?: number };
+  | (Base & { kind: 'gauge'; v: number })
+  | (Base & { kind: 'counter'; v: number; t?: number })
+  | (Base & { kind: 'delta'; v: number; span: number })
+  | (Base & { kind: 'histogram'; buckets: Bucket[]; count: number; t?: number; delta?: boolean })
+  | (Base & { kind: 'summary'; quantiles: { q: number; v: number }[]; count: number; t?: number });
+
+/** A reading with its metric key. */
+export interface KeyedReading extends Reading {
+  key: string;
+}
 
 export const QUANTILES = [0.5, 0.95, 0.99] as const;
 
@@ -45,7 +58,7 @@ interface HistogramState {
 }
 
 export interface Fold {
-  readings: Reading[];
+  readings: KeyedReading[];
   /** Keeps the state this fold computed; a fold never committed changes nothing (all-or-nothing ingest). */
   commit(): void;
 }
@@ -56,6 +69,11 @@ export function quantileSuffix(q: number): string {
 
 export function rateUnit(unit: string): string {
   return `${unit}/s`;
+}
+
+/** The key of `name.suffix` with the labels of `key` (the key of `name`). */
+function sub(key: string, name: string, suffix: string): string {
+  return `${name}.${suffix}${key.slice(name.length)}`;
 }
 
 /** The state of one source's foreign metrics: counters' last values, histograms' snapshots over the window. */
@@ -72,26 +90,27 @@ export class Folder {
 
   /** The readings of these points at time t (ms), and the state to keep. */
   fold(points: readonly Point[], t: number): Fold {
-    const readings: Reading[] = [];
+    const readings: KeyedReading[] = [];
     const counters = new Map<string, CounterState>();
     const histograms = new Map<string, HistogramState>();
     for (const p of points) {
+      const key = p.key ?? metricKey(p.name, p.labels);
       switch (p.kind) {
         case 'gauge':
-          readings.push({ name: p.name, labels: p.labels, unit: p.unit, v: p.v });
+          readings.push({ key, name: p.name, labels: p.labels, unit: p.unit, v: p.v });
           break;
         case 'delta':
-          if (p.span > 0) readings.push({ name: p.name, labels: p.labels, unit: rateUnit(p.unit), v: (p.v * 1000) / p.span });
+          if (p.span > 0) readings.push({ key, name: p.name, labels: p.labels, unit: rateUnit(p.unit), v: (p.v * 1000) / p.span });
           break;
         case 'counter':
-          this.counter(p.name, p.labels, p.unit, p.v, p.t ?? t, readings, counters);
+          this.counter(key, p.name, p.labels, p.unit, p.v, p.t ?? t, readings, counters);
           break;
         case 'summary':
-          for (const { q, v } of p.quantiles) readings.push({ name: `${p.name}.${quantileSuffix(q)}`, labels: p.labels, unit: p.unit, v });
-          this.counter(`${p.name}.rate`, p.labels, '', p.count, p.t ?? t, readings, counters);
+          for (const { q, v } of p.quantiles) readings.push({ key: sub(key, p.name, quantileSuffix(q)), name: `${p.name}.${quantileSuffix(q)}`, labels: p.labels, unit: p.unit, v });
+          this.counter(sub(key, p.name, 'rate'), `${p.name}.rate`, p.labels, '', p.count, p.t ?? t, readings, counters);
           break;
         case 'histogram':
-          this.histogram(p.delta ? this.accumulate(p, histograms) : p, p.t ?? t, readings, histograms, counters);
+          this.histogram(key, p.delta ? this.accumulate(key, p, histograms) : p, p.t ?? t, readings, histograms, counters);
           break;
       }
     }
@@ -105,18 +124,16 @@ export class Folder {
     };
   }
 
-  private counter(name: string, labels: Labels, unit: string, v: number, t: number, out: Reading[], staged: Map<string, CounterState>): void {
-    const key = metricKey(name, labels);
+  private counter(key: string, name: string, labels: Labels, unit: string, v: number, t: number, out: KeyedReading[], staged: Map<string, CounterState>): void {
     const last = staged.get(key) ?? this.counters.get(key);
     staged.set(key, { v, t });
     if (!last || t <= last.t) return;
     const increase = v >= last.v ? v - last.v : v;
-    out.push({ name, labels, unit: rateUnit(unit), v: (increase * 1000) / (t - last.t) });
+    out.push({ key, name, labels, unit: rateUnit(unit), v: (increase * 1000) / (t - last.t) });
   }
 
-  private histogram(p: Extract<Point, { kind: 'histogram' }>, t: number, out: Reading[], staged: Map<string, HistogramState>, counters: Map<string, CounterState>): void {
-    this.counter(`${p.name}.rate`, p.labels, '', p.count, t, out, counters);
-    const key = metricKey(p.name, p.labels);
+  private histogram(key: string, p: Extract<Point, { kind: 'histogram' }>, t: number, out: KeyedReading[], staged: Map<string, HistogramState>, counters: Map<string, CounterState>): void {
+    this.counter(sub(key, p.name, 'rate'), `${p.name}.rate`, p.labels, '', p.count, t, out, counters);
     const les = p.buckets.map((b) => b.le);
     const prev = staged.get(key) ?? this.histograms.get(key);
     const snap: Snapshot = { t, count: p.count, counts: p.buckets.map((b) => b.count) };
@@ -133,13 +150,13 @@ export class Folder {
     const delta: Bucket[] = les.map((le, i) => ({ le, count: snap.counts[i] - base.counts[i] }));
     for (const q of QUANTILES) {
       const v = histogramQuantile(q, delta);
-      if (Number.isFinite(v)) out.push({ name: `${p.name}.${quantileSuffix(q)}`, labels: p.labels, unit: p.unit, v });
+      if (Number.isFinite(v)) out.push({ key: sub(key, p.name, quantileSuffix(q)), name: `${p.name}.${quantileSuffix(q)}`, labels: p.labels, unit: p.unit, v });
     }
   }
 
   /** A delta histogram (OTLP) added to the cumulative one held, so it takes the same path. */
-  private accumulate(p: Extract<Point, { kind: 'histogram' }>, staged: Map<string, HistogramState>): Extract<Point, { kind: 'histogram' }> {
-    const held = staged.get(metricKey(p.name, p.labels)) ?? this.histograms.get(metricKey(p.name, p.labels));
+  private accumulate(key: string, p: Extract<Point, { kind: 'histogram' }>, staged: Map<string, HistogramState>): Extract<Point, { kind: 'histogram' }> {
+    const held = staged.get(key) ?? this.histograms.get(key);
     const last = held?.ring[held.ring.length - 1];
     if (!held || !last || !sameBounds(held.les, p.buckets.map((b) => b.le))) return { ...p, delta: false };
     return { ...p, delta: false, count: last.count + p.count, buckets: p.buckets.map((b, i) => ({ le: b.le, count: last.counts[i] + b.count })) };

@@ -28,7 +28,8 @@ export function legalName(raw: string): string | null {
     .replace(/^\.+|\.+$/g, '');
   if (RESERVED_PREFIXES.some((p) => n.startsWith(p))) n = `app.${n}`;
   n = n.slice(0, METRIC_NAME_MAX - SUFFIX_ROOM).replace(/\.+$/, '');
-  return MetricName.safeParse(n).success ? n : null;
+  // `__proto__` as a whole key is the one name JSON clients cannot keep (shared/ingest.ts).
+  return n !== '__proto__' && MetricName.safeParse(n).success ? n : null;
 }
 
 /** A Prometheus name's base unit, read from its suffix (`_seconds` → s, `_bytes` → B). */

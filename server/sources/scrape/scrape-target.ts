@@ -1,9 +1,11 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import type { TickEvent } from '../../../shared/schema.js';
-import { metricKey } from '../../../shared/series.js';
+import { keyedByMetric, metricKey } from '../../../shared/series.js';
 import type { Hub } from '../../hub/hub.js';
 import { CardinalityError, type SeriesWindows } from '../../windows/series-windows.js';
-import { parseExposition } from './exposition.js';
+import { parseExposition, SeriesCache } from './exposition.js';
 import { expositionPoints } from './exposition-points.js';
 import { fetchText, ScrapeError } from './fetch-text.js';
 import { Folder } from './folder.js';
@@ -40,6 +42,9 @@ export class ScrapeTarget {
   private readonly abort = new AbortController();
   private readonly folder: Folder;
   private readonly keys = new Set<string>();
+  private readonly cache: SeriesCache;
+  /** One kept-alive connection per target: no TCP (or TLS) handshake each round. */
+  private readonly agent: HttpAgent;
   private readonly now: () => number;
   readonly interval: number;
   readonly timeout: number;
@@ -56,6 +61,10 @@ export class ScrapeTarget {
     this.interval = o.spec.interval ?? o.interval;
     this.timeout = Math.min(o.spec.timeout ?? this.interval, this.interval);
     this.folder = new Folder(o.window);
+    const opts = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1 };
+    this.agent = o.spec.url.startsWith('https:') ? new HttpsAgent(opts) : new HttpAgent(opts);
+    // Room for every line of a page whose series are capped, and their le/quantile lines.
+    this.cache = new SeriesCache(Math.max(10_000, o.maxSeries * 20));
   }
 
   get name(): string {
@@ -74,6 +83,7 @@ export class ScrapeTarget {
     this.timer = null;
     this.abort.abort();
     await this.running;
+    this.agent.destroy();
   }
 
   /** One scrape, unless the last is still running. Never throws. */
@@ -85,9 +95,9 @@ export class ScrapeTarget {
 
   private async once(): Promise<void> {
     try {
-      const { text, at: t } = await fetchText(this.o.spec.url, this.timeout, this.o.maxBytes ?? 16 << 20, this.abort.signal, this.now);
+      const { text, at: t } = await fetchText(this.o.spec.url, { timeout: this.timeout, maxBytes: this.o.maxBytes ?? 16 << 20, signal: this.abort.signal, agent: this.agent, now: this.now });
       if (this.abort.signal.aborted) return;
-      const families = parseExposition(text);
+      const families = parseExposition(text, this.cache);
       const { points, dropped } = expositionPoints(families, this.o.spec.keep);
       const fold = this.folder.fold(points, t);
       fold.commit();
@@ -103,11 +113,11 @@ export class ScrapeTarget {
   }
 
   private publish(readings: ReturnType<Folder['fold']>['readings'], t: number): void {
-    const tick: TickEvent = { t, source: this.name, values: {} };
+    const tick: TickEvent = { t, source: this.name, values: keyedByMetric() };
     let capped = 0;
     for (const r of readings) {
       if (!Number.isFinite(r.v)) continue;
-      const key = metricKey(r.name, r.labels);
+      const key = r.key;
       if (!this.keys.has(key) && this.keys.size >= this.o.maxSeries) {
         capped++;
         continue;

@@ -1,12 +1,14 @@
 /**
- * Metric filters from the URL (`?metrics=host.cpu.*,!host.cpu.core*`):
+ * Globs for metric names, keys and sources (the page's `?metrics=`, the
+ * dashboards file's `metric`, `source` and `hide`). Metric filters from the URL (`?metrics=host.cpu.*,!host.cpu.core*`):
  * a comma list of globs where `*` matches any run of characters (dots too)
  * and `?` one character. A pattern starting with `!` excludes. A name passes
  * when it matches at least one include (or there are none) and no exclude.
  */
 export type Matcher = (name: string) => boolean;
 
-function globToRegExp(glob: string): RegExp {
+/** `*` any run of characters (dots too), `?` one character, everything else literal. */
+export function globToRegExp(glob: string): RegExp {
   let src = '';
   for (const ch of glob) {
     if (ch === '*') src += '.*';

@@ -1,0 +1,114 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/**
+ * The tree of `rev` (server/ and shared/) in a folder inside the repo, so its
+ * imports resolve to this node_modules; remove() deletes it.
+ */
+export function extractBaseline(root: string, rev: string): { dir: string; remove(): void } {
+  const dir = join(root, `.bench-baseline-${rev}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir);
+  const tar = execFileSync('git', ['archive', '--format=tar', rev, 'server', 'shared'], { cwd: root, maxBuffer: 64 << 20 });
+  execFileSync('tar', ['-x', '-C', dir], { input: tar });
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** CPU time of one process (not its children), ms, from /proc/<pid>/stat. */
+function processCpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in USER_HZ (100) ticks
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+interface Measured {
+  name: string;
+  proc: ChildProcess;
+  /** Series it collects, read once it has settled. */
+  series: () => Promise<number>;
+  seriesNote: string;
+}
+
+async function startVigil(root: string): Promise<Measured> {
+  const proc = spawn(process.execPath, ['dist/server/main.js', '--port', '0', '--log-level', 'silent', '--source', 'bench'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /serving (http:\/\/[^/\s]+)\//.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.once('exit', (code) => reject(new Error(`vigil exited ${code}: ${out} (run npm run build:server first)`)));
+  });
+  const series = async () => {
+    const body = (await (await fetch(`${url}/api/channels`)).json()) as { channels: Array<{ metrics: number }> };
+    return body.channels.reduce((n, c) => n + c.metrics, 0);
+  };
+  return { name: 'Vigil (node dist/server/main.js, defaults, no clients)', proc, series, seriesNote: 'series (api/channels)' };
+}
+
+async function startNetdata(): Promise<Measured | null> {
+  const bin = ['/usr/sbin/netdata', '/usr/bin/netdata'].find((p) => existsSync(p));
+  if (!bin) return null;
+  const port = await freePort();
+  const proc = spawn(bin, ['-D', '-p', String(port)], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  const series = async () => {
+    const body = (await (await fetch(`${url}/api/v1/charts`)).json()) as { charts: Record<string, { dimensions: Record<string, unknown> }> };
+    return Object.values(body.charts).reduce((n, c) => n + Object.keys(c.dimensions).length, 0);
+  };
+  return { name: `Netdata main process (${bin} -D, Debian's defaults)`, proc, series, seriesNote: 'dimensions (api/v1/charts)' };
+}
+
+function stop(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((r) => p.once('exit', () => r()));
+  p.kill('SIGTERM');
+  const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
+  return exited.finally(() => clearTimeout(timer));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Idle Vigil against Netdata's main process over the same seconds, `rounds` times; prints a table. */
+export async function idleComparison(root: string, seconds: number, rounds: number): Promise<void> {
+  // Past Vigil's first WINDOW (60 s), while its windows and history rings still grow, and Netdata's plugin start-up.
+  const warmup = 70;
+  const all: Measured[] = [await startVigil(root)];
+  const netdata = await startNetdata();
+  if (netdata) all.push(netdata);
+  try {
+    await new Promise((r) => setTimeout(r, warmup * 1000));
+    const pct: number[][] = all.map(() => []);
+    for (let r = 1; r <= rounds; r++) {
+      const before = all.map((m) => processCpuMs(m.proc.pid!));
+      const t0 = Date.now();
+      await new Promise((res) => setTimeout(res, seconds * 1000));
+      const ms = Date.now() - t0;
+      all.forEach((m, i) => pct[i].push((100 * (processCpuMs(m.proc.pid!) - before[i])) / ms));
+      console.error(`idle round ${r}/${rounds}: ` + all.map((m, i) => `${m.name.split(' ')[0]} ${pct[i].at(-1)!.toFixed(2)} %`).join(', '));
+    }
+    const series = await Promise.all(all.map((m) => m.series().catch(() => NaN)));
+    console.log(`\nWhole idle process CPU: ${rounds} rounds of ${seconds} s after ${warmup} s of warm-up, both at once (median of rounds)\n`);
+    console.log('| process | series collected at 1 s | % of one core |');
+    console.log('| --- | --: | --: |');
+    all.forEach((m, i) => console.log(`| ${m.name} | ${series[i]} ${m.seriesNote} | ${median(pct[i]).toFixed(2)} |`));
+    if (!netdata) console.log('| Netdata | not installed (apt-get install -y netdata) | - |');
+    else console.log(`\nVigil / Netdata main process: ${(median(pct[0]) / median(pct[1])).toFixed(2)}x the CPU for ${(series[0] / series[1]).toFixed(3)}x the series`);
+  } finally {
+    await Promise.all(all.map((m) => stop(m.proc)));
+    // Debian's package may also have started its service; leave nothing running.
+    if (netdata) spawn('service', ['netdata', 'stop'], { stdio: 'ignore' }).on('error', () => {});
+  }
+}

@@ -1,0 +1,70 @@
+import type { DashboardsFile } from './dashboards.js';
+import { INFERENCE_DASHBOARD } from './inference-dashboard.js';
+
+/**
+ * What `npm start` shows without a dashboards file: `default` judges what a
+ * first-time user would ask of a host (CPU, memory, root filesystem, Vigil's
+ * event loop, 5xx), then shows the rest of each channel, with per-core CPU and
+ * virtual or loopback interfaces hidden; `all` shows every series, unjudged;
+ * `inference` shows a scraped vLLM server (shared/inference-dashboard.ts).
+ */
+export const DEFAULT_DASHBOARDS: DashboardsFile = {
+  dashboards: {
+    default: {
+      title: 'Vigil',
+      hide: [
+        'host.cpu.core*',
+        'host.net.*{interface=lo}',
+        'host.net.*{interface=ifb*}',
+        'host.net.*{interface=veth*}',
+        'host.net.*{interface=docker*}',
+        'host.net.*{interface=br-*}',
+        'host.net.*{interface=virbr*}',
+        // Names before labels: host.net.<interface>.rx
+        'host.net.lo.*',
+        'host.net.ifb*',
+        'host.net.veth*',
+        'host.net.docker*',
+        'host.net.br-*',
+        'host.net.virbr*',
+      ],
+      sections: [
+        {
+          title: 'Host',
+          tiles: [
+            { metric: 'host.cpu.total', title: 'CPU', on: 'avg', warn: 80, critical: 90 },
+            { metric: 'host.mem.percent', title: 'Memory', warn: 80, critical: 90 },
+            { metric: 'host.fs.percent', labels: { mountpoint: '/' }, title: 'Root filesystem', warn: 80, critical: 90 },
+            { metric: 'host.load.1', title: 'Load 1 m' },
+            { metric: 'host.*' },
+          ],
+        },
+        {
+          title: 'Vigil process',
+          tiles: [
+            { metric: 'process.loop.p99', title: 'Event loop p99', on: 'avg', warn: 50, critical: 100 },
+            { metric: 'process.*' },
+          ],
+        },
+        {
+          title: 'HTTP',
+          tiles: [
+            { metric: 'http.status.5xx', title: '5xx answers', on: 'avg', warn: 0.1, critical: 1, hysteresis: 0.05 },
+            { metric: 'http.*' },
+          ],
+        },
+        { title: 'App', tiles: [{ metric: '*' }] },
+      ],
+    },
+    all: {
+      title: 'Vigil · all series',
+      sections: [
+        { title: 'Host', tiles: [{ metric: 'host.*' }] },
+        { title: 'Vigil process', tiles: [{ metric: 'process.*' }] },
+        { title: 'HTTP', tiles: [{ metric: 'http.*' }] },
+        { title: 'App', tiles: [{ metric: '*' }] },
+      ],
+    },
+    inference: INFERENCE_DASHBOARD,
+  },
+};
