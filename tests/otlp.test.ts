@@ -2,7 +2,7 @@ import { AggregationTemporalityPreference, OTLPMetricExporter } from '@opentelem
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TickEvent } from '../shared/schema.js';
+import type { TickEvent } from '../shared/schema.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
 
@@ -47,7 +47,7 @@ describe('OTLP/HTTP metrics from the OpenTelemetry SDK', () => {
   let srv: Running;
   let client: SseRecorder;
   const apps: { stop: () => Promise<void> }[] = [];
-  const ticks = (source: string) => client.of('app').map((e) => TickEvent.parse(JSON.parse(e.data))).filter((t) => t.source === source);
+  const ticks = (source: string) => client.ticks('app').filter((t) => t.source === source);
   const values = (source: string, key: string) => ticks(source).map((t) => t.values[key]?.v).filter((v): v is number => v !== undefined);
 
   beforeAll(async () => {

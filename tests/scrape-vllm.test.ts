@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TickEvent } from '../shared/schema.js';
 import { parseDashboards } from '../shared/dashboards.js';
 import { DEFAULT_DASHBOARDS } from '../shared/default-dashboards.js';
 import { metricKey } from '../shared/series.js';
@@ -20,7 +19,7 @@ describe.skipIf(!python.path)('scraping a vLLM server (tests/fixtures/vllm_fixtu
   let srv: Running;
   let client: SseRecorder;
   const log = capturedLogger();
-  const ticks = () => client.of('app').map((e) => TickEvent.parse(JSON.parse(e.data)));
+  const ticks = () => client.ticks('app');
   const values = (name: string) => ticks().map((t) => t.values[key(name)]?.v).filter((v): v is number => v !== undefined);
 
   beforeAll(async () => {
