@@ -29,10 +29,10 @@ export const LabelValue = z.string().check(
 );
 
 /**
- * `__proto__` is a label name no JSON client can be trusted to keep (MetricName
- * refuses it as a name): JSON.parse makes it an own key, but zod's records (the
- * page's parser) drop it and `obj[key] = …` sets a prototype instead. Every other
- * word, including `constructor` and the like, is a label like any other.
+ * `__proto__` is the one legal name (or label name) no JSON client can be trusted
+ * to keep: JSON.parse makes it an own key, but zod's records (the page's parser)
+ * drop it and `obj[key] = …` sets a prototype instead. Every other word, including
+ * `constructor` and the like, is a metric like any other.
  */
 const NOT_PROTO = 'is "__proto__", which JSON clients (the page among them) cannot keep as a key; pick another';
 
@@ -52,6 +52,7 @@ export const RESERVED_PREFIXES = ['host.', 'process.', 'http.'] as const;
 export const IngestMetric = z.object({
   name: MetricName.check(
     z.refine((n: string) => !RESERVED_PREFIXES.some((p) => n.startsWith(p)), `metric name must not start with ${RESERVED_PREFIXES.join(', ')} (reserved for built-in channels)`),
+    z.refine((n: string) => n !== '__proto__', `metric name ${NOT_PROTO}`),
   ),
   // z.number() refuses NaN and ±Infinity (1e400 parses to Infinity); strings are not coerced.
   value: z
