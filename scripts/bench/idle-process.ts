@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { VIGIL_NODE_FLAGS } from './targets.js';
 
 /**
  * The tree of `rev` (server/ and shared/) in a folder inside the repo, so its
@@ -41,7 +42,7 @@ interface Measured {
 }
 
 async function startVigil(root: string): Promise<Measured> {
-  const proc = spawn(process.execPath, ['dist/server/main.js', '--port', '0', '--log-level', 'silent', '--source', 'bench'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, [...VIGIL_NODE_FLAGS, 'dist/server/main.js', '--port', '0', '--log-level', 'silent', '--source', 'bench'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d) => {
@@ -55,7 +56,7 @@ async function startVigil(root: string): Promise<Measured> {
     const body = (await (await fetch(`${url}/api/channels`)).json()) as { channels: Array<{ metrics: number }> };
     return body.channels.reduce((n, c) => n + c.metrics, 0);
   };
-  return { name: 'Vigil (node dist/server/main.js, defaults, no clients)', proc, series, seriesNote: 'series (api/channels)' };
+  return { name: `Vigil (node ${VIGIL_NODE_FLAGS.join(' ')} dist/server/main.js, defaults, no clients)`, proc, series, seriesNote: 'series (api/channels)' };
 }
 
 async function startNetdata(): Promise<Measured | null> {
