@@ -40,4 +40,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # SIGTERM from `docker stop` reaches node directly (exec form, PID 1 handles it in main.ts).
-CMD ["node", "dist/server/main.js"]
+CMD ["node", "--max-semi-space-size=1", "dist/server/main.js"]

@@ -7,7 +7,10 @@
  *    --settle s, heap snapshot again: (live heap after − before) / clients is
  *    what one client holds, without the garbage and V8 headroom that RSS counts.
  *
- *   npx tsx scripts/bench-memory.ts [--clients 1000] [--idle 20] [--settle 10] [--repeat 2] [--only vigil,floor,esm]
+ * 3. with --top N, the N kinds of heap object (constructor or V8 type) that grew
+ *    most, per client: where a client's bytes are.
+ *
+ *   npx tsx scripts/bench-memory.ts [--clients 1000] [--idle 20] [--settle 10] [--repeat 2] [--only vigil,floor,esm] [--top 15]
  * Needs `npm run build` first (Vigil runs from dist/).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -26,11 +29,12 @@ const { values: a } = parseArgs({
     settle: { type: 'string', default: '10' },
     repeat: { type: 'string', default: '2' },
     only: { type: 'string', default: 'vigil,floor,esm' },
+    top: { type: 'string', default: '0' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (a.help) {
-  console.log('usage: npx tsx scripts/bench-memory.ts [--clients 1000] [--idle 20] [--settle 10] [--repeat 2] [--only vigil,floor,esm]');
+  console.log('usage: npx tsx scripts/bench-memory.ts [--clients 1000] [--idle 20] [--settle 10] [--repeat 2] [--only vigil,floor,esm] [--top 15]');
   process.exit(0);
 }
 const clients = Number(a.clients);
@@ -38,19 +42,37 @@ const idle = Number(a.idle);
 const settle = Number(a.settle);
 const repeat = Number(a.repeat);
 const only = a.only.split(',') as TargetName[];
+const top = Number(a.top);
 if (!(clients > 0 && clients <= 15_000) || !(idle > 0) || !(settle >= 0) || !(repeat >= 1 && repeat <= 10) || only.some((t) => !['vigil', 'floor', 'esm'].includes(t))) {
   console.error('--clients 1..15000, --idle > 0, --settle >= 0, --repeat 1..10, --only of vigil,floor,esm');
   process.exit(2);
 }
 
-/** Sum of every node's self size in a V8 heap snapshot: the live heap after the GC it forces. */
-function heapBytes(file: string): number {
-  const h = JSON.parse(readFileSync(file, 'utf8')) as { snapshot: { meta: { node_fields: string[] } }; nodes: number[] };
+interface Heap {
+  total: number;
+  /** Self size by kind: an object's constructor name, or V8's node type (string, closure, code…). */
+  byKind: Map<string, { bytes: number; count: number }>;
+}
+
+/** Every node's self size in a V8 heap snapshot (the live heap after the GC it forces), in total and by kind. */
+function readHeap(file: string): Heap {
+  const h = JSON.parse(readFileSync(file, 'utf8')) as { snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[] };
   const fields = h.snapshot.meta.node_fields;
-  const size = fields.indexOf('self_size');
+  const types = h.snapshot.meta.node_types[0];
+  const [size, type, name] = ['self_size', 'type', 'name'].map((f) => fields.indexOf(f));
+  const byKind = new Map<string, { bytes: number; count: number }>();
   let total = 0;
-  for (let i = size; i < h.nodes.length; i += fields.length) total += h.nodes[i];
-  return total;
+  for (let i = 0; i < h.nodes.length; i += fields.length) {
+    const bytes = h.nodes[i + size];
+    total += bytes;
+    const t = types[h.nodes[i + type]];
+    const kind = t === 'object' || t === 'native' ? h.strings[h.nodes[i + name]] : `(${t})`;
+    const k = byKind.get(kind) ?? { bytes: 0, count: 0 };
+    k.bytes += bytes;
+    k.count++;
+    byKind.set(kind, k);
+  }
+  return { total, byKind };
 }
 
 /** Signals the process to write a heap snapshot into `dir` and returns the file once written. */
@@ -76,6 +98,8 @@ interface Run {
   before: number;
   after: number;
   reached: number;
+  /** Kinds that grew most: [kind, bytes per client, objects per client]. */
+  grew: Array<[string, number, number]>;
 }
 
 async function runOnce(name: TargetName): Promise<Run> {
@@ -87,11 +111,16 @@ async function runOnce(name: TargetName): Promise<Run> {
     const c0 = procUsage(target.pid).cpuSeconds;
     await sleep(idle * 1000);
     const idleCpu = (100 * (procUsage(target.pid).cpuSeconds - c0)) / idle;
-    const before = heapBytes(await snapshot(target.pid, dir));
+    const before = readHeap(await snapshot(target.pid, dir));
     const opened = await pool.open(target.url, target.kind, clients, 100, 60_000);
     await sleep(settle * 1000);
-    const after = heapBytes(await snapshot(target.pid, dir));
-    return { idleCpu, before, after, reached: opened.ready };
+    const after = readHeap(await snapshot(target.pid, dir));
+    const n = Math.max(1, opened.ready);
+    const grew = [...after.byKind]
+      .map(([kind, k]): [string, number, number] => [kind, (k.bytes - (before.byKind.get(kind)?.bytes ?? 0)) / n, (k.count - (before.byKind.get(kind)?.count ?? 0)) / n])
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, top);
+    return { idleCpu, before: before.total, after: after.total, reached: opened.ready, grew };
   } finally {
     await pool.close();
     await target.stop();
@@ -107,6 +136,10 @@ for (const name of only) {
     const r = await runOnce(name);
     console.error(`  ${name} run ${i + 1}: idle cpu ${fmt(r.idleCpu, 2)} %, heap ${fmt(r.before / 1e6)} -> ${fmt(r.after / 1e6)} MB with ${r.reached} clients`);
     runs.push(r);
+    if (top > 0) {
+      console.error(`  ${name} run ${i + 1}: what grew most, per client`);
+      console.error(table(['kind', 'bytes/client', 'objects/client'], r.grew.map(([k, b, c]) => [k.slice(0, 60), fmt(b, 0), fmt(c, 2)])).replace(/^/gm, '    '));
+    }
   }
   const m = (f: (r: Run) => number) => median(runs.map(f));
   rows.push([

@@ -2,7 +2,7 @@
  * bench-page: what the wall-display page costs the browser.
  *
  *   npx tsx scripts/bench-page.ts [--minutes 1] [--tiles 50] [--rates 1,10] [--no-dpr-compare]
- *                                 [--judged] [--baseline DIR --rounds 3]
+ *                                 [--no-floor] [--uncapped] [--judged] [--baseline DIR --rounds 3]
  *
  * Starts a real Vigil on port 0 whose only source is a synthetic channel of
  * `--tiles` metrics, sampled at each rate; opens the page in headless Chromium
@@ -11,10 +11,16 @@
  *     (script, layout and style recalc shown apart);
  *   - JS heap: JSHeapUsedSize after HeapProfiler.collectGarbage at the start,
  *     every minute and at the end; "drift" is end vs start.
- * With the DPR comparison (default on), the highest rate also runs on a DPR-2
- * screen with the page's default pixel-ratio cap (1) and uncapped (?dpr=2),
- * side by side, to show what the cap saves. Targets: ≤ 2% busy at 1 Hz, heap
- * within 10%.
+ * Each row runs beside its floor (unless --no-floor): a bare page of the same
+ * number of uPlot sparklines, of the size the Vigil page's sparklines had in the
+ * row before, at the same pixel ratio, fed the same kind of points at the same
+ * rate from a timer in the page (no network, no DOM text, no framework): what
+ * drawing the sparklines alone costs. With the DPR comparison (default on), every
+ * rate also runs on a 3840×2160 DPR-2 screen (a 4K TV in kiosk: 1920×1080 CSS
+ * pixels) with the page's default pixel-ratio cap (1), beside its floor at the
+ * same cap; --uncapped adds the page at ?dpr=2. `reloads` counts navigations of
+ * the page after it first loaded: a wall display must never reload itself.
+ * Targets: busy ≤ 1.2× the floor's at 1 Hz, heap within 10%.
  *
  * `--judged` gives every tile levels (a dashboards file with warn and critical
  * inside each metric's range, so states change as the waves cross them).
@@ -25,6 +31,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import type { CDPSession, Page } from 'playwright-core';
 import { parseConfig } from '../server/config.js';
@@ -39,6 +46,8 @@ const { values: args } = parseArgs({
     tiles: { type: 'string', default: '50' },
     rates: { type: 'string', default: '1,10' },
     'no-dpr-compare': { type: 'boolean', default: false },
+    'no-floor': { type: 'boolean', default: false },
+    uncapped: { type: 'boolean', default: false },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
     judged: { type: 'boolean', default: false },
     baseline: { type: 'string' },
@@ -58,11 +67,17 @@ const units = ['%', 'B', 'B/s', 'ms', '/s', ''];
 const scale: Record<string, number> = { '%': 100, B: 4e9, 'B/s': 5e6, ms: 50, '/s': 500, '': 10 };
 const metricName = (i: number) => `app.bench.m${String(i).padStart(2, '0')}`;
 
-/** One judged tile per metric, levels at 75 % and 85 % of its scale (the waves span 15-95 %). */
+/**
+ * One judged tile per metric, levels at 75 % and 85 % of its scale (the waves
+ * span 15-95 %), with a hysteresis of 10 % of the scale, as wide as the noise,
+ * as a user would set against flapping: each tile then changes state four
+ * times per 44 s wave, 4.5 changes a second over 50 tiles, far more than a wall
+ * normally sees.
+ */
 function judgedDashboards(n: number): string {
   const tilesOf = Array.from({ length: n }, (_, i) => {
     const s = scale[units[i % units.length]];
-    return { metric: metricName(i), warn: 0.75 * s, critical: 0.85 * s };
+    return { metric: metricName(i), warn: 0.75 * s, critical: 0.85 * s, hysteresis: 0.1 * s };
   });
   const path = join(mkdtempSync(join(tmpdir(), 'vigil-bench-page-')), 'dashboards.json');
   writeFileSync(path, JSON.stringify({ dashboards: { default: { title: 'Bench', sections: [{ title: 'Bench', tiles: tilesOf }] } } }));
@@ -92,22 +107,78 @@ interface Row {
   label: string;
   /** Which build of the page; null: this one. */
   pageDir: string | null;
+  /** The bare-uPlot floor instead of Vigil's page. */
+  floor?: boolean;
 }
 
-const plan: Row[] = rates.map((rate) => ({ rate, screenDpr: 1, query: '', label: 'DPR 1 screen', pageDir: null }));
-if (!args['no-dpr-compare']) {
-  const top = Math.max(...rates);
-  plan.push({ rate: top, screenDpr: 2, query: '', label: 'DPR 2 screen, cap 1 (default)', pageDir: null });
-  plan.push({ rate: top, screenDpr: 2, query: '?dpr=2', label: 'DPR 2 screen, ?dpr=2 (uncapped)', pageDir: null });
+const plan: Row[] = [];
+for (const screenDpr of args['no-dpr-compare'] ? [1] : [1, 2]) {
+  for (const rate of rates) plan.push({ rate, screenDpr, query: '', label: screenDpr === 1 ? '1920x1080 DPR 1' : '3840x2160 DPR 2, cap 1', pageDir: null });
 }
-// Alternating rounds: baseline, this page, baseline, this page, … so drifts in the machine's load hit both.
+if (args.uncapped) plan.push({ rate: Math.max(...rates), screenDpr: 2, query: '?dpr=2', label: '3840x2160 DPR 2, ?dpr=2 (uncapped)', pageDir: null });
+// Alternating rounds: baseline, this page, floor, baseline, … so drifts in the machine's load hit all.
 const rows: Row[] = [];
 for (let r = 0; r < rounds; r++)
   for (const row of plan) {
     if (args.baseline) rows.push({ ...row, label: `${row.label}, baseline`, pageDir: args.baseline });
     rows.push({ ...row, label: `${row.label}${args.baseline ? ', this page' : ''}` });
+    if (!args['no-floor'] && !row.query) rows.push({ ...row, floor: true });
   }
 const dashboards = args.judged ? judgedDashboards(tiles) : undefined;
+
+const UPLOT = createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js');
+
+/**
+ * The floor: `n` uPlot sparklines of `w`×`h` CSS pixels drawn as the page draws
+ * them (same options: no axes, cursor, legend or fill; a 2 px line) at pixel
+ * ratio ≤ `cap`; floorScript then draws `n` of them, each over `points` points
+ * pushed at `rate` Hz by a timer, all `setData` calls in one animation frame.
+ */
+function floorHtml(w: number, h: number, cap: number): string {
+  return `<!doctype html><html><head><style>body{margin:0;background:#111;display:flex;flex-wrap:wrap;gap:8px}div{width:${w}px;height:${h}px}</style>
+<script>{const d=Object.getOwnPropertyDescriptor(Window.prototype,'devicePixelRatio')||Object.getOwnPropertyDescriptor(window,'devicePixelRatio');const g=d.get?()=>d.get.call(window):()=>d.value;Object.defineProperty(window,'devicePixelRatio',{configurable:true,get:()=>Math.min(g(),${cap})});}</script>
+</head><body></body></html>`;
+}
+
+interface FloorConfig {
+  n: number;
+  w: number;
+  h: number;
+  rate: number;
+  points: number;
+}
+
+function floorScript(cfg: FloorConfig): void {
+  const U = (window as unknown as { uPlot: new (o: object, d: unknown, el: HTMLElement) => { setData(d: unknown): void } }).uPlot;
+  const plots: Array<{ u: { setData(d: unknown): void }; xs: Float64Array; ys: Float64Array }> = [];
+  let t = 0;
+  for (let i = 0; i < cfg.n; i++) {
+    const el = document.body.appendChild(document.createElement('div'));
+    const xs = new Float64Array(cfg.points).map((_, k) => k);
+    const ys = new Float64Array(cfg.points).map((_, k) => 50 + 35 * Math.sin(k / 7 + i));
+    const u = new U(
+      { width: cfg.w, height: cfg.h, cursor: { show: false }, legend: { show: false }, select: { show: false, left: 0, top: 0, width: 0, height: 0 }, axes: [{ show: false }, { show: false }], scales: { x: { time: false }, y: { range: i % 6 === 0 ? [0, 100] : undefined } }, series: [{}, { stroke: '#4cc9f0', width: 2, points: { show: false } }], padding: [4, 0, 2, 0] },
+      [xs, ys],
+      el,
+    );
+    plots.push({ u, xs, ys });
+  }
+  (window as unknown as { floorFrames: number }).floorFrames = 0;
+  setInterval(() => {
+    t++;
+    for (let i = 0; i < plots.length; i++) {
+      const p = plots[i];
+      p.xs.copyWithin(0, 1);
+      p.ys.copyWithin(0, 1);
+      p.xs[cfg.points - 1] = cfg.points + t;
+      p.ys[cfg.points - 1] = 50 + 35 * Math.sin((cfg.points + t) / 7 + i) + 10 * Math.random();
+    }
+    requestAnimationFrame(() => {
+      (window as unknown as { floorFrames: number }).floorFrames++;
+      for (const p of plots) p.u.setData([p.xs, p.ys]);
+    });
+  }, 1000 / cfg.rate);
+}
 
 async function metrics(cdp: CDPSession): Promise<Record<string, number>> {
   const { metrics } = await cdp.send('Performance.getMetrics');
@@ -127,22 +198,46 @@ async function waitForTiles(page: Page, n: number): Promise<void> {
 
 const pageDir = await ensurePageBuilt();
 const results: string[][] = [];
+/** The sparkline size of the last Vigil row per screen, and its points, for its floor. */
+const sparkOf = new Map<number, { w: number; h: number; points: number }>();
 for (const row of rows) {
   const interval = Math.round(1000 / row.rate);
   const config = parseConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', interval, diskUsageInterval: 0, dashboards });
-  const vigil = createVigil(config, { sources: () => [syntheticSource(tiles)], pageDir: row.pageDir ?? pageDir });
-  await vigil.start();
+  const vigil = row.floor ? null : createVigil(config, { sources: () => [syntheticSource(tiles)], pageDir: row.pageDir ?? pageDir });
+  await vigil?.start();
   const browser = await launchBrowser(args.chromium, { viewport: { width: 1920, height: 1080 }, deviceScaleFactor: row.screenDpr });
   try {
     const page = await browser.context.newPage();
-    await page.goto(`${vigil.url}/${row.query}${row.query ? '&' : '?'}kiosk`);
-    await waitForTiles(page, tiles);
+    let reloads = -1;
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame()) reloads++;
+    });
+    const frames = row.floor
+      ? () => page.evaluate(() => (window as unknown as { floorFrames: number }).floorFrames)
+      : () => page.evaluate(() => (window as unknown as { vigil: { loop: { frames: number } } }).vigil.loop.frames);
+    if (vigil) {
+      await page.goto(`${vigil.url}/${row.query}${row.query ? '&' : '?'}kiosk`);
+      await waitForTiles(page, tiles);
+      sparkOf.set(
+        row.screenDpr,
+        await page.evaluate(() => {
+          const el = document.querySelector<HTMLElement>('.tile .spark')!;
+          // 60: the points the page asks for by default (?points=).
+          return { w: el.clientWidth, h: el.clientHeight, points: 60 };
+        }),
+      );
+    } else {
+      const sp = sparkOf.get(row.screenDpr) ?? { w: 300, h: 60, points: 60 };
+      await page.setContent(floorHtml(sp.w, sp.h, 1));
+      await page.addScriptTag({ path: UPLOT });
+      await page.evaluate(floorScript, { n: tiles, w: sp.w, h: sp.h, rate: row.rate, points: Math.max(2, sp.points) });
+    }
     const cdp = await browser.context.newCDPSession(page);
     await cdp.send('Performance.enable', { timeDomain: 'threadTicks' } as never);
     await page.waitForTimeout(15_000); // warm-up: JIT, first full redraws, start-up garbage
     const heaps = [await heapAfterGc(cdp)];
     const m0 = await metrics(cdp);
-    const f0 = await page.evaluate(() => (window as unknown as { vigil: { loop: { frames: number } } }).vigil.loop.frames);
+    const f0 = await frames();
     const t0 = performance.now();
     const end = t0 + minutes * 60_000;
     while (performance.now() < end) {
@@ -151,15 +246,16 @@ for (const row of rows) {
     }
     const m1 = await metrics(cdp);
     const wall = (performance.now() - t0) / 1000;
-    const f1 = await page.evaluate(() => (window as unknown as { vigil: { loop: { frames: number } } }).vigil.loop.frames);
+    const f1 = await frames();
     heaps.push(await heapAfterGc(cdp));
-    const tilesShown = await page.locator('.tile:not(.stale)').count();
+    const tilesShown = row.floor ? tiles : await page.locator('.tile:not(.stale)').count();
     const pct = (k: string) => ((100 * (m1[k] - m0[k])) / wall).toFixed(2);
     const mb = (b: number) => (b / 1048576).toFixed(2);
     const drift = ((100 * (heaps[heaps.length - 1] - heaps[0])) / heaps[0]).toFixed(1);
     results.push([
       `${row.rate} Hz`,
       row.label,
+      row.floor ? 'uPlot floor' : 'vigil',
       String(tilesShown),
       pct('TaskDuration'),
       pct('ScriptDuration'),
@@ -171,31 +267,37 @@ for (const row of rows) {
       mb(Math.max(...heaps)),
       mb(heaps[heaps.length - 1]),
       `${Number(drift) >= 0 ? '+' : ''}${drift}%`,
+      String(Math.max(0, reloads)),
     ]);
-    process.stderr.write(`done: ${row.rate} Hz, ${row.label}\n`);
+    process.stderr.write(`done: ${row.rate} Hz, ${row.label}, ${row.floor ? 'floor' : 'vigil'}: busy ${results.at(-1)![4]} %\n`);
   } finally {
     await browser.close();
-    await vigil.stop();
+    await vigil?.stop();
   }
 }
 
-const head = ['rate', 'screen', 'live tiles', 'busy %', 'script %', 'layout %', 'style %', 'frames/s', 'busy ms/frame', 'heap start MB', 'heap max MB', 'heap end MB', 'heap drift'];
+const head = ['rate', 'screen', 'page', 'live tiles', 'busy %', 'script %', 'layout %', 'style %', 'frames/s', 'busy ms/frame', 'heap start MB', 'heap max MB', 'heap end MB', 'heap drift', 'reloads'];
 const widths = head.map((h, i) => Math.max(h.length, ...results.map((r) => r[i].length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
-console.log(`bench-page: ${tiles} tiles, ${minutes} min per row, Chromium headless, kiosk view 1920x1080 (busy = CDP TaskDuration / wall time)`);
+console.log(`bench-page ${new Date().toISOString()}: ${tiles} tiles, ${minutes} min per row, Chromium headless, kiosk (busy = CDP TaskDuration / wall time)`);
 console.log(line(head));
 for (const r of results) console.log(line(r));
-const base = results.find((r) => r[1].includes('cap 1'));
-const unc = results.find((r) => r[1].includes('uncapped'));
-// Per frame: an uncapped page that cannot keep up draws fewer frames, which hides its cost per second.
-if (base && unc) console.log(`uncapped DPR 2 / capped: ${(Number(unc[8]) / Number(base[8])).toFixed(2)}× main-thread time per frame`);
+{
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  for (const p of plan) {
+    const busy = (rs: string[][]) => median(rs.map((r) => Number(r[4])));
+    const vigilRows = results.filter((x) => x[2] === 'vigil' && x[0] === `${p.rate} Hz` && x[1] === `${p.label}${args.baseline ? ', this page' : ''}`);
+    const floorRows = results.filter((x) => x[2] !== 'vigil' && x[0] === `${p.rate} Hz` && x[1] === p.label);
+    if (vigilRows.length && floorRows.length) console.log(`${p.rate} Hz, ${p.label}: vigil / floor busy ${(busy(vigilRows) / busy(floorRows)).toFixed(2)}× (medians of ${vigilRows.length} and ${floorRows.length})`);
+  }
+}
 
 if (args.baseline) {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   for (const label of new Set(plan.map((r) => r.label))) {
-    const of = (suffix: string) => results.filter((r) => r[1] === `${label}, ${suffix}`);
-    const busy = (rs: string[][]) => median(rs.map((r) => Number(r[3])));
-    const perFrame = (rs: string[][]) => median(rs.map((r) => Number(r[8])));
+    const of = (suffix: string) => results.filter((r) => r[2] === 'vigil' && r[1] === `${label}, ${suffix}`);
+    const busy = (rs: string[][]) => median(rs.map((r) => Number(r[4])));
+    const perFrame = (rs: string[][]) => median(rs.map((r) => Number(r[9])));
     const [b, t] = [of('baseline'), of('this page')];
     console.log(
       `${label}: median busy ${busy(b).toFixed(2)} % (baseline) vs ${busy(t).toFixed(2)} % (this page), ratio ${(busy(t) / busy(b)).toFixed(2)}; ` +

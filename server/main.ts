@@ -1,4 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
+// --max-semi-space-size=1 (MB; `npm start`, the Dockerfile and this shebang all
+// pass it): V8's young generation otherwise grows to 16 MB semi-spaces when
+// thousands of streams connect at once and keeps them, 16-20 KB of RSS per client
+// at 1,000 clients in scripts/bench-fanout.ts for memory that idles. A stream
+// server allocates little between rounds, so small semi-spaces cost it nothing
+// measurable (docs/BENCHMARKS.md). It must be given to node at start: V8 sizes
+// the heap once, and v8.setFlagsFromString comes too late.
 import { DashboardsError } from './checks/dashboards-file.js';
 import { ConfigError, helpText, parseConfig } from './config.js';
 import { createVigil } from './vigil.js';

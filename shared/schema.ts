@@ -62,13 +62,65 @@ export const Stat = z.object({
 });
 export type Stat = z.infer<typeof Stat>;
 
-/** One channel tick of one source: `event: <channel>` on the stream. */
+/**
+ * One channel tick of one source as a source publishes it: every stat whole.
+ * This is what the hub orders and replays, and what Redis carries; on the
+ * stream a tick goes out as a StreamTick, which leaves out what did not change.
+ */
 export const TickEvent = z.object({
   t: z.number(),
   source: SourceName,
   values: z.record(MetricKey, Stat),
 });
 export type TickEvent = z.infer<typeof TickEvent>;
+
+/**
+ * A series' stat in a StreamTick: its whole Stat the first time the stream
+ * sends it, else `v` and only the fields that changed since the series' last
+ * tick or snapshot. A bare number is `{"v": number}`: nothing but the value changed.
+ * `n` never changes in a tick: it is a snapshot's (and a first tick's) only.
+ */
+export const StatChange = z.union([
+  z.number(),
+  z.object({
+    v: z.number(),
+    min: z.optional(z.number()),
+    max: z.optional(z.number()),
+    avg: z.optional(z.number()),
+    n: z.optional(z.int().check(z.nonnegative())),
+    trend: z.optional(Trend),
+    u: z.optional(Unit),
+  }),
+]);
+export type StatChange = z.infer<typeof StatChange>;
+
+/** `event: <channel>` on the stream: a tick, with each stat as a StatChange. */
+export const StreamTick = z.object({
+  t: z.number(),
+  source: SourceName,
+  values: z.record(MetricKey, StatChange),
+});
+export type StreamTick = z.infer<typeof StreamTick>;
+
+/**
+ * A series' stat after a StatChange: `prev` (its stat from the last tick or
+ * snapshot) with the fields the change carries. Without `prev` (a series this
+ * client has not seen whole, e.g. it resumed with other channels than before)
+ * the missing fields read as unknown: NaN, `stable`, `n` 0 and no unit.
+ */
+export function applyChange(prev: Stat | null | undefined, c: StatChange): Stat {
+  const base = prev ?? { v: NaN, min: NaN, max: NaN, avg: NaN, n: 0, trend: 'stable' as const, u: '' };
+  if (typeof c === 'number') return { ...base, v: c };
+  return {
+    v: c.v,
+    min: c.min ?? base.min,
+    max: c.max ?? base.max,
+    avg: c.avg ?? base.avg,
+    n: c.n ?? base.n,
+    trend: c.trend ?? base.trend,
+    u: c.u ?? base.u,
+  };
+}
 
 /** States of a check, from best to worst: `?fail=` on api/status counts in this order. */
 export const CHECK_STATUSES = ['ok', 'unknown', 'warn', 'critical'] as const;

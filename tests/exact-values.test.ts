@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Snapshot, TickEvent } from '../shared/schema.js';
+import { Snapshot, StreamTick } from '../shared/schema.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
 
@@ -51,8 +51,8 @@ describe('values are exact end to end', () => {
         expect(res.status).toBe(202);
         const want = { v: json(values.at(-1)!), min: json(Math.min(...values)), max: json(Math.max(...values)) };
 
-        await client.waitFor((r) => r.of('app').some((e) => name in TickEvent.parse(JSON.parse(e.data)).values), 5000, name);
-        const tick = client.of('app').map((e) => TickEvent.parse(JSON.parse(e.data))).find((t) => name in t.values)!;
+        await client.waitFor((r) => r.of('app').some((e) => name in StreamTick.parse(JSON.parse(e.data)).values), 5000, name);
+        const tick = client.ticks('app').find((t) => name in t.values)!;
         const snap = Snapshot.parse(await (await fetch(srv.url + '/api/snapshot?channels=app&sources=exact&history=0')).json());
         const stat = snap.groups[0].values[name];
         for (const s of [tick.values[name], stat]) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Snapshot, TickEvent } from '../shared/schema.js';
+import { Snapshot, StreamTick } from '../shared/schema.js';
 import { capturedLogger } from './helpers/log-capture.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
@@ -252,7 +252,7 @@ describe('fuzz: arbitrary requests against a running server', () => {
     expect(recorder.opens).toBe(1);
     expect(recorder.events[0].type).toBe('snapshot');
     Snapshot.parse(JSON.parse(recorder.events[0].data));
-    for (const e of recorder.events.slice(1)) TickEvent.parse(JSON.parse(e.data));
+    for (const e of recorder.events.slice(1)) StreamTick.parse(JSON.parse(e.data));
     // And on the wire: every line is a known SSE field or a comment; every data line is JSON.
     const blocks = raw.text.split('\n\n').slice(0, -1);
     expect(blocks.length).toBeGreaterThan(recorder.events.length / 2);

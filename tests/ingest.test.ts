@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorBody, Snapshot, TickEvent } from '../shared/schema.js';
+import { ErrorBody, Snapshot, StreamTick } from '../shared/schema.js';
 import { IngestAccepted } from '../shared/ingest.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
@@ -43,14 +43,15 @@ describe('POST /api/ingest accepts', () => {
       expect(r.status).toBe(202);
       expect(IngestAccepted.parse(r.json())).toEqual({ accepted: 1, sources: ['llm-1'] });
       // Coalesced ticks: wait for each one so history has a point per push.
-      await c.waitFor((rec) => rec.of('app').some((e) => TickEvent.parse(JSON.parse(e.data)).values['inference.tokens_per_s']?.v === v), 5000, `value ${v}`);
+      await c.waitFor((rec) => rec.ticks('app').some((t) => t.values['inference.tokens_per_s']?.v === v), 5000, `value ${v}`);
     }
-    const last = TickEvent.parse(JSON.parse(c.of('app').at(-1)!.data));
+    const last = c.ticks('app').at(-1)!;
     expect(last.source).toBe('llm-1');
-    expect(last.values['inference.tokens_per_s']).toMatchObject({ v: 30, min: 10, max: 30, avg: 20, n: 3, u: 'tok/s' });
+    // n is the first tick's and the snapshot's: ticks never carry it again.
+    expect(last.values['inference.tokens_per_s']).toMatchObject({ v: 30, min: 10, max: 30, avg: 20, n: 1, u: 'tok/s' });
     const snap = await snapshot();
     const s = snapshotSeries(snap).get('inference.tokens_per_s@llm-1')!;
-    expect(s).toMatchObject({ channel: 'app', source: 'llm-1', stat: { u: 'tok/s', max: 30 } });
+    expect(s).toMatchObject({ channel: 'app', source: 'llm-1', stat: { u: 'tok/s', max: 30, n: 3 } });
     expect(s.v).toEqual([10, 20, 30]);
   });
 
@@ -65,8 +66,8 @@ describe('POST /api/ingest accepts', () => {
     ]);
     expect(r.status).toBe(202);
     expect(IngestAccepted.parse(r.json())).toEqual({ accepted: 4, sources: ['gpu-a', 'gpu-b', 'vigil-test'] });
-    await c.waitFor((rec) => new Set(rec.of('app').map((e) => TickEvent.parse(JSON.parse(e.data)).source)).size === 3);
-    const bySource = Object.fromEntries(c.of('app').map((e) => TickEvent.parse(JSON.parse(e.data))).map((t) => [t.source, t]));
+    await c.waitFor((rec) => new Set(rec.of('app').map((e) => StreamTick.parse(JSON.parse(e.data)).source)).size === 3);
+    const bySource = Object.fromEntries(c.ticks('app').map((t) => [t.source, t]));
     expect(Object.keys(bySource['gpu-a'].values).sort()).toEqual(['latency.ms', 'queue.depth']);
     expect(bySource['gpu-b'].values['queue.depth'].v).toBe(5);
     expect(bySource['vigil-test'].values['batch.default_source'].v).toBe(1);
@@ -94,7 +95,7 @@ describe('labels', () => {
     });
     expect(r.status).toBe(202);
     await c.waitFor((rec) => rec.of('app').length >= 1, 5000, 'tick');
-    const tick = TickEvent.parse(JSON.parse(c.of('app').at(-1)!.data));
+    const tick = c.ticks('app').at(-1)!;
     expect(tick.values['inference.requests{model=llama-3-8b,state=running}']).toMatchObject({ v: 3 });
     expect(tick.values['inference.requests{model=llama-3-8b,state=waiting}']).toMatchObject({ v: 5 });
     const snap = snapshotSeries(await snapshot());

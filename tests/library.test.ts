@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVigil, parseConfig, type Vigil } from '../server/index.js';
-import { Snapshot, TickEvent } from '../shared/schema.js';
+import { Snapshot, StreamTick } from '../shared/schema.js';
 import { capturedLogger } from './helpers/log-capture.js';
 import { SseRecorder } from './helpers/sse.js';
 import type { HttpMetrics } from '../server/sources/http.js';
@@ -51,7 +51,7 @@ describe('library mode: createVigil mounted in another Express app', () => {
     clients.push(c);
     await c.waitFor((r) => r.of('host').length >= 2);
     expect(c.events[0].type).toBe('snapshot');
-    for (const e of c.events.slice(1)) expect(TickEvent.parse(JSON.parse(e.data)).source).toBe('lib-a');
+    for (const e of c.events.slice(1)) expect(StreamTick.parse(JSON.parse(e.data)).source).toBe('lib-a');
   });
 
   it('counts the host app routes through vigil.middleware', async () => {

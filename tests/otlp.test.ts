@@ -2,7 +2,7 @@ import { AggregationTemporalityPreference, OTLPMetricExporter } from '@opentelem
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TickEvent } from '../shared/schema.js';
+import type { TickEvent } from '../shared/schema.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
 
@@ -47,7 +47,7 @@ describe('OTLP/HTTP metrics from the OpenTelemetry SDK', () => {
   let srv: Running;
   let client: SseRecorder;
   const apps: { stop: () => Promise<void> }[] = [];
-  const ticks = (source: string) => client.of('app').map((e) => TickEvent.parse(JSON.parse(e.data))).filter((t) => t.source === source);
+  const ticks = (source: string) => client.ticks('app').filter((t) => t.source === source);
   const values = (source: string, key: string) => ticks(source).map((t) => t.values[key]?.v).filter((v): v is number => v !== undefined);
 
   beforeAll(async () => {
@@ -106,6 +106,7 @@ describe('POST v1/metrics refuses, naming what is wrong', () => {
     ['protobuf', 'x', { 'Content-Type': 'application/x-protobuf' }, 415, /protobuf is not supported; export OTLP\/JSON/],
     ['a missing resourceMetrics', {}, {}, 400, /^resourceMetrics: /],
     ['a string value', gauge([{ timeUnixNano: '1', asDouble: 'high' }]), {}, 400, /resourceMetrics\.0\.scopeMetrics\.0\.metrics\.0\.gauge\.dataPoints\.0\.asDouble/],
+    ['a value past 1e300', gauge([{ timeUnixNano: '1', asDouble: 1e301 }]), {}, 400, /asDouble: must be within ±1e\+300/],
     ['six attributes', gauge([point(6)]), {}, 400, /dataPoints\.0\.attributes: at most 5 attributes per data point, got 6/],
     ['an exponential histogram', gauge([point()], { gauge: undefined, exponentialHistogram: { dataPoints: [] } }), {}, 400, /exponential histograms are not supported/],
     ['too many data points', gauge(Array.from({ length: 11 }, () => point())), {}, 413, /at most 10 data points per request/],

@@ -69,7 +69,16 @@ describe('the packed package', () => {
     expect(stdout).toMatch(/^Usage: vigil \[options\]/);
     expect(stdout).toContain('--port');
     const main = await readFile(join(dir, 'node_modules', pkg.name, 'dist/server/main.js'), 'utf8');
-    expect(main.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(main.startsWith('#!/usr/bin/env -S node --max-semi-space-size=1\n')).toBe(true);
+  });
+
+  it('starts node with the same flags from the bin, npm start, the Dockerfile and the benchmarks', async () => {
+    const flags = '--max-semi-space-size=1';
+    expect(pkg.scripts.start).toContain(`node ${flags} dist/server/main.js`);
+    expect(await readFile(join(ROOT, 'Dockerfile'), 'utf8')).toContain(`CMD ["node", "${flags}", "dist/server/main.js"]`);
+    expect((await readFile(join(ROOT, 'server/main.ts'), 'utf8')).split('\n')[0]).toBe(`#!/usr/bin/env -S node ${flags}`);
+    const { VIGIL_NODE_FLAGS } = await import('../scripts/bench/targets.js');
+    expect(VIGIL_NODE_FLAGS).toEqual([flags]);
   });
 
   it('imports createVigil from `vigil` in an ESM script and serves health and the page from the installed copy', async () => {

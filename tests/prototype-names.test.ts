@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorBody, Snapshot, TickEvent, SourceName } from '../shared/schema.js';
+import { ErrorBody, Snapshot, StreamTick, SourceName } from '../shared/schema.js';
 import { MetricName, metricKey } from '../shared/series.js';
 import { LabelName } from '../shared/ingest.js';
 import { requireBinary } from './helpers/binary.js';
@@ -102,13 +102,13 @@ describe('metric names that are also prototype property names', () => {
     // Every accepted series reached the live stream, and every event parsed.
     await live.waitFor((r) => {
       const seen = new Set<string>();
-      for (const e of r.of('app')) for (const k of Object.keys(TickEvent.parse(JSON.parse(e.data)).values)) seen.add(`${k}@${TickEvent.parse(JSON.parse(e.data)).source}`);
+      for (const e of r.of('app')) for (const k of Object.keys(StreamTick.parse(JSON.parse(e.data)).values)) seen.add(`${k}@${StreamTick.parse(JSON.parse(e.data)).source}`);
       return [...accepted.keys()].every((k) => seen.has(k));
     }, 10_000, 'every accepted series on the stream');
     for (const e of live.events) {
       if (e.type === 'snapshot') expect(Snapshot.safeParse(JSON.parse(e.data)).success).toBe(true);
       else {
-        const tick = TickEvent.parse(JSON.parse(e.data));
+        const tick = StreamTick.parse(JSON.parse(e.data));
         expect(Object.keys(tick.values).length).toBeGreaterThan(0);
       }
     }
@@ -133,8 +133,9 @@ describe('metric names that are also prototype property names', () => {
     expect(snap.groups[0].values.constructor).toMatchObject({ v: 2 });
     expect(Object.keys(snap.groups[0].history)).toEqual(Object.keys(snap.groups[0].values));
     const text = await (await fetch(srv.url + '/metrics')).text();
-    expect(text).toMatch(/^vigil_constructor\{source="odd-publisher"\} 2$/m);
-    expect(text).toMatch(/^vigil___proto__\{source="odd-publisher"\} 1$/m);
+    expect(text).toMatch(/^constructor\{source="odd-publisher"\} 2$/m);
+    // Names starting with __ are Prometheus's own: the pushed one gets app_ in front.
+    expect(text).toMatch(/^app___proto__\{source="odd-publisher"\} 1$/m);
     await checkMetrics(text);
   });
 });

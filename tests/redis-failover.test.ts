@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelsResponse, Snapshot, TickEvent } from '../shared/schema.js';
+import { ChannelsResponse, Snapshot, StreamTick } from '../shared/schema.js';
+import { tickV } from './helpers/ticks.js';
 import { counterSource } from './helpers/counter.js';
 import { redisBin, startRedis, type RunningRedis } from './helpers/redis.js';
 import { startVigil, type Running } from './helpers/server.js';
@@ -65,7 +66,7 @@ describe.skipIf(!redisBin.path)('Vigil on Redis: agents publish, any server inst
     // And the same as a client that stayed on B saw.
     const fromStay = stay.events.map((e) => e.id);
     expect(ids).toEqual(fromStay.slice(fromStay.indexOf(ids[0]), fromStay.indexOf(target) + 1));
-    const values = got.map((e) => TickEvent.parse(JSON.parse(e.data)).values['app.count'].v);
+    const values = got.map((e) => tickV(e.data, 'app.count')!);
     expect(values).toEqual(values.map((_, i) => values[0] + i));
   });
 
@@ -73,13 +74,13 @@ describe.skipIf(!redisBin.path)('Vigil on Redis: agents publish, any server inst
     const second = await startVigil({ role: 'agent', redisUrl: redis.url, source: 'agent-b' }, { sources: () => [counterSource()] });
     try {
       const c = open(b.url + '/api/stream?channels=app');
-      const sources = () => new Set(c.of('app').map((e) => TickEvent.parse(JSON.parse(e.data)).source));
+      const sources = () => new Set(c.of('app').map((e) => StreamTick.parse(JSON.parse(e.data)).source));
       await c.waitFor(() => sources().has('agent-a') && sources().has('agent-b'), 10_000, 'ticks of both agents');
       const ch = ChannelsResponse.parse(await (await fetch(b.url + '/api/channels')).json());
       expect(ch.channels.find((x) => x.name === 'app')?.sources).toEqual(['agent-a', 'agent-b']);
       const only = open(b.url + '/api/stream?channels=app&sources=agent-b');
       await only.waitFor((r) => r.of('app').length >= 3, 10_000, 'agent-b ticks');
-      expect(only.of('app').every((e) => TickEvent.parse(JSON.parse(e.data)).source === 'agent-b')).toBe(true);
+      expect(only.of('app').every((e) => StreamTick.parse(JSON.parse(e.data)).source === 'agent-b')).toBe(true);
     } finally {
       await second.stop();
     }
@@ -96,7 +97,7 @@ describe.skipIf(!redisBin.path)('Vigil on Redis: agents publish, any server inst
       expect(count.v.length).toBeGreaterThan(10);
       // The snapshot's id is where the live events continue, with no gap.
       await c.waitFor((r) => r.events.length >= 3);
-      const v = c.events.map((e, i) => (i === 0 ? count.v.at(-1)! : TickEvent.parse(JSON.parse(e.data)).values['app.count'].v));
+      const v = c.events.map((e, i) => (i === 0 ? count.v.at(-1)! : tickV(e.data, 'app.count')!));
       expect(v).toEqual(v.map((_, i) => v[0] + i));
       expect((await fetch(late.url + '/readyz')).status).toBe(200);
     } finally {

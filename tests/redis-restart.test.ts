@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Snapshot, TickEvent } from '../shared/schema.js';
+import { Snapshot } from '../shared/schema.js';
+import { tickV } from './helpers/ticks.js';
 import { parseId } from '../server/hub/event-id.js';
 import type { RedisHub } from '../server/hub/redis/redis-hub.js';
 import { counterSource } from './helpers/counter.js';
@@ -88,7 +89,7 @@ describe.skipIf(!redisBin.path)('Vigil when Redis goes away and comes back empty
     expect(c.events.slice(at).every((e) => parseId(e.id)!.epoch === snap.epoch)).toBe(true);
 
     // Every tick is somewhere: live before the outage, in the reset snapshot, or live after it.
-    const tickValues = (from: number, to?: number) => c.events.slice(from, to).filter((e) => e.type === 'app').map((e) => TickEvent.parse(JSON.parse(e.data)).values['app.count'].v);
+    const tickValues = (from: number, to?: number) => c.events.slice(from, to).filter((e) => e.type === 'app').map((e) => tickV(e.data, 'app.count')!);
     const seen = new Set([...tickValues(1, at), ...(snapshotSeries(snap).get('app.count@agent-r')?.v ?? []), ...tickValues(at + 1)]);
     const sorted = [...seen].sort((x, y) => x - y);
     expect(sorted[0]).toBe(tickValues(1, at)[0]);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TickEvent } from '../shared/schema.js';
+import { StreamTick } from '../shared/schema.js';
 import { capturedLogger } from './helpers/log-capture.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
@@ -50,7 +50,7 @@ describe('scrape targets that hang, fail or answer 5 MB of garbage', () => {
 
   it('keeps host ticks at their 1 s cadence while every target fails, for 6 rounds', async () => {
     await client.waitFor((c) => c.of('host').length >= 7, 20_000 * SCALE, '7 host ticks');
-    const ts = client.of('host').map((e) => TickEvent.parse(JSON.parse(e.data)).t);
+    const ts = client.of('host').map((e) => StreamTick.parse(JSON.parse(e.data)).t);
     const gaps = ts.slice(1).map((t, i) => t - ts[i]);
     // The sampler's timer fires every 1000 ms; a gap is never a skipped or delayed round.
     for (const g of gaps) {

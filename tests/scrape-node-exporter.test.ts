@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TickEvent } from '../shared/schema.js';
+import type { TickEvent } from '../shared/schema.js';
 import { nodeExporterBin, startNodeExporter, type Exporter } from './helpers/exporters.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
@@ -12,7 +12,7 @@ describe.skipIf(!nodeExporterBin.path)('scraping Debian prometheus-node-exporter
   let exporter: Exporter;
   let srv: Running;
   let client: SseRecorder;
-  const ticks = () => client.of('app').map((e) => TickEvent.parse(JSON.parse(e.data)));
+  const ticks = () => client.ticks('app');
   const latest = () => Object.assign({}, ...ticks().map((t) => t.values)) as TickEvent['values'];
 
   beforeAll(async () => {

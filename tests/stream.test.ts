@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelsResponse, ErrorBody, groupTimes, Snapshot, TickEvent } from '../shared/schema.js';
+import { ChannelsResponse, ErrorBody, groupTimes, Snapshot, StreamTick } from '../shared/schema.js';
 import { parseId } from '../server/hub/event-id.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { snapshotSeries } from './helpers/snapshot.js';
@@ -35,11 +35,11 @@ describe('GET /api/stream', () => {
     for (const e of c.events.slice(1)) {
       // Check state changes (the built-in dashboard's) come as `status`; every other event is a tick.
       if (e.type === 'status') continue;
-      const tick = TickEvent.parse(JSON.parse(e.data));
+      const tick = StreamTick.parse(JSON.parse(e.data));
       expect(tick.source).toBe(srv.vigil.config.source);
       expect(Object.keys(tick.values).every((k) => k.startsWith(e.type + '.'))).toBe(true);
     }
-    const host = TickEvent.parse(JSON.parse(c.of('host').at(-1)!.data));
+    const host = c.ticks('host').at(-1)!;
     expect(host.values['host.cpu.total'].u).toBe('%');
     expect(host.values['host.cpu.total'].v).toBeGreaterThanOrEqual(0);
     expect(host.values['host.cpu.total'].v).toBeLessThanOrEqual(100);
@@ -219,8 +219,8 @@ describe('other routes', () => {
     long.close();
     for (let i = 0; i < 5; i++) await fetch(srv.url + '/healthz');
     const c = open('/api/stream?channels=http');
-    await c.waitFor((r) => r.of('http').some((e) => TickEvent.parse(JSON.parse(e.data)).values['http.requests'].max > 0));
-    const last = TickEvent.parse(JSON.parse(c.of('http').at(-1)!.data));
-    expect(c.of('http').every((e) => TickEvent.parse(JSON.parse(e.data)).values['http.latency.p99'].max < 1000)).toBe(true);
+    await c.waitFor((r) => r.ticks('http').some((t) => t.values['http.requests'].max > 0));
+    const last = c.ticks('http').at(-1)!;
+    expect(c.ticks('http').every((t) => t.values['http.latency.p99'].max < 1000)).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
-import type { ChannelName, Snapshot, Stat, TickEvent } from '../shared/schema.js';
-import { groupTimes, seriesKey } from '../shared/schema.js';
+import type { ChannelName, Snapshot, Stat, StreamTick } from '../shared/schema.js';
+import { applyChange, groupTimes, seriesKey } from '../shared/schema.js';
 import { Buckets, type Points } from './buckets.js';
 import { Ring } from './ring.js';
 
@@ -32,8 +32,8 @@ export type SeriesFilter = (info: Omit<SeriesInfo, 'unit'>) => boolean;
 /**
  * The page's data: every series the filters let through, in order of first
  * appearance. A snapshot replaces everything (reusing ring buffers of series
- * that survive it); a tick appends a point per metric and creates series for
- * metrics the snapshot did not know. Each series keeps at most `points` points
+ * that survive it); a tick appends a point per metric, folds what changed into
+ * its stat, and creates series for metrics the snapshot did not know. Each series keeps at most `points` points
  * (fewer when the server keeps fewer: its `settings.history`).
  */
 export class SeriesStore {
@@ -107,20 +107,22 @@ export class SeriesStore {
   }
 
   /** Returns how many points were added (0 for a replayed or filtered tick). */
-  applyTick(channel: ChannelName, tick: TickEvent, now: number): number {
+  applyTick(channel: ChannelName, tick: StreamTick, now: number): number {
     let added = 0;
     for (const name in tick.values) {
-      const stat = tick.values[name];
+      const change = tick.values[name];
       const key = seriesKey(name, tick.source);
       let series = this.map.get(key);
       if (!series) {
-        const info = { name, source: tick.source, channel, unit: stat.u };
+        const info = { name, source: tick.source, channel, unit: (typeof change === 'number' ? undefined : change.u) ?? '' };
         if (!this.accept(info)) continue;
         series = this.create(info);
         this.map.set(key, series);
         this.ordered.push(series);
         this.structure++;
       }
+      // Over a coarse span's figures the fold keeps them; foldSpan reads only v and u.
+      const stat = applyChange(series.stat, change);
       if (!series.ring.push(tick.t, stat.v)) continue;
       series.stat = series.ring instanceof Buckets && series.stat ? foldSpan(series.stat, stat) : stat;
       series.unit = stat.u;

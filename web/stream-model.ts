@@ -1,4 +1,4 @@
-import { CHANNELS, type ChannelName, type CheckState, Snapshot, StatusEvent, type StreamSettings, TickEvent } from '../shared/schema.js';
+import { CHANNELS, type ChannelName, type CheckState, Snapshot, StatusEvent, type StreamSettings, StreamTick } from '../shared/schema.js';
 import { backoffDelay } from './backoff.js';
 import type { SeriesStore } from './series-store.js';
 
@@ -167,7 +167,7 @@ export class StreamModel {
         if (!r.success) return this.reject(channel, r.error.issues[0]);
         this.applyStatus(r.data);
       } else {
-        const r = TickEvent.safeParse(json);
+        const r = StreamTick.safeParse(json);
         if (!r.success) return this.reject(channel, r.error.issues[0]);
         this.o.store.applyTick(channel, r.data, now);
       }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, spawnNode, stopper, waitHealthy, type Target } from './targets.js';
+import { freePort, spawnNode, stopper, VIGIL_NODE_FLAGS, waitHealthy, type Target } from './targets.js';
 
 const REDIS = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'];
 
@@ -38,7 +38,7 @@ export async function startRedisTarget(): Promise<Target> {
     const common = ['--host', '127.0.0.1', '--interval', '1000', '--max-clients', '20000', '--log-level', 'warn'];
     const start = async (role: string, source: string) => {
       const port = await freePort();
-      const child = spawnNode(['dist/server/main.js', '--role', role, '--source', source, '--port', String(port), ...common], { env });
+      const child = spawnNode([...VIGIL_NODE_FLAGS, 'dist/server/main.js', '--role', role, '--source', source, '--port', String(port), ...common], { env });
       child.stdout!.resume();
       children.push(child);
       await waitHealthy(`http://127.0.0.1:${port}/readyz`, child);

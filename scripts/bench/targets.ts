@@ -7,6 +7,9 @@ export type TargetName = 'vigil' | 'floor' | 'esm' | 'redis';
 export const TARGETS: TargetName[] = ['vigil', 'floor', 'esm', 'redis'];
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** How Vigil's node runs, as the `vigil` bin's shebang, `npm start` and the Dockerfile start it. */
+export const VIGIL_NODE_FLAGS = ['--max-semi-space-size=1'];
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
 export interface Target {
@@ -71,7 +74,7 @@ export function stopper(child: ChildProcess): () => Promise<void> {
 
 /**
  * Starts the server under test in its own process on 127.0.0.1.
- * - vigil: the built CLI, `node dist/server/main.js --interval 1000 --max-clients 20000`
+ * - vigil: the built CLI, `node --max-semi-space-size=1 dist/server/main.js --interval 1000 --max-clients 20000`
  *   (run `npm run build` first), default history and channels;
  * - floor: scripts/bench/floor-server.ts writing `frames` (bytes per frame, one write a second);
  * - esm: express-status-monitor on Express with its socket.io 2 server;
@@ -86,7 +89,7 @@ export async function startTarget(name: TargetName, frames: number[] = [800], sp
   let url: string;
   let kind: 'sse' | 'sio' = 'sse';
   if (name === 'vigil') {
-    child = spawnNode([...nodeFlags, 'dist/server/main.js', '--port', String(port), '--host', '127.0.0.1', '--interval', String(1000 / speed), '--max-clients', '20000', '--log-level', 'warn']);
+    child = spawnNode([...VIGIL_NODE_FLAGS, ...nodeFlags, 'dist/server/main.js', '--port', String(port), '--host', '127.0.0.1', '--interval', String(1000 / speed), '--max-clients', '20000', '--log-level', 'warn']);
     url = `http://127.0.0.1:${port}/api/stream`;
   } else if (name === 'floor') {
     child = spawnNode([...nodeFlags, '--import', 'tsx', here('./floor-server.ts'), '--port', String(port), '--frames', frames.join(',')]);

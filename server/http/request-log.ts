@@ -20,9 +20,9 @@ export function requestLog(logger: Logger): RequestHandler {
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', id);
-    const done = () => {
-      res.off('finish', done);
-      res.off('close', done);
+    // 'close' alone: a response emits it once, after 'finish' or when cut off, and
+    // every listener an open stream holds is kept for as long as it lasts.
+    res.on('close', () => {
       const status = res.writableFinished || res.headersSent ? res.statusCode : 499;
       const line = {
         reqId: id,
@@ -34,9 +34,7 @@ export function requestLog(logger: Logger): RequestHandler {
       if (PROBE.test(line.path)) logger.debug(line, 'request');
       else if (status >= 500) logger.error(line, 'request');
       else logger.info(line, 'request');
-    };
-    res.on('finish', done);
-    res.on('close', done);
+    });
     next();
   };
 }

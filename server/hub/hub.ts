@@ -1,4 +1,5 @@
 import type { ChannelName, StatusEvent, TickEvent } from '../../shared/schema.js';
+import type { TickEncoder } from './tick-json.js';
 
 interface HubEventBase {
   readonly id: string;
@@ -60,6 +61,11 @@ export interface Hub {
   stop(): Promise<void>;
   /** Hubs whose epoch can change while running call this before any event of the new epoch. */
   onReset?(listener: (reset: HubReset) => void): () => void;
+  /**
+   * How ticks are written on the stream from now on (default: whole, as JSON).
+   * The encoder runs once per event, in hub order, before any listener sees it.
+   */
+  encodeWith?(encode: TickEncoder): void;
   /** False while the hub cannot deliver (Redis unreachable); absent means always ready. */
   ready?(): boolean;
 }

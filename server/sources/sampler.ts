@@ -15,6 +15,13 @@ export interface Reading {
 /** Something that produces one channel's readings when asked; it never knows about clients. */
 export interface Source {
   readonly channel: ChannelName;
+  /**
+   * Significant digits its readings are good for (absent: exact). A rate over a
+   * 1 s interval timed to the millisecond, or a CPU share of 10 ms jiffies, means
+   * three digits at best: more is noise that costs bytes on every tick. Values and
+   * window averages are rounded to it; whole numbers (bytes, counts) stay exact.
+   */
+  readonly digits?: number;
   /** Called once before the first sample (prime counters, read static facts). */
   start?(): Promise<void> | void;
   sample(now: number): Promise<Reading[]> | Reading[];
@@ -97,7 +104,10 @@ export class Sampler {
         if (!Number.isFinite(r.v)) continue;
         const key = metricKey(r.name, r.labels);
         try {
-          tick.values[key] = this.opts.windows.record(key, this.opts.source, r.unit, t, r.v);
+          const d = src.digits;
+          const stat = this.opts.windows.record(key, this.opts.source, r.unit, t, d ? toDigits(r.v, d) : r.v);
+          if (d) stat.avg = toDigits(stat.avg, d);
+          tick.values[key] = stat;
         } catch (err) {
           // A reading past a cardinality cap is left out; the rest of the round goes on.
           if (!(err instanceof CardinalityError)) throw err;
@@ -111,4 +121,9 @@ export class Sampler {
       this.busy.delete(src);
     }
   }
+}
+
+/** `x` to `digits` significant digits; whole numbers stay as they are. */
+export function toDigits(x: number, digits: number): number {
+  return Number.isInteger(x) ? x : Number(x.toPrecision(digits));
 }

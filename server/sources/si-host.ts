@@ -11,6 +11,7 @@ import { labelValue } from '../../shared/series.js';
  */
 export class SiHostSource implements Source {
   readonly channel = 'host' as const;
+  readonly digits = 4;
 
   constructor(
     private readonly usage: DiskUsage | null,

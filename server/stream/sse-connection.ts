@@ -49,6 +49,7 @@ export class OpeningConnection extends Connection {
 
   sendHead = (): void => {
     this.res.writeHead(this.statusCode, HEADERS);
+    flattenHead(this.res);
   };
 
   sendChunk = (chunk: string): void => {
@@ -56,4 +57,16 @@ export class OpeningConnection extends Connection {
   };
 
   cleanup = (): void => {};
+}
+
+/**
+ * Node builds a response's head by appending each header to a string and keeps
+ * it (`_header`) for as long as the response lasts: for a stream, a tree of ~50
+ * string pieces, 1.5 KB of heap per client in bench-memory. The same text as one
+ * flat string is half that. Node only tests it for truthiness once it is sent
+ * (headersSent), and writes it as latin1, so the copy is byte for byte the same.
+ */
+function flattenHead(res: ServerResponse): void {
+  const r = res as ServerResponse & { _header?: unknown };
+  if (typeof r._header === 'string') r._header = Buffer.from(r._header, 'latin1').toString('latin1');
 }

@@ -128,7 +128,8 @@ export class StreamServer implements StreamCounters {
     const jitter = 0.75 + Math.random() * 0.5;
     const client = new StreamClient(res, query, this.opts.clientBuffer, Math.round(this.opts.retry * jitter));
     this.clientSet.add(client);
-    res.once('close', () => {
+    // on, not once: 'close' comes once, and once's wrapper is one more object per client.
+    res.on('close', () => {
       client.gone = true;
       this.clientSet.delete(client);
     });

@@ -4,6 +4,7 @@ import { GroupHistory } from './history.js';
 import { mergedColumn, rangeTimeline, spanStat, tierRange } from './tier-query.js';
 import type { TierStore } from './tier-store.js';
 import type { Hub, HubEvent, TickHubEvent } from '../hub/hub.js';
+import type { StatBase } from '../hub/tick-json.js';
 
 interface Metric {
   stat: Stat;
@@ -104,6 +105,19 @@ export class Projection {
     let n = 0;
     for (const g of this.groups.values()) n += g.history.bytes;
     return n;
+  }
+
+  /**
+   * Each series' stat as the stream's clients hold it now: a client's snapshot
+   * comes from here, and every event after it is folded here as in the client,
+   * so a tick written against this base leaves out only what the client already
+   * has. Null while stopped (events would pass by unfolded); a series this does
+   * not hold (swept, or past the cap) has no base, so its next tick is whole.
+   */
+  statBase(channel: ChannelName, source: string): StatBase | null {
+    if (!this.unsubscribe) return null;
+    const g = this.groups.get(`${channel}@${source}`);
+    return g ? (key) => g.metrics.get(key)?.stat : null;
   }
 
   /**
@@ -209,7 +223,7 @@ export class Projection {
     const out: LatestGroup[] = [];
     for (const g of this.groups.values()) {
       const values: LatestGroup['values'] = keyedByMetric();
-      const updated: LatestGroup['updated'] = {};
+      const updated: LatestGroup['updated'] = keyedByMetric();
       for (const [name, m] of g.metrics) {
         values[name] = m.stat;
         updated[name] = m.updated;

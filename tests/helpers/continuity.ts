@@ -1,4 +1,5 @@
-import { Snapshot, TickEvent } from '../../shared/schema.js';
+import { Snapshot } from '../../shared/schema.js';
+import { tickV } from './ticks.js';
 
 /** One event as a client saw it: SseRecorder's events, or frames parsed from a raw stream. */
 export interface Frame {
@@ -42,7 +43,7 @@ export function continuity(frames: Frame[], metric = 'app.count'): { last: numbe
     }
     if (f.type !== 'app') continue;
     events++;
-    const v = TickEvent.parse(JSON.parse(f.data)).values[metric]?.v;
+    const v = tickV(f.data, metric);
     if (v === undefined) continue;
     if (last !== null && v !== last + 1) holes.push(`${last} → ${v} (id ${f.id})`);
     last = v;

@@ -1,5 +1,5 @@
 import { EventSource } from 'eventsource';
-import { CHANNELS } from '../../shared/schema.js';
+import { applyChange, CHANNELS, Snapshot, type Stat, StreamTick, type TickEvent } from '../../shared/schema.js';
 
 export interface Received {
   type: string;
@@ -46,6 +46,32 @@ export class SseRecorder {
 
   of(type: string): Received[] {
     return this.events.filter((e) => e.type === type);
+  }
+
+  /**
+   * The ticks of one channel as a client holds them after each: every stat of
+   * the tick whole, folded from the snapshot and the ticks before it, as the page
+   * does (a tick itself carries only what changed). Each event parses with the
+   * shared schemas.
+   */
+  ticks(type: string): TickEvent[] {
+    const state = new Map<string, Stat>();
+    const out: TickEvent[] = [];
+    for (const e of this.events) {
+      if (e.type === 'snapshot') {
+        state.clear();
+        for (const g of Snapshot.parse(JSON.parse(e.data)).groups) for (const k in g.values) state.set(`${g.channel}|${k}@${g.source}`, g.values[k]);
+        continue;
+      }
+      const tick = StreamTick.parse(JSON.parse(e.data));
+      const values: TickEvent['values'] = {};
+      for (const k in tick.values) {
+        const key = `${e.type}|${k}@${tick.source}`;
+        state.set(key, (values[k] = applyChange(state.get(key), tick.values[k])));
+      }
+      if (e.type === type) out.push({ t: tick.t, source: tick.source, values });
+    }
+    return out;
   }
 
   /** Resolves once `pred` holds, checked on every event; rejects after `timeout` ms. */

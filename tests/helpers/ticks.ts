@@ -1,4 +1,4 @@
-import type { TickEvent } from '../../shared/schema.js';
+import { StreamTick, type TickEvent } from '../../shared/schema.js';
 
 /**
  * An `app` tick of about `kb` KiB (ten metrics per KiB, the same names every
@@ -13,4 +13,10 @@ export function bigTick(i: number, kb: number, t = Date.now()): TickEvent {
 /** A one-metric `app` tick. */
 export function smallTick(i: number, t = Date.now()): TickEvent {
   return { t, source: 'test', values: { 'app.n': { v: i, min: 0, max: i, avg: 0, n: i, trend: 'stable', u: '' } } };
+}
+
+/** The value `v` of one series in a stream tick's data (a bare number or a stat with `v`). */
+export function tickV(data: string, key: string): number | undefined {
+  const c = StreamTick.parse(JSON.parse(data)).values[key];
+  return typeof c === 'number' ? c : c?.v;
 }

@@ -36,8 +36,9 @@ function Figures({ items }: { items: string[] }) {
   return (
     <span class="figs">
       <i />
-      {items.map((t) => (
-        <span key={t}>{t}</span>
+      {/* Keyed by place, not text: a new figure each second updates a text node, never replaces the span. */}
+      {items.map((t, i) => (
+        <span key={i}>{t}</span>
       ))}
     </span>
   );
@@ -94,8 +95,8 @@ function TileImpl({ tile, showSource, color, span }: TileProps) {
           )}
         </span>
       </div>
-      <Sparkline ring={tile.ring} version={tile.version} unit={unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, last ${tile.ring.length} points`} />
-      <footer class="tile-foot" title={stat ? `over the window, ${stat.n} samples` : undefined}>
+      <Sparkline ring={tile.ring} version={tile.version} unit={unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values`} />
+      <footer class="tile-foot" title={stat ? 'over the window' : undefined}>
         {stat && (
           <>
             <Figures items={[`min ${formatWithText(stat.min, unit, format)}`, `avg ${formatWithText(stat.avg, unit, format)}`]} />

@@ -1,6 +1,7 @@
 import { ChannelName, StatusEvent, TickEvent } from '../../../shared/schema.js';
 import { entrySeq } from '../event-id.js';
 import { encodeFrame, type HubEvent } from '../hub.js';
+import type { TickEncoder } from '../tick-json.js';
 
 /*
  * How hub events live in the Redis stream. Every entry carries the epoch it was
@@ -42,9 +43,10 @@ function field(fields: string[], name: string): string | undefined {
 /**
  * Turns an entry into a hub event of id `<epoch>-<entry id>`. The tick is parsed
  * (the stream is outside data: any agent may have written it) and serialised
- * again, so the frame is one line whatever bytes the entry held.
+ * again, so the frame is one line whatever bytes the entry held; by `encode`
+ * when given (the reader's live path), else whole.
  */
-export function decodeEntry([id, fields]: RawEntry): DecodedEntry | null {
+export function decodeEntry([id, fields]: RawEntry, encode?: TickEncoder): DecodedEntry | null {
   const epoch = field(fields, 'e');
   const parts = splitEntryId(id);
   if (!epoch || !parts) return null;
@@ -67,5 +69,5 @@ export function decodeEntry([id, fields]: RawEntry): DecodedEntry | null {
   const channel = ChannelName.safeParse(c);
   const tick = TickEvent.safeParse(json);
   if (!channel.success || !tick.success) return { id, epoch, event: null };
-  return { id, epoch, event: { id: eventId, seq, channel: channel.data, tick: tick.data, frame: encodeFrame(eventId, channel.data, JSON.stringify(tick.data)) } };
+  return { id, epoch, event: { id: eventId, seq, channel: channel.data, tick: tick.data, frame: encodeFrame(eventId, channel.data, encode ? encode(channel.data, tick.data) : JSON.stringify(tick.data)) } };
 }

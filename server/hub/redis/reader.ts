@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { HubEvent, HubReset } from '../hub.js';
+import type { TickEncoder } from '../tick-json.js';
 import { compareEntryIds, decodeEntry, type DecodedEntry, type RawEntry } from './events.js';
 import type { RedisLink } from './link.js';
 import type { RedisKeys, RedisPublisher } from './publisher.js';
@@ -57,6 +58,12 @@ export class RedisReader {
   lastRead = '0-0';
   /** True until this instance agrees with Redis again; nothing is delivered meanwhile. */
   stale = true;
+  /**
+   * Writes the frames of live entries, in stream order, each just before its
+   * event is delivered (see Hub.encodeWith); entries read back on a resync or a
+   * replay are written whole, as nobody's state is known for them.
+   */
+  encode: TickEncoder | undefined;
   /** Recent events by entry id, so replays reuse their frames. */
   readonly cache = new Map<string, HubEvent>();
   private progress: Array<() => void> = [];
@@ -153,7 +160,7 @@ export class RedisReader {
 
   private deliver(entries: RawEntry[]): void {
     for (const raw of entries) {
-      const d = decodeEntry(raw);
+      const d = decodeEntry(raw, this.encode);
       if (d && d.epoch !== this.epoch) {
         // A new epoch began: stop here; resync resets everyone from it.
         this.stale = true;

@@ -7,6 +7,7 @@ import { compareEntryIds, decodeEntry, type RawEntry } from './events.js';
 import { RedisLink } from './link.js';
 import { RedisPublisher, type RedisKeys } from './publisher.js';
 import { RedisReader } from './reader.js';
+import type { TickEncoder } from '../tick-json.js';
 
 export interface RedisHubOptions {
   url: string;
@@ -95,6 +96,10 @@ export class RedisHub implements Hub {
 
   publish(channel: ChannelName, tick: TickEvent): void {
     if (this.running) this.publisher.publish(channel, JSON.stringify(tick));
+  }
+
+  encodeWith(encode: TickEncoder): void {
+    if (this.reader) this.reader.encode = encode;
   }
 
   publishStatus(status: StatusEvent): void {

@@ -1,0 +1,69 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { applyChange, type Stat, StreamTick } from '../../shared/schema.js';
+import { num, streamTickJson } from './tick-json.js';
+
+const stat = (v: number, more: Partial<Stat> = {}): Stat => ({ v, min: 0, max: 10, avg: 5, n: 60, trend: 'stable', u: '%', ...more });
+const parse = (json: string) => StreamTick.parse(JSON.parse(json));
+
+describe('streamTickJson', () => {
+  it('writes a stat whole when its series has no base, as the first tick of a series must', () => {
+    const json = streamTickJson({ t: 1, source: 'a', values: { 'host.cpu': stat(3) } }, null);
+    expect(parse(json).values['host.cpu']).toEqual(stat(3));
+  });
+
+  it('leaves out what did not change, n always, and writes a value-only change as a bare number', () => {
+    const base = { 'host.cpu': stat(3), 'host.mem': stat(7) };
+    const json = streamTickJson({ t: 2, source: 'a', values: { 'host.cpu': stat(4, { n: 61 }), 'host.mem': stat(8, { max: 12, trend: 'rising' }) } }, (k) => base[k as keyof typeof base]);
+    expect(json).toBe('{"t":2,"source":"a","values":{"host.cpu":4,"host.mem":{"v":8,"max":12,"trend":"rising"}}}');
+  });
+
+  it('sends a unit again when it changes', () => {
+    const json = streamTickJson({ t: 2, source: 'a', values: { 'app.x': stat(1, { u: 'ms' }) } }, () => stat(1));
+    expect(parse(json).values['app.x']).toEqual({ v: 1, u: 'ms' });
+  });
+
+  it('folds back, change by change, into exactly the stats that were published (n aside)', () => {
+    // -0 is 0 in JSON, whoever writes it.
+    const field = fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => (Object.is(x, -0) ? 0 : x));
+    const stats = fc.array(
+      fc.record({ v: field, min: fc.constantFrom(0, 1), max: field, avg: field, n: fc.nat(100), trend: fc.constantFrom('rising', 'falling', 'stable' as const), u: fc.constantFrom('', '%', 'a"b\\') }),
+      { minLength: 1, maxLength: 20 },
+    );
+    fc.assert(
+      fc.property(stats, (list) => {
+        let held: Stat | undefined;
+        let client: Stat | null = null;
+        for (const s of list) {
+          const change = parse(streamTickJson({ t: 1, source: 'a', values: { k: s } }, () => held)).values.k;
+          client = applyChange(client, change);
+          held = s;
+          expect({ ...client, n: 0 }).toEqual({ ...s, n: 0 });
+        }
+        expect(client!.n).toBe(list[0].n);
+      }),
+    );
+  });
+
+  it('keeps the data line one line of JSON whatever a source calls its series', () => {
+    const json = streamTickJson({ t: 1, source: 'a\nb', values: { 'x"\n\u2028y': stat(1) } }, null);
+    expect(json).not.toMatch(/[\n\r]/);
+    expect(Object.keys(JSON.parse(json).values)).toEqual(['x"\n\u2028y']);
+  });
+});
+
+describe('num', () => {
+  it('is the shortest text that parses back to exactly the same number', () => {
+    expect(num(1529000000)).toBe('1.529e9');
+    expect(num(1529286656)).toBe('1529286656');
+    expect(num(0.000123)).toBe('1.23e-4');
+    expect(num(99.5)).toBe('99.5');
+    expect(num(Number.NaN)).toBe('null');
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        expect(JSON.parse(num(x))).toBe(Object.is(x, -0) ? 0 : x);
+        expect(num(x).length).toBeLessThanOrEqual(JSON.stringify(x).length);
+      }),
+    );
+  });
+});

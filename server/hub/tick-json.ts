@@ -1,0 +1,50 @@
+import type { ChannelName, Stat, TickEvent } from '../../shared/schema.js';
+
+/**
+ * A series' stat as every client of the stream holds it right now (from its
+ * snapshot and the ticks since), or undefined when the stream has not sent it
+ * whole: then the next tick carries it whole.
+ */
+export type StatBase = (key: string) => Stat | undefined;
+
+/** Writes a tick's `data:` JSON; called once per event, in hub order, before any listener sees the event. */
+export type TickEncoder = (channel: ChannelName, tick: TickEvent) => string;
+
+/**
+ * A tick as the stream sends it (a StreamTick in shared/schema.ts): each stat
+ * whole when `base` has none for its series, else `v` and the fields that differ
+ * from the base, `n` never; a stat whose only change is `v` is a bare number.
+ * Numbers take their shortest exact JSON form (`1.529e9` rather than
+ * `1529000000`), so nothing is rounded here. Keys and the source go through
+ * JSON.stringify like any string: whatever a source names a series, the
+ * `data:` line stays one line of JSON.
+ */
+export function streamTickJson(tick: TickEvent, base: StatBase | null): string {
+  let out = `{"t":${num(tick.t)},"source":${JSON.stringify(tick.source)},"values":{`;
+  let sep = '';
+  for (const key in tick.values) {
+    out += `${sep}${JSON.stringify(key)}:${statJson(tick.values[key], base?.(key))}`;
+    sep = ',';
+  }
+  return `${out}}}`;
+}
+
+function statJson(s: Stat, prev: Stat | undefined): string {
+  if (!prev) return `{"v":${num(s.v)},"min":${num(s.min)},"max":${num(s.max)},"avg":${num(s.avg)},"n":${s.n},"trend":"${s.trend}","u":${JSON.stringify(s.u)}}`;
+  let out = '';
+  if (!Object.is(s.min, prev.min)) out += `,"min":${num(s.min)}`;
+  if (!Object.is(s.max, prev.max)) out += `,"max":${num(s.max)}`;
+  if (!Object.is(s.avg, prev.avg)) out += `,"avg":${num(s.avg)}`;
+  if (s.trend !== prev.trend) out += `,"trend":"${s.trend}"`;
+  if (s.u !== prev.u) out += `,"u":${JSON.stringify(s.u)}`;
+  return out ? `{"v":${num(s.v)}${out}}` : num(s.v);
+}
+
+/** The shortest JSON text that parses back to exactly `x` (null for what JSON cannot carry, as JSON.stringify). */
+export function num(x: number): string {
+  if (!Number.isFinite(x)) return 'null';
+  const plain = String(x);
+  if (plain.length < 6) return plain;
+  const exp = x.toExponential().replace('e+', 'e');
+  return exp.length < plain.length ? exp : plain;
+}
