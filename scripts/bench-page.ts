@@ -67,11 +67,17 @@ const units = ['%', 'B', 'B/s', 'ms', '/s', ''];
 const scale: Record<string, number> = { '%': 100, B: 4e9, 'B/s': 5e6, ms: 50, '/s': 500, '': 10 };
 const metricName = (i: number) => `app.bench.m${String(i).padStart(2, '0')}`;
 
-/** One judged tile per metric, levels at 75 % and 85 % of its scale (the waves span 15-95 %). */
+/**
+ * One judged tile per metric, levels at 75 % and 85 % of its scale (the waves
+ * span 15-95 %), with a hysteresis of 10 % of the scale, as wide as the noise,
+ * as a user would set against flapping: each tile then changes state four
+ * times per 44 s wave, 4.5 changes a second over 50 tiles, far more than a wall
+ * normally sees.
+ */
 function judgedDashboards(n: number): string {
   const tilesOf = Array.from({ length: n }, (_, i) => {
     const s = scale[units[i % units.length]];
-    return { metric: metricName(i), warn: 0.75 * s, critical: 0.85 * s };
+    return { metric: metricName(i), warn: 0.75 * s, critical: 0.85 * s, hysteresis: 0.1 * s };
   });
   const path = join(mkdtempSync(join(tmpdir(), 'vigil-bench-page-')), 'dashboards.json');
   writeFileSync(path, JSON.stringify({ dashboards: { default: { title: 'Bench', sections: [{ title: 'Bench', tiles: tilesOf }] } } }));

@@ -9,7 +9,7 @@ import { PrometheusExport } from './http/prometheus.js';
 import type { Checks } from './checks/checks.js';
 import { reloadDashboards } from './checks/dashboards-file.js';
 import type { Hub } from './hub/hub.js';
-import { createPipeline, startPipeline, stopPipeline, type PipelineDeps } from './pipeline.js';
+import { createPipeline, startPipeline, stopPipeline, type Pipeline, type PipelineDeps } from './pipeline.js';
 import { servesClients } from './roles.js';
 import type { AppChannel } from './sources/app-channel.js';
 import { isExporter } from './sources/exported.js';
@@ -56,18 +56,22 @@ export interface Vigil {
   readonly server: Server | null;
 }
 
-/** Wires Vigil together: the pipeline and its HTTP face. Starts nothing: call start(). */
-export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
-  const p = createPipeline(config, deps);
-  const { logger, hub, projection, stream, sampler, appChannel } = p;
-  const { checks } = p;
-  const prometheus = new PrometheusExport({
-    latest: () => projection.latest(),
-    checks: () => checks.list(),
-    exporters: () => sampler.all.filter(isExporter),
+/** GET metrics of a pipeline: projection, checks, and the raw values of the sources it samples. */
+function createPrometheus(config: Config, p: Pipeline): PrometheusExport {
+  return new PrometheusExport({
+    latest: () => p.projection.latest(),
+    checks: () => p.checks.list(),
+    exporters: () => p.sampler.all.filter(isExporter),
     source: config.source,
     staleAfter: config.window,
   });
+}
+
+/** Wires Vigil together: the pipeline and its HTTP face. Starts nothing: call start(). */
+export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
+  const p = createPipeline(config, deps);
+  const { logger, hub, projection, stream, sampler, appChannel, checks } = p;
+  const prometheus = createPrometheus(config, p);
   let server: Server | null = null;
   let started = false;
   let hostFacts: HostFacts | null = null;

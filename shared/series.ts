@@ -22,8 +22,6 @@ export const METRIC_NAME_MAX = 128;
 export const MetricName = z.string().check(
   z.maxLength(METRIC_NAME_MAX, `metric name must be at most ${METRIC_NAME_MAX} characters`),
   z.regex(/^[a-z0-9_]+(\.[a-z0-9_]+)*$/, 'metric name must be dotted words of [a-z0-9_], e.g. "app.tokens_per_s"'),
-  // As a key of a plain object (a tick's `values`), "__proto__" would set its prototype and vanish from the JSON.
-  z.refine((s: string) => s !== '__proto__', 'metric name must not be "__proto__"'),
 );
 
 export const MAX_LABELS = 5;
@@ -44,7 +42,6 @@ export type Labels = Record<string, string>;
 export const MetricKey = z.string().check(
   z.maxLength(METRIC_KEY_MAX, `metric key must be at most ${METRIC_KEY_MAX} characters`),
   z.regex(KEY_RE, 'metric key must be a metric name, optionally followed by {label=value,…}, e.g. "host.fs.used_ratio{mountpoint=/}"'),
-  z.refine((s: string) => s !== '__proto__', 'metric key must not be "__proto__"'),
 );
 
 /** The key of a name and its labels; labels are sorted, so equal label sets give equal keys. */

@@ -49,7 +49,7 @@ describe('tiers across restarts (a real process, a real data dir)', () => {
     if (oldest !== Math.max(...before.points.keys())) expect(after.points.get(oldest)).toEqual(before.points.get(oldest));
     else expect(after.points.has(oldest)).toBe(true);
     await b.kill();
-  });
+  }, 90_000);
 
   it('kill -9 loses at most one PERSIST_INTERVAL of ticks', async () => {
     const a = await start('kill', 1000);
@@ -65,5 +65,5 @@ describe('tiers across restarts (a real process, a real data dir)', () => {
     // No temporary file is mistaken for state: only tiers.bin (and maybe the killed write's tmp).
     expect(readdirSync(join(dir, 'kill')).filter((f) => !f.includes('.tmp-'))).toEqual(['tiers.bin']);
     await b.kill();
-  });
+  }, 90_000);
 });

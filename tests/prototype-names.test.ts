@@ -133,8 +133,9 @@ describe('metric names that are also prototype property names', () => {
     expect(snap.groups[0].values.constructor).toMatchObject({ v: 2 });
     expect(Object.keys(snap.groups[0].history)).toEqual(Object.keys(snap.groups[0].values));
     const text = await (await fetch(srv.url + '/metrics')).text();
-    expect(text).toMatch(/^vigil_constructor\{source="odd-publisher"\} 2$/m);
-    expect(text).toMatch(/^vigil___proto__\{source="odd-publisher"\} 1$/m);
+    expect(text).toMatch(/^constructor\{source="odd-publisher"\} 2$/m);
+    // Names starting with __ are Prometheus's own: the pushed one gets app_ in front.
+    expect(text).toMatch(/^app___proto__\{source="odd-publisher"\} 1$/m);
     await checkMetrics(text);
   });
 });

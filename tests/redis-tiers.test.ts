@@ -24,11 +24,11 @@ async function hourOf(v: Running): Promise<SnapshotGroup | undefined> {
 describe.skipIf(!redisBin.path)('tiers on Redis', () => {
   beforeAll(async () => {
     redis = await startRedis();
-  });
+  }, 90_000);
   afterAll(async () => {
     for (const v of running) await v.stop();
     await redis?.stop();
-  });
+  }, 90_000);
 
   it('two servers give the same 1h tier, one started long after the stream forgot the first ticks, and a restarted server keeps it', async () => {
     const first = await start('server', 'server-1');
@@ -56,7 +56,7 @@ describe.skipIf(!redisBin.path)('tiers on Redis', () => {
     expect(ring.newest).toBe(mine.newest);
     expect([...ring.series.get('app.count')!.count]).toEqual([...mine.series.get('app.count')!.count]);
     expect([...ring.series.get('app.count')!.max]).toEqual([...mine.series.get('app.count')!.max]);
-  });
+  }, 90_000);
 
   it('a restarted agent continues its tiers in Redis; after Redis restarts empty they fill again from then on', async () => {
     await redis.stop();
@@ -87,5 +87,5 @@ describe.skipIf(!redisBin.path)('tiers on Redis', () => {
     const r = fresh.vigil.projection.tiers!.group('app', 'agent-t')?.ring('1h');
     expect(count(r)).toBeGreaterThan(5);
     expect(count(r)).toBeLessThan(twoRuns);
-  });
+  }, 90_000);
 });

@@ -25,7 +25,7 @@ describe.skipIf(!python.path)('scraping a vLLM server (tests/fixtures/vllm_fixtu
   beforeAll(async () => {
     // 400 generated and 1,200 prompt tokens/s, 20 requests/s: 9 in 10 take 0.7 s, one 2.2 s; TTFT 45 ms.
     fixture = await startVllmFixture(['--gen-rate', '400', '--prompt-rate', '1200', '--req-rate', '20']);
-    srv = await startVigil({ scrape: [`${fixture.url};name=llm-1;match=vllm:*;interval=500`], logLevel: 'info' }, { logger: log.logger });
+    srv = await startVigil({ scrape: [`${fixture.url};name=llm-1;match=vllm:*;interval=1000`], logLevel: 'info' }, { logger: log.logger });
     client = new SseRecorder(`${srv.url}/api/stream?channels=app&sources=llm-1`);
   }, 30_000 * SCALE);
   afterAll(async () => {
@@ -88,14 +88,14 @@ describe.skipIf(!python.path)('scraping a vLLM server (tests/fixtures/vllm_fixtu
     await until(() => /unreachable|read failed/.test(changes().at(-1)?.problem ?? ''), 'the down line', 10_000 * SCALE);
     const n = client.of('app').length;
     const logged = changes().length;
-    await new Promise((r) => setTimeout(r, 2000)); // four more rounds, each failing
+    await new Promise((r) => setTimeout(r, 2500)); // two more rounds, each failing
     expect(client.of('app').length).toBe(n);
     expect(changes()).toHaveLength(logged);
-    // Up, then down; on a loaded machine a slow scrape may have gone down and back up
-    // before: the lines alternate all the same, one per change, never one per round.
+    // Up, then down; on a loaded machine a slow scrape may have timed out (down) and
+    // come back up before: the lines alternate all the same, one per change, never one per round.
     const states = changes().map((l) => (l.msg.includes('down') ? 'down' : 'up'));
-    expect(states[0]).toBe('up');
-    states.forEach((s, i) => expect(s).toBe(i % 2 ? 'down' : 'up'));
+    expect(states).toContain('up');
+    states.slice(1).forEach((s, i) => expect(s).not.toBe(states[i]));
     expect(states.at(-1)).toBe('down');
   }, 30_000 * SCALE);
 });

@@ -32,7 +32,7 @@ describe('?span= and ?points=', () => {
       const snap = Snapshot.parse(JSON.parse(c.of('snapshot')[0].data));
       expect(snap.span).toBe('24h');
       for (const g of snap.groups) {
-        expect(g.step).toBe(48 * 60_000);
+        expect(g.step).toBe(50 * 60_000);
         expect(groupTimes(g).length).toBeLessThanOrEqual(30);
       }
     } finally {

@@ -100,8 +100,8 @@ export function renderPushed(groups: readonly LatestGroup[], freshSince: number)
   const families = new Map<string, { metric: string; units: Map<string, Set<string>>; samples: Map<string, number> }>();
   for (const { channel, source, values, updated } of groups) {
     if (channel !== 'app') continue;
-    for (const key in values) {
-      if ((updated[key] ?? 0) < freshSince) continue;
+    for (const key of Object.keys(values)) {
+      if (!(Object.hasOwn(updated, key) && updated[key] >= freshSince)) continue;
       const stat = values[key];
       const { name: metric, labels } = parseMetricKey(key);
       const name = exportName(metric);
@@ -138,9 +138,9 @@ function unitsHelp(units: Map<string, Set<string>>): string {
  */
 function labelSet(source: string, labels: Labels | undefined): string {
   let set = `source="${escapeLabel(source)}"`;
-  for (const k in labels) {
+  for (const k of Object.keys(labels ?? {})) {
     const name = k === 'source' || k.startsWith('__') ? `exported_${k}` : k;
-    set += `,${name}="${escapeLabel(labels[k])}"`;
+    set += `,${name}="${escapeLabel(labels![k])}"`;
   }
   return set;
 }

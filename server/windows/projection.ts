@@ -223,7 +223,7 @@ export class Projection {
     const out: LatestGroup[] = [];
     for (const g of this.groups.values()) {
       const values: LatestGroup['values'] = keyedByMetric();
-      const updated: LatestGroup['updated'] = {};
+      const updated: LatestGroup['updated'] = keyedByMetric();
       for (const [name, m] of g.metrics) {
         values[name] = m.stat;
         updated[name] = m.updated;

@@ -2,8 +2,8 @@ import type { Stat, Trend } from '../../shared/schema.js';
 import type { SeriesBuckets, TierRing } from './tier.js';
 
 /**
- * Which points a snapshot of a tier carries: buckets merged `k` at a time (so at
- * most `points` of them), aligned to the epoch like the buckets, from the oldest
+ * Which points a snapshot of a tier carries: buckets merged `k` at a time (at
+ * most `points` of them, covering the whole ring), aligned to the epoch like the buckets, from the oldest
  * merged point holding data to the newest. Point `p` covers buckets
  * [p × k, p × k + k - 1], i.e. times from p × k × step for k × step ms.
  */
@@ -19,7 +19,9 @@ export interface TierRange {
 export function tierRange(ring: TierRing, points: number): TierRange {
   const { step, capacity } = ring.spec;
   const n = Math.max(1, Math.floor(points));
-  const k = Math.max(1, Math.ceil(capacity / n));
+  // n aligned points cover (n - 1) × k + 1 buckets at least, wherever the newest falls
+  // in its point: k is chosen so that this is the whole ring (one point: its period only).
+  const k = n === 1 ? capacity : Math.max(1, Math.ceil((capacity - 1) / (n - 1)));
   if (ring.newest === -Infinity) return { k, width: k * step, from: 1, to: 0 };
   const to = Math.floor(ring.newest / k);
   const from = Math.max(Math.floor(ring.oldest / k), to - n + 1);

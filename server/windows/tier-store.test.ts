@@ -31,7 +31,7 @@ describe('tier arithmetic', () => {
 
   it('a one-tick spike survives every tier and every merge of points', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 10, max: 3000 }), fc.integer({ min: 0, max: 2999 }), fc.integer({ min: 1, max: 400 }), (len, at, points) => {
+      fc.property(fc.integer({ min: 10, max: 3000 }), fc.integer({ min: 0, max: 2999 }), fc.integer({ min: 2, max: 400 }), (len, at, points) => {
         const vs = new Array<number>(len).fill(5);
         vs[at % len] = 1000;
         const store = new TierStore();
@@ -103,5 +103,21 @@ describe('TierStore', () => {
     const ring = store.group('host', 'a')!.ring('1h')!;
     const col = mergedColumn(ring, ring.series.get('late'), tierRange(ring, 360));
     expect(col.avg).toEqual([null, null, null, 9]);
+  });
+
+  it('starts a group over when its folded ticks lie in the future (the clock jumped back), not before', () => {
+    let now = T0 + 86_400_000;
+    const store = new TierStore({ now: () => now });
+    store.fold('host', { t: now, source: 'a', values: { x: stat(1) } });
+    // A replay (older than what was folded, clock unchanged): ignored.
+    store.fold('host', { t: now - 60_000, source: 'a', values: { x: stat(2) } });
+    const ring = () => store.group('host', 'a')!.ring('1h')!;
+    expect([...ring().series.get('x')!.count].reduce((a, b) => a + b)).toBe(1);
+    // The clock is back a day: the next tick starts the tiers over.
+    now = T0;
+    store.fold('host', { t: now, source: 'a', values: { x: stat(3) } });
+    expect(store.group('host', 'a')!.through).toBe(T0);
+    expect(ring().newest).toBe(Math.floor(T0 / 10_000));
+    expect(ring().series.get('x')!.max[Math.floor(T0 / 10_000) % 360]).toBe(3);
   });
 });

@@ -17,6 +17,14 @@ export class GroupTiers {
     this.rings = specs.map((s) => new TierRing(s));
   }
 
+  /** Empties every tier (the series stay registered). */
+  restart(specs: readonly TierSpec[]): void {
+    const keys = [...this.updated.keys()];
+    this.rings.splice(0, this.rings.length, ...specs.map((s) => new TierRing(s)));
+    this.through = -Infinity;
+    for (const k of keys) this.updated.set(k, -Infinity);
+  }
+
   ring(name: string): TierRing | undefined {
     return this.rings.find((r) => r.spec.name === name);
   }
@@ -32,7 +40,12 @@ export interface TierStoreOptions {
   specs?: readonly TierSpec[];
   /** Series held at most; past it new series are not tiered (old ones are never dropped for them). */
   maxSeries?: number;
+  /** The wall clock, to tell a replayed tick from a clock that jumped back. */
+  now?: () => number;
 }
+
+/** How far in the future a group's newest tick may be before the clock is taken to have jumped back, ms. */
+const FUTURE_SLACK = 5 * 60_000;
 
 /**
  * Every group's coarse tiers, folded from the same ticks as the projection.
@@ -48,8 +61,11 @@ export class TierStore {
   /** Bumped on every fold or load: a persister writes only when it changed. */
   version = 0;
 
-  constructor({ specs = TIERS, maxSeries = 10_000 }: TierStoreOptions = {}) {
+  private readonly now: () => number;
+
+  constructor({ specs = TIERS, maxSeries = 10_000, now = Date.now }: TierStoreOptions = {}) {
     this.specs = specs;
+    this.now = now;
     this.maxSeries = maxSeries;
   }
 
@@ -80,7 +96,12 @@ export class TierStore {
     const { t, values } = tick;
     if (t - this.lastSweep > 60_000) this.sweep(t);
     const g = this.groupOf(channel, tick.source);
-    if (!(t > g.through)) return;
+    if (!(t > g.through)) {
+      // A tick at or before one folded is a replay, unless what was folded lies in the future:
+      // then the clock jumped back, and that state would hold every tick off until it caught up.
+      if (!(g.through > this.now() + FUTURE_SLACK)) return;
+      g.restart(this.specs);
+    }
     g.through = t;
     for (const ring of g.rings) {
       const slot = ring.slotFor(t);

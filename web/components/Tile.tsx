@@ -36,8 +36,9 @@ function Figures({ items }: { items: string[] }) {
   return (
     <span class="figs">
       <i />
-      {items.map((t) => (
-        <span key={t}>{t}</span>
+      {/* Keyed by place, not text: a new figure each second updates a text node, never replaces the span. */}
+      {items.map((t, i) => (
+        <span key={i}>{t}</span>
       ))}
     </span>
   );

@@ -110,7 +110,9 @@ export class RedisTiers {
       const through = Buffer.alloc(HEAD);
       through.writeDoubleLE(g.through);
       g.rings.forEach((r, i) => {
-        const from = Math.max(r.oldest, w?.newest[i] ?? -Infinity);
+        // From the bucket last written (all, if the tiers started over since: a clock jumped back).
+        const mark = w?.newest[i] ?? -Infinity;
+        const from = Math.max(r.oldest, mark <= r.newest ? mark : -Infinity);
         const ttl = r.spec.step * r.spec.capacity;
         for (const key of g.updated.keys()) {
           const s = r.series.get(key);

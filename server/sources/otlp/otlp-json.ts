@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INGEST_VALUE_MAX } from '../../../shared/ingest.js';
 
 /*
  * The part of OTLP/JSON (ExportMetricsServiceRequest, opentelemetry-proto's JSON
@@ -9,8 +10,8 @@ import { z } from 'zod';
 
 const Int64 = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,20}$/, 'must be a whole number, or a string of digits')]).transform(Number);
 const SignedInt64 = z.union([z.number().int(), z.string().regex(/^-?\d{1,20}$/, 'must be a whole number, or a string of digits')]).transform(Number);
-/** Doubles may be "NaN", "Infinity" in the JSON mapping; those are refused like NaN in ingest. */
-const Double = z.number({ error: 'must be a finite number' });
+/** Doubles may be "NaN", "Infinity" in the JSON mapping; those are refused like NaN in ingest, and so is past ±1e300 (window sums would overflow). */
+const Double = z.number({ error: 'must be a finite number' }).refine((v) => Math.abs(v) <= INGEST_VALUE_MAX, `must be within ±${INGEST_VALUE_MAX}`);
 
 const AnyValue = z.object({
   stringValue: z.string().max(1024).optional(),

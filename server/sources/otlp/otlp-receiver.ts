@@ -1,3 +1,4 @@
+import { INGEST_VALUE_MAX } from '../../../shared/ingest.js';
 import type { AppChannel, AppSample } from '../app-channel.js';
 import { Folder, type Fold } from '../scrape/folder.js';
 import type { OtlpRequest } from './otlp-json.js';
@@ -37,7 +38,8 @@ export class OtlpReceiver {
       const fold = folder.fold(g.points, t);
       folds.push({ source: g.source, folder, fold });
       for (const r of fold.readings) {
-        if (Number.isFinite(r.v)) samples.push({ key: r.key, source: g.source, unit: r.unit, t, v: r.v });
+        // A rate over a tiny span can leave the range a window sums safely.
+        if (Math.abs(r.v) <= INGEST_VALUE_MAX) samples.push({ key: r.key, source: g.source, unit: r.unit, t, v: r.v });
       }
     }
     const problem = this.app.cardinalityProblem(samples);

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
+import { INGEST_VALUE_MAX } from '../../../shared/ingest.js';
 import type { TickEvent } from '../../../shared/schema.js';
 import { keyedByMetric, metricKey } from '../../../shared/series.js';
 import type { Hub } from '../../hub/hub.js';
@@ -116,7 +117,8 @@ export class ScrapeTarget {
     const tick: TickEvent = { t, source: this.name, values: keyedByMetric() };
     let capped = 0;
     for (const r of readings) {
-      if (!Number.isFinite(r.v)) continue;
+      // NaN, ±Inf and values past ±1e300 (window sums would overflow, JSON would say null) are left out.
+      if (!(Math.abs(r.v) <= INGEST_VALUE_MAX)) continue;
       const key = r.key;
       if (!this.keys.has(key) && this.keys.size >= this.o.maxSeries) {
         capped++;
