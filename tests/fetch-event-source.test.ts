@@ -1,6 +1,6 @@
 import { fetchEventSource, type EventSourceMessage } from '@microsoft/fetch-event-source';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Snapshot, StreamTick } from '../shared/schema.js';
+import { Snapshot, StatusEvent, StreamTick } from '../shared/schema.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { until } from './helpers/until.js';
 
@@ -58,6 +58,6 @@ describe('a fetch-based SSE client reading the stream', () => {
     expect(messages[0].retry).toBeGreaterThanOrEqual(1125);
     expect(messages[0].retry).toBeLessThanOrEqual(1875);
     Snapshot.parse(JSON.parse(messages[0].data));
-    for (const m of messages.slice(1)) StreamTick.parse(JSON.parse(m.data));
+    for (const m of messages.slice(1)) (m.event === 'status' ? StatusEvent : StreamTick).parse(JSON.parse(m.data));
   });
 });

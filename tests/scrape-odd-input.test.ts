@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Snapshot, TickEvent } from '../shared/schema.js';
+import { Snapshot, StreamTick } from '../shared/schema.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
 
@@ -39,12 +39,12 @@ describe('a scrape target that answers hostile but well-formed text', () => {
   it('streams only keys a client can parse: no __proto__ metric, nothing past ±1e300, NaN or Inf', async () => {
     await client.waitFor((c) => c.of('app').length >= 3, 10_000 * SCALE, '3 ticks');
     for (const e of client.of('app')) {
-      const tick = TickEvent.parse(JSON.parse(e.data));
+      const tick = StreamTick.parse(JSON.parse(e.data));
       expect(Object.keys(tick.values).sort()).toEqual(
         (Object.keys(tick.values).includes('c{tostring=y}') ? ['c{tostring=y}', 'constructor{__proto__=x,path=/a_b_c_d}', 'ok'] : ['constructor{__proto__=x,path=/a_b_c_d}', 'ok']).sort(),
       );
     }
-    const last = TickEvent.parse(JSON.parse(client.of('app').at(-1)!.data));
+    const last = client.ticks('app').at(-1)!;
     expect(last.values['c{tostring=y}']).toMatchObject({ v: 0, u: '/s' });
     const snap = Snapshot.parse(await (await fetch(`${srv.url}/api/snapshot?channels=app&sources=odd`)).json());
     expect(Object.keys(snap.groups[0].values)).toContain('constructor{__proto__=x,path=/a_b_c_d}');
