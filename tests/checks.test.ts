@@ -51,7 +51,7 @@ describe('checks over HTTP and SSE', () => {
 
   it('goes critical and back in api/status, ?fail=critical, event: status and the snapshot, in the ticks’ id sequence', async () => {
     srv = await startVigil({ ingestToken: TOKEN, ingestCoalesce: 0, dashboards: file('wall.json', wall) });
-    const sse = new SseRecorder(`${srv.url}/api/stream?channels=app`);
+    const sse = new SseRecorder(`${srv.url}/api/stream?channels=app,status`);
     clients.push(sse);
     await sse.waitFor((r) => r.of('snapshot').length > 0, 5000, 'snapshot');
 
@@ -83,7 +83,7 @@ describe('checks over HTTP and SSE', () => {
     const ids = sse.events.filter((e) => e.type !== 'snapshot').map((e) => Number(e.id.split('-').at(-1)));
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     const first = sse.of('app')[0].id;
-    const replay = new SseRecorder(`${srv.url}/api/stream?channels=app&lastEventId=${first}`);
+    const replay = new SseRecorder(`${srv.url}/api/stream?channels=app,status&lastEventId=${first}`);
     clients.push(replay);
     await replay.waitFor((r) => r.of('status').length >= 3, 2000, 'replayed status events');
     expect(replay.of('snapshot')).toEqual([]);

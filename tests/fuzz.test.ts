@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Snapshot, StreamTick } from '../shared/schema.js';
+import { Snapshot, StatusEvent, StreamTick } from '../shared/schema.js';
 import { capturedLogger } from './helpers/log-capture.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
@@ -252,13 +252,13 @@ describe('fuzz: arbitrary requests against a running server', () => {
     expect(recorder.opens).toBe(1);
     expect(recorder.events[0].type).toBe('snapshot');
     Snapshot.parse(JSON.parse(recorder.events[0].data));
-    for (const e of recorder.events.slice(1)) StreamTick.parse(JSON.parse(e.data));
+    for (const e of recorder.events.slice(1)) (e.type === 'status' ? StatusEvent : StreamTick).parse(JSON.parse(e.data));
     // And on the wire: every line is a known SSE field or a comment; every data line is JSON.
     const blocks = raw.text.split('\n\n').slice(0, -1);
     expect(blocks.length).toBeGreaterThan(recorder.events.length / 2);
     for (const block of blocks) {
       for (const line of block.split('\n')) {
-        expect(line).toMatch(/^(retry: ?\d+|id: ?[A-Za-z0-9-]+|event: ?(snapshot|host|process|http|app)|data: ?\{.*\}|:.*)$/);
+        expect(line).toMatch(/^(retry: ?\d+|id: ?[A-Za-z0-9-]+|event: ?(snapshot|host|process|http|app|status)|data: ?\{.*\}|:.*)$/);
         if (line.startsWith('data:')) JSON.parse(line.slice(5));
       }
     }
