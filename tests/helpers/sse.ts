@@ -63,6 +63,8 @@ export class SseRecorder {
         for (const g of Snapshot.parse(JSON.parse(e.data)).groups) for (const k in g.values) state.set(`${g.channel}|${k}@${g.source}`, g.values[k]);
         continue;
       }
+      // Only ticks carry stats: `status` (check states) and any other event are not folded.
+      if (!(CHANNELS as readonly string[]).includes(e.type)) continue;
       const tick = StreamTick.parse(JSON.parse(e.data));
       const values: TickEvent['values'] = {};
       for (const k in tick.values) {
