@@ -29,6 +29,7 @@ import { ScrapeTarget } from '../server/sources/scrape/scrape-target.js';
 import { parseTargetSpec } from '../server/sources/scrape/target-spec.js';
 import { SeriesWindows } from '../server/windows/series-windows.js';
 import { median } from './bench/stats.js';
+import { page } from './bench/scrape-page.js';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,39 +38,6 @@ const arg = (name: string, def: number) => {
 const SERIES = arg('series', 1000);
 const ROUNDS = arg('rounds', 200);
 const RUNS = arg('runs', 5);
-const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-/** The exposition of round `r`: SERIES sample lines (in the mix above, scaled). */
-export function page(series: number, r: number): string {
-  const k = series / 1000;
-  const out: string[] = [];
-  const lbl = (i: number) => `model_name="meta-llama/Llama-3.1-8B-Instruct",engine="${i}"`;
-  // 10 names of 30 label sets each (a name may have at most 256).
-  for (let i = 0; i < 300 * k; i++) {
-    if (i % 30 === 0) out.push(`# TYPE bench:gauge_${i / 30} gauge`);
-    out.push(`bench:gauge_${Math.floor(i / 30)}{${lbl(i % 30)}} ${(i * 7 + r) % 100}`);
-  }
-  for (let i = 0; i < 300 * k; i++) {
-    if (i % 30 === 0) out.push(`# TYPE bench:tokens_${i / 30} counter`);
-    out.push(`bench:tokens_${Math.floor(i / 30)}_total{${lbl(i % 30)}} ${i * 1000 + r * 37.5}`);
-  }
-  for (let h = 0; h < 25 * k; h++) {
-    out.push(`# TYPE bench:latency_${h}_seconds histogram`);
-    let c = 0;
-    for (const le of BUCKETS) out.push(`bench:latency_${h}_seconds_bucket{${lbl(0)},le="${le}"} ${(c += r + h)}`);
-    out.push(`bench:latency_${h}_seconds_bucket{${lbl(0)},le="+Inf"} ${c + r}`);
-    out.push(`bench:latency_${h}_seconds_count{${lbl(0)}} ${c + r}`);
-    out.push(`bench:latency_${h}_seconds_sum{${lbl(0)}} ${r * 3.2}`);
-  }
-  for (let s = 0; s < 10 * k; s++) {
-    out.push(`# TYPE bench:rpc_${s}_seconds summary`);
-    for (const q of ['0.5', '0.9', '0.99']) out.push(`bench:rpc_${s}_seconds{${lbl(0)},quantile="${q}"} ${Number(q) * (1 + (r % 3))}`);
-    out.push(`bench:rpc_${s}_seconds_count{${lbl(0)}} ${r * 10}`);
-    out.push(`bench:rpc_${s}_seconds_sum{${lbl(0)}} ${r * 4}`);
-  }
-  return out.join('\n') + '\n';
-}
-
 const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;

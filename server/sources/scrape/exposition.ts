@@ -36,8 +36,19 @@ export type SeriesMemo = Record<string, unknown>;
  * it grows past `max` (a target whose label values never repeat).
  */
 export class SeriesCache {
-  readonly map = new Map<string, { name: string; labels: Record<string, string>; memo: SeriesMemo }>();
+  readonly map = new Map<string, Series>();
   constructor(readonly max = 50_000) {}
+}
+
+/** One series text read: its name and labels, and the family it would join by a suffix (base '' when none). */
+interface Series {
+  /** The series text (`name{labels}`) as the page writes it. */
+  text: string;
+  name: string;
+  labels: Record<string, string>;
+  memo: SeriesMemo;
+  base: string;
+  suffix: string;
 }
 
 export interface Family {
@@ -52,7 +63,6 @@ const SUFFIXES = ['_total', '_created', '_bucket', '_count', '_sum', '_gcount', 
 const TYPES = new Set<string>(['counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'untyped', 'info', 'stateset', 'unknown']);
 const NAME_START = /[a-zA-Z_:]/;
 const NAME_CHAR = /[a-zA-Z0-9_:]/;
-const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Every family of an exposition, in order of first appearance. */
 export function parseExposition(text: string, cache: SeriesCache = new SeriesCache(0)): Family[] {
@@ -63,19 +73,59 @@ export function parseExposition(text: string, cache: SeriesCache = new SeriesCac
   while (pos < text.length) {
     let end = text.indexOf('\n', pos);
     if (end < 0) end = text.length;
-    let line = text.slice(pos, end);
+    const from = pos;
     pos = end + 1;
     lineNo++;
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line === '' || /^\s*$/.test(line)) continue;
-    if (line.charCodeAt(0) === 35 /* # */) {
-      if (line === '# EOF') break;
-      if (line.startsWith('# TYPE ')) typeLine(line, families, lineNo);
+    if (end > from && text.charCodeAt(end - 1) === 13 /* \r */) end--;
+    const c = text.charCodeAt(from);
+    if (end === from) continue;
+    if (c === 35 /* # */) {
+      if (end - from === 5 && text.startsWith('# EOF', from)) break;
+      if (text.startsWith('# TYPE ', from)) typeLine(text.slice(from, end), families, lineNo);
       continue;
     }
-    sampleLine(line, families, lineNo, cache);
+    if (!(c > 32 && c < 127) && /^\s*$/.test(text.slice(from, end))) continue;
+    if (!knownLine(text, from, end, families, cache)) sampleLine(text.slice(from, end), families, lineNo, cache);
   }
   return [...families.values()];
+}
+
+/**
+ * A sample line whose series text was seen in an earlier scrape, read without
+ * reading its name and labels again: the text before the last space, or the one
+ * before it when a timestamp follows, is looked up in the cache. A cached text is a whole series
+ * text, so the full reading would end the series at the same place; what follows
+ * is then read as sampleLine reads it. Anything else (a new series, an exemplar,
+ * a bad value) returns false and takes the full reading, which reports errors.
+ */
+function knownLine(text: string, from: number, end: number, families: Map<string, Family>, cache: SeriesCache): boolean {
+  if (cache.max <= 0) return false;
+  const sp = text.lastIndexOf(' ', end - 1);
+  if (sp <= from) return false;
+  let series = cache.map.get(text.slice(from, sp));
+  if (!series) {
+    const sp2 = text.lastIndexOf(' ', sp - 1);
+    if (sp2 <= from) return false;
+    series = cache.map.get(text.slice(from, sp2));
+    if (!series) return false;
+  }
+  let i = from + series.text.length;
+  while (isBlank(text.charCodeAt(i))) i++;
+  let j = i;
+  while (j < end && !isBlank(text.charCodeAt(j))) j++;
+  const value = parseValue(text.slice(i, j));
+  if (value === null) return false;
+  push(familyOf(series, families), series, value);
+  return true;
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || c === 9;
+}
+
+/** A sample of `series` in `family`; its suffix is the series' own when it joined a family by it. */
+function push(family: Family, series: Series, value: number): void {
+  family.samples.push({ suffix: family.name === series.name ? '' : series.suffix, labels: series.labels, value, memo: series.memo });
 }
 
 function typeLine(line: string, families: Map<string, Family>, lineNo: number): void {
@@ -99,7 +149,7 @@ function sampleLine(line: string, families: Map<string, Family>, lineNo: number,
   const text = line.slice(0, end);
   let series = cache.map.get(text);
   if (!series) {
-    series = readSeries(line, end, lineNo);
+    series = readSeries(text, end, lineNo);
     if (cache.max > 0) cache.map.set(text, series);
   }
   let i = end;
@@ -110,8 +160,7 @@ function sampleLine(line: string, families: Map<string, Family>, lineNo: number,
   const value = parseValue(line.slice(i, j));
   if (value === null) throw new ExpositionError(`line ${lineNo}: value ${JSON.stringify(line.slice(i, j).slice(0, 40))} is not a number`);
   // What follows (a timestamp, an exemplar) does not change the value: Vigil stamps samples itself.
-  const { family, suffix } = familyOf(series.name, families);
-  family.samples.push({ suffix, labels: series.labels, value, memo: series.memo });
+  push(familyOf(series, families), series, value);
 }
 
 /** Where the series text (`name` or `name{…}`) of a line ends, skipping quoted label values. */
@@ -132,7 +181,7 @@ function seriesEnd(line: string, lineNo: number): number {
   throw new ExpositionError(`line ${lineNo}: unterminated label value`);
 }
 
-function readSeries(line: string, end: number, lineNo: number): { name: string; labels: Record<string, string>; memo: SeriesMemo } {
+function readSeries(line: string, end: number, lineNo: number): Series {
   const brace = line.indexOf('{');
   const name = brace < 0 || brace > end ? line.slice(0, end) : line.slice(0, brace);
   const labels: Record<string, string> = Object.create(null);
@@ -140,12 +189,24 @@ function readSeries(line: string, end: number, lineNo: number): { name: string; 
     const after = readLabels(line, name.length + 1, labels, lineNo);
     if (after !== end) throw new ExpositionError(`line ${lineNo}: expected , or } after a label`);
   }
-  return { name, labels, memo: Object.create(null) };
+  let base = '';
+  let suffix = '';
+  for (const sfx of SUFFIXES) {
+    if (!name.endsWith(sfx)) continue;
+    base = name.slice(0, -sfx.length);
+    suffix = sfx;
+    break;
+  }
+  return { text: line, name, labels, memo: Object.create(null), base, suffix };
 }
 
+/** 1: may start a name (letters, _ and :), 2: may only follow (digits). */
+const NAME_CHARS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) NAME_CHARS[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58 ? 1 : c >= 48 && c <= 57 ? 2 : 0;
+
 function isNameChar(c: number, first: boolean): boolean {
-  const letter = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c === 58;
-  return letter || (!first && c >= 48 && c <= 57);
+  const k = c < 128 ? NAME_CHARS[c] : 0;
+  return k === 1 || (k === 2 && !first);
 }
 
 /** Reads `k="v",…}` from i; returns the index after `}`. */
@@ -189,19 +250,48 @@ function parseValue(s: string): number | null {
   if (s === '-Inf' || s === '-inf') return -Infinity;
   if (s === 'NaN' || s === 'nan') return NaN;
   // Number() would take "0x1f", "0b1" or "Infinity"; the format has decimal floats only.
-  if (!FLOAT.test(s)) return null;
-  return Number(s);
+  return isDecimal(s) ? Number(s) : null;
 }
 
-function familyOf(name: string, families: Map<string, Family>): { family: Family; suffix: string } {
-  const own = families.get(name);
-  if (own) return { family: own, suffix: '' };
-  for (const s of SUFFIXES) {
-    if (!name.endsWith(s)) continue;
-    const f = families.get(name.slice(0, -s.length));
-    if (f && f.type !== 'gauge' && f.type !== 'untyped' && f.type !== 'unknown') return { family: f, suffix: s };
+/** Whether s is a decimal float (`[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?`) without a regex: this runs once per sample. */
+function isDecimal(s: string): boolean {
+  const n = s.length;
+  let i = 0;
+  let c = s.charCodeAt(0);
+  if (c === 43 || c === 45) c = s.charCodeAt(++i);
+  let digits = 0;
+  while (c >= 48 && c <= 57) {
+    digits++;
+    c = s.charCodeAt(++i);
   }
-  const f: Family = { name, type: 'untyped', samples: [] };
-  families.set(name, f);
-  return { family: f, suffix: '' };
+  if (c === 46 /* . */) {
+    c = s.charCodeAt(++i);
+    while (c >= 48 && c <= 57) {
+      digits++;
+      c = s.charCodeAt(++i);
+    }
+  }
+  if (digits === 0) return false;
+  if (c === 101 || c === 69 /* e E */) {
+    c = s.charCodeAt(++i);
+    if (c === 43 || c === 45) c = s.charCodeAt(++i);
+    const from = i;
+    while (c >= 48 && c <= 57) c = s.charCodeAt(++i);
+    if (i === from) return false;
+  }
+  return i === n;
+}
+
+function familyOf(series: Series, families: Map<string, Family>): Family {
+  const own = families.get(series.name);
+  if (own) return own;
+  if (series.base) {
+    const f = families.get(series.base);
+    if (f && f.type !== 'gauge' && f.type !== 'untyped' && f.type !== 'unknown') {
+      return f;
+    }
+  }
+  const f: Family = { name: series.name, type: 'untyped', samples: [] };
+  families.set(series.name, f);
+  return f;
 }
