@@ -66,4 +66,19 @@ describe('num', () => {
       }),
     );
   });
+
+  it('picks the shorter of the plain and exponent forms, as trying both would', () => {
+    const both = (x: number) => {
+      const plain = String(x);
+      const exp = x.toExponential().replace('e+', 'e');
+      return plain.length >= 6 && exp.length < plain.length ? exp : plain;
+    };
+    const scaled = fc.tuple(fc.integer({ min: -99999, max: 99999 }), fc.integer({ min: -12, max: 25 })).map(([m, e]) => m * 10 ** e);
+    fc.assert(
+      fc.property(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), scaled), (x) => {
+          expect(num(x)).toBe(both(x));
+        }),
+      { numRuns: 5000 },
+    );
+  });
 });

@@ -44,7 +44,8 @@ function statJson(s: Stat, prev: Stat | undefined): string {
 export function num(x: number): string {
   if (!Number.isFinite(x)) return 'null';
   const plain = String(x);
-  if (plain.length < 6) return plain;
+  // The exponent form can only be shorter with 00 at the end (1529000000), 0.00 at the start (0.000125) or e+ (1e+21).
+  if (plain.length < 6 || !(plain.endsWith('00') || plain.startsWith('0.00') || plain.startsWith('-0.00') || plain.includes('e+'))) return plain;
   const exp = x.toExponential().replace('e+', 'e');
   return exp.length < plain.length ? exp : plain;
 }

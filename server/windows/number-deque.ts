@@ -5,11 +5,16 @@
  */
 export class NumberDeque {
   private buf: Float64Array;
+  /** buf.length - 1: the length is a power of two, so wrapping is a mask rather than a division. */
+  private mask: number;
   private head = 0;
   private size = 0;
 
   constructor(capacity = 16) {
-    this.buf = new Float64Array(Math.max(2, capacity));
+    let n = 2;
+    while (n < capacity) n *= 2;
+    this.buf = new Float64Array(n);
+    this.mask = n - 1;
   }
 
   get length(): number {
@@ -18,7 +23,7 @@ export class NumberDeque {
 
   /** i-th element from the front (0 = oldest). */
   at(i: number): number {
-    return this.buf[(this.head + i) % this.buf.length];
+    return this.buf[(this.head + i) & this.mask];
   }
 
   front(): number {
@@ -26,25 +31,25 @@ export class NumberDeque {
   }
 
   back(): number {
-    return this.buf[(this.head + this.size - 1) % this.buf.length];
+    return this.buf[(this.head + this.size - 1) & this.mask];
   }
 
   pushBack(x: number): void {
     if (this.size === this.buf.length) this.grow();
-    this.buf[(this.head + this.size) % this.buf.length] = x;
+    this.buf[(this.head + this.size) & this.mask] = x;
     this.size++;
   }
 
   popFront(): number {
     const x = this.buf[this.head];
-    this.head = (this.head + 1) % this.buf.length;
+    this.head = (this.head + 1) & this.mask;
     this.size--;
     return x;
   }
 
   popBack(): number {
     this.size--;
-    return this.buf[(this.head + this.size) % this.buf.length];
+    return this.buf[(this.head + this.size) & this.mask];
   }
 
   clear(): void {
@@ -56,6 +61,7 @@ export class NumberDeque {
     const next = new Float64Array(this.buf.length * 2);
     for (let i = 0; i < this.size; i++) next[i] = this.at(i);
     this.buf = next;
+    this.mask = next.length - 1;
     this.head = 0;
   }
 }

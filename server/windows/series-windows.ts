@@ -14,7 +14,13 @@ export function labelSetsRefusal(name: string, source: string, cap: number): str
  * that takes a new value each sample must not eat the whole cap).
  */
 export class SeriesWindows {
-  private readonly windows = new Map<string, SlidingWindow>();
+  /**
+   * Windows by source, then by metric key: a source's keys are the same strings
+   * tick after tick, so a lookup hashes nothing new (a `key@source` string made
+   * per record had to be hashed every time).
+   */
+  private readonly windows = new Map<string, Map<string, SlidingWindow>>();
+  private count = 0;
   /** Label sets held per name@source. */
   private readonly labelSets = new Map<string, number>();
 
@@ -25,11 +31,11 @@ export class SeriesWindows {
   ) {}
 
   get size(): number {
-    return this.windows.size;
+    return this.count;
   }
 
   has(key: string, source: string): boolean {
-    return this.windows.has(seriesKey(key, source));
+    return this.windows.get(source)?.has(key) ?? false;
   }
 
   /** Label sets held for a metric name of a source. */
@@ -39,8 +45,8 @@ export class SeriesWindows {
 
   /** Why a new series of this metric key could not be held, or null. */
   refusal(key: string, source: string): string | null {
-    if (this.windows.has(seriesKey(key, source))) return null;
-    if (this.windows.size >= this.maxSeries) return `too many distinct metrics: the cap is ${this.maxSeries}`;
+    if (this.has(key, source)) return null;
+    if (this.count >= this.maxSeries) return `too many distinct metrics: the cap is ${this.maxSeries}`;
     const name = keyName(key);
     if (name !== key && this.labelSetCount(name, source) >= this.maxLabelSets) return labelSetsRefusal(name, source, this.maxLabelSets);
     return null;
@@ -53,13 +59,15 @@ export class SeriesWindows {
    * CardinalityError past a cap.
    */
   record(key: string, source: string, unit: string, t: number, v: number, now = Infinity): Stat {
-    const sk = seriesKey(key, source);
-    let w = this.windows.get(sk);
+    let bySource = this.windows.get(source);
+    let w = bySource?.get(key);
     if (!w) {
       const why = this.refusal(key, source);
       if (why) throw new CardinalityError(why);
       w = new SlidingWindow(this.options);
-      this.windows.set(sk, w);
+      if (!bySource) this.windows.set(source, (bySource = new Map()));
+      bySource.set(key, w);
+      this.count++;
       const name = keyName(key);
       if (name !== key) this.labelSets.set(seriesKey(name, source), (this.labelSets.get(seriesKey(name, source)) ?? 0) + 1);
     }
@@ -68,7 +76,10 @@ export class SeriesWindows {
   }
 
   delete(key: string, source: string): void {
-    if (!this.windows.delete(seriesKey(key, source))) return;
+    const bySource = this.windows.get(source);
+    if (!bySource?.delete(key)) return;
+    this.count--;
+    if (!bySource.size) this.windows.delete(source);
     const name = keyName(key);
     if (name === key) return;
     const nk = seriesKey(name, source);

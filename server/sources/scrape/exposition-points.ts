@@ -1,5 +1,5 @@
 import { metricKey, type Labels } from '../../../shared/series.js';
-import type { ExpoSample, Family } from './exposition.js';
+import type { ExpoSample, Family, SeriesMemo } from './exposition.js';
 import type { Point } from './folder.js';
 import { legalLabels, legalName, unitOfName } from './names.js';
 import type { Bucket } from './quantile.js';
@@ -19,20 +19,40 @@ const FOLDED = new Set(['counter', 'histogram', 'summary']);
  * `x_created` gauges the 0.0.4 format of prometheus_client writes beside a
  * counter, histogram or summary x), and non-finite values of gauges.
  */
-export function expositionPoints(families: readonly Family[], keep: (name: string) => boolean = () => true): ExpoPoints {
+export function expositionPoints(families: readonly Family[], keep: (name: string) => boolean = () => true, names: NameMemo = new Map()): ExpoPoints {
   const types = new Map(families.map((f) => [f.name, f.type]));
   const out: ExpoPoints = { points: [], dropped: 0 };
+  if (names.size > 10_000) names.clear();
   for (const f of families) {
     if (!keep(f.name)) continue;
-    if (f.type === 'counter') counterPoints(f, out);
-    else if (f.type === 'histogram') histogramPoints(f, out);
-    else if (f.type === 'summary') summaryPoints(f, out);
+    if (f.type === 'counter') counterPoints(f, naming(f.name, true, names), out);
+    else if (f.type === 'histogram') histogramPoints(f, naming(f.name, false, names), out);
+    else if (f.type === 'summary') summaryPoints(f, naming(f.name, false, names), out);
     else if (f.type === 'gauge' || f.type === 'untyped' || f.type === 'unknown') {
       if (isCreated(f.name, types)) continue;
-      gaugePoints(f, out);
+      gaugePoints(f, naming(f.name, false, names), out);
     }
   }
   return out;
+}
+
+/** What a family's name becomes: worked out once per name and kept by the target (legalName runs five regexes). */
+interface Naming {
+  name: string | null;
+  unit: string;
+}
+
+export type NameMemo = Map<string, Naming>;
+
+function naming(raw: string, counter: boolean, names: NameMemo): Naming {
+  const memoKey = counter ? `c:${raw}` : raw;
+  let n = names.get(memoKey);
+  if (!n) {
+    const name = legalName(counter ? raw.replace(/_total$/, '') : raw);
+    n = { name, unit: unitOfName(raw) };
+    names.set(memoKey, n);
+  }
+  return n;
 }
 
 function isCreated(name: string, types: Map<string, string>): boolean {
@@ -50,18 +70,26 @@ interface Legal {
  * The legal labels and metric key of a series under `name`, or null (too many
  * labels); worked out once per series and kept in its memo (the target's cache).
  */
-function legal(memo: Record<string, unknown>, raw: Record<string, string>, name: string, slot = `labels:${name}`): Legal | null {
-  const held = memo[slot] as Legal | null | undefined;
-  if (held !== undefined) return held;
+function legal(memo: SeriesMemo, raw: Record<string, string>, name: string): Legal | null {
+  if (memo.legalFor === name) return memo.legal as Legal | null;
   const labels = legalLabels(raw);
   const out = labels && { labels, key: metricKey(name, labels) };
-  memo[slot] = out;
+  memo.legalFor = name;
+  memo.legal = out;
   return out;
 }
 
-function gaugePoints(f: Family, out: ExpoPoints): void {
-  const name = legalName(f.name);
-  const unit = unitOfName(f.name);
+/** legal() for the group a series heads. */
+function legalGroup(memo: SeriesMemo, raw: Record<string, string>, name: string): Legal | null {
+  if (memo.groupFor === name) return memo.group as Legal | null;
+  const labels = legalLabels(raw);
+  const out = labels && { labels, key: metricKey(name, labels) };
+  memo.groupFor = name;
+  memo.group = out;
+  return out;
+}
+
+function gaugePoints(f: Family, { name, unit }: Naming, out: ExpoPoints): void {
   for (const s of f.samples) {
     const l = name && legal(s.memo, s.labels, name);
     if (!name || !l) out.dropped++;
@@ -69,9 +97,7 @@ function gaugePoints(f: Family, out: ExpoPoints): void {
   }
 }
 
-function counterPoints(f: Family, out: ExpoPoints): void {
-  const name = legalName(f.name.replace(/_total$/, ''));
-  const unit = unitOfName(f.name);
+function counterPoints(f: Family, { name, unit }: Naming, out: ExpoPoints): void {
   for (const s of f.samples) {
     if (s.suffix !== '' && s.suffix !== '_total') continue;
     const l = name && legal(s.memo, s.labels, name);
@@ -84,19 +110,20 @@ interface Group {
   /** The labels less `le`/`quantile`. */
   labels: Record<string, string>;
   /** The memo of the group's first series, which holds the group's legal labels. */
-  memo: Record<string, unknown>;
+  memo: SeriesMemo;
   samples: ExpoSample[];
 }
 
 /** Samples of one family grouped by their labels less `drop` (le, quantile); the grouping key is memoised per series. */
-function groups(f: Family, drop: string): Map<string, Group> {
+function groups(f: Family, drop: 'le' | 'quantile'): Map<string, Group> {
   const by = new Map<string, Group>();
   for (const s of f.samples) {
-    let key = s.memo[`by:${drop}`] as string | undefined;
-    if (key === undefined) {
+    let key = s.memo.groupKey;
+    if (s.memo.keyLess !== drop) {
       key = '';
       for (const k in s.labels) if (k !== drop) key += `${k}\u0001${s.labels[k]}\u0002`;
-      s.memo[`by:${drop}`] = key;
+      s.memo.keyLess = drop;
+      s.memo.groupKey = key;
     }
     let g = by.get(key);
     if (!g) {
@@ -109,9 +136,7 @@ function groups(f: Family, drop: string): Map<string, Group> {
   return by;
 }
 
-function histogramPoints(f: Family, out: ExpoPoints): void {
-  const name = legalName(f.name);
-  const unit = unitOfName(f.name);
+function histogramPoints(f: Family, { name, unit }: Naming, out: ExpoPoints): void {
   for (const g of groups(f, 'le').values()) {
     const buckets: Bucket[] = [];
     let count = NaN;
@@ -120,7 +145,7 @@ function histogramPoints(f: Family, out: ExpoPoints): void {
       else if (s.suffix === '_bucket' && s.labels.le !== undefined) buckets.push({ le: leOf(s.labels.le), count: s.value });
     }
     buckets.sort((a, b) => a.le - b.le);
-    const l = name && legal(g.memo, g.labels, name, `group:${name}`);
+    const l = name && legalGroup(g.memo, g.labels, name);
     const ok = buckets.length >= 2 && buckets[buckets.length - 1].le === Infinity && buckets.every((b) => !Number.isNaN(b.le));
     if (!name || !l || !ok) {
       out.dropped++;
@@ -131,10 +156,9 @@ function histogramPoints(f: Family, out: ExpoPoints): void {
   }
 }
 
-function summaryPoints(f: Family, out: ExpoPoints): void {
-  const name = legalName(f.name);
+function summaryPoints(f: Family, { name, unit }: Naming, out: ExpoPoints): void {
   for (const g of groups(f, 'quantile').values()) {
-    const l = name && legal(g.memo, g.labels, name, `group:${name}`);
+    const l = name && legalGroup(g.memo, g.labels, name);
     if (!name || !l) {
       out.dropped++;
       continue;
@@ -149,7 +173,7 @@ function summaryPoints(f: Family, out: ExpoPoints): void {
       }
     }
     if (Number.isNaN(count)) count = 0;
-    out.points.push({ kind: 'summary', name, labels: l.labels, key: l.key, unit: unitOfName(f.name), quantiles, count });
+    out.points.push({ kind: 'summary', name, labels: l.labels, key: l.key, unit, quantiles, count });
   }
 }
 

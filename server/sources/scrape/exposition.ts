@@ -27,8 +27,24 @@ export interface ExpoSample {
   memo: SeriesMemo;
 }
 
-/** Free for the stages after parsing to fill; lives as long as the series stays in the cache. */
-export type SeriesMemo = Record<string, unknown>;
+/**
+ * What the stages after parsing work out once per series (exposition-points.ts),
+ * kept as long as the series stays in the cache. Each field pair is a one-entry
+ * cache: the value and what it was worked out for (a series almost always
+ * belongs to one family name); fixed fields rather than a dictionary, as this is
+ * read for every sample of every round.
+ */
+export class SeriesMemo {
+  /** The name `legal` was worked out under, and it. */
+  legalFor: string | undefined = undefined;
+  legal: unknown = undefined;
+  /** The same for the series' group (histogram/summary series less le/quantile). */
+  groupFor: string | undefined = undefined;
+  group: unknown = undefined;
+  /** The label dropped for `groupKey`, and the key of the series' labels less it. */
+  keyLess: string | undefined = undefined;
+  groupKey = '';
+}
 
 /**
  * The series of earlier scrapes of one target by their text (`name{labels}`): a
@@ -197,7 +213,7 @@ function readSeries(line: string, end: number, lineNo: number): Series {
     suffix = sfx;
     break;
   }
-  return { text: line, name, labels, memo: Object.create(null), base, suffix };
+  return { text: line, name, labels, memo: new SeriesMemo(), base, suffix };
 }
 
 /** 1: may start a name (letters, _ and :), 2: may only follow (digits). */

@@ -7,7 +7,7 @@ import { keyedByMetric, metricKey } from '../../../shared/series.js';
 import type { Hub } from '../../hub/hub.js';
 import { CardinalityError, type SeriesWindows } from '../../windows/series-windows.js';
 import { parseExposition, SeriesCache } from './exposition.js';
-import { expositionPoints } from './exposition-points.js';
+import { expositionPoints, type NameMemo } from './exposition-points.js';
 import { fetchText, ScrapeError } from './fetch-text.js';
 import { Folder } from './folder.js';
 import type { TargetSpec } from './target-spec.js';
@@ -44,6 +44,8 @@ export class ScrapeTarget {
   private readonly folder: Folder;
   private readonly keys = new Set<string>();
   private readonly cache: SeriesCache;
+  /** Family names as Vigil's, worked out once. */
+  private readonly names: NameMemo = new Map();
   /** One kept-alive connection per target: no TCP (or TLS) handshake each round. */
   private readonly agent: HttpAgent;
   private readonly now: () => number;
@@ -99,7 +101,7 @@ export class ScrapeTarget {
       const { text, at: t } = await fetchText(this.o.spec.url, { timeout: this.timeout, maxBytes: this.o.maxBytes ?? 16 << 20, signal: this.abort.signal, agent: this.agent, now: this.now });
       if (this.abort.signal.aborted) return;
       const families = parseExposition(text, this.cache);
-      const { points, dropped } = expositionPoints(families, this.o.spec.keep);
+      const { points, dropped } = expositionPoints(families, this.o.spec.keep, this.names);
       const fold = this.folder.fold(points, t);
       fold.commit();
       this.dropped = dropped;
