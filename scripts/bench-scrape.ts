@@ -1,97 +1,146 @@
 /**
  * CPU per 1,000 scraped series per round (target ≤ 2 ms), beside the raw parse
- * cost, with parse-prometheus-text-format's parse of the same text for scale.
+ * cost, with parse-prometheus-text-format's parse of the same text for scale,
+ * and every row also for the tree at --baseline (default 755e509, main before
+ * the scrape cost work), extracted from git beside this one and timed in the
+ * same run, alternating, so a busy moment of the shared machine hits both alike.
  *
  * A "series" is one sample line of the exposition, as Prometheus counts them.
- * The page is synthetic and vLLM/node_exporter-shaped, per 1,000 series: 300
- * gauges and 300 counters (10 names of 30 label sets each), 25 histograms of 12 buckets (350 lines), 10 summaries
- * of 3 quantiles (50 lines), each with 2 labels; its values move every round.
+ * The page (scripts/bench/scrape-page.ts) is synthetic and vLLM/node_exporter-
+ * shaped; its values move every round.
  *
  * Rows, each the median over --runs runs of --rounds rounds:
- * - parse (vigil): exposition.ts alone, with its series cache (as a target runs it);
+ * - parse: exposition.ts alone, with its series cache (as a target runs it);
  * - parse (parse-prometheus-text-format): the npm parser alone;
- * - round, in-process: parse + points + rates/quantiles + windows + publish;
+ * - round in-process: parse + points + rates/quantiles + windows + publish into
+ *   a bare hub (JSON.stringify as its encoder);
  * - of which windows + publish: the same readings recorded and published alone;
- * - round, over HTTP: a real ScrapeTarget scraping a child process that serves
- *   the page (the child's CPU is not counted), i.e. what a target costs Vigil.
+ * - round over HTTP: a real ScrapeTarget scraping a child process that serves
+ *   the page (the child's CPU is not counted), into a bare hub;
+ * - round over HTTP, as the server runs it: the same, into a hub that encodes
+ *   ticks as the stream sends them (against the projection) and a projection
+ *   that folds every tick, as createPipeline wires them (no client connected).
  *
- *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5]
+ *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509]
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { createServer } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { MemoryHub } from '../server/hub/memory-hub.js';
-import { parseExposition, SeriesCache } from '../server/sources/scrape/exposition.js';
-import { expositionPoints } from '../server/sources/scrape/exposition-points.js';
-import { Folder } from '../server/sources/scrape/folder.js';
-import { ScrapeTarget } from '../server/sources/scrape/scrape-target.js';
-import { parseTargetSpec } from '../server/sources/scrape/target-spec.js';
-import { SeriesWindows } from '../server/windows/series-windows.js';
-import { median } from './bench/stats.js';
+import { extractBaseline } from './bench/idle-process.js';
 import { page } from './bench/scrape-page.js';
+import { median } from './bench/stats.js';
 
-const arg = (name: string, def: number) => {
+const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
+  return i > 0 ? process.argv[i + 1] : def;
 };
-const SERIES = arg('series', 1000);
-const ROUNDS = arg('rounds', 200);
-const RUNS = arg('runs', 5);
+const SERIES = Number(arg('series', '1000'));
+const ROUNDS = Number(arg('rounds', '200'));
+const RUNS = Number(arg('runs', '5'));
+const BASELINE = arg('baseline', '755e509');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- two trees' modules, loaded by path */
+/** The modules a tree (this one or the baseline's) is benched through. */
+interface Tree {
+  parseExposition: (text: string, cache?: any) => any;
+  SeriesCache: new () => any;
+  expositionPoints: (families: any, keep?: any, names?: any) => { points: any[] };
+  Folder: new (window: number) => { fold(points: any[], t: number): { readings: Array<{ key: string; unit: string; v: number }>; commit(): void } };
+  ScrapeTarget: new (o: any) => { scrape(): Promise<void>; state: string; problem: string | null; stop(): Promise<void> };
+  parseTargetSpec: (s: string) => { ok: true; spec: any } | { ok: false; error: string };
+  SeriesWindows: new (o: any, max: number) => { record(key: string, source: string, unit: string, t: number, v: number): any };
+  MemoryHub: new (o: any) => { publish(channel: string, tick: any): void; encodeWith(e: any): void };
+  Projection: new (hub: any, o: any) => { start(): void; statBase(channel: string, source: string): any };
+  streamTickJson: (tick: any, base: any) => string;
+}
+
+async function loadTree(dir: string): Promise<Tree> {
+  const m = async (p: string) => import(join(dir, p));
+  const [exposition, points, folder, target, spec, windows, hub, projection, tickJson] = await Promise.all([
+    m('server/sources/scrape/exposition.ts'),
+    m('server/sources/scrape/exposition-points.ts'),
+    m('server/sources/scrape/folder.ts'),
+    m('server/sources/scrape/scrape-target.ts'),
+    m('server/sources/scrape/target-spec.ts'),
+    m('server/windows/series-windows.ts'),
+    m('server/hub/memory-hub.ts'),
+    m('server/windows/projection.ts'),
+    m('server/hub/tick-json.ts'),
+  ]);
+  return { ...exposition, ...points, ...folder, ...target, ...spec, ...windows, ...hub, ...projection, ...tickJson };
+}
+
 const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
 
-/** CPU ms per round of `fn` over ROUNDS rounds (pages made beforehand). */
+/** CPU ms per round of `fn` over the pages. */
 function perRound(pages: string[], fn: (text: string, r: number) => void): number {
   const c0 = cpu();
   for (let r = 0; r < pages.length; r++) fn(pages[r], r);
   return (cpu() - c0) / pages.length;
 }
 
-function inProcess(pages: string[]): number {
-  const hub = new MemoryHub({ capacity: 64 });
-  const windows = new SeriesWindows({ span: 60_000 }, 100_000);
-  const folder = new Folder(60_000);
-  const cache = new SeriesCache();
+function parseOnly(x: Tree, pages: string[]): number {
+  const cache = new x.SeriesCache();
+  return perRound(pages, (text) => x.parseExposition(text, cache));
+}
+
+function inProcess(x: Tree, pages: string[]): number {
+  const hub = new x.MemoryHub({ capacity: 64 });
+  const windows = new x.SeriesWindows({ span: 60_000 }, 100_000);
+  const folder = new x.Folder(60_000);
+  const cache = new x.SeriesCache();
+  const names = new Map();
   return perRound(pages, (text, r) => {
     const t = 1_000_000 + r * 1000;
-    const { points } = expositionPoints(parseExposition(text, cache));
+    const { points } = x.expositionPoints(x.parseExposition(text, cache), undefined, names);
     const fold = folder.fold(points, t);
     fold.commit();
-    const values: Record<string, ReturnType<SeriesWindows['record']>> = {};
-    for (const x of fold.readings) values[x.key] = windows.record(x.key, 'bench', x.unit, t, x.v);
+    const values: Record<string, unknown> = Object.create(null);
+    for (const y of fold.readings) values[y.key] = windows.record(y.key, 'bench', y.unit, t, y.v);
     hub.publish('app', { t, source: 'bench', values });
   });
 }
 
 /** Only the windows and the publish of the readings a round gives (what any source's readings cost). */
-function windowsOnly(pages: string[]): number {
-  const folder = new Folder(60_000);
-  const cache = new SeriesCache();
+function windowsOnly(x: Tree, pages: string[]): number {
+  const folder = new x.Folder(60_000);
+  const cache = new x.SeriesCache();
   const rounds = pages.map((text, r) => {
-    const fold = folder.fold(expositionPoints(parseExposition(text, cache)).points, 1_000_000 + r * 1000);
+    const fold = folder.fold(x.expositionPoints(x.parseExposition(text, cache)).points, 1_000_000 + r * 1000);
     fold.commit();
     return fold.readings;
   });
-  const hub = new MemoryHub({ capacity: 64 });
-  const windows = new SeriesWindows({ span: 60_000 }, 100_000);
+  const hub = new x.MemoryHub({ capacity: 64 });
+  const windows = new x.SeriesWindows({ span: 60_000 }, 100_000);
   return perRound(pages, (_text, r) => {
     const t = 1_000_000 + r * 1000;
-    const values: Record<string, ReturnType<SeriesWindows['record']>> = {};
-    for (const x of rounds[r]) values[x.key] = windows.record(x.key, 'bench', x.unit, t, x.v);
+    const values: Record<string, unknown> = Object.create(null);
+    for (const y of rounds[r]) values[y.key] = windows.record(y.key, 'bench', y.unit, t, y.v);
     hub.publish('app', { t, source: 'bench', values });
   });
 }
 
-async function overHttp(port: number): Promise<number> {
-  const spec = parseTargetSpec(`http://127.0.0.1:${port}/metrics;name=bench`);
+async function overHttp(x: Tree, port: number, asServer: boolean): Promise<number> {
+  const spec = x.parseTargetSpec(`http://127.0.0.1:${port}/metrics;name=bench`);
   if (!spec.ok) throw new Error(spec.error);
-  const target = new ScrapeTarget({
+  const hub = new x.MemoryHub({ capacity: 64 });
+  if (asServer) {
+    // As createPipeline wires them: the projection folds every tick, the hub encodes against it.
+    const projection = new x.Projection(hub, { history: 300, maxSeries: 100_000 });
+    projection.start();
+    hub.encodeWith((channel: string, tick: { source: string }) => x.streamTickJson(tick, projection.statBase(channel, tick.source)));
+  }
+  const target = new x.ScrapeTarget({
     spec: spec.spec,
-    hub: new MemoryHub({ capacity: 64 }),
-    windows: new SeriesWindows({ span: 60_000 }, 100_000),
+    hub,
+    windows: new x.SeriesWindows({ span: 60_000 }, 100_000),
     logger: pino({ level: 'silent' }),
     interval: 1000,
     window: 60_000,
@@ -100,8 +149,10 @@ async function overHttp(port: number): Promise<number> {
   for (let i = 0; i < 3; i++) await target.scrape(); // warm: connection, JIT, windows
   const c0 = cpu();
   for (let r = 0; r < ROUNDS; r++) await target.scrape();
+  const ms = (cpu() - c0) / ROUNDS;
   if (target.state !== 'up') throw new Error(`bench target is ${target.state}: ${target.problem}`);
-  return (cpu() - c0) / ROUNDS;
+  await target.stop();
+  return ms;
 }
 
 /** The child: serves page(SERIES, n) for the n-th request, so values move. */
@@ -111,43 +162,53 @@ function serve(): void {
   srv.listen(0, '127.0.0.1', () => process.send!((srv.address() as { port: number }).port));
 }
 
+const ROWS = [
+  ['parse', 'parse (exposition.ts, cached)'],
+  ['npm', 'parse (parse-prometheus-text-format), for scale'],
+  ['inproc', 'round in-process: parse, points, rates/quantiles, windows, publish'],
+  ['windows', '  of which windows + publish of its readings (any source pays these)'],
+  ['http', 'round over HTTP: a real ScrapeTarget, bare hub (target ≤ 2 ms per 1,000)'],
+  ['server', 'round over HTTP as the server runs it: + projection, stream encoding'],
+] as const;
+type Row = (typeof ROWS)[number][0];
+
 async function main(): Promise<void> {
+  const rev = execFileSync('git', ['rev-parse', '--short', BASELINE], { cwd: ROOT, encoding: 'utf8' }).trim();
+  const baseline = extractBaseline(ROOT, rev);
   const child = fork(process.argv[1], ['--child', ...process.argv.slice(2)], { execArgv: process.execArgv });
-  const port = await new Promise<number>((r) => child.once('message', (p) => r(p as number)));
-  const pages = Array.from({ length: ROUNDS }, (_, r) => page(SERIES, r));
-  const lines = pages[0].split('\n').filter((l) => l && !l.startsWith('#')).length;
-  const rows: Record<string, number[]> = { vigil: [], npm: [], inproc: [], windows: [], http: [] };
   try {
+    const trees = { now: await loadTree(ROOT), before: await loadTree(baseline.dir) };
+    const port = await new Promise<number>((r) => child.once('message', (p) => r(p as number)));
+    const pages = Array.from({ length: ROUNDS }, (_, r) => page(SERIES, r));
+    const lines = pages[0].split('\n').filter((l) => l && !l.startsWith('#')).length;
+    const rows = { now: {} as Record<Row, number[]>, before: {} as Record<Row, number[]> };
+    for (const k of ROWS) rows.now[k[0]] = [], rows.before[k[0]] = [];
     for (let run = 0; run < RUNS; run++) {
-      // Alternating in one process, so a busy moment of the shared machine hits each alike.
-      const cache = new SeriesCache();
-      rows.vigil.push(perRound(pages, (t) => parseExposition(t, cache)));
-      rows.npm.push(perRound(pages, (t) => parsePrometheusTextFormat(t)));
-      rows.inproc.push(inProcess(pages));
-      rows.windows.push(windowsOnly(pages));
-      rows.http.push(await overHttp(port));
+      // Alternating within a run, in a different order each run.
+      const order = run % 2 ? (['before', 'now'] as const) : (['now', 'before'] as const);
+      for (const which of order) rows[which].parse.push(parseOnly(trees[which], pages));
+      rows.now.npm.push(perRound(pages, (t) => parsePrometheusTextFormat(t)));
+      for (const which of order) rows[which].inproc.push(inProcess(trees[which], pages));
+      for (const which of order) rows[which].windows.push(windowsOnly(trees[which], pages));
+      for (const which of order) rows[which].http.push(await overHttp(trees[which], port, false));
+      for (const which of order) rows[which].server.push(await overHttp(trees[which], port, true));
     }
+    const per1k = (ms: number) => (ms * 1000) / lines;
+    const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
+    console.log(`\n${lines} series per round (${(pages[0].length / 1024).toFixed(0)} KiB), ${ROUNDS} rounds x ${RUNS} runs; CPU ms per 1,000 series, medians of the runs; before = ${rev}\n`);
+    console.log(`| what | before (${rev}) | now | now / before |`);
+    console.log('| --- | ---: | ---: | ---: |');
+    for (const [k, label] of ROWS) {
+      const b = per1k(median(rows.before[k]));
+      const n = per1k(median(rows.now[k]));
+      console.log(`| ${label} | ${fmt(b)} | ${fmt(n)} | ${Number.isFinite(b) ? `${(n / b).toFixed(2)}x` : ''} |`);
+    }
+    console.log(`\nruns (now, server row): ${rows.now.server.map((x) => per1k(x).toFixed(2)).join(' ')}; (before): ${rows.before.server.map((x) => per1k(x).toFixed(2)).join(' ')}`);
   } finally {
     child.kill();
-  }
-  const per1k = (ms: number) => (ms * 1000) / lines;
-  const fmt = (x: number) => x.toFixed(3).padStart(8);
-  console.log(`\n${lines} series per round (${(pages[0].length / 1024).toFixed(0)} KiB), ${ROUNDS} rounds x ${RUNS} runs; CPU ms, medians of the runs (shared 2-core machine)\n`);
-  console.log('| what | ms per round | ms per 1,000 series | vs parse (vigil) |');
-  console.log('| --- | ---: | ---: | ---: |');
-  const base = median(rows.vigil);
-  for (const [k, label] of [
-    ['vigil', 'parse (vigil, exposition.ts)'],
-    ['npm', 'parse (parse-prometheus-text-format)'],
-    ['inproc', 'round in-process: parse, points, rates/quantiles, windows, publish'],
-    ['windows', '  of which windows + publish of its readings (any source pays these)'],
-    ['http', 'round over HTTP: a real ScrapeTarget (target ≤ 2 ms per 1,000)'],
-  ] as const) {
-    const m = median(rows[k]);
-    console.log(`| ${label} | ${fmt(m)} | ${fmt(per1k(m))} | ${(m / base).toFixed(2)}x |`);
+    baseline.remove();
   }
 }
 
-if (process.argv.includes("--child")) serve();
-else if (process.argv.includes("--dump")) (await import("node:fs")).writeFileSync("/tmp/pages.json", JSON.stringify(Array.from({ length: 100 }, (_, r) => page(SERIES, r))));
+if (process.argv.includes('--child')) serve();
 else await main();

@@ -89,11 +89,32 @@ function legalGroup(memo: SeriesMemo, raw: Record<string, string>, name: string)
   return out;
 }
 
+type Scalar = Extract<Point, { kind: 'gauge' | 'counter' }>;
+
+/**
+ * The gauge or counter point of a series: the object of the last round, with its
+ * new value, unless it was made otherwise or is already in this round's `out`
+ * (a series twice on a page). Points are read within the round (Folder.fold
+ * copies what it keeps), so a round allocates none for a known series.
+ */
+function scalar(memo: SeriesMemo, kind: Scalar['kind'], l: Legal, name: string, unit: string, v: number, out: ExpoPoints): Scalar {
+  const held = memo.point as Scalar | null;
+  if (held && memo.pointIn !== out && held.kind === kind && held.key === l.key && held.name === name && held.unit === unit) {
+    held.v = v;
+    memo.pointIn = out;
+    return held;
+  }
+  const p: Scalar = { kind, name, labels: l.labels, key: l.key, unit, v };
+  memo.point = p;
+  memo.pointIn = out;
+  return p;
+}
+
 function gaugePoints(f: Family, { name, unit }: Naming, out: ExpoPoints): void {
   for (const s of f.samples) {
     const l = name && legal(s.memo, s.labels, name);
     if (!name || !l) out.dropped++;
-    else if (Number.isFinite(s.value)) out.points.push({ kind: 'gauge', name, labels: l.labels, key: l.key, unit, v: s.value });
+    else if (Number.isFinite(s.value)) out.points.push(scalar(s.memo, 'gauge', l, name, unit, s.value, out));
   }
 }
 
@@ -102,7 +123,7 @@ function counterPoints(f: Family, { name, unit }: Naming, out: ExpoPoints): void
     if (s.suffix !== '' && s.suffix !== '_total') continue;
     const l = name && legal(s.memo, s.labels, name);
     if (!name || !l) out.dropped++;
-    else if (Number.isFinite(s.value)) out.points.push({ kind: 'counter', name, labels: l.labels, key: l.key, unit, v: s.value });
+    else if (Number.isFinite(s.value)) out.points.push(scalar(s.memo, 'counter', l, name, unit, s.value, out));
   }
 }
 

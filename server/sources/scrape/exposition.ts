@@ -44,6 +44,9 @@ export class SeriesMemo {
   /** The label dropped for `groupKey`, and the key of the series' labels less it. */
   keyLess: string | undefined = undefined;
   groupKey = '';
+  /** The series' gauge or counter point, and the round (points list) it was last given to. */
+  point: unknown = null;
+  pointIn: unknown = null;
 }
 
 /**
@@ -53,6 +56,8 @@ export class SeriesMemo {
  */
 export class SeriesCache {
   readonly map = new Map<string, Series>();
+  /** Counts parses: a series' sample object is reused once per parse. */
+  round = 0;
   constructor(readonly max = 50_000) {}
 }
 
@@ -60,6 +65,13 @@ export class SeriesCache {
 interface Series {
   /** The series text (`name{labels}`) as the page writes it. */
   text: string;
+  /**
+   * Its sample in the last parse, and that parse's round: the next parse reuses
+   * the object (it is read within the round, and most series come once a page),
+   * so a round allocates no sample for a known series.
+   */
+  sample: ExpoSample | null;
+  round: number;
   name: string;
   labels: Record<string, string>;
   memo: SeriesMemo;
@@ -80,10 +92,15 @@ const TYPES = new Set<string>(['counter', 'gauge', 'histogram', 'gaugehistogram'
 const NAME_START = /[a-zA-Z_:]/;
 const NAME_CHAR = /[a-zA-Z0-9_:]/;
 
-/** Every family of an exposition, in order of first appearance. */
+/**
+ * Every family of an exposition, in order of first appearance. With a cache, the
+ * samples returned are valid until the next parse with that cache, which reuses
+ * their objects: read them within the round (as a scrape target does).
+ */
 export function parseExposition(text: string, cache: SeriesCache = new SeriesCache(0)): Family[] {
   const families = new Map<string, Family>();
   if (cache.map.size > cache.max) cache.map.clear();
+  cache.round++;
   let lineNo = 0;
   let pos = 0;
   while (pos < text.length) {
@@ -131,7 +148,7 @@ function knownLine(text: string, from: number, end: number, families: Map<string
   while (j < end && !isBlank(text.charCodeAt(j))) j++;
   const value = parseValue(text.slice(i, j));
   if (value === null) return false;
-  push(familyOf(series, families), series, value);
+  push(familyOf(series, families), series, value, cache.round);
   return true;
 }
 
@@ -140,8 +157,18 @@ function isBlank(c: number): boolean {
 }
 
 /** A sample of `series` in `family`; its suffix is the series' own when it joined a family by it. */
-function push(family: Family, series: Series, value: number): void {
-  family.samples.push({ suffix: family.name === series.name ? '' : series.suffix, labels: series.labels, value, memo: series.memo });
+function push(family: Family, series: Series, value: number, round: number): void {
+  const suffix = family.name === series.name ? '' : series.suffix;
+  let sample = series.sample;
+  if (sample && series.round !== round) {
+    sample.suffix = suffix;
+    sample.value = value;
+  } else {
+    sample = { suffix, labels: series.labels, value, memo: series.memo };
+    series.sample = sample;
+  }
+  series.round = round;
+  family.samples.push(sample);
 }
 
 function typeLine(line: string, families: Map<string, Family>, lineNo: number): void {
@@ -176,7 +203,7 @@ function sampleLine(line: string, families: Map<string, Family>, lineNo: number,
   const value = parseValue(line.slice(i, j));
   if (value === null) throw new ExpositionError(`line ${lineNo}: value ${JSON.stringify(line.slice(i, j).slice(0, 40))} is not a number`);
   // What follows (a timestamp, an exemplar) does not change the value: Vigil stamps samples itself.
-  push(familyOf(series, families), series, value);
+  push(familyOf(series, families), series, value, cache.round);
 }
 
 /** Where the series text (`name` or `name{…}`) of a line ends, skipping quoted label values. */
@@ -213,7 +240,7 @@ function readSeries(line: string, end: number, lineNo: number): Series {
     suffix = sfx;
     break;
   }
-  return { text: line, name, labels, memo: new SeriesMemo(), base, suffix };
+  return { text: line, name, labels, memo: new SeriesMemo(), base, suffix, sample: null, round: -1 };
 }
 
 /** 1: may start a name (letters, _ and :), 2: may only follow (digits). */

@@ -118,6 +118,7 @@ export class ScrapeTarget {
   private publish(readings: ReturnType<Folder['fold']>['readings'], t: number): void {
     const tick: TickEvent = { t, source: this.name, values: keyedByMetric() };
     let capped = 0;
+    let held = 0;
     for (const r of readings) {
       // NaN, ±Inf and values past ±1e300 (window sums would overflow, JSON would say null) are left out.
       if (!(Math.abs(r.v) <= INGEST_VALUE_MAX)) continue;
@@ -129,6 +130,7 @@ export class ScrapeTarget {
       try {
         tick.values[key] = this.o.windows.record(key, this.name, r.unit, t, r.v);
         this.keys.add(key);
+        held++;
       } catch (err) {
         if (!(err instanceof CardinalityError)) throw err;
         capped++;
@@ -139,7 +141,7 @@ export class ScrapeTarget {
       this.warnedCap = true;
       this.o.logger.warn({ target: this.name, held: this.keys.size, left_out: capped }, 'scrape target has more series than the cap (SCRAPE_MAX_SERIES); the rest are left out');
     }
-    if (Object.keys(tick.values).length) this.o.hub.publish('app', tick);
+    if (held) this.o.hub.publish('app', tick);
   }
 
   private setState(state: TargetState, problem: string | null): void {
