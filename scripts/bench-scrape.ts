@@ -17,9 +17,11 @@
  * - of which windows + publish: the same readings recorded and published alone;
  * - round over HTTP: a real ScrapeTarget scraping a child process that serves
  *   the page (the child's CPU is not counted), into a bare hub;
- * - round over HTTP, as the server runs it: the same, into a hub that encodes
- *   ticks as the stream sends them (against the projection) and a projection
- *   that folds every tick, as createPipeline wires them (no client connected).
+ * - round over HTTP, as the server runs it: the target of the tree's own
+ *   createPipeline, whose hub encodes each tick as the stream sends it and whose
+ *   projection (with its tiers), stream and checks take every tick (no client).
+ *   Run it under the server's flag too:
+ *   node --max-semi-space-size=1 --import tsx scripts/bench-scrape.ts
  *
  *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509]
  */
@@ -54,13 +56,13 @@ interface Tree {
   parseTargetSpec: (s: string) => { ok: true; spec: any } | { ok: false; error: string };
   SeriesWindows: new (o: any, max: number) => { record(key: string, source: string, unit: string, t: number, v: number): any };
   MemoryHub: new (o: any) => { publish(channel: string, tick: any): void; encodeWith(e: any): void };
-  Projection: new (hub: any, o: any) => { start(): void; statBase(channel: string, source: string): any };
-  streamTickJson: (tick: any, base: any) => string;
+  parseConfig: (overrides: any, env: any, argv: string[]) => any;
+  createPipeline: (config: any, deps: any) => any;
 }
 
 async function loadTree(dir: string): Promise<Tree> {
   const m = async (p: string) => import(join(dir, p));
-  const [exposition, points, folder, target, spec, windows, hub, projection, tickJson] = await Promise.all([
+  const [exposition, points, folder, target, spec, windows, hub, config, pipeline] = await Promise.all([
     m('server/sources/scrape/exposition.ts'),
     m('server/sources/scrape/exposition-points.ts'),
     m('server/sources/scrape/folder.ts'),
@@ -68,10 +70,10 @@ async function loadTree(dir: string): Promise<Tree> {
     m('server/sources/scrape/target-spec.ts'),
     m('server/windows/series-windows.ts'),
     m('server/hub/memory-hub.ts'),
-    m('server/windows/projection.ts'),
-    m('server/hub/tick-json.ts'),
+    m('server/config.ts'),
+    m('server/pipeline.ts'),
   ]);
-  return { ...exposition, ...points, ...folder, ...target, ...spec, ...windows, ...hub, ...projection, ...tickJson };
+  return { ...exposition, ...points, ...folder, ...target, ...spec, ...windows, ...hub, ...config, ...pipeline };
 }
 
 const cpu = () => {
@@ -127,25 +129,42 @@ function windowsOnly(x: Tree, pages: string[]): number {
   });
 }
 
-async function overHttp(x: Tree, port: number, asServer: boolean): Promise<number> {
+async function overHttp(x: Tree, port: number): Promise<number> {
   const spec = x.parseTargetSpec(`http://127.0.0.1:${port}/metrics;name=bench`);
   if (!spec.ok) throw new Error(spec.error);
-  const hub = new x.MemoryHub({ capacity: 64 });
-  if (asServer) {
-    // As createPipeline wires them: the projection folds every tick, the hub encodes against it.
-    const projection = new x.Projection(hub, { history: 300, maxSeries: 100_000 });
-    projection.start();
-    hub.encodeWith((channel: string, tick: { source: string }) => x.streamTickJson(tick, projection.statBase(channel, tick.source)));
-  }
   const target = new x.ScrapeTarget({
     spec: spec.spec,
-    hub,
+    hub: new x.MemoryHub({ capacity: 64 }),
     windows: new x.SeriesWindows({ span: 60_000 }, 100_000),
     logger: pino({ level: 'silent' }),
     interval: 1000,
     window: 60_000,
     maxSeries: 100_000,
   });
+  return scrapeRounds(target);
+}
+
+/**
+ * The target of a pipeline made by the tree's own createPipeline (no built-in
+ * sources, no data dir): its hub encodes every tick as the stream sends it,
+ * the projection (and its tiers) folds it, the stream and the checks listen.
+ */
+async function asServer(x: Tree, port: number): Promise<number> {
+  const config = x.parseConfig({}, {}, ['--scrape', `http://127.0.0.1:${port}/metrics;name=bench`, '--scrape-max-series', '100000', '--data-dir', '']);
+  const p = x.createPipeline(config, { sources: () => [], logger: pino({ level: 'silent' }) });
+  p.projection.start();
+  p.stream.start();
+  p.checks.start();
+  try {
+    return await scrapeRounds(p.scrapers.targets[0]);
+  } finally {
+    p.checks.stop();
+    p.stream.stop();
+    p.projection.stop();
+  }
+}
+
+async function scrapeRounds(target: InstanceType<Tree['ScrapeTarget']>): Promise<number> {
   for (let i = 0; i < 3; i++) await target.scrape(); // warm: connection, JIT, windows
   const c0 = cpu();
   for (let r = 0; r < ROUNDS; r++) await target.scrape();
@@ -168,7 +187,7 @@ const ROWS = [
   ['inproc', 'round in-process: parse, points, rates/quantiles, windows, publish'],
   ['windows', '  of which windows + publish of its readings (any source pays these)'],
   ['http', 'round over HTTP: a real ScrapeTarget, bare hub (target ≤ 2 ms per 1,000)'],
-  ['server', 'round over HTTP as the server runs it: + projection, stream encoding'],
+  ['server', 'round over HTTP as the server runs it (createPipeline: stream encoding, projection, tiers)'],
 ] as const;
 type Row = (typeof ROWS)[number][0];
 
@@ -190,8 +209,8 @@ async function main(): Promise<void> {
       rows.now.npm.push(perRound(pages, (t) => parsePrometheusTextFormat(t)));
       for (const which of order) rows[which].inproc.push(inProcess(trees[which], pages));
       for (const which of order) rows[which].windows.push(windowsOnly(trees[which], pages));
-      for (const which of order) rows[which].http.push(await overHttp(trees[which], port, false));
-      for (const which of order) rows[which].server.push(await overHttp(trees[which], port, true));
+      for (const which of order) rows[which].http.push(await overHttp(trees[which], port));
+      for (const which of order) rows[which].server.push(await asServer(trees[which], port));
     }
     const per1k = (ms: number) => (ms * 1000) / lines;
     const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');

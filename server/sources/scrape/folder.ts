@@ -67,6 +67,8 @@ export function quantileSuffix(q: number): string {
   return `p${String(Math.round(q * 1000) / 10).replace('.', '_')}`;
 }
 
+const QUANTILE_SUFFIXES = QUANTILES.map(quantileSuffix);
+
 export function rateUnit(unit: string): string {
   return `${unit}/s`;
 }
@@ -76,10 +78,19 @@ function sub(key: string, name: string, suffix: string): string {
   return `${name}.${suffix}${key.slice(name.length)}`;
 }
 
+/** The key and name of `name.suffix` (see sub). */
+type Derived = [key: string, name: string];
+
 /** The state of one source's foreign metrics: counters' last values, histograms' snapshots over the window. */
 export class Folder {
   private readonly counters = new Map<string, CounterState>();
   private readonly histograms = new Map<string, HistogramState>();
+  /**
+   * Keys and names of the series a histogram or summary adds (`x.rate`, `x.p95`),
+   * by the key of `x` and the suffix: made once rather than every round, so
+   * the windows find them by a string already hashed. Cleared by the sweep.
+   */
+  private readonly derived = new Map<string, Map<string, Derived>>();
   private lastSweep = 0;
 
   constructor(private readonly window: number) {}
@@ -106,8 +117,12 @@ export class Folder {
           this.counter(key, p.name, p.labels, p.unit, p.v, p.t ?? t, readings, counters);
           break;
         case 'summary':
-          for (const { q, v } of p.quantiles) readings.push({ key: sub(key, p.name, quantileSuffix(q)), name: `${p.name}.${quantileSuffix(q)}`, labels: p.labels, unit: p.unit, v });
-          this.counter(sub(key, p.name, 'rate'), `${p.name}.rate`, p.labels, '', p.count, p.t ?? t, readings, counters);
+          for (const { q, v } of p.quantiles) {
+            const [k, name] = this.sub(key, p.name, quantileSuffix(q));
+            readings.push({ key: k, name, labels: p.labels, unit: p.unit, v });
+          }
+          const [k, name] = this.sub(key, p.name, 'rate');
+          this.counter(k, name, p.labels, '', p.count, p.t ?? t, readings, counters);
           break;
         case 'histogram':
           this.histogram(key, p.delta ? this.accumulate(key, p, histograms) : p, p.t ?? t, readings, histograms, counters);
@@ -133,7 +148,8 @@ export class Folder {
   }
 
   private histogram(key: string, p: Extract<Point, { kind: 'histogram' }>, t: number, out: KeyedReading[], staged: Map<string, HistogramState>, counters: Map<string, CounterState>): void {
-    this.counter(sub(key, p.name, 'rate'), `${p.name}.rate`, p.labels, '', p.count, t, out, counters);
+    const [rateKey, rateName] = this.sub(key, p.name, 'rate');
+    this.counter(rateKey, rateName, p.labels, '', p.count, t, out, counters);
     const les = p.buckets.map((b) => b.le);
     const prev = staged.get(key) ?? this.histograms.get(key);
     const snap: Snapshot = { t, count: p.count, counts: p.buckets.map((b) => b.count) };
@@ -148,10 +164,20 @@ export class Folder {
     if (ring.length < 2) return;
     const base = ring[0];
     const delta: Bucket[] = les.map((le, i) => ({ le, count: snap.counts[i] - base.counts[i] }));
-    for (const q of QUANTILES) {
-      const v = histogramQuantile(q, delta);
-      if (Number.isFinite(v)) out.push({ key: sub(key, p.name, quantileSuffix(q)), name: `${p.name}.${quantileSuffix(q)}`, labels: p.labels, unit: p.unit, v });
+    for (let i = 0; i < QUANTILES.length; i++) {
+      const v = histogramQuantile(QUANTILES[i], delta);
+      if (!Number.isFinite(v)) continue;
+      const [k, name] = this.sub(key, p.name, QUANTILE_SUFFIXES[i]);
+      out.push({ key: k, name, labels: p.labels, unit: p.unit, v });
     }
+  }
+
+  private sub(key: string, name: string, suffix: string): Derived {
+    let bySuffix = this.derived.get(key);
+    if (!bySuffix) this.derived.set(key, (bySuffix = new Map()));
+    let d = bySuffix.get(suffix);
+    if (!d) bySuffix.set(suffix, (d = [sub(key, name, suffix), `${name}.${suffix}`]));
+    return d;
   }
 
   /** A delta histogram (OTLP) added to the cumulative one held, so it takes the same path. */
@@ -166,6 +192,7 @@ export class Folder {
   private sweep(now: number): void {
     if (now - this.lastSweep < this.window) return;
     this.lastSweep = now;
+    this.derived.clear();
     const old = now - 2 * this.window;
     for (const [k, s] of this.counters) if (s.t < old) this.counters.delete(k);
     for (const [k, s] of this.histograms) if (s.ring[s.ring.length - 1].t < old) this.histograms.delete(k);
