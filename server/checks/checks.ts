@@ -33,6 +33,12 @@ export class Checks {
   private file: DashboardsFile;
   private matchers: Array<[string, DashboardMatcher]> = [];
   private readonly series = new Map<string, SeenSeries>();
+  /**
+   * The same series by source, then metric key: what a tick looks up, with the
+   * tick's own key strings (hashed once), not a `key@source` string made and
+   * hashed per series per tick.
+   */
+  private readonly bySource = new Map<string, Map<string, SeenSeries>>();
   private unsubscribe: (() => void) | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly now: () => number;
@@ -111,10 +117,15 @@ export class Checks {
     if (e.channel === 'status') return;
     const { t, source, values } = e.tick;
     const changed: CheckState[] = [];
+    let held = this.bySource.get(source);
+    if (!held) this.bySource.set(source, (held = new Map()));
     for (const key in values) {
-      const id = `${key}@${source}`;
-      let s = this.series.get(id);
-      if (!s) this.series.set(id, (s = { key, source, stat: values[key], seen: t, checks: this.checksFor(key, source, t) }));
+      let s = held.get(key);
+      if (!s) {
+        s = { key, source, stat: values[key], seen: t, checks: this.checksFor(key, source, t) };
+        this.series.set(`${key}@${source}`, s);
+        held.set(key, s);
+      }
       s.stat = values[key];
       s.seen = t;
       for (const c of s.checks) if (c.observe(s.stat, t)) changed.push({ ...c.state });
@@ -132,6 +143,9 @@ export class Checks {
       if (now - s.seen > ttl) {
         for (const c of s.checks) removed.push(c.state.id);
         this.series.delete(id);
+        const held = this.bySource.get(s.source);
+        held?.delete(s.key);
+        if (held?.size === 0) this.bySource.delete(s.source);
         continue;
       }
       for (const c of s.checks) if (c.expire(s.seen, now)) changed.push({ ...c.state });

@@ -123,13 +123,14 @@ export class ScrapeTarget {
       // NaN, ±Inf and values past ±1e300 (window sums would overflow, JSON would say null) are left out.
       if (!(Math.abs(r.v) <= INGEST_VALUE_MAX)) continue;
       const key = r.key;
-      if (!this.keys.has(key) && this.keys.size >= this.o.maxSeries) {
+      const known = this.keys.has(key);
+      if (!known && this.keys.size >= this.o.maxSeries) {
         capped++;
         continue;
       }
       try {
         tick.values[key] = this.o.windows.record(key, this.name, r.unit, t, r.v);
-        this.keys.add(key);
+        if (!known) this.keys.add(key);
         held++;
       } catch (err) {
         if (!(err instanceof CardinalityError)) throw err;
