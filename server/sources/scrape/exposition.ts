@@ -152,6 +152,11 @@ function knownLine(text: string, from: number, end: number, families: Map<string
   return true;
 }
 
+/** The same text in memory of its own (V8 keeps a slice of 13 or more characters as a view into its parent). */
+function detached(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
 function isBlank(c: number): boolean {
   return c === 32 || c === 9;
 }
@@ -192,8 +197,10 @@ function sampleLine(line: string, families: Map<string, Family>, lineNo: number,
   const text = line.slice(0, end);
   let series = cache.map.get(text);
   if (!series) {
-    series = readSeries(text, end, lineNo);
-    if (cache.max > 0) cache.map.set(text, series);
+    // A copy of its own: a slice would keep the whole page it came from alive as long as the series is cached.
+    const own = cache.max > 0 ? detached(text) : text;
+    series = readSeries(own, end, lineNo);
+    if (cache.max > 0) cache.map.set(own, series);
   }
   let i = end;
   if (line.charCodeAt(i) !== 32 && line.charCodeAt(i) !== 9) throw new ExpositionError(`line ${lineNo}: expected a space before the value`);
