@@ -1,4 +1,5 @@
 import { AggregationTemporalityPreference, OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPMetricExporter as OTLPProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,12 +12,13 @@ const TOKEN = 'otlp-ingest-secret-0123456789';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
- * A real OpenTelemetry SDK exporting to Vigil over OTLP/HTTP JSON: a counter
- * driven at 250/s, a gauge at 7, a histogram of 50 observations/s of which 9 in
- * 10 are 0.3 s and one 1.5 s.
+ * A real OpenTelemetry SDK exporting to Vigil over OTLP/HTTP, JSON or protobuf: a
+ * counter driven at 250/s, a gauge at 7, a histogram of 50 observations/s of
+ * which 9 in 10 are 0.3 s and one 1.5 s.
  */
-function app(url: string, service: string, temporality: AggregationTemporalityPreference) {
-  const exporter = new OTLPMetricExporter({ url: `${url}/v1/metrics`, headers: { Authorization: `Bearer ${TOKEN}` }, temporalityPreference: temporality });
+function app(url: string, service: string, temporality: AggregationTemporalityPreference, encoding: 'json' | 'protobuf' = 'json') {
+  const options = { url: `${url}/v1/metrics`, headers: { Authorization: `Bearer ${TOKEN}` }, temporalityPreference: temporality };
+  const exporter = encoding === 'json' ? new OTLPMetricExporter(options) : new OTLPProtoMetricExporter(options);
   const provider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': service }),
     readers: [new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 500, exportTimeoutMillis: 400 })],
@@ -55,6 +57,8 @@ describe('OTLP/HTTP metrics from the OpenTelemetry SDK', () => {
     client = new SseRecorder(`${srv.url}/api/stream?channels=app`);
     apps.push(app(srv.url, 'otel-cumulative', AggregationTemporalityPreference.CUMULATIVE));
     apps.push(app(srv.url, 'otel-delta', AggregationTemporalityPreference.DELTA));
+    apps.push(app(srv.url, 'otel-proto-cumulative', AggregationTemporalityPreference.CUMULATIVE, 'protobuf'));
+    apps.push(app(srv.url, 'otel-proto-delta', AggregationTemporalityPreference.DELTA, 'protobuf'));
   });
   afterAll(async () => {
     await Promise.all(apps.map((a) => a.stop()));
@@ -62,7 +66,7 @@ describe('OTLP/HTTP metrics from the OpenTelemetry SDK', () => {
     await srv?.stop();
   });
 
-  for (const source of ['otel-cumulative', 'otel-delta']) {
+  for (const source of ['otel-cumulative', 'otel-delta', 'otel-proto-cumulative', 'otel-proto-delta']) {
     it(`shows a ${source.slice(5)} counter as its rate, the gauge as is, histogram quantiles in their buckets`, async () => {
       const rate = 'gen_ai.tokens{model=llama-3-8b}';
       await client.waitFor(() => values(source, rate).length >= 6 && values(source, 'app.latency.p95').length >= 3, 20_000 * SCALE, `${source} rates`);
@@ -103,7 +107,8 @@ describe('POST v1/metrics refuses, naming what is wrong', () => {
 
   it.each([
     ['a wrong token', gauge([point()]), { Authorization: 'Bearer nope-nope-nope-nope' }, 401, /token/i],
-    ['protobuf', 'x', { 'Content-Type': 'application/x-protobuf' }, 415, /protobuf is not supported; export OTLP\/JSON/],
+    ['bytes that are not OTLP protobuf', 'x', { 'Content-Type': 'application/x-protobuf' }, 400, /^body: not an OTLP protobuf ExportMetricsServiceRequest/],
+    ['XML', '<x/>', { 'Content-Type': 'application/xml' }, 415, /send OTLP\/JSON \(Content-Type: application\/json\) or OTLP protobuf/],
     ['a missing resourceMetrics', {}, {}, 400, /^resourceMetrics: /],
     ['a string value', gauge([{ timeUnixNano: '1', asDouble: 'high' }]), {}, 400, /resourceMetrics\.0\.scopeMetrics\.0\.metrics\.0\.gauge\.dataPoints\.0\.asDouble/],
     ['a value past 1e300', gauge([{ timeUnixNano: '1', asDouble: 1e301 }]), {}, 400, /asDouble: must be within ±1e\+300/],

@@ -3,7 +3,7 @@ import { parseIngestBody, type IngestAccepted, type IngestGroup } from '../../sh
 import { metricKey } from '../../shared/series.js';
 import type { AppChannel, AppSample } from '../sources/app-channel.js';
 import type { OtlpReceiver } from '../sources/otlp/otlp-receiver.js';
-import { otlpContentType, otlpHandler } from './otlp.js';
+import { otlpBody, otlpContentType, otlpHandler } from './otlp.js';
 import { requireBearer, type Secret } from './auth.js';
 import { describeZodError, HttpError } from './http-error.js';
 import type { TokenBucket } from './rate-limit.js';
@@ -20,7 +20,7 @@ export interface IngestOptions {
   maxSkew: number;
   /** Null: no rate limit. */
   bucket: TokenBucket | null;
-  /** POST v1/metrics (OTLP/JSON) behind the same token, rate and body limits; absent: no route. */
+  /** POST v1/metrics (OTLP/JSON or protobuf) behind the same token, rate and body limits; absent: no route. */
   otlp?: OtlpReceiver;
   now?: () => number;
 }
@@ -63,7 +63,7 @@ export function ingestRouter(o: IngestOptions): Router {
       res.status(202).json(body);
     },
   );
-  if (o.otlp) r.post('/v1/metrics', ...guards, (req, _res, next) => next(otlpContentType(req)), json, otlpHandler(o.otlp, o.maxMetrics));
+  if (o.otlp) r.post('/v1/metrics', ...guards, (req, _res, next) => next(otlpContentType(req)), otlpBody(o.bodyLimit, json), otlpHandler(o.otlp, o.maxMetrics));
   return r;
 }
 
