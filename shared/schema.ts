@@ -202,7 +202,7 @@ export const SnapshotGroup = z
     dt: z.array(z.number()),
     values: z.record(MetricKey, Stat),
     history: z.record(MetricKey, z.array(z.nullable(z.number()))),
-    /** Coarse spans only: how many ms each point covers (points start at multiples of it). */
+    /** Coarse spans only: how many ms each point covers (points start at multiples of it, but for a lone point: ?points=1). */
     step: z.optional(z.number().check(z.positive())),
     /** Coarse spans only: each point's lowest and highest tick, beside `history`'s average. */
     lo: z.optional(z.record(MetricKey, z.array(z.nullable(z.number())))),
