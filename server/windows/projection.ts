@@ -1,4 +1,4 @@
-import type { ChannelName, ChannelsResponse, CheckState, Snapshot, SnapshotGroup, SpanName, Stat, StatusEvent, StreamSettings } from '../../shared/schema.js';
+import type { ChannelName, ChannelsResponse, CheckState, ExpandedGroup, ExpandedSnapshot, SpanName, Stat, StatusEvent, StreamSettings } from '../../shared/schema.js';
 import { keyedByMetric } from '../../shared/series.js';
 import { GroupHistory } from './history.js';
 import { mergedColumn, rangeTimeline, spanStat, tierRange } from './tier-query.js';
@@ -21,7 +21,7 @@ interface Group {
 }
 
 /** A group's metrics and their latest stats, without history (what a tick carries), and when each last came. */
-export type LatestGroup = Pick<SnapshotGroup, 'channel' | 'source' | 'values'> & { updated: Record<string, number> };
+export type LatestGroup = Pick<ExpandedGroup, 'channel' | 'source' | 'values'> & { updated: Record<string, number> };
 
 export interface SnapshotFilter {
   /** Channels, and `status` for check events; null: everything. */
@@ -177,9 +177,9 @@ export class Projection {
   }
 
   /** `points`: newest ticks per group to include (default and at most: all held). */
-  snapshot(settings: StreamSettings, filter: SnapshotFilter, reset: boolean, epoch: string, now: number, points = Infinity): Snapshot {
+  snapshot(settings: StreamSettings, filter: SnapshotFilter, reset: boolean, epoch: string, now: number, points = Infinity): ExpandedSnapshot {
     const span = filter.span && filter.span !== '5m' && this.tiers ? filter.span : null;
-    const snap: Snapshot = { reset, epoch, t: now, settings, groups: [], checks: this.checks() };
+    const snap: ExpandedSnapshot = { reset, epoch, t: now, settings, groups: [], checks: this.checks() };
     if (span) snap.span = span;
     for (const g of this.groups.values()) {
       if (!matches(g, filter)) continue;
@@ -187,8 +187,8 @@ export class Projection {
         snap.groups.push(this.tierGroup(g, span, filter.tierPoints));
         continue;
       }
-      const values: SnapshotGroup['values'] = keyedByMetric();
-      const history: SnapshotGroup['history'] = keyedByMetric();
+      const values: ExpandedGroup['values'] = keyedByMetric();
+      const history: ExpandedGroup['history'] = keyedByMetric();
       for (const [name, m] of g.metrics) {
         values[name] = m.stat;
         history[name] = g.history.column(name, points);
@@ -199,9 +199,9 @@ export class Projection {
   }
 
   /** A group's points from a coarse tier: average, lo and hi per point, and figures over the whole span. */
-  private tierGroup(g: Group, span: string, points: number | undefined): SnapshotGroup {
+  private tierGroup(g: Group, span: string, points: number | undefined): ExpandedGroup {
     const ring = this.tiers!.group(g.channel, g.source)?.ring(span);
-    const out: SnapshotGroup = { channel: g.channel, source: g.source, dt: [], values: keyedByMetric(), history: keyedByMetric(), lo: keyedByMetric(), hi: keyedByMetric() };
+    const out: ExpandedGroup = { channel: g.channel, source: g.source, dt: [], values: keyedByMetric(), history: keyedByMetric(), lo: keyedByMetric(), hi: keyedByMetric() };
     if (!ring) {
       for (const [name, m] of g.metrics) [out.values[name], out.history[name], out.lo![name], out.hi![name]] = [m.stat, [], [], []];
       return out;
