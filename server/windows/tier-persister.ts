@@ -5,6 +5,8 @@ import { decodeInto, encodeGroup, head, tail, TierFileError } from './tier-file.
 import type { TierStore } from './tier-store.js';
 
 export const STATE_FILE = 'tiers.bin';
+/** Buffers per writev (the kernel takes 1,024 at most at once). */
+const WRITEV_MAX = 1024;
 
 export interface TierPersisterOptions {
   dir: string;
@@ -18,9 +20,10 @@ export interface TierPersisterOptions {
  * Keeps the tiers in `dir/tiers.bin` across restarts. The file is replaced
  * atomically (written to a temporary file, fsynced, renamed over the old one),
  * every `interval` ms when something changed and once more on stop, so a crash
- * loses at most one interval and never leaves a half-written state. Each group
- * is copied whole and handed to the file system before the next one, so the
- * event loop never holds for the whole state. A state file that cannot be read
+ * loses at most one interval and never leaves a half-written state. The rings'
+ * memory is handed to the file system as it is, without a copy, while the
+ * store holds its folds (TierStore.hold), so no tick tears it and the event
+ * loop only builds views of it. A state file that cannot be read
  * (truncated, corrupt, another version, not ours) is moved aside with one log
  * line, and Vigil starts empty: it is never fatal.
  */
@@ -32,7 +35,7 @@ export class TierPersister {
   /** Writes done, and the main-thread time the last one's synchronous parts took (µs). */
   writes = 0;
   lastWriteCpu = 0;
-  /** The longest the last write held the event loop at once (µs): one piece's copy. */
+  /** The longest the last write held the event loop at once (µs). */
   lastWriteLongest = 0;
 
   constructor(
@@ -108,7 +111,8 @@ export class TierPersister {
   }
 
   private async write(): Promise<void> {
-    // Main-thread time of the synchronous parts (copies, footer); the writes themselves run off the loop.
+    // Main-thread time of the synchronous parts (views, footer, the ticks folded on release);
+    // the writes themselves run off the loop.
     let busy = 0;
     let longest = 0;
     const timed = <T>(fn: () => T): T => {
@@ -125,22 +129,25 @@ export class TierPersister {
     const tmp = `${this.file}.tmp-${process.pid}`;
     const fh = await open(tmp, 'w');
     try {
-      let offset = 16;
-      await fh.write(head());
+      // The rings' own memory goes to the file (no copy): folds wait until it is written.
+      this.store.hold();
       const metas: ReturnType<typeof encodeGroup>['meta'][] = [];
-      // One scratch buffer for every piece (each is written before the next is copied):
-      // fresh 5 MB buffers each time cost more in page faults than in copying.
-      let scratch = Buffer.alloc(0);
-      const alloc = (n: number) => (n <= scratch.length ? scratch : (scratch = Buffer.allocUnsafeSlow(Math.max(n, 2 * scratch.length)))).subarray(0, n);
-      for (const g of [...this.store.groups.values()]) {
-        const { pieces, meta } = timed(() => encodeGroup(g, alloc));
-        meta.offset = offset;
-        metas.push(meta);
-        const it = pieces[Symbol.iterator]();
-        for (let r = timed(() => it.next()); !r.done; r = timed(() => it.next())) {
-          offset += r.value.length;
-          await fh.write(r.value);
-        }
+      try {
+        let offset = 16;
+        const buffers = timed(() => {
+          const out: Buffer[] = [head()];
+          for (const g of this.store.groups.values()) {
+            const e = encodeGroup(g);
+            e.meta.offset = offset;
+            offset += e.bytes;
+            metas.push(e.meta);
+            for (const b of e.buffers) out.push(b);
+          }
+          return out;
+        });
+        for (let i = 0; i < buffers.length; i += WRITEV_MAX) await fh.writev(buffers.slice(i, i + WRITEV_MAX));
+      } finally {
+        timed(() => this.store.release());
       }
       await fh.write(timed(() => tail(this.store.specs, metas, (this.opts.now ?? Date.now)())));
       await fh.sync();
