@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { decodeInto, encodeGroup, head, tail, TierFileError } from './tier-file.js';
+import { PeriodicWriter } from './periodic-writer.js';
 import type { TierStore } from './tier-store.js';
 
 export const STATE_FILE = 'tiers.bin';
@@ -28,12 +29,9 @@ export interface TierPersisterOptions {
  * line, and Vigil starts empty: it is never fatal.
  */
 export class TierPersister {
-  private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> | null = null;
   private writtenVersion = -1;
-  private failing = false;
-  /** Writes done, and the main-thread time the last one's synchronous parts took (µs). */
-  writes = 0;
+  private readonly writer: PeriodicWriter;
+  /** The main-thread time the last write's synchronous parts took (µs). */
   lastWriteCpu = 0;
   /** The longest the last write held the event loop at once (µs). */
   lastWriteLongest = 0;
@@ -41,7 +39,20 @@ export class TierPersister {
   constructor(
     private readonly store: TierStore,
     private readonly opts: TierPersisterOptions,
-  ) {}
+  ) {
+    this.writer = new PeriodicWriter({
+      interval: opts.interval,
+      write: () => this.writeIfChanged(),
+      // Logged once per outage (a full disk, a read-only dir), never fatal.
+      onFail: (err) => opts.logger.error({ file: this.file, err: err.message }, 'tiers state write failed; will retry'),
+      onRecover: () => opts.logger.info({ file: this.file }, 'tiers state written again'),
+    });
+  }
+
+  /** Writes done. */
+  get writes(): number {
+    return this.writer.writes;
+  }
 
   get file(): string {
     return join(this.opts.dir, STATE_FILE);
@@ -76,38 +87,25 @@ export class TierPersister {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.flush(), this.opts.interval);
-    this.timer.unref();
+    this.writer.start();
   }
 
   /** Stops the timer and writes once more (what changed since the last write). */
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.writing;
-    await this.flush();
+  stop(): Promise<void> {
+    return this.writer.stop();
   }
 
   /** Writes the state if it changed since the last write; one write at a time. */
   flush(): Promise<void> {
-    if (this.writing || this.store.version === this.writtenVersion) return this.writing ?? Promise.resolve();
+    return this.writer.flush();
+  }
+
+  private async writeIfChanged(): Promise<boolean> {
     const version = this.store.version;
-    this.writing = this.write()
-      .then(
-        () => {
-          this.writtenVersion = version;
-          this.writes++;
-          if (this.failing) this.opts.logger.info({ file: this.file }, 'tiers state written again');
-          this.failing = false;
-        },
-        (err) => {
-          // Logged once per outage (a full disk, a read-only dir), never fatal.
-          if (!this.failing) this.opts.logger.error({ file: this.file, err: (err as Error).message }, 'tiers state write failed; will retry');
-          this.failing = true;
-        },
-      )
-      .finally(() => (this.writing = null));
-    return this.writing;
+    if (version === this.writtenVersion) return false;
+    await this.write();
+    this.writtenVersion = version;
+    return true;
   }
 
   private async write(): Promise<void> {
