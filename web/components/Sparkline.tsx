@@ -124,6 +124,10 @@ export class Sparkline extends Component<SparklineProps> {
   private box: HTMLDivElement | null = null;
   private plot: uPlot | null = null;
   private ro: ResizeObserver | null = null;
+  private io: IntersectionObserver | null = null;
+  /** Off screen (scrolled away) a plot is not redrawn; it catches up when it comes into view. */
+  private visible = true;
+  private behind = false;
   private readonly setBox = (el: HTMLDivElement | null) => {
     this.box = el;
   };
@@ -138,7 +142,8 @@ export class Sparkline extends Component<SparklineProps> {
       this.destroy();
       this.create();
     } else if (prev.version !== p.version || prev.ring !== p.ring || prev.span !== p.span) {
-      this.plot?.setData(plotData(p));
+      if (this.visible) this.plot?.setData(plotData(p));
+      else this.behind = true;
     }
   }
 
@@ -159,12 +164,23 @@ export class Sparkline extends Component<SparklineProps> {
       if (w !== u.width || h !== u.height) u.setSize({ width: w, height: h });
     });
     this.ro.observe(el);
+    this.io = new IntersectionObserver((entries) => {
+      this.visible = entries[entries.length - 1].isIntersecting;
+      if (this.visible && this.behind) {
+        this.behind = false;
+        u.setData(plotData(this.props));
+      }
+    });
+    this.io.observe(el);
   }
 
   private destroy(): void {
     this.ro?.disconnect();
+    this.io?.disconnect();
     this.plot?.destroy(); // removes its DOM and listeners
-    this.ro = null;
+    this.ro = this.io = null;
+    this.visible = true;
+    this.behind = false;
     this.plot = null;
   }
 
