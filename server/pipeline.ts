@@ -14,7 +14,7 @@ import { Sampler, type Source } from './sources/sampler.js';
 import { Scrapers } from './sources/scrape/scrapers.js';
 import { StreamServer } from './stream/stream-server.js';
 import { Projection } from './windows/projection.js';
-import { streamTickJson } from './hub/tick-json.js';
+import { compactTickJson, streamTickJson } from './hub/tick-json.js';
 import { SeriesWindows } from './windows/series-windows.js';
 import { TierPersister } from './windows/tier-persister.js';
 import { TierStore } from './windows/tier-store.js';
@@ -111,7 +111,11 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   const appChannel = new AppChannel({ hub: publisher, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
 
   // Ticks go out with what changed since the projection's state, which is what every client holds.
-  hub.encodeWith?.((channel, tick) => streamTickJson(tick, projection.statBase(channel, tick.source)));
+  // Compact ticks (the page's) also leave out the keys while a group's keys stay those of its last tick.
+  hub.encodeWith?.((channel, tick) => {
+    const base = projection.statBase(channel, tick.source);
+    return { json: streamTickJson(tick, base), compact: compactTickJson(tick, base, projection.layout(channel, tick.source)) };
+  });
   // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
   hub.onReset?.(({ fromId, recent }) => {
     projection.clear(fromId);

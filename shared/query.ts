@@ -64,6 +64,19 @@ const Points = z.pipe(
   }),
 );
 
+/** `1`/`true` or `0`/`false` (an empty value, as in `?compact`, is true). */
+const Flag = (name: string) =>
+  z.pipe(
+    z.unknown(),
+    z.transform((raw: unknown, ctx) => {
+      if (raw === '' || raw === '1' || raw === 'true') return true;
+      if (raw === '0' || raw === 'false') return false;
+      const got = typeof raw === 'string' ? JSON.stringify(raw.slice(0, 32)) : 'a list';
+      ctx.issues.push({ code: 'custom', input: raw, message: `expected ${name} to be 1, true, 0 or false, got ${got}` });
+      return z.NEVER;
+    }),
+  );
+
 /** Query of GET api/stream and api/snapshot. Unknown keys are ignored (curl users add their own). */
 export const StreamQuery = z.object({
   channels: z.optional(ChannelList),
@@ -80,6 +93,8 @@ export const StreamQuery = z.object({
   span: z.optional(Span),
   /** Coarse spans: buckets are merged so that a group has at most this many points (default: the tier's own). */
   points: z.optional(Points),
+  /** Compact ticks (see CompactTick): `values` as an array in the group's key order. The page asks for them. */
+  compact: z.optional(Flag('compact')),
   token: z.optional(z.unknown()),
 });
 export type StreamQuery = z.infer<typeof StreamQuery>;

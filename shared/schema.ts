@@ -103,6 +103,40 @@ export const StreamTick = z.object({
 export type StreamTick = z.infer<typeof StreamTick>;
 
 /**
+ * `event: <channel>` on a `?compact=1` stream (what the page asks for): a
+ * StreamTick whose `values` is an array, one StatChange per key of the group's
+ * layout, in its order. The layout is `keys` when the tick lists them (its keys
+ * differ from the group's previous tick's), else the one the client holds for
+ * the group: from the last tick that listed keys, or from its snapshot (the
+ * group's `keys`, or when absent the order of its `values`). A client with no
+ * layout for a group, or one of another length, cannot decode the tick and
+ * must start over without `lastEventId` (see compactLayout).
+ */
+export const CompactTick = z
+  .object({
+    t: z.number(),
+    source: SourceName,
+    keys: z.optional(z.array(MetricKey)),
+    values: z.array(StatChange),
+  })
+  .check(z.refine((c) => !c.keys || c.keys.length === c.values.length, { message: 'keys and values must be as long as each other', path: ['values'] }));
+export type CompactTick = z.infer<typeof CompactTick>;
+
+/** The layout a snapshot group gives a compact stream: its `keys`, else its `values`' order. */
+export function snapshotLayout(g: Pick<SnapshotGroup, 'keys' | 'values'>): string[] {
+  return g.keys ?? Object.keys(g.values);
+}
+
+/** A compact tick as a StreamTick, against the group's `layout`; null when the layout does not fit it. */
+export function expandCompact(c: CompactTick, layout: readonly string[] | undefined): StreamTick | null {
+  const keys = c.keys ?? layout;
+  if (!keys || keys.length !== c.values.length) return null;
+  const values: Record<string, StatChange> = Object.create(null);
+  for (let i = 0; i < keys.length; i++) values[keys[i]] = c.values[i];
+  return { t: c.t, source: c.source, values };
+}
+
+/**
  * A series' stat after a StatChange: `prev` (its stat from the last tick or
  * snapshot) with the fields the change carries. Without `prev` (a series this
  * client has not seen whole, e.g. it resumed with other channels than before)
@@ -207,6 +241,12 @@ export const SnapshotGroup = z
     /** Coarse spans only: each point's lowest and highest tick, beside `history`'s average. */
     lo: z.optional(z.record(MetricKey, z.array(z.nullable(z.number())))),
     hi: z.optional(z.record(MetricKey, z.array(z.nullable(z.number())))),
+    /**
+     * Compact streams only (`?compact=1`): the keys of the group's last tick, in
+     * its order, which the stream's next ticks follow (see CompactTick). Absent
+     * when `values` lists exactly those keys in that order.
+     */
+    keys: z.optional(z.array(MetricKey)),
   })
   .check(
     z.refine((g) => g.t0 !== undefined || g.dt.length === 0, { message: 'dt must be empty when t0 is absent', path: ['dt'] }),

@@ -91,3 +91,10 @@ export function labelValue(raw: string): string {
   const v = raw.replace(/[^A-Za-z0-9_.:/+~-]/g, '_').slice(0, LABEL_VALUE_MAX);
   return v || '_';
 }
+
+/** True when `a` holds exactly `b`'s keys in `b`'s order (a compact stream's layout is unchanged). */
+export function sameKeys(a: readonly string[] | null | undefined, b: readonly string[]): boolean {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -163,6 +163,51 @@ describe('?history=', () => {
   });
 });
 
+describe('compact ticks (?compact=1, the page\'s)', () => {
+  /** Each tick's stats folded, by event id, leaving out `n` (a snapshot's only). */
+  const folded = (c: SseRecorder, type: string) => new Map(c.ticks(type).map((t, i) => [c.events.filter((e) => e.type === type)[i].id, JSON.stringify(t, (k, v) => (k === 'n' ? undefined : v))]));
+
+  it('say the same as keyed ticks, event for event, in fewer bytes; the keyed form stays the default', async () => {
+    const keyed = open('/api/stream');
+    const compact = open('/api/stream?compact=1');
+    await compact.waitFor((r) => r.of('host').length >= 4 && r.of('process').length >= 4, 15_000, 'four host and process ticks');
+    await keyed.waitFor((r) => r.of('host').length >= 6, 15_000, 'six host ticks');
+    for (const type of ['host', 'process', 'http']) {
+      const a = folded(keyed, type);
+      const b = folded(compact, type);
+      let common = 0;
+      for (const [id, t] of b) if (a.has(id)) (common++, expect(t).toBe(a.get(id)));
+      expect(common).toBeGreaterThanOrEqual(3);
+    }
+    const host = (r: SseRecorder) => r.events.filter((e) => e.type === 'host').slice(1, 4);
+    expect(host(keyed).every((e) => !Array.isArray(JSON.parse(e.data).values))).toBe(true);
+    expect(host(compact).every((e) => Array.isArray(JSON.parse(e.data).values) && !('keys' in JSON.parse(e.data)))).toBe(true);
+    const bytes = (r: SseRecorder) => host(r).reduce((n, e) => n + e.data.length, 0);
+    expect(bytes(compact)).toBeLessThan(bytes(keyed) * 0.7);
+  });
+
+  it('resumes by Last-Event-ID with the layouts the client already holds', async () => {
+    const a = open('/api/stream?compact=1');
+    await a.waitFor((r) => r.of('host').length >= 2);
+    a.close();
+    await new Promise((r) => setTimeout(r, 1200));
+    const b = open('/api/stream?compact=1', { 'Last-Event-ID': a.events.at(-1)!.id });
+    await b.waitFor((r) => r.of('host').length >= 2);
+    expect(b.events.some((e) => e.type === 'snapshot')).toBe(false);
+    // The replayed ticks decode against what `a` received: one recording, no snapshot between.
+    const both = new SseRecorder(srv.url + '/api/stream?channels=status');
+    both.close();
+    both.events.push(...a.events, ...b.events);
+    expect(both.ticks('host').length).toBe(a.of('host').length + b.of('host').length);
+  });
+
+  it('answers a bad compact value with a 400 naming it', async () => {
+    const r = await fetch(`${srv.url}/api/stream?compact=yes`);
+    expect(r.status).toBe(400);
+    expect((await r.json()).error).toMatch(/compact.*1, true, 0 or false.*"yes"/);
+  });
+});
+
 describe('Last-Event-ID', () => {
   it('replays exactly the missed events, in order, to a client that comes back', async () => {
     const a = open('/api/stream');

@@ -51,12 +51,12 @@ describe('parseOptions', () => {
 
 describe('streamUrl', () => {
   it('is relative, never rooted, and asks for the page\'s points per group', () => {
-    expect(streamUrl({ channels: [], sources: [], token: null, points: 60 }, null)).toBe('api/stream?history=60');
+    expect(streamUrl({ channels: [], sources: [], token: null, points: 60 }, null)).toBe('api/stream?history=60&compact=1');
   });
 
   it('passes channels, sources, the points, the last event id and the token', () => {
     expect(streamUrl({ channels: ['host', 'http'], sources: ['a', 'b'], token: 't k', points: 120 }, 'e1-42')).toBe(
-      'api/stream?channels=host,http,status&sources=a,b&history=120&lastEventId=e1-42&token=t+k',
+      'api/stream?channels=host,http,status&sources=a,b&history=120&compact=1&lastEventId=e1-42&token=t+k',
     );
   });
 });
@@ -65,8 +65,8 @@ describe('span option', () => {
   it('asks for span and points for a coarse span, history for 5m, and falls back on a bad span', () => {
     const o = parseOptions('?span=24h&points=120');
     expect(o.span).toBe('24h');
-    expect(streamUrl(o, null)).toBe('api/stream?span=24h&points=120');
-    expect(streamUrl(parseOptions(''), null)).toBe('api/stream?history=60');
+    expect(streamUrl(o, null)).toBe('api/stream?span=24h&points=120&compact=1');
+    expect(streamUrl(parseOptions(''), null)).toBe('api/stream?history=60&compact=1');
     const bad = parseOptions('?span=2d');
     expect(bad.span).toBe('5m');
     expect(bad.problems[0]).toMatch(/^\?span:/);

@@ -116,6 +116,34 @@ describe('StreamModel', () => {
     model.start();
   });
 
+  it('reads compact ticks against the layout its snapshot and ticks give, and starts over when it has none', () => {
+    last().open();
+    last().emit('snapshot', snapshot(), 'e1-1');
+    const s = store.get('host.cpu.total@web-1')!;
+    // Layout from the snapshot's values: one key.
+    last().emit('host', { t: 1_001_000, source: 'web-1', values: [30] }, 'e1-2');
+    expect([...s.ring.view()[1]]).toEqual([10, 20, 30]);
+    // A tick that lists keys changes the layout for the ticks after it.
+    last().emit('host', { t: 1_002_000, source: 'web-1', keys: ['host.mem', 'host.cpu.total'], values: [{ v: 5, min: 5, max: 5, avg: 5, n: 1, trend: 'stable', u: '%' }, 40] }, 'e1-3');
+    last().emit('host', { t: 1_003_000, source: 'web-1', values: [6, 50] }, 'e1-4');
+    expect([...s.ring.view()[1]]).toEqual([10, 20, 30, 40, 50]);
+    expect(store.get('host.mem@web-1')!.stat?.v).toBe(6);
+    expect(sources.length).toBe(1);
+    // A group it has no layout for: never guessed; a fresh snapshot instead (no lastEventId).
+    last().emit('host', { t: 1_004_000, source: 'web-2', values: [1] }, 'e1-5');
+    expect(model.malformed).toBe(1);
+    expect(model.lastProblem).toMatch(/no layout for host@web-2/);
+    clock.advance(10_000);
+    expect(sources.length).toBe(2);
+    expect(last().url).toBe('api/stream');
+    // Keys and values of different lengths are malformed, not read.
+    last().open();
+    last().emit('snapshot', snapshot(), 'e1-6');
+    last().emit('host', { t: 1_005_000, source: 'web-1', keys: ['host.cpu.total'], values: [1, 2] }, 'e1-7');
+    expect(model.malformed).toBe(2);
+    expect(model.lastProblem).toMatch(/as long as each other/);
+  });
+
   it('fills series from the snapshot, then appends live ticks', () => {
     expect(model.state).toBe('connecting');
     last().open();

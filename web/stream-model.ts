@@ -1,4 +1,4 @@
-import { CHANNELS, type ChannelName, type CheckState, Snapshot, StatusEvent, type StreamSettings, StreamTick } from '../shared/schema.js';
+import { CHANNELS, type ChannelName, type CheckState, CompactTick, expandCompact, Snapshot, snapshotLayout, StatusEvent, type StreamSettings, StreamTick } from '../shared/schema.js';
 import { backoffDelay } from './backoff.js';
 import type { SeriesStore } from './series-store.js';
 
@@ -80,6 +80,8 @@ export class StreamModel {
   /** Bumped whenever `checks` changes. */
   checksVersion = 0;
 
+  /** Compact ticks' layouts by `channel@source` (see CompactTick); from the snapshot and ticks that list keys. */
+  private readonly layouts = new Map<string, readonly string[]>();
   private es: EventSourceLike | null = null;
   private attempt = 0;
   private lostAt: number | null = null;
@@ -158,6 +160,8 @@ export class StreamModel {
         this.epoch = r.data.epoch;
         this.settings = r.data.settings;
         this.o.store.applySnapshot(r.data, now);
+        this.layouts.clear();
+        for (const g of r.data.groups) this.layouts.set(`${g.channel}@${g.source}`, snapshotLayout(g));
         this.snapshots++;
         this.checks.clear();
         for (const c of r.data.checks) this.checks.set(c.id, c);
@@ -167,15 +171,41 @@ export class StreamModel {
         if (!r.success) return this.reject(channel, r.error.issues[0]);
         this.applyStatus(r.data);
       } else {
-        const r = StreamTick.safeParse(json);
-        if (!r.success) return this.reject(channel, r.error.issues[0]);
-        this.o.store.applyTick(channel, r.data, now);
+        const tick = this.tick(channel, json);
+        if (!tick) return;
+        this.o.store.applyTick(channel, tick, now);
       }
     } catch (err) {
       this.reject(channel ?? 'snapshot', { message: (err as Error).message, path: [] });
       return;
     }
     this.o.onChange?.();
+  }
+
+  /**
+   * A tick keyed (StreamTick) or compact (CompactTick: `values` an array). A compact
+   * tick whose layout this page does not hold cannot be read: it starts over
+   * with a fresh snapshot rather than draw values under the wrong names.
+   */
+  private tick(channel: ChannelName, json: unknown): StreamTick | null {
+    const values = (json as { values?: unknown } | null)?.values;
+    if (!Array.isArray(values)) {
+      const r = StreamTick.safeParse(json);
+      if (!r.success) return this.reject(channel, r.error.issues[0]), null;
+      return r.data;
+    }
+    const r = CompactTick.safeParse(json);
+    if (!r.success) return this.reject(channel, r.error.issues[0]), null;
+    const group = `${channel}@${r.data.source}`;
+    const tick = expandCompact(r.data, this.layouts.get(group));
+    if (!tick) {
+      this.reject(channel, { message: `no layout for ${group}: starting over with a snapshot`, path: [] });
+      this.lastEventId = null;
+      this.scheduleReconnect();
+      return null;
+    }
+    if (r.data.keys) this.layouts.set(group, r.data.keys);
+    return tick;
   }
 
   private applyStatus(s: StatusEvent): void {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, spawnNode, stopper, VIGIL_NODE_FLAGS, waitHealthy, type Target } from './targets.js';
+import { freePort, PAGE_QUERY, spawnNode, stopper, VIGIL_NODE_FLAGS, waitHealthy, type Target } from './targets.js';
 
 const REDIS = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'];
 
@@ -42,7 +42,7 @@ export async function startRedisTarget(): Promise<Target> {
       child.stdout!.resume();
       children.push(child);
       await waitHealthy(`http://127.0.0.1:${port}/readyz`, child);
-      return { child, url: `http://127.0.0.1:${port}/api/stream` };
+      return { child, url: `http://127.0.0.1:${port}/api/stream${PAGE_QUERY}` };
     };
     const agent = await start('agent', 'bench-agent');
     const a = await start('server', 'bench-a');

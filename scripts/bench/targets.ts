@@ -3,8 +3,15 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './stats.js';
 
-export type TargetName = 'vigil' | 'floor' | 'esm' | 'redis';
-export const TARGETS: TargetName[] = ['vigil', 'floor', 'esm', 'redis'];
+export type TargetName = 'vigil' | 'keyed' | 'floor' | 'esm' | 'redis';
+export const TARGETS: TargetName[] = ['vigil', 'keyed', 'floor', 'esm', 'redis'];
+
+/**
+ * The stream as the default page asks for it (web/options.ts streamUrl): 60
+ * points per group and compact ticks. `keyed` is the same server read the way
+ * curl reads it (`api/stream`, every tick keyed, the whole history).
+ */
+export const PAGE_QUERY = '?history=60&compact=1';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -75,7 +82,8 @@ export function stopper(child: ChildProcess): () => Promise<void> {
 /**
  * Starts the server under test in its own process on 127.0.0.1.
  * - vigil: the built CLI, `node --max-semi-space-size=1 dist/server/main.js --interval 1000 --max-clients 20000`
- *   (run `npm run build` first), default history and channels;
+ *   (run `npm run build` first), read as the default page reads it (PAGE_QUERY);
+ * - keyed: the same, read as curl reads it (`api/stream`);
  * - floor: scripts/bench/floor-server.ts writing `frames` (bytes per frame, one write a second);
  * - esm: express-status-monitor on Express with its socket.io 2 server;
  * - redis: Vigil on Redis, one agent and two servers (scripts/bench/redis-target.ts).
@@ -88,9 +96,9 @@ export async function startTarget(name: TargetName, frames: number[] = [800], sp
   let child: ChildProcess;
   let url: string;
   let kind: 'sse' | 'sio' = 'sse';
-  if (name === 'vigil') {
+  if (name === 'vigil' || name === 'keyed') {
     child = spawnNode([...VIGIL_NODE_FLAGS, ...nodeFlags, 'dist/server/main.js', '--port', String(port), '--host', '127.0.0.1', '--interval', String(1000 / speed), '--max-clients', '20000', '--log-level', 'warn']);
-    url = `http://127.0.0.1:${port}/api/stream`;
+    url = `http://127.0.0.1:${port}/api/stream${name === 'vigil' ? PAGE_QUERY : ''}`;
   } else if (name === 'floor') {
     child = spawnNode([...nodeFlags, '--import', 'tsx', here('./floor-server.ts'), '--port', String(port), '--frames', frames.join(',')]);
     url = `http://127.0.0.1:${port}/stream`;

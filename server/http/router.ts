@@ -46,7 +46,7 @@ export function createRouter(d: RouterDeps): Router {
   r.get('/api/stream', d.stream.handle);
   r.get('/api/snapshot', (req, res) => {
     const q = parseOr400(StreamQuery, req.query, 'query');
-    const filter = { channels: q.channels ? new Set(q.channels) : null, sources: q.sources ? new Set(q.sources) : null, span: q.span, tierPoints: q.points };
+    const filter = { channels: q.channels ? new Set(q.channels) : null, sources: q.sources ? new Set(q.sources) : null, span: q.span, tierPoints: q.points, compact: q.compact };
     res
       .set('Cache-Control', 'no-cache')
       .type('application/json')

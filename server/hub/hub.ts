@@ -13,6 +13,8 @@ interface HubEventBase {
 export interface TickHubEvent extends HubEventBase {
   readonly channel: ChannelName;
   readonly tick: TickEvent;
+  /** The same tick as a CompactTick frame, for `?compact=1` clients; absent when the encoder wrote none (then `frame` serves them). */
+  readonly compact?: Buffer;
 }
 
 /** Checks whose status changed (server/checks/), in the same id sequence as the ticks. */
@@ -68,6 +70,19 @@ export interface Hub {
   encodeWith?(encode: TickEncoder): void;
   /** False while the hub cannot deliver (Redis unreachable); absent means always ready. */
   ready?(): boolean;
+}
+
+/** The frame a client gets for `e`: the compact one when it asked and there is one. */
+export function frameFor(e: HubEvent, compact: boolean | undefined): Buffer {
+  return compact && e.channel !== 'status' && e.compact ? e.compact : e.frame;
+}
+
+/** A tick event with its frames encoded by `encode`. */
+export function tickEvent(id: string, seq: number, channel: ChannelName, tick: TickEvent, encode: TickEncoder): TickHubEvent {
+  const data = encode(channel, tick);
+  const event: { -readonly [K in keyof TickHubEvent]: TickHubEvent[K] } = { id, seq, channel, tick, frame: encodeFrame(id, channel, data.json) };
+  if (data.compact !== undefined) event.compact = encodeFrame(id, channel, data.compact);
+  return event;
 }
 
 export function encodeFrame(id: string, channel: string, data: string): Buffer {

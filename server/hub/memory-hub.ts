@@ -1,7 +1,7 @@
 import type { ChannelName, StatusEvent, TickEvent } from '../../shared/schema.js';
 import { formatId, newEpoch, parseId } from './event-id.js';
-import { encodeFrame, type Hub, type HubEvent, type HubListener, type Replay } from './hub.js';
-import type { TickEncoder } from './tick-json.js';
+import { encodeFrame, tickEvent, type Hub, type HubEvent, type HubListener, type Replay } from './hub.js';
+import { wholeTick, type TickEncoder } from './tick-json.js';
 
 export interface MemoryHubOptions {
   /** Events kept for replay; at 3 channels and 1 Hz, 4096 is over 20 minutes. */
@@ -15,7 +15,7 @@ export class MemoryHub implements Hub {
   private readonly ring: Array<HubEvent | undefined>;
   private seq = 0;
   private readonly listeners: HubListener[] = [];
-  private encode: TickEncoder = (_channel, tick) => JSON.stringify(tick);
+  private encode: TickEncoder = wholeTick;
 
   constructor({ capacity = 4096, epoch = newEpoch() }: MemoryHubOptions = {}) {
     this.ring = new Array(capacity);
@@ -29,7 +29,7 @@ export class MemoryHub implements Hub {
   publish(channel: ChannelName, tick: TickEvent): void {
     const seq = ++this.seq;
     const id = formatId(this.epoch, seq);
-    this.emit({ id, seq, channel, tick, frame: encodeFrame(id, channel, this.encode(channel, tick)) });
+    this.emit(tickEvent(id, seq, channel, tick, this.encode));
   }
 
   publishStatus(status: StatusEvent): void {

@@ -1,3 +1,4 @@
+import { sameKeys } from '../../shared/series.js';
 import type { ChannelName, Stat, TickEvent } from '../../shared/schema.js';
 
 /**
@@ -7,8 +8,17 @@ import type { ChannelName, Stat, TickEvent } from '../../shared/schema.js';
  */
 export type StatBase = (key: string) => Stat | undefined;
 
+/** A tick's `data:` JSON: keyed (every client's default), and compact (`?compact=1`) when the encoder writes one. */
+export interface TickData {
+  json: string;
+  compact?: string;
+}
+
 /** Writes a tick's `data:` JSON; called once per event, in hub order, before any listener sees the event. */
-export type TickEncoder = (channel: ChannelName, tick: TickEvent) => string;
+export type TickEncoder = (channel: ChannelName, tick: TickEvent) => TickData;
+
+/** Every stat whole, keyed: what a hub writes without an encoder. */
+export const wholeTick: TickEncoder = (_channel, tick) => ({ json: JSON.stringify(tick) });
 
 /**
  * A tick as the stream sends it (a StreamTick in shared/schema.ts): each stat
@@ -27,6 +37,22 @@ export function streamTickJson(tick: TickEvent, base: StatBase | null): string {
     sep = ',';
   }
   return `${out}}}`;
+}
+
+/**
+ * The same tick as a CompactTick (shared/schema.ts): `values` an array in the
+ * order of the tick's keys, which are listed only when they differ from
+ * `layout`, the keys of the group's previous tick as every client of the stream
+ * holds them (null: unknown, so listed). Keys are what a tick costs most at
+ * 1 Hz (about half of its bytes); a source's keys rarely change between ticks.
+ */
+export function compactTickJson(tick: TickEvent, base: StatBase | null, layout: readonly string[] | null): string {
+  const keys = Object.keys(tick.values);
+  let out = `{"t":${num(tick.t)},"source":${JSON.stringify(tick.source)}`;
+  if (!sameKeys(layout, keys)) out += `,"keys":${JSON.stringify(keys)}`;
+  out += ',"values":[';
+  for (let i = 0; i < keys.length; i++) out += `${i ? ',' : ''}${statJson(tick.values[keys[i]], base?.(keys[i]))}`;
+  return `${out}]}`;
 }
 
 function statJson(s: Stat, prev: Stat | undefined): string {

@@ -1,6 +1,6 @@
 import { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { HubEvent } from '../hub/hub.js';
+import { frameFor, type HubEvent } from '../hub/hub.js';
 import { eventMatches, type SnapshotFilter } from '../windows/projection.js';
 
 /** One filter's share of a round: its frames as one Buffer, and that Buffer as one HTTP/1.1 chunk. */
@@ -27,7 +27,7 @@ export class RoundFrames {
   for(key: string, filter: SnapshotFilter): RoundBytes | null {
     let out = this.byKey.get(key);
     if (out === undefined) {
-      const frames = this.events.filter((e) => eventMatches(e, filter)).map((e) => e.frame);
+      const frames = this.events.filter((e) => eventMatches(e, filter)).map((e) => frameFor(e, filter.compact));
       out = frames.length === 0 ? null : encode(frames);
       this.byKey.set(key, out);
     }

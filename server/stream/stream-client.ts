@@ -55,6 +55,7 @@ export class StreamClient {
       points: query.history,
       span: query.span,
       tierPoints: query.points,
+      compact: query.compact,
     };
     this.filterKey = filterKey(this.filter);
   }

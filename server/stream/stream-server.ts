@@ -4,7 +4,7 @@ import type { StreamSettings } from '../../shared/schema.js';
 import { StreamQuery } from '../../shared/query.js';
 import { parseId } from '../hub/event-id.js';
 import { parseOr400 } from '../http/http-error.js';
-import type { Hub, HubEvent } from '../hub/hub.js';
+import { frameFor, type Hub, type HubEvent } from '../hub/hub.js';
 import { eventMatches, type Projection } from '../windows/projection.js';
 import type { StreamCounters } from '../sources/process.js';
 import { SnapshotCache } from './snapshot-cache.js';
@@ -208,7 +208,7 @@ export class StreamServer implements StreamCounters {
 
   private deliver(c: StreamClient, e: HubEvent): void {
     this.eventsSent++;
-    this.write(c, e.frame);
+    this.write(c, frameFor(e, c.filter.compact));
   }
 
   /** `round`: bytes of a round, which carry their chunk framing for a direct socket write. */

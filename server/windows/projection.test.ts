@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ChannelName, groupTimes, Snapshot, type Stat, type TickEvent } from '../../shared/schema.js';
+import { type ChannelName, groupTimes, Snapshot, snapshotLayout, type Stat, type TickEvent } from '../../shared/schema.js';
 import { MemoryHub } from '../hub/memory-hub.js';
 import { Projection, type ProjectionOptions } from './projection.js';
 
@@ -88,6 +88,33 @@ describe('Projection snapshot', () => {
     publish('host', 1, 'a', { 'host.cpu': 1 });
     p.clear('e2-0');
     expect([p.size, p.historyBytes, p.lastId, p.snapshot(settings, {}, true, 'e2', 2).groups]).toEqual([0, 0, 'e2-0', []]);
+  });
+});
+
+describe('Projection snapshot for a compact stream', () => {
+  const layoutOf = (p: Projection) => wire(p.snapshot(settings, { compact: true }, false, 'e1', 9000)).groups.map((g) => [g.keys, snapshotLayout(g)]);
+
+  it("lists values in the last tick's key order and leaves out keys when that order says the layout", () => {
+    const { p, publish } = projection();
+    publish('host', 1000, 'a', { 'host.b': 1, 'host.a': 2 });
+    publish('host', 2000, 'a', { 'host.a': 3, 'host.b': 4 });
+    expect(layoutOf(p)).toEqual([[undefined, ['host.a', 'host.b']]]);
+    // Without compact nothing changes: no keys.
+    expect(p.snapshot(settings, {}, false, 'e1', 9000).groups[0].keys).toBeUndefined();
+  });
+
+  it('gives keys when the group holds metrics its last tick did not carry', () => {
+    const { p, publish } = projection();
+    publish('app', 1000, 's', { 'app.a': 1, 'app.b': 2 });
+    publish('app', 2000, 's', { 'app.b': 3 });
+    expect(layoutOf(p)).toEqual([[['app.b'], ['app.b']]]);
+  });
+
+  it('gives keys when a key looks like an array index (JSON.parse would reorder it)', () => {
+    const { p, publish } = projection();
+    publish('app', 1000, 's', { 'app.a': 1, '7': 2 });
+    // (The tick object itself already holds '7' first.)
+    expect(layoutOf(p)).toEqual([[['7', 'app.a'], ['7', 'app.a']]]);
   });
 });
 

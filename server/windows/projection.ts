@@ -1,5 +1,5 @@
 import type { ChannelName, ChannelsResponse, CheckState, Snapshot, SnapshotGroup, SpanName, Stat, StatusEvent, StreamSettings } from '../../shared/schema.js';
-import { keyedByMetric } from '../../shared/series.js';
+import { keyedByMetric, sameKeys } from '../../shared/series.js';
 import { GroupHistory } from './history.js';
 import { mergedColumn, rangeTimeline, spanStat, tierRange } from './tier-query.js';
 import type { TierStore } from './tier-store.js';
@@ -18,6 +18,8 @@ interface Group {
   source: string;
   metrics: Map<string, Metric>;
   history: GroupHistory;
+  /** The keys of its last tick, in order: what a compact stream's next tick is written against. */
+  layout: string[] | null;
 }
 
 /** A group's metrics and their latest stats, without history (what a tick carries), and when each last came. */
@@ -33,6 +35,8 @@ export interface SnapshotFilter {
   span?: SpanName;
   /** Coarse spans: points per group at most (buckets merged to fit). */
   tierPoints?: number;
+  /** Compact ticks (`?compact=1`): the snapshot gives each group's layout (see CompactTick). */
+  compact?: boolean;
 }
 
 export interface ProjectionOptions {
@@ -120,6 +124,12 @@ export class Projection {
     return g ? (key) => g.metrics.get(key)?.stat : null;
   }
 
+  /** The keys of the group's last tick as every client of the stream holds them; null while stopped or unknown. */
+  layout(channel: ChannelName, source: string): readonly string[] | null {
+    if (!this.unsubscribe) return null;
+    return this.groups.get(`${channel}@${source}`)?.layout ?? null;
+  }
+
   /**
    * Forgets every window and raw point (the hub's epoch changed and the old ids
    * mean nothing). The tiers stay: they are keyed by time, not by id, and a tick
@@ -154,12 +164,14 @@ export class Projection {
     const key = `${event.channel}@${source}`;
     let g = this.groups.get(key);
     if (!g) {
-      g = { channel: event.channel, source, metrics: new Map(), history: new GroupHistory(this.historySize) };
+      g = { channel: event.channel, source, metrics: new Map(), history: new GroupHistory(this.historySize), layout: null };
       this.groups.set(key, g);
     }
     g.history.push(t);
     // Own keys only: a tick parsed from outside (Redis) is a plain object.
-    for (const name of Object.keys(values)) {
+    const keys = Object.keys(values);
+    if (!sameKeys(g.layout, keys)) g.layout = keys;
+    for (const name of keys) {
       const stat = values[name];
       let m = g.metrics.get(name);
       if (!m) {
@@ -184,7 +196,8 @@ export class Projection {
     for (const g of this.groups.values()) {
       if (!matches(g, filter)) continue;
       if (span) {
-        snap.groups.push(this.tierGroup(g, span, filter.tierPoints));
+        const tg = this.tierGroup(g, span, filter.tierPoints);
+        snap.groups.push(filter.compact ? withLayout(tg, g.layout) : tg);
         continue;
       }
       const values: SnapshotGroup['values'] = keyedByMetric();
@@ -193,7 +206,8 @@ export class Projection {
         values[name] = m.stat;
         history[name] = g.history.column(name, points);
       }
-      snap.groups.push({ channel: g.channel, source: g.source, ...g.history.timeline(points), values, history });
+      const group: SnapshotGroup = { channel: g.channel, source: g.source, ...g.history.timeline(points), values, history };
+      snap.groups.push(filter.compact ? withLayout(group, g.layout) : group);
     }
     return snap;
   }
@@ -261,7 +275,30 @@ export class Projection {
 /** Equal for filters that let the same channels and sources through (`points`, `span` and `tierPoints` aside). */
 export function filterKey(filter: SnapshotFilter): string {
   const keyOf = (set: ReadonlySet<string> | null | undefined) => (set ? [...set].sort().join(',') : '*');
-  return `${keyOf(filter.channels)}|${keyOf(filter.sources)}`;
+  return `${keyOf(filter.channels)}|${keyOf(filter.sources)}${filter.compact ? '|c' : ''}`;
+}
+
+/** JSON.parse puts such keys first whatever their place in the text, so their order cannot stand for a layout. */
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+
+/**
+ * A compact stream's group: its `values` (and the columns beside them) listed in
+ * the layout's order first, and `keys` only when that order does not already
+ * say the layout (see SnapshotGroup.keys).
+ */
+export function withLayout(g: SnapshotGroup, layout: readonly string[] | null): SnapshotGroup {
+  if (!layout) return g;
+  const order = [...layout.filter((k) => Object.hasOwn(g.values, k)), ...Object.keys(g.values).filter((k) => !layout.includes(k))];
+  const pick = <T>(rec: Record<string, T>): Record<string, T> => {
+    const out = keyedByMetric<T>();
+    for (const k of order) if (Object.hasOwn(rec, k)) out[k] = rec[k];
+    return out;
+  };
+  const out: SnapshotGroup = { ...g, values: pick(g.values), history: pick(g.history) };
+  if (g.lo) out.lo = pick(g.lo);
+  if (g.hi) out.hi = pick(g.hi);
+  if (!sameKeys(order, layout) || order.some((k) => ARRAY_INDEX.test(k))) out.keys = [...layout];
+  return out;
 }
 
 export function matches(info: { channel: ChannelName; source: string }, filter: SnapshotFilter): boolean {

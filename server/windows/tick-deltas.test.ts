@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyChange, type ChannelName, Snapshot, type Stat, StreamTick } from '../../shared/schema.js';
+import { applyChange, type ChannelName, CompactTick, expandCompact, Snapshot, snapshotLayout, type Stat, StreamTick } from '../../shared/schema.js';
 import { MemoryHub } from '../hub/memory-hub.js';
-import type { HubEvent } from '../hub/hub.js';
-import { streamTickJson } from '../hub/tick-json.js';
+import { frameFor, type HubEvent } from '../hub/hub.js';
+import { compactTickJson, streamTickJson } from '../hub/tick-json.js';
 import { eventMatches, Projection, type SnapshotFilter } from './projection.js';
 
 /*
@@ -11,26 +11,41 @@ import { eventMatches, Projection, type SnapshotFilter } from './projection.js';
  * pipeline.ts wires it). Whatever the order of ticks, connects, drops and resumes,
  * and whichever channels and sources a client follows, folding what it received
  * must give it every stat the server holds (n aside: it is a snapshot's only).
+ * Compact clients (`?compact=1`) also track each group's layout, and must never
+ * meet a tick whose layout they do not hold.
  */
 
 const settings = { interval: 1000, window: 60_000, history: 4, heartbeat: 15_000 };
 
 class Client {
   readonly state = new Map<string, Stat>();
+  readonly layouts = new Map<string, string[]>();
   lastId = '';
   live = false;
   constructor(readonly filter: SnapshotFilter) {}
 
   snapshot(json: string, id: string): void {
     this.state.clear();
-    for (const g of Snapshot.parse(JSON.parse(json)).groups) for (const k in g.values) this.state.set(`${g.channel}|${k}@${g.source}`, g.values[k]);
+    this.layouts.clear();
+    for (const g of Snapshot.parse(JSON.parse(json)).groups) {
+      for (const k in g.values) this.state.set(`${g.channel}|${k}@${g.source}`, g.values[k]);
+      if (this.filter.compact) this.layouts.set(`${g.channel}@${g.source}`, snapshotLayout(g));
+    }
     this.lastId = id;
   }
 
   event(e: HubEvent): void {
     if (!eventMatches(e, this.filter)) return;
-    const data = /\ndata: (.*)\n/.exec(e.frame.toString())![1];
-    const tick = StreamTick.parse(JSON.parse(data));
+    const data = /\ndata: (.*)\n/.exec(frameFor(e, this.filter.compact).toString())![1];
+    let tick: StreamTick;
+    if (this.filter.compact) {
+      const c = CompactTick.parse(JSON.parse(data));
+      const group = `${e.channel}@${c.source}`;
+      const expanded = expandCompact(c, this.layouts.get(group));
+      expect(expanded, `layout of ${group} known at ${e.id}`).not.toBeNull();
+      if (c.keys) this.layouts.set(group, c.keys);
+      tick = expanded!;
+    } else tick = StreamTick.parse(JSON.parse(data));
     for (const k in tick.values) {
       const key = `${e.channel}|${k}@${tick.source}`;
       this.state.set(key, applyChange(this.state.get(key), tick.values[k]));
@@ -41,7 +56,7 @@ class Client {
 
 type Op =
   | { kind: 'tick'; channel: ChannelName; source: string; dt: number; values: Record<string, [number, number, number]> }
-  | { kind: 'connect'; channels: ChannelName[] | null; sources: string[] | null }
+  | { kind: 'connect'; channels: ChannelName[] | null; sources: string[] | null; compact: boolean }
   | { kind: 'drop' | 'resume'; client: number };
 
 const channel = fc.constantFrom<ChannelName>('host', 'app');
@@ -50,7 +65,7 @@ const source = fc.constantFrom('a', 'b');
 const small = fc.integer({ min: 0, max: 3 });
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('tick' as const), channel, source, dt: fc.constantFrom(1000, 1000, 1000, 200_000), values: fc.dictionary(fc.constantFrom('m.a', 'm.b', 'm.c', 'm.d'), fc.tuple(small, small, small), { minKeys: 1 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('connect' as const), channels: fc.option(fc.subarray<ChannelName>(['host', 'app'], { minLength: 1 }), { nil: null }), sources: fc.option(fc.subarray(['a', 'b'], { minLength: 1 }), { nil: null }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('connect' as const), channels: fc.option(fc.subarray<ChannelName>(['host', 'app'], { minLength: 1 }), { nil: null }), sources: fc.option(fc.subarray(['a', 'b'], { minLength: 1 }), { nil: null }), compact: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('drop' as const, 'resume' as const), client: fc.nat(4) }) },
 );
 
@@ -61,7 +76,10 @@ describe('ticks that carry only what changed', () => {
         const hub = new MemoryHub({ epoch: 'e1', capacity: replay });
         const p = new Projection(hub, { history: 4, idleTtl: 100_000, maxSeries });
         p.start();
-        hub.encodeWith((ch, tick) => streamTickJson(tick, p.statBase(ch, tick.source)));
+        hub.encodeWith((ch, tick) => {
+          const base = p.statBase(ch, tick.source);
+          return { json: streamTickJson(tick, base), compact: compactTickJson(tick, base, p.layout(ch, tick.source)) };
+        });
         const clients: Client[] = [];
         hub.subscribe((e) => {
           for (const c of clients) if (c.live) c.event(e);
@@ -78,7 +96,7 @@ describe('ticks that carry only what changed', () => {
             const values = Object.fromEntries(Object.entries(o.values).map(([k, [v, lo, trend]]) => [k, { v, min: lo, max: v + lo, avg: v / 2, n: t % 7, trend: (['rising', 'falling', 'stable'] as const)[trend % 3], u: lo ? 'ms' : '' }]));
             hub.publish(o.channel, { t, source: o.source, values });
           } else if (o.kind === 'connect') {
-            const c = new Client({ channels: o.channels && new Set(o.channels), sources: o.sources && new Set(o.sources) });
+            const c = new Client({ channels: o.channels && new Set(o.channels), sources: o.sources && new Set(o.sources), compact: o.compact });
             clients.push(c);
             connect(c, false);
           } else {

@@ -142,11 +142,11 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
         });
       const byDefault = await open(srv.url + '/');
       await waitForDrawnTiles(byDefault);
-      expect(streams[0]).toBe('?history=60');
+      expect(streams[0]).toBe('?history=60&compact=1');
       expect((await rings(byDefault)).capacity).toBe(20); // min(60, HISTORY)
       const five = await open(srv.url + '/?points=5');
       await waitForDrawnTiles(five);
-      expect(streams).toContain('?history=5');
+      expect(streams).toContain('?history=5&compact=1');
       await new Promise((r) => setTimeout(r, 2000)); // 8 more ticks at 250 ms
       expect(await rings(five)).toEqual({ capacity: 5, longest: 5 });
     } finally {

@@ -1,5 +1,5 @@
 import { EventSource } from 'eventsource';
-import { applyChange, CHANNELS, Snapshot, type Stat, StreamTick, type TickEvent } from '../../shared/schema.js';
+import { applyChange, CHANNELS, CompactTick, expandCompact, Snapshot, snapshotLayout, type Stat, StreamTick, type TickEvent } from '../../shared/schema.js';
 
 export interface Received {
   type: string;
@@ -56,16 +56,31 @@ export class SseRecorder {
    */
   ticks(type: string): TickEvent[] {
     const state = new Map<string, Stat>();
+    // Compact streams (`?compact=1`): each group's layout, from the snapshot and ticks that list keys.
+    const layouts = new Map<string, string[]>();
     const out: TickEvent[] = [];
     for (const e of this.events) {
       if (e.type === 'snapshot') {
         state.clear();
-        for (const g of Snapshot.parse(JSON.parse(e.data)).groups) for (const k in g.values) state.set(`${g.channel}|${k}@${g.source}`, g.values[k]);
+        layouts.clear();
+        for (const g of Snapshot.parse(JSON.parse(e.data)).groups) {
+          for (const k in g.values) state.set(`${g.channel}|${k}@${g.source}`, g.values[k]);
+          layouts.set(`${g.channel}@${g.source}`, snapshotLayout(g));
+        }
         continue;
       }
       // Only ticks carry stats: `status` (check states) and any other event are not folded.
       if (!(CHANNELS as readonly string[]).includes(e.type)) continue;
-      const tick = StreamTick.parse(JSON.parse(e.data));
+      const json = JSON.parse(e.data);
+      let tick: StreamTick;
+      if (Array.isArray(json.values)) {
+        const c = CompactTick.parse(json);
+        const group = `${e.type}@${c.source}`;
+        const t = expandCompact(c, layouts.get(group));
+        if (!t) throw new Error(`compact tick ${e.id} without a known layout for ${group}`);
+        if (c.keys) layouts.set(group, c.keys);
+        tick = t;
+      } else tick = StreamTick.parse(json);
       const values: TickEvent['values'] = {};
       for (const k in tick.values) {
         const key = `${e.type}|${k}@${tick.source}`;

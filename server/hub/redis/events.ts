@@ -1,7 +1,7 @@
 import { ChannelName, StatusEvent, TickEvent } from '../../../shared/schema.js';
 import { entrySeq } from '../event-id.js';
-import { encodeFrame, type HubEvent } from '../hub.js';
-import type { TickEncoder } from '../tick-json.js';
+import { encodeFrame, tickEvent, type HubEvent } from '../hub.js';
+import { wholeTick, type TickEncoder } from '../tick-json.js';
 
 /*
  * How hub events live in the Redis stream. Every entry carries the epoch it was
@@ -69,5 +69,5 @@ export function decodeEntry([id, fields]: RawEntry, encode?: TickEncoder): Decod
   const channel = ChannelName.safeParse(c);
   const tick = TickEvent.safeParse(json);
   if (!channel.success || !tick.success) return { id, epoch, event: null };
-  return { id, epoch, event: { id: eventId, seq, channel: channel.data, tick: tick.data, frame: encodeFrame(eventId, channel.data, encode ? encode(channel.data, tick.data) : JSON.stringify(tick.data)) } };
+  return { id, epoch, event: tickEvent(eventId, seq, channel.data, tick.data, encode ?? wholeTick) };
 }
