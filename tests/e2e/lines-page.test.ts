@@ -19,7 +19,7 @@ const DASHBOARDS = {
   dashboards: {
     default: {
       title: 'Lines',
-      sections: [{ title: 'CPU', tiles: [{ metric: 'app.cpu', title: 'CPU by mode', lines: 'mode', warn: 50, critical: 60 }, { metric: '*' }] }],
+      sections: [{ title: 'CPU', tiles: [{ metric: 'app.cpu', title: 'CPU by mode', lines: 'mode', warn: 50, critical: 60 }] }],
     },
   },
 };
