@@ -10,7 +10,9 @@
  * the table shows medians.
  *
  *   npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 10]
- *     [--repeat 3] [--only vigil,floor,esm,redis] [--workers 2] [--quick]
+ *     [--repeat 3] [--only vigil,keyed,floor,esm,redis] [--workers 2] [--warm 62] [--quick]
+ * Vigil's servers run `--warm` s (default 62: their 60 s windows full) before
+ * clients connect, as a wall display's server has; esm and the floor 1.5 s.
  * Needs `npm run build` first (Vigil runs from dist/).
  */
 import { existsSync } from 'node:fs';
@@ -30,11 +32,12 @@ const { values: a } = parseArgs({
     only: { type: 'string', default: TARGETS.join(',') },
     workers: { type: 'string', default: '2' },
     quick: { type: 'boolean', default: false },
+    warm: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (a.help) {
-  console.log('usage: npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 8] [--repeat 2] [--only vigil,floor,esm,redis] [--workers 2] [--quick]\n--quick: --clients 1000,10000 --seconds 5 --repeat 1 unless given');
+  console.log('usage: npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 8] [--repeat 2] [--only vigil,floor,esm,redis] [--workers 2] [--warm 62] [--quick]\n--quick: --clients 1000,10000 --seconds 5 --repeat 1 --warm 0 unless given\n--warm: seconds Vigil runs before clients connect (its windows full, as on a server that has run a minute)');
   process.exit(0);
 }
 const counts = (a.clients ?? (a.quick ? '1000,10000' : '1000,5000,10000')).split(',').map(Number);
@@ -42,9 +45,17 @@ const seconds = Number(a.seconds ?? (a.quick ? 5 : 8));
 const repeat = Number(a.repeat ?? (a.quick ? 1 : 2));
 const only = a.only.split(',') as TargetName[];
 const workers = Number(a.workers);
+/**
+ * How long a server runs before clients connect, s: Vigil's windows (60 s) full,
+ * as on a wall display's server, which has run for more than a minute. In the
+ * first minute after a start every tick moves min and avg, so its ticks are
+ * larger than they will be from then on (`--warm 0` measures that).
+ */
+const warmS = Number(a.warm ?? (a.quick ? 0 : 62));
 for (const t of only) if (!TARGETS.includes(t)) throw new Error(`--only: unknown target ${t}; use ${TARGETS.join(',')}`);
 if (counts.some((n) => !(n > 0 && n <= 15_000))) throw new Error('--clients: each count must be 1..15000 (the fd limit here is 20000)');
 if (!(seconds > 0 && seconds <= 120) || !(repeat >= 1 && repeat <= 10)) throw new Error('--seconds must be 1..120 and --repeat 1..10');
+if (!(warmS >= 0 && warmS <= 600)) throw new Error('--warm must be 0..600 seconds');
 if ((only.includes('vigil') || only.includes('redis')) && !existsSync(join(ROOT, 'dist/server/main.js'))) throw new Error('dist/server/main.js is missing: run `npm run build` first');
 
 const SETTLE_MS = 2000;
@@ -84,7 +95,7 @@ async function runOne(target: TargetName, n: number, frames: number[]): Promise<
   const handle = { stop: async () => void (await Promise.allSettled([pool.close(), t.stop()])) };
   live.add(handle);
   try {
-    await sleep(1500);
+    await sleep(Math.max(1500, target === 'esm' || target === 'floor' ? 1500 : warmS * 1000));
     // Scaled-out targets (redis) count every process: servers, agent and Redis.
     const usage = () => (t.pids ?? [t.pid]).map(procUsage).reduce((x, y) => ({ cpuSeconds: x.cpuSeconds + y.cpuSeconds, rssBytes: x.rssBytes + y.rssBytes }));
     const base = usage();
@@ -135,7 +146,7 @@ async function runOne(target: TargetName, n: number, frames: number[]): Promise<
 
 async function main(): Promise<void> {
   const started = Date.now();
-  log(`bench-fanout: ${machine()}; clients ${counts.join(',')}; ${seconds} s measured after ${SETTLE_MS / 1000} s settle; ${repeat}x; ${workers} load workers`);
+  log(`bench-fanout: ${machine()}; clients ${counts.join(',')}; ${seconds} s measured after ${SETTLE_MS / 1000} s settle; Vigil warmed ${warmS} s first; ${repeat}x; ${workers} load workers`);
   let frames = [800];
   if (only.includes('floor')) {
     // The floor sends what Vigil sends: one frame per channel per second, of the same sizes.

@@ -111,10 +111,12 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   const appChannel = new AppChannel({ hub: publisher, windows, maxSeries: config.maxSeries, coalesce: config.ingestCoalesce || null });
 
   // Ticks go out with what changed since the projection's state, which is what every client holds.
-  // Compact ticks (the page's) also leave out the keys while a group's keys stay those of its last tick.
+  // Compact ticks (the page's) also leave out the keys while a group's keys stay those of its last tick;
+  // written only while a client wants them (else a resuming one gets those events keyed).
   hub.encodeWith?.((channel, tick) => {
     const base = projection.statBase(channel, tick.source);
-    return { json: streamTickJson(tick, base), compact: compactTickJson(tick, base, projection.layout(channel, tick.source)) };
+    const json = streamTickJson(tick, base);
+    return stream.compactClients > 0 ? { json, compact: compactTickJson(tick, base, projection.layout(channel, tick.source)) } : { json };
   });
   // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
   hub.onReset?.(({ fromId, recent }) => {

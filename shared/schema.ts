@@ -104,7 +104,7 @@ export type StreamTick = z.infer<typeof StreamTick>;
 
 /**
  * `event: <channel>` on a `?compact=1` stream (what the page asks for): a
- * StreamTick whose `values` is an array, one StatChange per key of the group's
+ * StreamTick whose `values` is an array, one CompactStat per key of the group's
  * layout, in its order. The layout is `keys` when the tick lists them (its keys
  * differ from the group's previous tick's), else the one the client holds for
  * the group: from the last tick that listed keys, or from its snapshot (the
@@ -112,12 +112,36 @@ export type StreamTick = z.infer<typeof StreamTick>;
  * layout for a group, or one of another length, cannot decode the tick and
  * must start over without `lastEventId` (see compactLayout).
  */
+/**
+ * A StatChange in a CompactTick, with one-letter names for the fields that
+ * change most (they are most of a compact tick's bytes): `l` min, `h` max, `a`
+ * avg, `d` the trend as -1 (falling), 0 (stable) or 1 (rising); `v`, `n` and
+ * `u` as in a StatChange. A bare number is `{"v": number}`.
+ */
+export const CompactStat = z.union([
+  z.number(),
+  z.object({
+    v: z.number(),
+    l: z.optional(z.number()),
+    h: z.optional(z.number()),
+    a: z.optional(z.number()),
+    d: z.optional(z.union([z.literal(-1), z.literal(0), z.literal(1)])),
+    n: z.optional(z.int().check(z.nonnegative())),
+    u: z.optional(Unit),
+  }),
+]);
+export type CompactStat = z.infer<typeof CompactStat>;
+
+/** A trend as a CompactStat's `d`, and back. */
+export const TREND_DIGIT = { falling: -1, stable: 0, rising: 1 } as const;
+const DIGIT_TREND = { '-1': 'falling', '0': 'stable', '1': 'rising' } as const;
+
 export const CompactTick = z
   .object({
     t: z.number(),
     source: SourceName,
     keys: z.optional(z.array(MetricKey)),
-    values: z.array(StatChange),
+    values: z.array(CompactStat),
   })
   .check(z.refine((c) => !c.keys || c.keys.length === c.values.length, { message: 'keys and values must be as long as each other', path: ['values'] }));
 export type CompactTick = z.infer<typeof CompactTick>;
@@ -132,7 +156,20 @@ export function expandCompact(c: CompactTick, layout: readonly string[] | undefi
   const keys = c.keys ?? layout;
   if (!keys || keys.length !== c.values.length) return null;
   const values: Record<string, StatChange> = Object.create(null);
-  for (let i = 0; i < keys.length; i++) values[keys[i]] = c.values[i];
+  for (let i = 0; i < keys.length; i++) {
+    const x = c.values[i];
+    if (typeof x === 'number') values[keys[i]] = x;
+    else {
+      const out: Exclude<StatChange, number> = { v: x.v };
+      if (x.l !== undefined) out.min = x.l;
+      if (x.h !== undefined) out.max = x.h;
+      if (x.a !== undefined) out.avg = x.a;
+      if (x.d !== undefined) out.trend = DIGIT_TREND[x.d];
+      if (x.n !== undefined) out.n = x.n;
+      if (x.u !== undefined) out.u = x.u;
+      values[keys[i]] = out;
+    }
+  }
   return { t: c.t, source: c.source, values };
 }
 

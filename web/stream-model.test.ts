@@ -124,10 +124,10 @@ describe('StreamModel', () => {
     last().emit('host', { t: 1_001_000, source: 'web-1', values: [30] }, 'e1-2');
     expect([...s.ring.view()[1]]).toEqual([10, 20, 30]);
     // A tick that lists keys changes the layout for the ticks after it.
-    last().emit('host', { t: 1_002_000, source: 'web-1', keys: ['host.mem', 'host.cpu.total'], values: [{ v: 5, min: 5, max: 5, avg: 5, n: 1, trend: 'stable', u: '%' }, 40] }, 'e1-3');
+    last().emit('host', { t: 1_002_000, source: 'web-1', keys: ['host.mem', 'host.cpu.total'], values: [{ v: 5, l: 4, h: 6, a: 5, n: 1, d: 1, u: '%' }, 40] }, 'e1-3');
     last().emit('host', { t: 1_003_000, source: 'web-1', values: [6, 50] }, 'e1-4');
     expect([...s.ring.view()[1]]).toEqual([10, 20, 30, 40, 50]);
-    expect(store.get('host.mem@web-1')!.stat?.v).toBe(6);
+    expect(store.get('host.mem@web-1')!.stat).toMatchObject({ v: 6, min: 4, max: 6, avg: 5, trend: 'rising', u: '%' });
     expect(sources.length).toBe(1);
     // A group it has no layout for: never guessed; a fresh snapshot instead (no lastEventId).
     last().emit('host', { t: 1_004_000, source: 'web-2', values: [1] }, 'e1-5');

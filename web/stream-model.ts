@@ -192,6 +192,8 @@ export class StreamModel {
     if (!Array.isArray(values)) {
       const r = StreamTick.safeParse(json);
       if (!r.success) return this.reject(channel, r.error.issues[0]), null;
+      // A keyed tick (a replay the server had no compact frame for) sets the layout as well.
+      this.layouts.set(`${channel}@${r.data.source}`, Object.keys(r.data.values));
       return r.data;
     }
     const r = CompactTick.safeParse(json);

@@ -41,8 +41,8 @@ interface Measured {
   seriesNote: string;
 }
 
-async function startVigil(root: string): Promise<Measured> {
-  const proc = spawn(process.execPath, [...VIGIL_NODE_FLAGS, 'dist/server/main.js', '--port', '0', '--log-level', 'silent', '--source', 'bench'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+async function startVigil(root: string, flags: readonly string[] = VIGIL_NODE_FLAGS): Promise<Measured> {
+  const proc = spawn(process.execPath, [...flags, 'dist/server/main.js', '--port', '0', '--log-level', 'silent', '--source', 'bench'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d) => {
@@ -56,7 +56,7 @@ async function startVigil(root: string): Promise<Measured> {
     const body = (await (await fetch(`${url}/api/channels`)).json()) as { channels: Array<{ metrics: number }> };
     return body.channels.reduce((n, c) => n + c.metrics, 0);
   };
-  return { name: `Vigil (node ${VIGIL_NODE_FLAGS.join(' ')} dist/server/main.js, defaults, no clients)`, proc, series, seriesNote: 'series (api/channels)' };
+  return { name: `Vigil (node ${[...flags, ''].join(' ')}dist/server/main.js, defaults, no clients)`, proc, series, seriesNote: 'series (api/channels)' };
 }
 
 async function startNetdata(): Promise<Measured | null> {
@@ -86,7 +86,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 export async function idleComparison(root: string, seconds: number, rounds: number): Promise<void> {
   // Past Vigil's first WINDOW (60 s), while its windows and history rings still grow, and Netdata's plugin start-up.
   const warmup = 70;
-  const all: Measured[] = [await startVigil(root)];
+  // Vigil as it ships (VIGIL_NODE_FLAGS: a 1 MB young generation, for memory per client) and
+  // with node's defaults, which collects garbage less often.
+  const all: Measured[] = [await startVigil(root), await startVigil(root, [])];
   const netdata = await startNetdata();
   if (netdata) all.push(netdata);
   try {
@@ -106,7 +108,10 @@ export async function idleComparison(root: string, seconds: number, rounds: numb
     console.log('| --- | --: | --: |');
     all.forEach((m, i) => console.log(`| ${m.name} | ${series[i]} ${m.seriesNote} | ${median(pct[i]).toFixed(2)} |`));
     if (!netdata) console.log('| Netdata | not installed (apt-get install -y netdata) | - |');
-    else console.log(`\nVigil / Netdata main process: ${(median(pct[0]) / median(pct[1])).toFixed(2)}x the CPU for ${(series[0] / series[1]).toFixed(3)}x the series`);
+    else {
+      const n = all.indexOf(netdata);
+      for (let i = 0; i < n; i++) console.log(`\n${all[i].name.split(' dist/')[0]}) / Netdata main process: ${(median(pct[i]) / median(pct[n])).toFixed(2)}x the CPU for ${(series[i] / series[n]).toFixed(3)}x the series`);
+    }
   } finally {
     await Promise.all(all.map((m) => stop(m.proc)));
     // Debian's package may also have started its service; leave nothing running.

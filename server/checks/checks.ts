@@ -36,6 +36,7 @@ export class Checks {
   private unsubscribe: (() => void) | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly now: () => number;
+  private leadHooked = false;
 
   constructor(private readonly opts: ChecksOptions) {
     this.now = opts.now ?? Date.now;
@@ -53,6 +54,13 @@ export class Checks {
     this.unsubscribe = this.opts.hub.subscribe((e) => this.onEvent(e));
     this.timer = setInterval(() => this.expire(), this.opts.every ?? 1000);
     this.timer.unref?.();
+    if (!this.leadHooked) {
+      this.leadHooked = true;
+      // Taking over from another instance: announce every check, as that one's may be out of date.
+      this.opts.hub.onLead?.((leads) => {
+        if (leads && this.unsubscribe) this.publishFull();
+      });
+    }
     this.publishFull();
   }
 
@@ -77,7 +85,16 @@ export class Checks {
 
   /** Announces every check again (after the hub's epoch changed, the projection starts empty). */
   publishFull(): void {
-    this.opts.hub.publishStatus({ t: this.now(), full: true, checks: this.list(), removed: [] });
+    this.publish({ t: this.now(), full: true, checks: this.list(), removed: [] });
+  }
+
+  /**
+   * Into the hub, when this instance is the one that announces (on Redis every
+   * server judges, so any can take over at once, but one announces).
+   */
+  private publish(status: StatusEvent): void {
+    if (this.opts.hub.leads?.() === false) return;
+    this.opts.hub.publishStatus(status);
   }
 
   /** Every check, in the order of the series first seen. */
@@ -119,7 +136,7 @@ export class Checks {
       s.seen = t;
       for (const c of s.checks) if (c.observe(s.stat, t)) changed.push({ ...c.state });
     }
-    if (changed.length) this.opts.hub.publishStatus({ t, full: false, checks: changed, removed: [] });
+    if (changed.length) this.publish({ t, full: false, checks: changed, removed: [] });
   }
 
   /** Silent series turn their checks unknown; long-silent ones are forgotten. */
@@ -136,6 +153,6 @@ export class Checks {
       }
       for (const c of s.checks) if (c.expire(s.seen, now)) changed.push({ ...c.state });
     }
-    if (changed.length || removed.length) this.opts.hub.publishStatus({ t: now, full: false, checks: changed, removed });
+    if (changed.length || removed.length) this.publish({ t: now, full: false, checks: changed, removed });
   }
 }

@@ -90,7 +90,8 @@ export function createHttp(config: Config, d: HttpDeps): HttpParts {
           }),
           readGuard: readGuard(config.readToken),
           metrics: d.prometheus.handler,
-          status: statusHandler(p.checks),
+          // The states every instance holds from the hub's status events: on Redis, the judging one's.
+          status: statusHandler({ get dashboards() { return p.checks.dashboards; }, list: () => p.projection.checks() }),
           dashboards: () => p.checks.dashboards,
         })
       : healthRouter(d.ready),

@@ -70,6 +70,13 @@ export interface Hub {
   encodeWith?(encode: TickEncoder): void;
   /** False while the hub cannot deliver (Redis unreachable); absent means always ready. */
   ready?(): boolean;
+  /**
+   * Whether this instance is the one of all sharing the hub that publishes
+   * derived events (check states), so they are announced once; absent means
+   * always (one process). `onLead` hears when that changes.
+   */
+  leads?(): boolean;
+  onLead?(listener: (leads: boolean) => void): void;
 }
 
 /** The frame a client gets for `e`: the compact one when it asked and there is one. */

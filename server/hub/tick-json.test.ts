@@ -1,10 +1,31 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyChange, type Stat, StreamTick } from '../../shared/schema.js';
-import { num, streamTickJson } from './tick-json.js';
+import { applyChange, CompactTick, expandCompact, type Stat, StreamTick } from '../../shared/schema.js';
+import { compactTickJson, num, streamTickJson } from './tick-json.js';
 
 const stat = (v: number, more: Partial<Stat> = {}): Stat => ({ v, min: 0, max: 10, avg: 5, n: 60, trend: 'stable', u: '%', ...more });
 const parse = (json: string) => StreamTick.parse(JSON.parse(json));
+
+describe('compactTickJson', () => {
+  const base = { 'host.cpu': stat(3), 'host.mem': stat(7) };
+  const tick = { t: 2, source: 'a', values: { 'host.cpu': stat(4), 'host.mem': stat(8, { min: 1, max: 12, avg: 6, trend: 'rising' as const }) } };
+
+  it('writes values in key order, one-letter window fields, and the keys only when the layout differs', () => {
+    const same = compactTickJson(tick, (k) => base[k as keyof typeof base], ['host.cpu', 'host.mem']);
+    expect(same).toBe('{"t":2,"source":"a","values":[4,{"v":8,"l":1,"h":12,"a":6,"d":1}]}');
+    const moved = compactTickJson(tick, (k) => base[k as keyof typeof base], ['host.mem', 'host.cpu']);
+    expect(moved).toBe('{"t":2,"source":"a","keys":["host.cpu","host.mem"],"values":[4,{"v":8,"l":1,"h":12,"a":6,"d":1}]}');
+    expect(compactTickJson(tick, null, null)).toContain('"keys":["host.cpu","host.mem"]');
+  });
+
+  it('expands to the same StreamTick as the keyed form', () => {
+    const b = (k: string) => base[k as keyof typeof base];
+    for (const [layout, bs] of [[['host.cpu', 'host.mem'], b], [null, null]] as const) {
+      const compact = expandCompact(CompactTick.parse(JSON.parse(compactTickJson(tick, bs, layout))), ['host.cpu', 'host.mem']);
+      expect(compact).toEqual(StreamTick.parse(JSON.parse(streamTickJson(tick, bs))));
+    }
+  });
+});
 
 describe('streamTickJson', () => {
   it('writes a stat whole when its series has no base, as the first tick of a series must', () => {

@@ -1,5 +1,5 @@
 import { sameKeys } from '../../shared/series.js';
-import type { ChannelName, Stat, TickEvent } from '../../shared/schema.js';
+import { type ChannelName, type Stat, type TickEvent, TREND_DIGIT } from '../../shared/schema.js';
 
 /**
  * A series' stat as every client of the stream holds it right now (from its
@@ -51,17 +51,27 @@ export function compactTickJson(tick: TickEvent, base: StatBase | null, layout: 
   let out = `{"t":${num(tick.t)},"source":${JSON.stringify(tick.source)}`;
   if (!sameKeys(layout, keys)) out += `,"keys":${JSON.stringify(keys)}`;
   out += ',"values":[';
-  for (let i = 0; i < keys.length; i++) out += `${i ? ',' : ''}${statJson(tick.values[keys[i]], base?.(keys[i]))}`;
+  for (let i = 0; i < keys.length; i++) out += `${i ? ',' : ''}${statJson(tick.values[keys[i]], base?.(keys[i]), COMPACT)}`;
   return `${out}]}`;
 }
 
-function statJson(s: Stat, prev: Stat | undefined): string {
-  if (!prev) return `{"v":${num(s.v)},"min":${num(s.min)},"max":${num(s.max)},"avg":${num(s.avg)},"n":${s.n},"trend":"${s.trend}","u":${JSON.stringify(s.u)}}`;
+/** Field names of a StatChange, and of a CompactStat (shared/schema.ts). */
+interface StatNames {
+  min: string;
+  max: string;
+  avg: string;
+  trend: (t: Stat['trend']) => string;
+}
+const KEYED: StatNames = { min: '"min":', max: '"max":', avg: '"avg":', trend: (t) => `"trend":"${t}"` };
+const COMPACT: StatNames = { min: '"l":', max: '"h":', avg: '"a":', trend: (t) => `"d":${TREND_DIGIT[t]}` };
+
+function statJson(s: Stat, prev: Stat | undefined, f: StatNames = KEYED): string {
+  if (!prev) return `{"v":${num(s.v)},${f.min}${num(s.min)},${f.max}${num(s.max)},${f.avg}${num(s.avg)},"n":${s.n},${f.trend(s.trend)},"u":${JSON.stringify(s.u)}}`;
   let out = '';
-  if (!Object.is(s.min, prev.min)) out += `,"min":${num(s.min)}`;
-  if (!Object.is(s.max, prev.max)) out += `,"max":${num(s.max)}`;
-  if (!Object.is(s.avg, prev.avg)) out += `,"avg":${num(s.avg)}`;
-  if (s.trend !== prev.trend) out += `,"trend":"${s.trend}"`;
+  if (!Object.is(s.min, prev.min)) out += `,${f.min}${num(s.min)}`;
+  if (!Object.is(s.max, prev.max)) out += `,${f.max}${num(s.max)}`;
+  if (!Object.is(s.avg, prev.avg)) out += `,${f.avg}${num(s.avg)}`;
+  if (s.trend !== prev.trend) out += `,${f.trend(s.trend)}`;
   if (s.u !== prev.u) out += `,"u":${JSON.stringify(s.u)}`;
   return out ? `{"v":${num(s.v)}${out}}` : num(s.v);
 }

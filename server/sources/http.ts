@@ -12,7 +12,7 @@ const RESERVOIR = 4096;
  */
 export class HttpMetrics implements Source, Exporter {
   readonly channel = 'http' as const;
-  readonly digits = 4;
+  readonly digits = 3;
   private readonly latencies = new Float64Array(RESERVOIR);
   private seen = 0;
   private requests = 0;

@@ -41,7 +41,7 @@ const rate = (a: number, b: number, seconds: number) => (b >= a && seconds > 0 ?
  */
 export class ProcHostSource implements Source, Exporter {
   readonly channel = 'host' as const;
-  readonly digits = 4;
+  readonly digits = 3;
   private prev: HostRaw | null = null;
   private readonly disks: Set<string>;
   private readonly keep: (iface: string) => boolean;

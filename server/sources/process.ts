@@ -22,7 +22,7 @@ export const LOOP_RESOLUTION = 50;
 /** Vigil's own health: event-loop delay, memory, CPU and what it sends. */
 export class ProcessSource implements Source, Exporter {
   readonly channel = 'process' as const;
-  readonly digits = 4;
+  readonly digits = 3;
   private loop: IntervalHistogram | null = null;
   private prev: { t: number; cpu: NodeJS.CpuUsage; events: number; bytes: number } | null = null;
 

@@ -47,6 +47,7 @@ const KEEP_ALIVE = Buffer.from(': keep-alive\n');
  */
 export class StreamServer implements StreamCounters {
   private readonly clientSet = new Set<StreamClient>();
+  private compactCount = 0;
   private unsubscribe: (() => void) | null = null;
   private readonly heartbeat: Heartbeat;
   /** One timer for every client: cuts those stalled past `clientStall`. */
@@ -80,6 +81,15 @@ export class StreamServer implements StreamCounters {
     return this.clientSet.size;
   }
 
+  /**
+   * Clients that asked for compact ticks: while there are none, ticks are
+   * written keyed only (compact frames are not needed, and a compact client
+   * that resumes past such events gets them keyed, which it reads as well).
+   */
+  get compactClients(): number {
+    return this.compactCount;
+  }
+
   start(): void {
     this.closing = false;
     this.unsubscribe ??= this.hub.subscribe((e) => this.batch.push(e));
@@ -100,6 +110,7 @@ export class StreamServer implements StreamCounters {
     // outside any handler. Dropped instead, its client simply retries.
     for (const c of this.clientSet) c.close(true);
     this.clientSet.clear();
+    this.compactCount = 0;
   }
 
   handle = async (req: Request, res: Response): Promise<void> => {
@@ -128,10 +139,11 @@ export class StreamServer implements StreamCounters {
     const jitter = 0.75 + Math.random() * 0.5;
     const client = new StreamClient(res, query, this.opts.clientBuffer, Math.round(this.opts.retry * jitter));
     this.clientSet.add(client);
+    if (client.filter.compact) this.compactCount++;
     // on, not once: 'close' comes once, and once's wrapper is one more object per client.
     res.on('close', () => {
       client.gone = true;
-      this.clientSet.delete(client);
+      if (this.clientSet.delete(client) && client.filter.compact) this.compactCount--;
     });
     // Set on res (not only passed to better-sse) so middleware such as request metrics can see it.
     res.setHeader('Content-Type', 'text/event-stream');

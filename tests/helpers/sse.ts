@@ -80,7 +80,10 @@ export class SseRecorder {
         if (!t) throw new Error(`compact tick ${e.id} without a known layout for ${group}`);
         if (c.keys) layouts.set(group, c.keys);
         tick = t;
-      } else tick = StreamTick.parse(json);
+      } else {
+        tick = StreamTick.parse(json);
+        layouts.set(`${e.type}@${tick.source}`, Object.keys(tick.values));
+      }
       const values: TickEvent['values'] = {};
       for (const k in tick.values) {
         const key = `${e.type}|${k}@${tick.source}`;

@@ -4,6 +4,7 @@ import type { ChannelName, StatusEvent, TickEvent } from '../../../shared/schema
 import { parseId } from '../event-id.js';
 import type { Hub, HubEvent, HubListener, HubReset, Replay } from '../hub.js';
 import { compareEntryIds, decodeEntry, type RawEntry } from './events.js';
+import { RedisLease } from './lease.js';
 import { RedisLink } from './link.js';
 import { RedisPublisher, type RedisKeys } from './publisher.js';
 import { RedisReader } from './reader.js';
@@ -24,6 +25,8 @@ export interface RedisHubOptions {
   bufferMax?: number;
   /** XREAD BLOCK time; an idle read also checks that the epoch is unchanged, ms. */
   block?: number;
+  /** How long the judging lease outlives its holder, ms (see RedisLease). */
+  leaseTtl?: number;
 }
 
 /**
@@ -40,6 +43,8 @@ export class RedisHub implements Hub {
   private readonly cmd: Redis;
   private readonly publisher: RedisPublisher;
   private readonly reader: RedisReader | null;
+  /** Which reading instance publishes check states (agents never do). */
+  private readonly lease: RedisLease | null;
   private readonly listeners: HubListener[] = [];
   private readonly resetListeners: Array<(r: HubReset) => void> = [];
   private running = false;
@@ -71,6 +76,7 @@ export class RedisHub implements Hub {
               for (const l of this.resetListeners) l(r);
             },
           });
+    this.lease = this.reader ? new RedisLease(this.cmd, { key: `${prefix}:judge`, logger: opts.logger, ttl: opts.leaseTtl }) : null;
     this.link.onUp(() => {
       if (this.reader) this.reader.stale = true;
       this.publisher.flush();
@@ -100,6 +106,14 @@ export class RedisHub implements Hub {
 
   encodeWith(encode: TickEncoder): void {
     if (this.reader) this.reader.encode = encode;
+  }
+
+  leads(): boolean {
+    return this.lease?.held ?? false;
+  }
+
+  onLead(listener: (leads: boolean) => void): void {
+    this.lease?.onChange(listener);
   }
 
   publishStatus(status: StatusEvent): void {
@@ -149,10 +163,12 @@ export class RedisHub implements Hub {
     this.running = true;
     await this.link.connect();
     await this.reader?.start();
+    this.lease?.start();
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
+    await this.lease?.stop();
     await this.publisher.drain();
     this.running = false;
     this.publisher.stop();
