@@ -23,6 +23,7 @@ import { LoadPool } from './bench/load.js';
 import { machine, procUsage } from './bench/proc.js';
 import { fmt, median, sleep, table } from './bench/stats.js';
 import { ROOT, startTarget, type Target, type TargetName } from './bench/targets.js';
+import { groupLength } from '../shared/schema.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -98,8 +99,8 @@ async function vigilSizes(t: Target): Promise<string[][]> {
   const rows: string[][] = [];
   for (const points of [null, 120, PAGE_POINTS, 30, 0]) {
     const json = await (await fetch(`${base}/api/snapshot${points === null ? '' : `?history=${points}`}`)).text();
-    const snap = JSON.parse(json) as { settings: { history: number }; groups: Array<{ t0?: number; dt: number[]; values: object }> };
-    const held = Math.max(0, ...snap.groups.map((g) => (g.t0 === undefined ? 0 : g.dt.length + 1)));
+    const snap = JSON.parse(json) as { settings: { history: number }; groups: Array<{ t0?: number; dt: number | number[]; points?: number; values: object }> };
+    const held = Math.max(0, ...snap.groups.map(groupLength));
     const series = snap.groups.reduce((n, g) => n + Object.keys(g.values).length, 0);
     rows.push([points === null ? `(absent: ${snap.settings.history})` : String(points), String(held), String(snap.groups.length), String(series), String(Buffer.byteLength(json)), String(gzipSync(json).length)]);
   }

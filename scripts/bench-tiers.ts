@@ -4,21 +4,32 @@
  * series (main-thread CPU, wall time, loop delay while it writes), beside
  * today's raw-ring figures and the issue's targets.
  *
- *   npx tsx scripts/bench-tiers.ts [--runs 5]
+ *   npx tsx scripts/bench-tiers.ts [--runs 5] [--real 62]
+ *
+ * `--real S`: also the page's snapshot after S seconds of real sampling (0: skip).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { parseConfig } from '../server/config.js';
-import { createVigil } from '../server/vigil.js';
+import { toDigits } from '../server/sources/sampler.js';
+import { createVigil, type Vigil } from '../server/vigil.js';
+import { compactNumber, snapshotJson } from '../server/stream/snapshot-json.js';
+import type { SnapshotFilter } from '../server/windows/projection.js';
+import type { ExpandedSnapshot } from '../shared/schema.js';
+import { parseOptions, streamUrl } from '../web/options.js';
 import { GroupHistory } from '../server/windows/history.js';
+import { encodeGroup, head, tail } from '../server/windows/tier-file.js';
 import { TierPersister } from '../server/windows/tier-persister.js';
 import { TierStore } from '../server/windows/tier-store.js';
 import type { ChannelName, Stat } from '../shared/schema.js';
 import { fmt, median, table } from './bench/stats.js';
 
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1]) || 5;
+/** Seconds of real sampling for the page's snapshot as it really is (0: skip). */
+const realSeconds = process.argv.includes('--real') ? Number(process.argv[process.argv.indexOf('--real') + 1]) : 62;
 const DAY = 86_400_000;
 const stat = (v: number): Stat => ({ v, min: v, max: v, avg: v, n: 1, trend: 'stable', u: '' });
 
@@ -48,7 +59,9 @@ function memory(store: TierStore) {
   return { tiers: store.bytes / store.size, raw: rawPerSeries };
 }
 
-async function snapshotBytes(): Promise<Record<string, number>> {
+const jitter = (v: number) => (Number.isInteger(v) ? Math.round(v * (0.9 + Math.random() * 0.2)) : toDigits(v * (0.9 + Math.random() * 0.2), 4));
+
+async function snapshotBytes() {
   const vigil = createVigil(parseConfig({ port: 0, logLevel: 'silent', dataDir: '', diskUsageInterval: 0 }), { pageDir: null });
   await vigil.start();
   await new Promise((r) => setTimeout(r, 2500));
@@ -59,7 +72,8 @@ async function snapshotBytes(): Promise<Record<string, number>> {
   vigil.projection.stop();
   for (const g of vigil.projection.latest()) {
     for (let i = 300; i >= 1; i--) {
-      const values = Object.fromEntries(Object.entries(g.values).map(([k, st]) => [k, { ...st, v: st.v * (0.9 + Math.random() * 0.2) }]));
+      // Each series' last value ±10 %, at the precision the sampler gives (whole numbers stay whole, the rest 4 digits).
+      const values = Object.fromEntries(Object.entries(g.values).map(([k, st]) => [k, { ...st, v: jitter(st.v) }]));
       vigil.projection.apply({ id: vigil.projection.lastId, seq: 0, channel: g.channel, tick: { t: end - i * 1000, source: g.source, values }, frame: Buffer.alloc(0) });
     }
   }
@@ -71,38 +85,147 @@ async function snapshotBytes(): Promise<Record<string, number>> {
     fillDay(tiers, g.channel, g.source, Object.keys(g.values), end);
   }
   await new Promise((r) => setTimeout(r, 1100));
-  const out: Record<string, number> = {};
-  for (const [label, q] of [
-    ['5m (history=60, the page today)', 'history=60'],
-    ['5m (history=300, all)', ''],
-    ['1h (points=60)', 'span=1h&points=60'],
-    ['1h (all 360)', 'span=1h'],
-    ['24h (points=60)', 'span=24h&points=60'],
-    ['24h (points=120)', 'span=24h&points=120'],
-    ['24h (all 1440)', 'span=24h'],
-  ]) {
-    out[label] = (await (await fetch(`${vigil.url}/api/snapshot?${q}`)).arrayBuffer()).byteLength;
-  }
-  out.series = vigil.projection.size;
-  await vigil.stop();
-  return out;
+  return measureSnapshots(vigil, SNAPSHOTS);
 }
 
+/** The queries measured: the page's own first (as its stream URL asks, web/options.ts streamUrl: history=60, compact=1). */
+const SNAPSHOTS: [string, SnapshotFilter, number?][] = [
+  ['5m (history=60, the page)', { compact: true }, 60],
+  ['5m (history=300, all)', {}],
+  ['1h (points=60)', { span: '1h', tierPoints: 60 }],
+  ['1h (all 360)', { span: '1h' }],
+  ['24h (points=60)', { span: '24h', tierPoints: 60 }],
+  ['24h (points=120)', { span: '24h', tierPoints: 120 }],
+  ['24h (all 1440)', { span: '24h' }],
+];
+
+/**
+ * Each snapshot in the encoding before (4 significant digits per point, every
+ * column and `dt` an array) and now (snapshotJson), from one projection call;
+ * and the page's snapshot event as its stream URL serves it.
+ */
+async function measureSnapshots(vigil: Vigil, queries: typeof SNAPSHOTS) {
+  const settings = { interval: vigil.config.interval, window: vigil.config.window, history: vigil.config.history, heartbeat: vigil.config.heartbeat };
+  const rows: { label: string; before: number; after: number }[] = [];
+  for (const [label, filter, points] of queries) {
+    const snap = vigil.projection.snapshot(settings, filter, false, vigil.hub.epoch, Date.now(), points);
+    rows.push({ label, before: Buffer.byteLength(legacyJson(snap)), after: Buffer.byteLength(snapshotJson(snap)) });
+  }
+  const page = await streamSnapshotBytes(`${vigil.url}/${streamUrl(parseOptions(''), null)}`);
+  const series = vigil.projection.size;
+  await vigil.stop();
+  return { rows, page, series };
+}
+
+/** Bytes of the `data:` of the first event (the snapshot) a stream URL sends. */
+async function streamSnapshotBytes(url: string): Promise<number> {
+  const ac = new AbortController();
+  const res = await fetch(url, { signal: ac.signal });
+  const reader = res.body!.getReader();
+  let text = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += Buffer.from(value).toString();
+    const m = /^data: (.*)$/m.exec(text.slice(text.indexOf('event: snapshot')));
+    if (text.includes('event: snapshot') && m && text.indexOf('\n\n', text.indexOf('event: snapshot')) > 0) {
+      ac.abort();
+      return Buffer.byteLength(m[1]);
+    }
+  }
+  throw new Error(`no snapshot from ${url}`);
+}
+
+/** The encoding before this one (baseline): every point at 4 significant digits, every column and dt an array. */
+function legacyJson(snap: ExpandedSnapshot): string {
+  const cols = (c: Record<string, (number | null)[]>) =>
+    `{${Object.keys(c).map((k) => `${JSON.stringify(k)}:[${c[k].map((v) => (v === null ? 'null' : compactNumber(v))).join(',')}]`).join(',')}}`;
+  const { groups, ...head } = snap;
+  const body = groups.map(({ history, lo, hi, ...g }) => `${JSON.stringify(g).slice(0, -1)},"history":${cols(history)}${lo ? `,"lo":${cols(lo)}` : ''}${hi ? `,"hi":${cols(hi)}` : ''}}`);
+  return `${JSON.stringify(head).slice(0, -1)},"groups":[${body.join(',')}]}`;
+}
+
+/** A real Vigil sampling this machine for `seconds`, nothing made up: the page's snapshot as it would be. */
+async function realSnapshots(seconds: number) {
+  const vigil = createVigil(parseConfig({ port: 0, logLevel: 'silent', dataDir: '', diskUsageInterval: 0 }), { pageDir: null });
+  await vigil.start();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  return measureSnapshots(vigil, SNAPSHOTS.slice(0, 1));
+}
+
+/** One way of writing the state: resolves with its main-thread time and longest hold of the loop, ms. */
+type Writer = () => Promise<{ cpu: number; longest: number }>;
+
+/**
+ * Before (baseline): the v1 writer's way, each group's buffers copied into one
+ * scratch buffer on the main thread (so no tick tears them), then written; same
+ * bytes, same fsync and rename.
+ */
+function copyingWriter(store: TierStore, dir: string): Writer {
+  let scratch = Buffer.alloc(0);
+  return async () => {
+    let cpu = 0;
+    let longest = 0;
+    const timed = <T>(fn: () => T): T => {
+      const t0 = performance.now();
+      const r = fn();
+      const d = performance.now() - t0;
+      cpu += d;
+      longest = Math.max(longest, d);
+      return r;
+    };
+    const file = join(dir, 'copy.bin');
+    const fh = await open(`${file}.tmp`, 'w');
+    await fh.write(head());
+    const metas: ReturnType<typeof encodeGroup>['meta'][] = [];
+    let offset = 16;
+    for (const g of [...store.groups.values()]) {
+      const piece = timed(() => {
+        const e = encodeGroup(g);
+        if (scratch.length < e.bytes) scratch = Buffer.allocUnsafeSlow(e.bytes);
+        let at = 0;
+        for (const b of e.buffers) at += b.copy(scratch, at);
+        e.meta.offset = offset;
+        metas.push(e.meta);
+        return scratch.subarray(0, e.bytes);
+      });
+      offset += piece.length;
+      await fh.write(piece);
+    }
+    await fh.write(timed(() => tail(store.specs, metas, Date.now())));
+    await fh.sync();
+    await fh.close();
+    await rename(`${file}.tmp`, file);
+    const d = await open(dir, 'r');
+    await d.sync();
+    await d.close();
+    return { cpu, longest };
+  };
+}
+
+/** Now: TierPersister (the rings' memory written as it is while the store holds its folds). */
+function persisterWriter(store: TierStore, dir: string): Writer {
+  const p = new TierPersister(store, { dir, interval: 1e9, logger: pino({ level: 'silent' }) });
+  return async () => {
+    store.version++;
+    await p.flush();
+    return { cpu: p.lastWriteCpu / 1000, longest: p.lastWriteLongest / 1000 };
+  };
+}
+
+/** Both writers, alternately, `runs` times each, while a tick every 100 ms keeps the store changing. */
 async function persist(store: TierStore) {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-tiers-'));
-  const p = new TierPersister(store, { dir, interval: 1e9, logger: pino({ level: 'silent' }) });
-  const cpu: number[] = [];
-  const longest: number[] = [];
-  const all: number[] = [];
-  const wall: number[] = [];
-  // A tick every 100 ms keeps the store changing while it is written.
+  const writers = { before: copyingWriter(store, dir), now: persisterWriter(store, dir) };
+  type Figures = { cpu: number[]; longest: number[]; all: number[]; wall: number[]; busy: number[] };
+  const fig = (): Figures => ({ cpu: [], longest: [], all: [], wall: [], busy: [] });
+  const out = { before: fig(), now: fig() };
   let t = Date.now();
   const ticker = setInterval(() => store.fold('app', { t: (t += 1000), source: 'src-0', values: { 'bench.series_0{model=m0}': stat(1) } }), 100);
   // Loop delay: how late a 5 ms timer fires, filed under idle (baseline: the machine is
   // shared, its own stalls show there) or writing. (monitorEventLoopDelay toggled on and
   // off counts the time it was off as one long delay, so it is not used here.)
   const idle: number[] = [];
-  const busy: number[] = [];
   let phase = idle;
   let last = performance.now();
   const probe = setInterval(() => {
@@ -111,51 +234,67 @@ async function persist(store: TierStore) {
     last = now;
   }, 5);
   for (let i = 0; i < runs; i++) {
-    await new Promise((r) => setTimeout(r, 500));
-    store.version++;
-    phase = busy;
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await p.flush();
-    wall.push(performance.now() - t0);
-    const c = process.cpuUsage(c0);
-    phase = idle;
-    all.push((c.user + c.system) / 1000);
-    cpu.push(p.lastWriteCpu / 1000);
-    longest.push(p.lastWriteLongest / 1000);
+    for (const name of ['before', 'now'] as const) {
+      await new Promise((r) => setTimeout(r, 500));
+      const f = out[name];
+      phase = f.busy;
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const { cpu, longest } = await writers[name]();
+      f.wall.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      phase = idle;
+      f.all.push((c.user + c.system) / 1000);
+      f.cpu.push(cpu);
+      f.longest.push(longest);
+    }
   }
   clearInterval(ticker);
   clearInterval(probe);
   const size = statSync(join(dir, 'tiers.bin')).size;
   rmSync(dir, { recursive: true, force: true });
   const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)] ?? NaN;
-  return { longest: median(longest), cpu: median(cpu), all: median(all), wall: median(wall), p99: q(busy, 0.99), max: Math.max(...busy), idleP99: q(idle, 0.99), idleMax: Math.max(...idle), size };
+  const sum = (f: Figures) => ({ cpu: median(f.cpu), longest: median(f.longest), all: median(f.all), wall: median(f.wall), p99: q(f.busy, 0.99), max: Math.max(...f.busy) });
+  return { before: sum(out.before), now: sum(out.now), idleP99: q(idle, 0.99), idleMax: Math.max(...idle), size };
 }
 
 const store = thousand();
 const mem = memory(store);
 const snap = await snapshotBytes();
+const real = realSeconds > 0 ? await realSnapshots(realSeconds) : null;
 const w = await persist(store);
 
-console.log(`bench-tiers: ${store.size} series, ${runs} persist runs (medians); machine shared with other jobs\n`);
+const kb = (n: number) => fmt(n / 1000, 1);
+const TARGETS: Record<string, number> = { '5m (history=60, the page)': 16_000, '24h (points=60)': 100_000 };
+const snapRow = (label: string, r: { before: number; after: number }) => {
+  const target = TARGETS[label.replace(/ after .*/, '')];
+  return [label, kb(r.before), kb(r.after), fmt(r.after / r.before, 2), target ? `<= ${target / 1000}` : '', target ? (r.after <= target ? 'ok' : 'OVER') : ''];
+};
+console.log(`bench-tiers: snapshot bytes, ${snap.series} series (made-up history: each series' last value ±10 % at every point, at the sampler's precision; a day of tiers)\n`);
 console.log(
   table(
-    ['figure', 'today (raw only)', 'with tiers', 'target', 'verdict'],
+    ['snapshot (KB)', 'before: 4 digits, arrays', 'now: snapshotJson', 'ratio', 'target', 'verdict'],
     [
-      ['memory per series, all tiers (KB)', fmt(mem.raw / 1000, 1), fmt((mem.raw + mem.tiers) / 1000, 1), '<= 64', mem.raw + mem.tiers <= 64_000 ? 'ok' : 'OVER'],
-      ...Object.entries(snap)
-        .filter(([k]) => k !== 'series')
-        .map(([k, v]) => {
-          const target = k.startsWith('24h (points=60)') ? 100_000 : k.startsWith('5m (history=60') ? 16_000 : NaN;
-          return [`snapshot ${k}, ${snap.series} series (KB)`, k.startsWith('5m') ? fmt(v / 1000, 1) : '-', fmt(v / 1000, 1), Number.isNaN(target) ? '' : `<= ${target / 1000}`, Number.isNaN(target) ? '' : v <= target ? 'ok' : 'OVER'];
-        }),
-      ['persist write, main-thread time (ms)', '-', fmt(w.cpu, 1), '<= 20', w.cpu <= 20 ? 'ok' : 'OVER'],
-      ['persist write, longest hold of the loop (ms)', '-', fmt(w.longest, 1), '<= 20', w.longest <= 20 ? 'ok' : 'OVER'],
-      ['persist write, process CPU incl. fs threads (ms)', '-', fmt(w.all, 1), '', ''],
-      ['persist write, wall incl. fsync (ms)', '-', fmt(w.wall, 0), '', ''],
-      ['loop delay p99 (ms): idle | while writing', fmt(w.idleP99, 1), fmt(w.p99, 1), '<= 20', w.p99 <= 20 ? 'ok' : 'OVER'],
-      ['loop delay max (ms): idle | while writing', fmt(w.idleMax, 1), fmt(w.max, 1), '', ''],
-      ['state file (MB)', '-', fmt(w.size / 1e6, 1), '', ''],
+      ...snap.rows.map((r) => snapRow(r.label, r)),
+      ['5m (history=60), as the page\'s stream URL serves it', '', kb(snap.page), '', '', ''],
+      ...(real ? [snapRow(`5m (history=60, the page) after ${realSeconds} s of real sampling, ${real.series} series`, real.rows[0]), ['  the same, as the page\'s stream URL serves it', '', kb(real.page), '', '', '']] : []),
+    ],
+  ),
+);
+console.log(`\nbench-tiers: ${store.size} series, ${runs} persist runs of each writer, alternately (medians); machine shared with other jobs\n`);
+const verdict = (x: number, max: number) => (x <= max ? 'ok' : 'OVER');
+console.log(
+  table(
+    ['figure', 'before', 'now', 'ratio', 'target', 'verdict'],
+    [
+      ['memory per series: raw ring | with all tiers (KB)', fmt(mem.raw / 1000, 1), fmt((mem.raw + mem.tiers) / 1000, 1), '', '<= 64', verdict(mem.raw + mem.tiers, 64_000)],
+      ['persist write, main-thread time (ms)', fmt(w.before.cpu, 1), fmt(w.now.cpu, 1), fmt(w.now.cpu / w.before.cpu, 2), '<= 20', verdict(w.now.cpu, 20)],
+      ['persist write, longest hold of the loop (ms)', fmt(w.before.longest, 1), fmt(w.now.longest, 1), fmt(w.now.longest / w.before.longest, 2), '<= 20', verdict(w.now.longest, 20)],
+      ['persist write, process CPU incl. fs threads (ms)', fmt(w.before.all, 1), fmt(w.now.all, 1), fmt(w.now.all / w.before.all, 2), '', ''],
+      ['persist write, wall incl. fsync (ms)', fmt(w.before.wall, 0), fmt(w.now.wall, 0), fmt(w.now.wall / w.before.wall, 2), '', ''],
+      ['loop delay p99 while writing (ms); idle: ' + fmt(w.idleP99, 1), fmt(w.before.p99, 1), fmt(w.now.p99, 1), '', '<= 20', verdict(w.now.p99, 20)],
+      ['loop delay max while writing (ms); idle: ' + fmt(w.idleMax, 1), fmt(w.before.max, 1), fmt(w.now.max, 1), '', '', ''],
+      ['state file (MB)', fmt(w.size / 1e6, 1), fmt(w.size / 1e6, 1), '', '', ''],
     ],
   ),
 );

@@ -2,7 +2,7 @@
 // bundle carries only what it uses (full zod was half of the page's JS).
 import * as z from 'zod/mini';
 import { DashboardName } from './dashboards.js';
-import { MetricKey } from './series.js';
+import { keyedByMetric, MetricKey } from './series.js';
 
 /*
  * The wire contract between the server and any client (the page, curl, other
@@ -253,15 +253,25 @@ export const StreamSettings = z.object({
 export type StreamSettings = z.infer<typeof StreamSettings>;
 
 /**
+ * A column of points: one per point of the group's timeline (`null` where the
+ * point holds nothing), or one number when every point has that value (a
+ * series that stayed at 0, say). See `columnPoints`.
+ */
+export const Column = z.union([z.number(), z.array(z.nullable(z.number()))]);
+export type Column = z.infer<typeof Column>;
+
+/**
  * One (channel, source) of a snapshot: what that source's ticks on that channel
  * have said, newest `history` ticks at most. It mirrors a tick event (`channel`,
  * `source`, `values`) plus the points for the sparklines:
  * - The group's timeline is its ticks' times, oldest first: `t0`, then
  *   `t0 + dt[0]`, `t0 + dt[0] + dt[1]`, … (see groupTimes). Times are ms since the
  *   epoch; whole numbers are reproduced exactly. `t0` is absent when there are no
- *   points (then `dt` is empty).
+ *   points (then `dt` is empty). When every gap is the same, `dt` may be that one
+ *   number, and `points` says how many points there are (a coarse span's timeline
+ *   is always one `step` apart).
  * - `values` is each metric's last window, exactly as the last tick carrying it.
- * - `history` has one array per metric of `values`, as long as the timeline: the
+ * - `history` has one column per metric of `values`, as long as the timeline: the
  *   metric's `v` at each of those ticks, `null` where a tick did not carry it (a
  *   metric pushed less often than its neighbours, or one that appeared later).
  */
@@ -270,14 +280,16 @@ export const SnapshotGroup = z
     channel: ChannelName,
     source: SourceName,
     t0: z.optional(z.number()),
-    dt: z.array(z.number()),
+    dt: z.union([z.number(), z.array(z.number())]),
+    /** How many points the timeline has: given when `dt` is one number. */
+    points: z.optional(z.int().check(z.nonnegative())),
     values: z.record(MetricKey, Stat),
-    history: z.record(MetricKey, z.array(z.nullable(z.number()))),
-    /** Coarse spans only: how many ms each point covers (points start at multiples of it). */
+    history: z.record(MetricKey, Column),
+    /** Coarse spans only: how many ms each point covers (points start at multiples of it, but for a lone point: ?points=1). */
     step: z.optional(z.number().check(z.positive())),
     /** Coarse spans only: each point's lowest and highest tick, beside `history`'s average. */
-    lo: z.optional(z.record(MetricKey, z.array(z.nullable(z.number())))),
-    hi: z.optional(z.record(MetricKey, z.array(z.nullable(z.number())))),
+    lo: z.optional(z.record(MetricKey, Column)),
+    hi: z.optional(z.record(MetricKey, Column)),
     /**
      * Compact streams only (`?compact=1`): the keys of the group's last tick, in
      * its order, which the stream's next ticks follow (see CompactTick). Absent
@@ -286,28 +298,70 @@ export const SnapshotGroup = z
     keys: z.optional(z.array(MetricKey)),
   })
   .check(
-    z.refine((g) => g.t0 !== undefined || g.dt.length === 0, { message: 'dt must be empty when t0 is absent', path: ['dt'] }),
+    z.refine((g) => g.t0 !== undefined || (Array.isArray(g.dt) && g.dt.length === 0 && !g.points), { message: 'dt must be empty when t0 is absent', path: ['dt'] }),
+    z.refine((g) => (typeof g.dt === 'number' ? g.points !== undefined && g.points >= 1 : g.points === undefined || g.points === g.dt.length + 1), {
+      message: 'points must be given when dt is one number, and be dt\'s length + 1 when dt is an array',
+      path: ['points'],
+    }),
     z.refine(
       (g) => {
-        const points = g.t0 === undefined ? 0 : g.dt.length + 1;
+        const points = groupLength(g);
         const names = Object.keys(g.history);
-        return names.length === Object.keys(g.values).length && names.every((n) => Object.hasOwn(g.values, n) && g.history[n].length === points);
+        return names.length === Object.keys(g.values).length && names.every((n) => Object.hasOwn(g.values, n) && fits(g.history[n], points));
       },
-      { message: 'history must have an array per metric of values, as long as the timeline (t0 and dt)', path: ['history'] },
+      { message: 'history must have a column per metric of values, as long as the timeline (t0 and dt), or one number', path: ['history'] },
     ),
     z.refine(
-      (g) => [g.lo, g.hi].every((band) => !band || Object.keys(g.history).every((n) => band[n]?.length === g.history[n].length)),
-      { message: 'lo and hi must have an array per metric of history, as long as it', path: ['lo'] },
+      (g) => [g.lo, g.hi].every((band) => !band || Object.keys(g.history).every((n) => Object.hasOwn(band, n) && fits(band[n], groupLength(g)))),
+      { message: 'lo and hi must have a column per metric of history, as long as it, or one number', path: ['lo'] },
     ),
   );
 export type SnapshotGroup = z.infer<typeof SnapshotGroup>;
 
+const fits = (c: Column | undefined, points: number) => (typeof c === 'number' ? points >= 1 : Array.isArray(c) && c.length === points);
+
+/** How many points a group's timeline has. */
+export function groupLength(g: Pick<SnapshotGroup, 't0' | 'dt' | 'points'>): number {
+  if (g.t0 === undefined) return 0;
+  return typeof g.dt === 'number' ? (g.points ?? 1) : g.dt.length + 1;
+}
+
 /** A group's times, oldest first, from `t0` and `dt`. */
-export function groupTimes(g: Pick<SnapshotGroup, 't0' | 'dt'>): number[] {
+export function groupTimes(g: Pick<SnapshotGroup, 't0' | 'dt' | 'points'>): number[] {
   if (g.t0 === undefined) return [];
-  const out = new Array<number>(g.dt.length + 1);
+  const n = groupLength(g);
+  const out = new Array<number>(n);
   let t = (out[0] = g.t0);
-  for (let i = 0; i < g.dt.length; i++) out[i + 1] = t += g.dt[i];
+  for (let i = 1; i < n; i++) out[i] = t += typeof g.dt === 'number' ? g.dt : g.dt[i - 1];
+  return out;
+}
+
+/** A column written out, one entry per point of a timeline of `points` (missing: none). */
+export function columnPoints(c: Column | undefined, points: number): (number | null)[] {
+  if (c === undefined) return [];
+  return typeof c === 'number' ? new Array<number>(points).fill(c) : c;
+}
+
+/** A group with `dt` and every column written out as arrays: what the server builds, and a client works with. */
+export type ExpandedGroup = Omit<SnapshotGroup, 'dt' | 'points' | 'history' | 'lo' | 'hi'> & {
+  dt: number[];
+  history: Record<string, (number | null)[]>;
+  lo?: Record<string, (number | null)[]>;
+  hi?: Record<string, (number | null)[]>;
+};
+
+/** The group written out (dt and columns as arrays), keyed by metric in a null-prototype object like the parsed one. */
+export function expandGroup(g: SnapshotGroup): ExpandedGroup {
+  const n = groupLength(g);
+  const cols = (r: Record<string, Column>) => {
+    const out = keyedByMetric<(number | null)[]>();
+    for (const k of Object.keys(r)) out[k] = columnPoints(r[k], n);
+    return out;
+  };
+  const { points: _, lo, hi, ...rest } = g;
+  const out: ExpandedGroup = { ...rest, dt: typeof g.dt === 'number' ? new Array<number>(Math.max(0, n - 1)).fill(g.dt) : g.dt, history: cols(g.history) };
+  if (lo) out.lo = cols(lo);
+  if (hi) out.hi = cols(hi);
   return out;
 }
 
@@ -330,6 +384,12 @@ export const Snapshot = z.object({
   checks: z.array(CheckState),
 });
 export type Snapshot = z.infer<typeof Snapshot>;
+export type ExpandedSnapshot = Omit<Snapshot, 'groups'> & { groups: ExpandedGroup[] };
+
+/** The snapshot with every group written out (expandGroup). */
+export function expandSnapshot(s: Snapshot): ExpandedSnapshot {
+  return { ...s, groups: s.groups.map(expandGroup) };
+}
 
 export const ChannelInfo = z.object({
   name: ChannelName,

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { groupTimes, Snapshot } from '../shared/schema.js';
+import { expandGroup, groupTimes, Snapshot } from '../shared/schema.js';
 import { spawnVigil, type VigilProcess } from './helpers/process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-data-'));
@@ -25,7 +25,7 @@ async function hourOf(url: string) {
     await sleep(50);
     snap = Snapshot.parse(await (await fetch(`${url}/api/snapshot?span=1h&channels=host`)).json());
   }
-  const g = snap.groups[0];
+  const g = expandGroup(snap.groups[0]);
   const times = groupTimes(g);
   const points = new Map(times.map((t, i) => [t, [g.lo!['host.cpu.total'][i], g.history['host.cpu.total'][i], g.hi!['host.cpu.total'][i]]]));
   return { points, n: g.values['host.cpu.total'].n };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Snapshot, type SnapshotGroup } from '../shared/schema.js';
+import { type ExpandedGroup, expandGroup, Snapshot } from '../shared/schema.js';
 import { counterSource } from './helpers/counter.js';
 import { redisBin, startRedis, type RunningRedis } from './helpers/redis.js';
 import { startVigil, type Running } from './helpers/server.js';
@@ -16,9 +16,10 @@ async function start(role: 'agent' | 'server', source: string): Promise<Running>
   return v;
 }
 
-async function hourOf(v: Running): Promise<SnapshotGroup | undefined> {
+async function hourOf(v: Running): Promise<ExpandedGroup | undefined> {
   const snap = Snapshot.parse(await (await fetch(`${v.url}/api/snapshot?span=1h&channels=app`)).json());
-  return snap.groups.find((g) => g.source === 'agent-t');
+  const g = snap.groups.find((g) => g.source === 'agent-t');
+  return g && expandGroup(g);
 }
 
 describe.skipIf(!redisBin.path)('tiers on Redis', () => {

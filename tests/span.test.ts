@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorBody, groupTimes, Snapshot } from '../shared/schema.js';
+import { ErrorBody, expandGroup, groupTimes, Snapshot } from '../shared/schema.js';
 import { startVigil, type Running } from './helpers/server.js';
 import { SseRecorder } from './helpers/sse.js';
 
@@ -14,7 +14,7 @@ describe('?span= and ?points=', () => {
     await new Promise((r) => setTimeout(r, 400));
     const snap = Snapshot.parse(await (await fetch(`${srv.url}/api/snapshot?span=1h&channels=host`)).json());
     expect(snap.span).toBe('1h');
-    const g = snap.groups[0];
+    const g = expandGroup(snap.groups[0]);
     expect(g.step).toBe(10_000);
     const times = groupTimes(g);
     expect(times.length).toBeGreaterThan(0);

@@ -53,6 +53,24 @@ describe('SeriesStore', () => {
     expect(s.get('host.cpu.core0@a')!.stat?.v).toBe(0);
   });
 
+  it('reads the compact forms: one dt with points, a column that is one number, a coarse span\'s bands', () => {
+    const s = new SeriesStore(undefined, 10);
+    const g = { ...snap.groups[0], dt: 1000, points: 4, history: { 'host.cpu.total': 7, 'host.cpu.core0': [1, null, 3, 4] } };
+    s.applySnapshot(Snapshot.parse({ ...snap, groups: [g] }), 0);
+    expect(s.get('host.cpu.total@a')!.ring.view().map((a) => [...a])).toEqual([
+      [7000, 8000, 9000],
+      [7, 7, 7],
+    ]);
+    const band = { ...g, step: 1000, lo: { 'host.cpu.total': 7, 'host.cpu.core0': 0 }, hi: { 'host.cpu.total': [7, 8, 9, 10], 'host.cpu.core0': 5 } };
+    s.applySnapshot(Snapshot.parse({ ...snap, span: '1h', groups: [band] }), 0);
+    expect(s.get('host.cpu.total@a')!.ring.view().map((a) => [...a])).toEqual([
+      [6000, 7000, 8000, 9000],
+      [7, 7, 7, 7],
+      [7, 7, 7, 7],
+      [7, 8, 9, 10],
+    ]);
+  });
+
   it('applies the filter to snapshot metrics and to new metrics in ticks', () => {
     const s = new SeriesStore((m) => !m.name.includes('core'));
     s.applySnapshot(snap, 0);

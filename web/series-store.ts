@@ -1,5 +1,5 @@
 import type { ChannelName, Snapshot, Stat, StreamTick } from '../shared/schema.js';
-import { applyChange, groupTimes, seriesKey } from '../shared/schema.js';
+import { applyChange, columnPoints, groupTimes, seriesKey } from '../shared/schema.js';
 import { Buckets, type Points } from './buckets.js';
 import { Ring } from './ring.js';
 
@@ -85,11 +85,11 @@ export class SeriesStore {
           // A coarse span: its buckets, with the newest taken to hold the ticks since it opened.
           const band = series.ring instanceof Buckets && series.ring.step === g.step ? series.ring : new Buckets(this.points, g.step);
           const last = times.at(-1) ?? s.t;
-          band.fill(times, g.history[name] ?? [], g.lo[name] ?? [], g.hi[name] ?? [], Math.round((s.t - last) / s.settings.interval));
+          band.fill(times, columnPoints(g.history[name], times.length), columnPoints(g.lo[name], times.length), columnPoints(g.hi[name], times.length), Math.round((s.t - last) / s.settings.interval));
           series.ring = band;
         } else {
           if (!(series.ring instanceof Ring)) series.ring = new Ring(this.capacity);
-          series.ring.fill(times, g.history[name] ?? []);
+          series.ring.fill(times, columnPoints(g.history[name], times.length));
         }
         series.stat = stat;
         series.unit = stat.u;

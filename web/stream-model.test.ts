@@ -180,7 +180,7 @@ describe('StreamModel', () => {
   it('counts a snapshot whose histories do not match its timeline as malformed', () => {
     last().emit('snapshot', snapshot({ groups: [{ ...cpuGroup([1, 2], [10, 20]), dt: [] }] }), 'e1-1');
     expect(model.malformed).toBe(1);
-    expect(model.lastProblem).toMatch(/^malformed snapshot event at groups\.0\.history: history must have an array per metric/);
+    expect(model.lastProblem).toMatch(/^malformed snapshot event at groups\.0\.history: history must have a column per metric/);
     expect(store.size).toBe(0);
   });
 

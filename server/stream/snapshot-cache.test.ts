@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { groupTimes, Snapshot } from '../../shared/schema.js';
+import { expandSnapshot, groupTimes, Snapshot } from '../../shared/schema.js';
 import { MemoryHub } from '../hub/memory-hub.js';
 import { Projection } from '../windows/projection.js';
 import { SnapshotCache } from './snapshot-cache.js';
-import { compactNumber } from './snapshot-json.js';
+import { columnExponent, pointJson } from './snapshot-json.js';
 import recorded from './testdata/default-page-snapshot.json' with { type: 'json' };
 
 const settings = { interval: 1000, window: 60_000, history: 300, heartbeat: 15_000 };
@@ -15,7 +15,7 @@ function setup(history = settings.history) {
   return { hub, projection, cache: new SnapshotCache(projection, { ...settings, history }) };
 }
 
-const data = (frame: Buffer) => Snapshot.parse(JSON.parse(/\ndata: (.*)\n\n$/.exec(frame.toString())![1]));
+const data = (frame: Buffer) => expandSnapshot(Snapshot.parse(JSON.parse(/\ndata: (.*)\n\n$/.exec(frame.toString())![1])));
 
 describe('SnapshotCache', () => {
   it('keys frames on the points per group; every count at or above the history shares one', () => {
@@ -46,7 +46,7 @@ describe('SnapshotCache', () => {
    */
   it('encodes a recorded 39-series default-page snapshot unchanged, in under a third of the per-series encoding', () => {
     // Recorded before checks existed: a server without checks sends an empty list.
-    const snap = Snapshot.parse({ ...(recorded as object), checks: [] });
+    const snap = expandSnapshot(Snapshot.parse({ ...(recorded as object), checks: [] }));
     const { hub, cache } = setup();
     const ticks = snap.groups.flatMap((g) =>
       groupTimes(g).map((t, i) => ({
@@ -63,8 +63,9 @@ describe('SnapshotCache', () => {
     const { bytes } = cache.frame({ points: 60 }, false, snap.epoch, snap.t);
     const replayed = data(bytes);
     expect(replayed.groups.reduce((n, g) => n + Object.keys(g.values).length, 0)).toBe(39);
-    const rounded = (v: number | null) => (v === null ? null : (JSON.parse(compactNumber(v)) as number));
-    expect(replayed).toEqual({ ...snap, groups: snap.groups.map((g) => ({ ...g, history: Object.fromEntries(Object.entries(g.history).map(([k, vs]) => [k, vs.map(rounded)])) })) });
+    // Each column rounded as snapshotJson rounds it (to a hundredth of its spread, 4 digits at most).
+    const rounded = (vs: (number | null)[]) => vs.map((v) => (v === null ? null : (JSON.parse(pointJson(v, columnExponent([vs]))) as number)));
+    expect(replayed).toEqual({ ...snap, groups: snap.groups.map((g) => ({ ...g, history: Object.fromEntries(Object.entries(g.history).map(([k, vs]) => [k, rounded(vs)])) })) });
     expect(bytes.length).toBeLessThanOrEqual(16_000);
 
     const perSeries = { reset: snap.reset, epoch: snap.epoch, t: snap.t, settings: snap.settings, metrics: [] as object[], history: {} as Record<string, object>, stats: {} as Record<string, object> };

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Snapshot } from '../../shared/schema.js';
-import { compactNumber, snapshotJson } from './snapshot-json.js';
+import { type ExpandedSnapshot, expandSnapshot, Snapshot } from '../../shared/schema.js';
+import { columnExponent, compactNumber, pointJson, snapshotJson } from './snapshot-json.js';
 
 describe('compactNumber', () => {
   it('writes 4 significant digits in the shortest JSON form', () => {
@@ -36,31 +36,89 @@ describe('compactNumber', () => {
   });
 });
 
+describe('pointJson', () => {
+  it('rounds to a hundredth of the column\'s spread, never finer than 4 significant digits', () => {
+    const e = columnExponent([[60.2, 71.29, null, 80.13]]); // spread 19.93: steps of 0.1
+    expect(e).toBe(-1);
+    expect(pointJson(71.29, e)).toBe('71.3');
+    expect(pointJson(5.067, e)).toBe('5.1');
+    expect(pointJson(0.04, e)).toBe('0');
+    expect(pointJson(-0.06, e)).toBe('-0.1');
+    expect(pointJson(24693260288, columnExponent([[24693260288, 24693260289]]))).toBe('2.469e10');
+    expect(pointJson(8192, columnExponent([[0, 3105000]]))).toBe('1e4');
+    expect(pointJson(7, columnExponent([[1, 8]]))).toBe('7');
+    expect(columnExponent([[5, 5, null]])).toBe(-Infinity);
+  });
+
+  it('is valid JSON within half a step (or 4 digits) of the value, and never longer than compactNumber', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: -330, max: 310 }), (x, e) => {
+        const s = pointJson(x, e);
+        const back = JSON.parse(s) as number;
+        expect(typeof back).toBe('number');
+        expect(Math.abs(back - x)).toBeLessThanOrEqual(Math.max(Math.abs(x) * 5e-4, 0.5000001 * 10 ** e));
+        expect(s.length).toBeLessThanOrEqual(compactNumber(x).length);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
 describe('snapshotJson', () => {
-  const snap: Snapshot = {
+  const snap: ExpandedSnapshot = {
     reset: false,
     epoch: 'e1',
     t: 1_700_000_002_000,
     settings: { interval: 1000, window: 60_000, history: 300, heartbeat: 15_000 },
-      checks: [],
+    checks: [],
     groups: [
       {
         channel: 'host',
         source: 'web-1',
         t0: 1_700_000_000_000,
         dt: [1000, 1001],
-        values: { 'host.mem.used': { v: 583254016, min: 1, max: 583254016, avg: 291627008.5, n: 3, trend: 'rising', u: 'B' } },
-        history: { 'host.mem.used': [1, null, 583254016] },
+        values: { 'host.mem.used': { v: 583254016, min: 1, max: 583254016, avg: 291627008.5, n: 3, trend: 'rising', u: 'B' }, 'host.swap.used': { v: 0, min: 0, max: 0, avg: 0, n: 3, trend: 'stable', u: 'B' } },
+        history: { 'host.mem.used': [1e8, null, 583254016], 'host.swap.used': [0, 0, 0] },
       },
-      { channel: 'app', source: 'ai "1"', dt: [], values: {}, history: {} },
+      {
+        channel: 'app',
+        source: 'ai-1',
+        t0: 1_700_000_000_000,
+        dt: [10_000, 10_000, 10_000],
+        step: 10_000,
+        values: { 'app.x': { v: 3, min: 1, max: 9, avg: 3, n: 40, trend: 'stable', u: '' } },
+        history: { 'app.x': [2, 3, 3, 3.25] },
+        lo: { 'app.x': [1, 1, 1, 1] },
+        hi: { 'app.x': [9, 5, 9, 9] },
+      },
+      { channel: 'app', source: 'ai-2', dt: [], values: {}, history: {} },
     ],
   };
 
-  it('is the same snapshot as JSON.stringify gives, history points at 4 significant digits', () => {
-    const back = JSON.parse(snapshotJson(snap)) as Snapshot;
-    expect(back).toEqual({ ...snap, groups: [{ ...snap.groups[0], history: { 'host.mem.used': [1, null, 583300000] } }, snap.groups[1]] });
+  it('writes constant columns and even gaps as one number, points rounded per column, stats exact', () => {
+    const text = snapshotJson(snap);
+    expect(text).toContain('"host.swap.used":0');
+    expect(text).toContain('"dt":10000,"points":4');
+    expect(text).toContain('"lo":{"app.x":1}');
+    expect(text).toContain('"dt":[1000,1001]');
+    const back = Snapshot.parse(JSON.parse(text));
+    expect(expandSnapshot(back)).toEqual({
+      ...snap,
+      groups: [{ ...snap.groups[0], history: { 'host.mem.used': [1e8, null, 5.83e8], 'host.swap.used': [0, 0, 0] } }, snap.groups[1], snap.groups[2]],
+    });
     // The stats stay exact.
     expect(back.groups[0].values['host.mem.used'].v).toBe(583254016);
-    expect(snapshotJson(snap).length).toBeLessThan(JSON.stringify(snap).length);
+    expect(text.length).toBeLessThan(JSON.stringify(snap).length);
+  });
+
+  it('gives back the timeline and every column\'s points for any group (within its rounding)', () => {
+    const col = fc.array(fc.option(fc.integer({ min: -5, max: 5 }), { nil: null }), { minLength: 4, maxLength: 4 });
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(1000, 1001), { minLength: 3, maxLength: 3 }), col, col, (dt, a, b) => {
+        const g = { channel: 'app' as const, source: 's', t0: 5, dt, values: { a: snap.groups[1].values['app.x'], b: snap.groups[1].values['app.x'] }, history: { a, b } };
+        const back = expandSnapshot(Snapshot.parse(JSON.parse(snapshotJson({ ...snap, groups: [g] })))).groups[0];
+        expect(back).toEqual(g);
+      }),
+    );
   });
 });

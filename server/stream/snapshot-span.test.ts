@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupTimes, Snapshot, type Stat } from '../../shared/schema.js';
+import { type ExpandedSnapshot, expandSnapshot, groupTimes, Snapshot, type Stat } from '../../shared/schema.js';
 import { MemoryHub } from '../hub/memory-hub.js';
 import { snapshotJson } from './snapshot-json.js';
 import { Projection } from '../windows/projection.js';
@@ -18,7 +18,7 @@ function fed(ticks: number, value: (i: number) => number) {
 }
 
 /** What a client receives: the compact JSON text, parsed back with the shared schema. */
-const wire = (s: Snapshot) => Snapshot.parse(JSON.parse(snapshotJson(s)));
+const wire = (s: ExpandedSnapshot) => expandSnapshot(Snapshot.parse(JSON.parse(snapshotJson(s))));
 
 describe('Projection snapshot of a coarse span', () => {
   it('gives 10 s points with lo, hi and average for span=1h, aligned to the epoch', () => {

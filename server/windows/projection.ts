@@ -1,4 +1,4 @@
-import type { ChannelName, ChannelsResponse, CheckState, Snapshot, SnapshotGroup, SpanName, Stat, StatusEvent, StreamSettings } from '../../shared/schema.js';
+import type { ChannelName, ChannelsResponse, CheckState, ExpandedGroup, ExpandedSnapshot, SpanName, Stat, StatusEvent, StreamSettings } from '../../shared/schema.js';
 import { keyedByMetric, sameKeys } from '../../shared/series.js';
 import { GroupHistory } from './history.js';
 import { mergedColumn, rangeTimeline, spanStat, tierRange } from './tier-query.js';
@@ -23,7 +23,7 @@ interface Group {
 }
 
 /** A group's metrics and their latest stats, without history (what a tick carries), and when each last came. */
-export type LatestGroup = Pick<SnapshotGroup, 'channel' | 'source' | 'values'> & { updated: Record<string, number> };
+export type LatestGroup = Pick<ExpandedGroup, 'channel' | 'source' | 'values'> & { updated: Record<string, number> };
 
 export interface SnapshotFilter {
   /** Channels, and `status` for check events; null: everything. */
@@ -189,9 +189,9 @@ export class Projection {
   }
 
   /** `points`: newest ticks per group to include (default and at most: all held). */
-  snapshot(settings: StreamSettings, filter: SnapshotFilter, reset: boolean, epoch: string, now: number, points = Infinity): Snapshot {
+  snapshot(settings: StreamSettings, filter: SnapshotFilter, reset: boolean, epoch: string, now: number, points = Infinity): ExpandedSnapshot {
     const span = filter.span && filter.span !== '5m' && this.tiers ? filter.span : null;
-    const snap: Snapshot = { reset, epoch, t: now, settings, groups: [], checks: this.checks() };
+    const snap: ExpandedSnapshot = { reset, epoch, t: now, settings, groups: [], checks: this.checks() };
     if (span) snap.span = span;
     for (const g of this.groups.values()) {
       if (!matches(g, filter)) continue;
@@ -200,22 +200,22 @@ export class Projection {
         snap.groups.push(filter.compact ? withLayout(tg, g.layout) : tg);
         continue;
       }
-      const values: SnapshotGroup['values'] = keyedByMetric();
-      const history: SnapshotGroup['history'] = keyedByMetric();
+      const values: ExpandedGroup['values'] = keyedByMetric();
+      const history: ExpandedGroup['history'] = keyedByMetric();
       for (const [name, m] of g.metrics) {
         values[name] = m.stat;
         history[name] = g.history.column(name, points);
       }
-      const group: SnapshotGroup = { channel: g.channel, source: g.source, ...g.history.timeline(points), values, history };
+      const group: ExpandedGroup = { channel: g.channel, source: g.source, ...g.history.timeline(points), values, history };
       snap.groups.push(filter.compact ? withLayout(group, g.layout) : group);
     }
     return snap;
   }
 
   /** A group's points from a coarse tier: average, lo and hi per point, and figures over the whole span. */
-  private tierGroup(g: Group, span: string, points: number | undefined): SnapshotGroup {
+  private tierGroup(g: Group, span: string, points: number | undefined): ExpandedGroup {
     const ring = this.tiers!.group(g.channel, g.source)?.ring(span);
-    const out: SnapshotGroup = { channel: g.channel, source: g.source, dt: [], values: keyedByMetric(), history: keyedByMetric(), lo: keyedByMetric(), hi: keyedByMetric() };
+    const out: ExpandedGroup = { channel: g.channel, source: g.source, dt: [], values: keyedByMetric(), history: keyedByMetric(), lo: keyedByMetric(), hi: keyedByMetric() };
     if (!ring) {
       for (const [name, m] of g.metrics) [out.values[name], out.history[name], out.lo![name], out.hi![name]] = [m.stat, [], [], []];
       return out;
@@ -286,7 +286,7 @@ const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
  * the layout's order first, and `keys` only when that order does not already
  * say the layout (see SnapshotGroup.keys).
  */
-export function withLayout(g: SnapshotGroup, layout: readonly string[] | null): SnapshotGroup {
+export function withLayout(g: ExpandedGroup, layout: readonly string[] | null): ExpandedGroup {
   if (!layout) return g;
   const order = [...layout.filter((k) => Object.hasOwn(g.values, k)), ...Object.keys(g.values).filter((k) => !layout.includes(k))];
   const pick = <T>(rec: Record<string, T>): Record<string, T> => {
@@ -294,7 +294,7 @@ export function withLayout(g: SnapshotGroup, layout: readonly string[] | null): 
     for (const k of order) if (Object.hasOwn(rec, k)) out[k] = rec[k];
     return out;
   };
-  const out: SnapshotGroup = { ...g, values: pick(g.values), history: pick(g.history) };
+  const out: ExpandedGroup = { ...g, values: pick(g.values), history: pick(g.history) };
   if (g.lo) out.lo = pick(g.lo);
   if (g.hi) out.hi = pick(g.hi);
   if (!sameKeys(order, layout) || order.some((k) => ARRAY_INDEX.test(k))) out.keys = [...layout];

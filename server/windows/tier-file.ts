@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ChannelName, SourceName } from '../../shared/schema.js';
 import { MetricKey } from '../../shared/series.js';
-import type { TierSpec } from './tier.js';
+import { blockBytes, type TierSpec } from './tier.js';
 import type { GroupTiers, TierStore } from './tier-store.js';
 
 /*
@@ -15,8 +15,8 @@ import type { GroupTiers, TierStore } from './tier-store.js';
  * A group block is, for each tier in the footer's order: the bucket number of
  * each slot (f64 × capacity, NaN for none), then for each of the group's series
  * its min, max, sum and last (f64 × capacity each) and count (u16 × capacity,
- * zero-padded to 8 bytes). Numbers are little-endian. The footer comes last so
- * that each group is copied whole at the moment it is written, never torn.
+ * zero-padded to 8 bytes): a series' block as it lies in memory
+ * (SeriesBuckets.block). Numbers are little-endian. The footer comes last.
  */
 export const MAGIC = Buffer.from('VIGILTRS');
 export const END = Buffer.from('VIGILEND');
@@ -50,9 +50,9 @@ const pad8 = (n: number) => (n + 7) & ~7;
 const fin = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** Bytes of one group block with `series` series (the sum of its pieces). */
-function blockBytes(specs: readonly TierSpec[], series: number): number {
+function groupBytes(specs: readonly TierSpec[], series: number): number {
   let n = 0;
-  for (const s of specs) n += s.capacity * 8 + series * (s.capacity * 32 + pad8(s.capacity * 2));
+  for (const s of specs) n += s.capacity * 8 + series * blockBytes(s.capacity);
   return n;
 }
 
@@ -63,14 +63,17 @@ export function head(): Buffer {
   return b;
 }
 
+const ZEROS = Buffer.alloc(blockBytes(1440));
+
 /**
- * One group's tiers as its block, one piece per tier: each piece is copied
- * whole when asked for (slots and every series together, never torn by a tick),
- * so a writer may hand a piece to the file system before copying the next.
- * `alloc` may hand out the same memory each time once the last piece is written.
- * `meta` is what the footer says of the group (`offset` set by the writer).
+ * One group's tiers as its block: the rings' own memory, not copies (a state
+ * of 1,000 series is some 60 MB; copying it cost the main thread more than the
+ * rest of a write). So the buffers hold what the rings hold until they are
+ * written: the caller holds the store (TierStore.hold) until then, so that no
+ * tick changes them half-written. `meta` is what the footer says of the group
+ * (`offset` set by the writer).
  */
-export function encodeGroup(g: GroupTiers, alloc: (bytes: number) => Buffer = Buffer.allocUnsafe): { pieces: Iterable<Buffer>; meta: GroupMeta } {
+export function encodeGroup(g: GroupTiers): { buffers: Buffer[]; bytes: number; meta: GroupMeta } {
   const keys = [...g.updated.keys()];
   const meta: GroupMeta = {
     channel: g.channel,
@@ -80,35 +83,22 @@ export function encodeGroup(g: GroupTiers, alloc: (bytes: number) => Buffer = Bu
     series: keys.map((k) => [k, fin(g.updated.get(k)!)]),
     rings: g.rings.map((r) => ({ newest: fin(r.newest), first: fin(r.first) })),
   };
-  function* pieces(): Generator<Buffer> {
-    for (const r of g.rings) {
-      const cap = r.spec.capacity;
-      const counts = pad8(cap * 2);
-      // Unzeroed: every byte is written below (arrays, then zeroed padding and empty series).
-      const out = alloc(cap * 8 + keys.length * (cap * 32 + counts));
-      let at = 0;
-      const put = (a: Float64Array | Uint16Array) => {
-        out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
-        at += a.byteLength;
-      };
-      put(r.slots);
-      for (const key of keys) {
-        const s = r.series.get(key);
-        if (!s) {
-          out.fill(0, at, (at += cap * 32 + counts));
-          continue;
-        }
-        put(s.min);
-        put(s.max);
-        put(s.sum);
-        put(s.last);
-        put(s.count);
-        out.fill(0, at, (at += counts - cap * 2));
-      }
-      yield out;
+  const buffers: Buffer[] = [];
+  let bytes = 0;
+  const put = (b: Buffer) => {
+    buffers.push(b);
+    bytes += b.length;
+  };
+  for (const r of g.rings) {
+    put(r.slotBytes);
+    for (const key of keys) {
+      const s = r.series.get(key);
+      if (s) put(s.block);
+      // A series without buckets in this tier: zeros, its counts 0.
+      else for (let n = blockBytes(r.spec.capacity); n > 0; n -= ZEROS.length) put(ZEROS.subarray(0, Math.min(n, ZEROS.length)));
     }
   }
-  return { pieces: pieces(), meta };
+  return { buffers, bytes, meta };
 }
 
 export function tail(specs: readonly TierSpec[], groups: GroupMeta[], written: number): Buffer {
@@ -146,7 +136,7 @@ export function decodeInto(store: TierStore, file: Buffer): void {
   let expect = 16;
   for (const m of footer.groups) {
     if (m.offset !== expect) throw new TierFileError('corrupt', `group ${m.channel}@${m.source} at ${m.offset}, expected ${expect}`);
-    expect += blockBytes(store.specs, m.series.length);
+    expect += groupBytes(store.specs, m.series.length);
   }
   if (expect !== bodyEnd) throw new TierFileError('corrupt', `blocks end at ${expect}, footer starts at ${bodyEnd}`);
   for (const m of footer.groups) decodeGroup(store, file, m);

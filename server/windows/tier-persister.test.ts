@@ -52,6 +52,40 @@ describe('TierPersister', () => {
     expect(readdirSync(a.dir)).toEqual([STATE_FILE]);
   });
 
+  it('holds the ticks that come while it writes and folds them after: the file is one whole state, no tick lost', async () => {
+    const a = setup();
+    // 600 other series first (about 35 MB to write before host.cpu.total), once.
+    const others = Object.fromEntries(Array.from({ length: 600 }, (_, j) => [`host.other_${j}`, stat(j)]));
+    const tick = (store: TierStore, i: number) =>
+      store.fold('host', { t: T0 + i * 1000, source: 'web-1', values: { ...(i === 0 ? others : {}), 'host.cpu.total': stat((i * 37) % 101) } });
+    let i = 0;
+    for (; i < 3000; i++) tick(a.store, i);
+    // A tick at every turn of the event loop while the write goes on (10 s buckets open and fill meanwhile).
+    let done = false;
+    const ticking = (async () => {
+      while (!done) {
+        tick(a.store, i++);
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    await a.persister.flush();
+    done = true;
+    await ticking;
+    const b = new TierStore();
+    await new TierPersister(b, { dir: a.dir, interval: 60_000, logger: capturedLogger().logger }).load();
+    // The file is the state after some tick k, exactly: as if fed ticks 0..k and nothing else.
+    const k = (b.group('host', 'web-1')!.through - T0) / 1000;
+    expect(k).toBeGreaterThanOrEqual(2999);
+    const ref = new TierStore();
+    for (let j = 0; j <= k; j++) tick(ref, j);
+    for (const tier of ['1h', '24h']) expect(column(b, 'host', 'web-1', 'host.cpu.total', tier)).toEqual(column(ref, 'host', 'web-1', 'host.cpu.total', tier));
+    // And the store folded every tick, those held during the write too.
+    const all = new TierStore();
+    for (let j = 0; j < i; j++) tick(all, j);
+    expect(column(a.store, 'host', 'web-1', 'host.cpu.total', '1h')).toEqual(column(all, 'host', 'web-1', 'host.cpu.total', '1h'));
+    expect(i).toBeGreaterThan(3001);
+  });
+
   it('starts empty with one log line when there is no file', async () => {
     const a = setup();
     await a.persister.load();

@@ -2,9 +2,12 @@ import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { decodeInto, encodeGroup, head, tail, TierFileError } from './tier-file.js';
+import { PeriodicWriter } from './periodic-writer.js';
 import type { TierStore } from './tier-store.js';
 
 export const STATE_FILE = 'tiers.bin';
+/** Buffers per writev (the kernel takes 1,024 at most at once). */
+const WRITEV_MAX = 1024;
 
 export interface TierPersisterOptions {
   dir: string;
@@ -18,27 +21,38 @@ export interface TierPersisterOptions {
  * Keeps the tiers in `dir/tiers.bin` across restarts. The file is replaced
  * atomically (written to a temporary file, fsynced, renamed over the old one),
  * every `interval` ms when something changed and once more on stop, so a crash
- * loses at most one interval and never leaves a half-written state. Each group
- * is copied whole and handed to the file system before the next one, so the
- * event loop never holds for the whole state. A state file that cannot be read
+ * loses at most one interval and never leaves a half-written state. The rings'
+ * memory is handed to the file system as it is, without a copy, while the
+ * store holds its folds (TierStore.hold), so no tick tears it and the event
+ * loop only builds views of it. A state file that cannot be read
  * (truncated, corrupt, another version, not ours) is moved aside with one log
  * line, and Vigil starts empty: it is never fatal.
  */
 export class TierPersister {
-  private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> | null = null;
   private writtenVersion = -1;
-  private failing = false;
-  /** Writes done, and the main-thread time the last one's synchronous parts took (µs). */
-  writes = 0;
+  private readonly writer: PeriodicWriter;
+  /** The main-thread time the last write's synchronous parts took (µs). */
   lastWriteCpu = 0;
-  /** The longest the last write held the event loop at once (µs): one piece's copy. */
+  /** The longest the last write held the event loop at once (µs). */
   lastWriteLongest = 0;
 
   constructor(
     private readonly store: TierStore,
     private readonly opts: TierPersisterOptions,
-  ) {}
+  ) {
+    this.writer = new PeriodicWriter({
+      interval: opts.interval,
+      write: () => this.writeIfChanged(),
+      // Logged once per outage (a full disk, a read-only dir), never fatal.
+      onFail: (err) => opts.logger.error({ file: this.file, err: err.message }, 'tiers state write failed; will retry'),
+      onRecover: () => opts.logger.info({ file: this.file }, 'tiers state written again'),
+    });
+  }
+
+  /** Writes done. */
+  get writes(): number {
+    return this.writer.writes;
+  }
 
   get file(): string {
     return join(this.opts.dir, STATE_FILE);
@@ -73,42 +87,30 @@ export class TierPersister {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.flush(), this.opts.interval);
-    this.timer.unref();
+    this.writer.start();
   }
 
   /** Stops the timer and writes once more (what changed since the last write). */
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.writing;
-    await this.flush();
+  stop(): Promise<void> {
+    return this.writer.stop();
   }
 
   /** Writes the state if it changed since the last write; one write at a time. */
   flush(): Promise<void> {
-    if (this.writing || this.store.version === this.writtenVersion) return this.writing ?? Promise.resolve();
+    return this.writer.flush();
+  }
+
+  private async writeIfChanged(): Promise<boolean> {
     const version = this.store.version;
-    this.writing = this.write()
-      .then(
-        () => {
-          this.writtenVersion = version;
-          this.writes++;
-          if (this.failing) this.opts.logger.info({ file: this.file }, 'tiers state written again');
-          this.failing = false;
-        },
-        (err) => {
-          // Logged once per outage (a full disk, a read-only dir), never fatal.
-          if (!this.failing) this.opts.logger.error({ file: this.file, err: (err as Error).message }, 'tiers state write failed; will retry');
-          this.failing = true;
-        },
-      )
-      .finally(() => (this.writing = null));
-    return this.writing;
+    if (version === this.writtenVersion) return false;
+    await this.write();
+    this.writtenVersion = version;
+    return true;
   }
 
   private async write(): Promise<void> {
-    // Main-thread time of the synchronous parts (copies, footer); the writes themselves run off the loop.
+    // Main-thread time of the synchronous parts (views, footer, the ticks folded on release);
+    // the writes themselves run off the loop.
     let busy = 0;
     let longest = 0;
     const timed = <T>(fn: () => T): T => {
@@ -125,22 +127,25 @@ export class TierPersister {
     const tmp = `${this.file}.tmp-${process.pid}`;
     const fh = await open(tmp, 'w');
     try {
-      let offset = 16;
-      await fh.write(head());
+      // The rings' own memory goes to the file (no copy): folds wait until it is written.
+      this.store.hold();
       const metas: ReturnType<typeof encodeGroup>['meta'][] = [];
-      // One scratch buffer for every piece (each is written before the next is copied):
-      // fresh 5 MB buffers each time cost more in page faults than in copying.
-      let scratch = Buffer.alloc(0);
-      const alloc = (n: number) => (n <= scratch.length ? scratch : (scratch = Buffer.allocUnsafeSlow(Math.max(n, 2 * scratch.length)))).subarray(0, n);
-      for (const g of [...this.store.groups.values()]) {
-        const { pieces, meta } = timed(() => encodeGroup(g, alloc));
-        meta.offset = offset;
-        metas.push(meta);
-        const it = pieces[Symbol.iterator]();
-        for (let r = timed(() => it.next()); !r.done; r = timed(() => it.next())) {
-          offset += r.value.length;
-          await fh.write(r.value);
-        }
+      try {
+        let offset = 16;
+        const buffers = timed(() => {
+          const out: Buffer[] = [head()];
+          for (const g of this.store.groups.values()) {
+            const e = encodeGroup(g);
+            e.meta.offset = offset;
+            offset += e.bytes;
+            metas.push(e.meta);
+            for (const b of e.buffers) out.push(b);
+          }
+          return out;
+        });
+        for (let i = 0; i < buffers.length; i += WRITEV_MAX) await fh.writev(buffers.slice(i, i + WRITEV_MAX));
+      } finally {
+        timed(() => this.store.release());
       }
       await fh.write(timed(() => tail(this.store.specs, metas, (this.opts.now ?? Date.now)())));
       await fh.sync();

@@ -2,36 +2,42 @@ import type { Stat, Trend } from '../../shared/schema.js';
 import type { SeriesBuckets, TierRing } from './tier.js';
 
 /**
- * Which points a snapshot of a tier carries: buckets merged `k` at a time (at
- * most `points` of them, covering the whole ring), aligned to the epoch like the buckets, from the oldest
- * merged point holding data to the newest. Point `p` covers buckets
- * [p × k, p × k + k - 1], i.e. times from p × k × step for k × step ms.
+ * Which points a snapshot of a tier carries: buckets merged `k` at a time, at
+ * most `points` of them, covering the whole ring. With two points or more they
+ * are aligned to the epoch like the buckets (point p covers buckets
+ * [p × k, p × k + k - 1], i.e. times from p × k × step for k × step ms), from
+ * the oldest merged point holding data to the newest. One point is the whole
+ * ring, ending with its newest bucket: no point aligned to the epoch can hold
+ * every bucket wherever the newest falls (when it opens a period, an aligned
+ * point holds it alone), so a lone point is not aligned.
  */
 export interface TierRange {
   k: number;
   /** Width of one point, ms. */
   width: number;
-  /** First and last merged point numbers; `from > to` when empty. */
-  from: number;
-  to: number;
+  /** The first bucket of the first point: point i covers buckets [start + i × k, start + i × k + k - 1]. */
+  start: number;
+  /** Points in the range, 0 when the ring is empty. */
+  count: number;
 }
 
 export function tierRange(ring: TierRing, points: number): TierRange {
   const { step, capacity } = ring.spec;
   const n = Math.max(1, Math.floor(points));
   // n aligned points cover (n - 1) × k + 1 buckets at least, wherever the newest falls
-  // in its point: k is chosen so that this is the whole ring (one point: its period only).
+  // in its point: k is chosen so that this is the whole ring.
   const k = n === 1 ? capacity : Math.max(1, Math.ceil((capacity - 1) / (n - 1)));
-  if (ring.newest === -Infinity) return { k, width: k * step, from: 1, to: 0 };
+  if (ring.newest === -Infinity) return { k, width: k * step, start: 0, count: 0 };
+  if (n === 1) return { k, width: k * step, start: ring.newest - capacity + 1, count: 1 };
   const to = Math.floor(ring.newest / k);
   const from = Math.max(Math.floor(ring.oldest / k), to - n + 1);
-  return { k, width: k * step, from, to };
+  return { k, width: k * step, start: from * k, count: to - from + 1 };
 }
 
 /** The range's times as the wire's `t0` and `dt` (every point, empty ones too, so `dt` is one repeated width). */
 export function rangeTimeline(r: TierRange): { t0?: number; dt: number[] } {
-  if (r.from > r.to) return { dt: [] };
-  return { t0: r.from * r.width, dt: new Array<number>(r.to - r.from).fill(r.width) };
+  if (!r.count) return { dt: [] };
+  return { t0: r.start * (r.width / r.k), dt: new Array<number>(r.count - 1).fill(r.width) };
 }
 
 export interface MergedColumn {
@@ -44,18 +50,18 @@ export interface MergedColumn {
 
 /** One series' merged points: min of the mins, max of the maxes, sum / count; null where a point holds no tick. */
 export function mergedColumn(ring: TierRing, s: SeriesBuckets | undefined, r: TierRange): MergedColumn {
-  const len = Math.max(0, r.to - r.from + 1);
+  const len = r.count;
   const out: MergedColumn = { avg: new Array(len).fill(null), lo: new Array(len).fill(null), hi: new Array(len).fill(null), n: new Array(len).fill(0) };
   if (!s) return out;
   const { capacity } = ring.spec;
   const lowest = ring.oldest;
   for (let i = 0; i < len; i++) {
-    const p = r.from + i;
+    const first = r.start + i * r.k;
     let lo = Infinity;
     let hi = -Infinity;
     let sum = 0;
     let count = 0;
-    for (let b = Math.max(p * r.k, lowest); b < (p + 1) * r.k && b <= ring.newest; b++) {
+    for (let b = Math.max(first, lowest); b < first + r.k && b <= ring.newest; b++) {
       const slot = b % capacity;
       const n = s.count[slot];
       if (n === 0 || ring.slots[slot] !== b) continue;

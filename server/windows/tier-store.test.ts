@@ -31,7 +31,7 @@ describe('tier arithmetic', () => {
 
   it('a one-tick spike survives every tier and every merge of points', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 10, max: 3000 }), fc.integer({ min: 0, max: 2999 }), fc.integer({ min: 2, max: 400 }), (len, at, points) => {
+      fc.property(fc.integer({ min: 10, max: 3000 }), fc.integer({ min: 0, max: 2999 }), fc.integer({ min: 1, max: 400 }), (len, at, points) => {
         const vs = new Array<number>(len).fill(5);
         vs[at % len] = 1000;
         const store = new TierStore();
@@ -44,8 +44,23 @@ describe('tier arithmetic', () => {
           expect(col.avg.length).toBeLessThanOrEqual(Math.max(1, points));
         }
       }),
-      { numRuns: 40 },
+      // [2761, 0, 1]: one point, and the newest bucket opens a period of 360 (bucket 170000280 = 360 × 472223).
+      { numRuns: 40, examples: [[2761, 0, 1]] },
     );
+  });
+
+  it('one point covers the whole ring even when the newest bucket starts a period of its width', () => {
+    const vs = new Array<number>(2761).fill(5);
+    vs[0] = 1000;
+    const store = new TierStore();
+    feed(store, vs);
+    const ring = store.group('host', 'a')!.ring('1h')!;
+    expect(ring.newest % 360).toBe(0);
+    const r = tierRange(ring, 1);
+    const col = mergedColumn(ring, ring.series.get('x'), r);
+    expect(col.hi).toEqual([1000]);
+    expect(col.n).toEqual([2761]);
+    expect(spanStat(col, r, stat(5), 0.1)).toMatchObject({ max: 1000, n: 2761 });
   });
 
   it('merged points weigh buckets by their counts, and the span figures cover every tick', () => {
@@ -73,7 +88,7 @@ describe('TierStore', () => {
     feed(store, new Array(7200).fill(1), T0, 1000);
     const ring = store.group('host', 'a')!.ring('1h')!;
     const r = tierRange(ring, 10_000);
-    expect(r.to - r.from + 1).toBe(360);
+    expect(r.count).toBe(360);
     expect(ring.series.get('x')!.count.length).toBe(360);
   });
 

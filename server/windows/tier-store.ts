@@ -44,6 +44,9 @@ export interface TierStoreOptions {
   now?: () => number;
 }
 
+/** Ticks held at most while a writer holds the store. */
+const MAX_HELD = 10_000;
+
 /** How far in the future a group's newest tick may be before the clock is taken to have jumped back, ms. */
 const FUTURE_SLACK = 5 * 60_000;
 
@@ -60,6 +63,8 @@ export class TierStore {
   private lastSweep = 0;
   /** Bumped on every fold or load: a persister writes only when it changed. */
   version = 0;
+  /** Ticks that came while held, folded in order on release. */
+  private held: [ChannelName, TickEvent][] | null = null;
 
   private readonly now: () => number;
 
@@ -92,7 +97,27 @@ export class TierStore {
     return g;
   }
 
+  /**
+   * Holds every fold until release(), so that the rings' memory stays as it is
+   * while a writer hands it to the file system without copying it. Ticks that
+   * come meanwhile wait in order (a write holds for some tens of ms: a few ticks);
+   * past MAX_HELD they fold at once rather than wait without bound.
+   */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  release(): void {
+    const q = this.held;
+    this.held = null;
+    if (q) for (const [channel, tick] of q) this.fold(channel, tick);
+  }
+
   fold(channel: ChannelName, tick: TickEvent): void {
+    if (this.held && this.held.length < MAX_HELD) {
+      this.held.push([channel, tick]);
+      return;
+    }
     const { t, values } = tick;
     if (t - this.lastSweep > 60_000) this.sweep(t);
     const g = this.groupOf(channel, tick.source);

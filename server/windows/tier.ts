@@ -16,13 +16,20 @@ export const TIERS: readonly TierSpec[] = Object.freeze([
   { name: '24h', step: 60_000, capacity: 1440 },
 ]);
 
+/** Bytes of one series' block in a tier of `capacity` buckets (SeriesBuckets.block). */
+export function blockBytes(capacity: number): number {
+  return capacity * 32 + ((capacity * 2 + 7) & ~7);
+}
+
 /** The most ticks one bucket counts (counts are 16-bit); past it a bucket still folds min, max and last. */
 export const COUNT_MAX = 0xffff;
 
 /**
  * One series' buckets in one tier: min, max, sum and last as doubles and the
  * count as 16 bits, in fixed arrays (34 bytes a bucket). A bucket with count 0
- * holds nothing.
+ * holds nothing. The arrays lie one after the other in one block, in the order
+ * and layout of the state file (docs/persistence.md), so a writer hands the
+ * block to the file system as it is (`block`).
  */
 export class SeriesBuckets {
   readonly min: Float64Array;
@@ -30,13 +37,17 @@ export class SeriesBuckets {
   readonly sum: Float64Array;
   readonly last: Float64Array;
   readonly count: Uint16Array;
+  /** min, max, sum, last (f64 × capacity each), then count (u16 × capacity, zero-padded to 8 bytes). */
+  readonly block: Buffer;
 
   constructor(readonly capacity: number) {
-    this.min = new Float64Array(capacity);
-    this.max = new Float64Array(capacity);
-    this.sum = new Float64Array(capacity);
-    this.last = new Float64Array(capacity);
-    this.count = new Uint16Array(capacity);
+    const mem = new ArrayBuffer(blockBytes(capacity));
+    this.min = new Float64Array(mem, 0, capacity);
+    this.max = new Float64Array(mem, capacity * 8, capacity);
+    this.sum = new Float64Array(mem, capacity * 16, capacity);
+    this.last = new Float64Array(mem, capacity * 24, capacity);
+    this.count = new Uint16Array(mem, capacity * 32, capacity);
+    this.block = Buffer.from(mem);
   }
 
   get bytes(): number {
@@ -81,8 +92,12 @@ export class TierRing {
   /** The first bucket ever opened: nothing older than it was ever seen. */
   first = Infinity;
 
+  /** The bytes of `slots`, for a writer. */
+  readonly slotBytes: Buffer;
+
   constructor(readonly spec: TierSpec) {
     this.slots = new Float64Array(spec.capacity).fill(NaN);
+    this.slotBytes = Buffer.from(this.slots.buffer);
   }
 
   /** The slot of the bucket of time `t`, opening buckets up to it; -1 when `t` is older than the ring. */

@@ -1,4 +1,4 @@
-import { type ChannelName, groupTimes, seriesKey, type Snapshot, type Stat } from '../../shared/schema.js';
+import { type ChannelName, columnPoints, groupTimes, seriesKey, type Snapshot, type Stat } from '../../shared/schema.js';
 
 /** One metric of one source as a snapshot carries it, points where its ticks had it. */
 export interface SnapshotSeries {
@@ -22,7 +22,7 @@ export function snapshotSeries(snap: Snapshot): Map<string, SnapshotSeries> {
     const times = groupTimes(g);
     for (const name in g.values) {
       const s: SnapshotSeries = { name, source: g.source, channel: g.channel, stat: g.values[name], t: [], v: [] };
-      g.history[name].forEach((v, i) => {
+      columnPoints(g.history[name], times.length).forEach((v, i) => {
         if (v === null) return;
         s.t.push(times[i]);
         s.v.push(v);

@@ -4,6 +4,7 @@ import { ChannelName, type TickEvent } from '../../../shared/schema.js';
 import { MetricKey } from '../../../shared/series.js';
 import type { TierRing } from '../../windows/tier.js';
 import type { GroupTiers, TierStore } from '../../windows/tier-store.js';
+import { PeriodicWriter } from '../../windows/periodic-writer.js';
 import { RedisLink } from './link.js';
 
 /*
@@ -41,11 +42,8 @@ export class RedisTiers {
   private readonly link: RedisLink;
   private readonly conn: Redis;
   private readonly prefix: string;
-  private timer: NodeJS.Timeout | null = null;
-  private writing: Promise<void> | null = null;
   private readonly written: Written = new Map();
-  private failing = false;
-  writes = 0;
+  private readonly writer: PeriodicWriter;
 
   /** `own`: the tiers of what this instance publishes (fed by fold()); `served`: what it serves (null for an agent). */
   constructor(
@@ -56,6 +54,17 @@ export class RedisTiers {
     this.prefix = `${opts.prefix ?? 'vigil'}:tier:`;
     this.link = new RedisLink({ url: opts.url, logger: opts.logger });
     this.conn = this.link.open('vigil-tiers');
+    this.writer = new PeriodicWriter({
+      interval: opts.interval,
+      write: () => this.write(),
+      ready: () => this.link.ready,
+      onFail: (err) => opts.logger.warn({ err: err.message }, 'tiers write to Redis failed; will retry'),
+    });
+  }
+
+  /** Writes done. */
+  get writes(): number {
+    return this.writer.writes;
   }
 
   /** A tick this instance publishes. */
@@ -71,36 +80,20 @@ export class RedisTiers {
     } catch (err) {
       this.opts.logger.warn({ err: (err as Error).message }, 'tiers not read from Redis; starting with empty tiers');
     }
-    this.timer ??= setInterval(() => void this.flush(), this.opts.interval);
-    this.timer.unref();
+    this.writer.start();
   }
 
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.writing;
-    await this.flush();
+    await this.writer.stop();
     await this.link.close();
   }
 
   flush(): Promise<void> {
-    if (this.writing || !this.link.ready) return this.writing ?? Promise.resolve();
-    this.writing = this.write()
-      .then(
-        () => {
-          this.writes++;
-          this.failing = false;
-        },
-        (err) => {
-          if (!this.failing) this.opts.logger.warn({ err: (err as Error).message }, 'tiers write to Redis failed; will retry');
-          this.failing = true;
-        },
-      )
-      .finally(() => (this.writing = null));
-    return this.writing;
+    return this.writer.flush();
   }
 
-  private async write(): Promise<void> {
+  /** The buckets changed since the last write, in one MULTI; false when none. */
+  private async write(): Promise<boolean> {
     const done: Array<() => void> = [];
     const multi = this.conn.multi();
     let commands = 0;
@@ -133,9 +126,10 @@ export class RedisTiers {
       const mark = { through: g.through, newest: g.rings.map((r) => r.newest) };
       done.push(() => this.written.set(g, mark));
     }
-    if (!commands) return;
+    if (!commands) return false;
     await multi.exec();
     for (const d of done) d();
+    return true;
   }
 
   private key(r: TierRing, g: GroupTiers, metricKey: string): string {
