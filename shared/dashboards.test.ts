@@ -40,6 +40,10 @@ describe('parseDashboards', () => {
     [tile({ metric: 'x', scale: 0 }), /\.scale: scale must be above 0/],
     [tile({ metric: 'x', labels: { Mount: '/' } }), /\.labels.*label name must be/],
     [{ dashboards: { __proto__: { sections: [{ title: 'S', tiles: [] }] } } }, /./],
+    [tile({ metric: 'host.cpu.mode', lines: 'Mode' }), /^dashboards\.default\.sections\[0\]\.tiles\[0\]\.lines: lines must be a label name \(\[a-z_\]\[a-z0-9_\]\*, e\.g\. "mode"\) or "metric"/],
+    [tile({ metric: 'host.cpu.mode', lines: '' }), /\.tiles\[0\]\.lines: lines must be a label name/],
+    [tile({ metric: 'host.cpu.mode', lines: 3 }), /\.tiles\[0\]\.lines: expected a string, got number 3$/],
+    [tile({ metric: 'host.cpu.mode', lines: ['mode'] }), /\.tiles\[0\]\.lines: expected a string, got a list$/],
   ])('refuses %j with one line naming where and what', (json, re) => {
     const e = error(JSON.parse(JSON.stringify(json)));
     expect(e).toMatch(re);
@@ -62,8 +66,15 @@ describe('DashboardMatcher on the built-in default', () => {
   it('judges CPU, memory and the root filesystem, and shows the rest of the host', () => {
     expect(m.tile(place('host.cpu.total')!)).toMatchObject({ title: 'CPU', critical: 90 });
     expect(m.tile(place('host.fs.percent{mountpoint=/}')!)).toMatchObject({ title: 'Root filesystem' });
-    expect(m.tile(place('host.fs.percent{mountpoint=/boot}')!)).toMatchObject({ metric: 'host.*' });
+    expect(m.tile(place('host.fs.percent{mountpoint=/boot}')!)).toMatchObject({ title: 'Filesystems used', lines: 'mountpoint' });
+    expect(m.tile(place('host.fs.free{mountpoint=/boot}')!)).toMatchObject({ metric: 'host.*' });
     expect(place('app.tokens')).toEqual({ section: 3, tile: 0 });
+  });
+  it('puts CPU by mode, disks and interfaces on tiles of lines', () => {
+    expect(m.tile(place('host.cpu.mode{mode=user}')!)).toMatchObject({ title: 'CPU by mode', lines: 'mode' });
+    expect(m.tile(place('host.disk.write{device=sda}')!)).toMatchObject({ lines: 'metric' });
+    expect(m.tile(place('host.net.rx{interface=eth0}')!)).toMatchObject({ title: 'Network', lines: 'metric' });
+    expect(m.tile(place('host.pressure.io')!)).toMatchObject({ lines: 'metric' });
   });
   it('hides loopback and virtual interfaces and per-core CPU, under either naming', () => {
     for (const k of ['host.net.rx{interface=lo}', 'host.net.tx{interface=ifb0}', 'host.net.rx{interface=veth12ab}', 'host.net.lo.rx', 'host.net.ifb1.tx', 'host.cpu.core{cpu=3}', 'host.cpu.core3']) expect(place(k), k).toBeNull();

@@ -17,6 +17,13 @@ import * as z from 'zod/mini';
  *   level counts once it has held for `for` ms; it clears once the value is
  *   back past the level by `hysteresis` (default 5 % of the level). A series
  *   with no sample for `stale` ms is `unknown`.
+ * - `lines` draws the series a tile matches as lines of one tile when they
+ *   differ only in that label (`"lines": "mode"`: host.cpu.mode{mode=user},
+ *   {mode=system}, … in one tile), or only in the last word of their name with
+ *   `"lines": "metric"` (host.disk.read{device=sda} and host.disk.write{device=sda}).
+ *   Series that differ in anything else (source, another label, unit) get tiles
+ *   of their own; at most LINES_MAX lines share a tile (more split into further
+ *   tiles). Each line is still its own series, judged as its own check.
  */
 
 const GLOB_RE = /^[A-Za-z0-9_.*?{}=,:/+~-]+$/;
@@ -34,6 +41,10 @@ export const DASHBOARD_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
 export const DashboardName = z.string().check(z.regex(DASHBOARD_NAME_RE, 'dashboard name must be 1 to 64 characters of [A-Za-z0-9_-]'));
 
 export const STAT_ON = ['v', 'avg', 'min', 'max'] as const;
+/** Lines one tile draws at most; past it a legend stops being readable. */
+export const LINES_MAX = 8;
+const LINES_ERROR = 'lines must be a label name ([a-z_][a-z0-9_]*, e.g. "mode") or "metric" (lines differ in the last word of the metric name)';
+
 const level = z.number().check(z.gte(-1e300), z.lte(1e300));
 
 export const Tile = z
@@ -53,6 +64,8 @@ export const Tile = z
     for: z.optional(z.int().check(z.gte(0, 'for must be 0 or more ms'), z.lte(86_400_000))),
     hysteresis: z.optional(z.number().check(z.gte(0, 'hysteresis must be 0 or more'), z.lte(1e300))),
     stale: z.optional(z.int().check(z.gte(100, 'stale must be at least 100 ms'), z.lte(86_400_000))),
+    /** Draw the series that differ only in this label (or, with "metric", in the last word of their name) as lines of one tile. */
+    lines: z.optional(z.string({ error: LINES_ERROR }).check(z.regex(/^[a-z_][a-z0-9_]{0,31}$/, LINES_ERROR))),
   })
   .check(
     z.refine((t) => t.warn === undefined || t.critical === undefined || (t.below ? t.critical <= t.warn : t.critical >= t.warn), {

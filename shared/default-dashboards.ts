@@ -5,7 +5,9 @@ import { INFERENCE_DASHBOARD } from './inference-dashboard.js';
  * What `npm start` shows without a dashboards file: `default` judges what a
  * first-time user would ask of a host (CPU, memory, root filesystem, Vigil's
  * event loop, 5xx), then shows the rest of each channel, with per-core CPU and
- * virtual or loopback interfaces hidden; `all` shows every series, unjudged;
+ * virtual or loopback interfaces hidden; series that read together share a
+ * tile as lines (CPU by mode, load 1/5/15, pressure, read/write per disk,
+ * rx/tx per interface, use per filesystem); `all` shows every series, unjudged;
  * `inference` shows a scraped vLLM server (shared/inference-dashboard.ts).
  */
 export const DEFAULT_DASHBOARDS: DashboardsFile = {
@@ -35,7 +37,14 @@ export const DEFAULT_DASHBOARDS: DashboardsFile = {
             { metric: 'host.cpu.total', title: 'CPU', on: 'avg', warn: 80, critical: 90 },
             { metric: 'host.mem.percent', title: 'Memory', warn: 80, critical: 90 },
             { metric: 'host.fs.percent', labels: { mountpoint: '/' }, title: 'Root filesystem', warn: 80, critical: 90 },
-            { metric: 'host.load.1', title: 'Load 1 m' },
+            { metric: 'host.cpu.mode', title: 'CPU by mode', lines: 'mode' },
+            { metric: 'host.load.*', title: 'Load', lines: 'metric' },
+            { metric: 'host.pressure.*', title: 'Pressure (some, 10 s)', lines: 'metric' },
+            { metric: 'host.fs.percent', title: 'Filesystems used', lines: 'mountpoint' },
+            { metric: 'host.disk.busy', title: 'Disk busy', lines: 'device' },
+            { metric: 'host.disk.*', title: 'Disk', lines: 'metric' },
+            { metric: 'host.net.*', title: 'Network', lines: 'metric' },
+            { metric: 'host.procs.*', title: 'Processes', lines: 'metric' },
             { metric: 'host.*' },
           ],
         },
@@ -50,6 +59,8 @@ export const DEFAULT_DASHBOARDS: DashboardsFile = {
           title: 'HTTP',
           tiles: [
             { metric: 'http.status.5xx', title: '5xx answers', on: 'avg', warn: 0.1, critical: 1, hysteresis: 0.05 },
+            { metric: 'http.latency.*', title: 'Latency', lines: 'metric' },
+            { metric: 'http.status.*', title: 'Other answers', lines: 'metric' },
             { metric: 'http.*' },
           ],
         },
@@ -59,9 +70,28 @@ export const DEFAULT_DASHBOARDS: DashboardsFile = {
     all: {
       title: 'Vigil · all series',
       sections: [
-        { title: 'Host', tiles: [{ metric: 'host.*' }] },
+        {
+          title: 'Host',
+          tiles: [
+            { metric: 'host.cpu.core', title: 'CPU per core', lines: 'cpu' },
+            { metric: 'host.cpu.mode', title: 'CPU by mode', lines: 'mode' },
+            { metric: 'host.load.*', title: 'Load', lines: 'metric' },
+            { metric: 'host.pressure.*', title: 'Pressure (some, 10 s)', lines: 'metric' },
+            { metric: 'host.disk.busy', title: 'Disk busy', lines: 'device' },
+            { metric: 'host.disk.*', title: 'Disk', lines: 'metric' },
+            { metric: 'host.net.*', title: 'Network', lines: 'metric' },
+            { metric: 'host.*' },
+          ],
+        },
         { title: 'Vigil process', tiles: [{ metric: 'process.*' }] },
-        { title: 'HTTP', tiles: [{ metric: 'http.*' }] },
+        {
+          title: 'HTTP',
+          tiles: [
+            { metric: 'http.latency.*', title: 'Latency', lines: 'metric' },
+            { metric: 'http.status.*', title: 'Answers by status', lines: 'metric' },
+            { metric: 'http.*' },
+          ],
+        },
         { title: 'App', tiles: [{ metric: '*' }] },
       ],
     },

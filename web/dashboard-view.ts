@@ -2,7 +2,8 @@ import type { Dashboard } from '../shared/dashboards.js';
 import { type CheckState, CHECK_STATUSES } from '../shared/schema.js';
 import { checkId, DashboardMatcher, hasLevels } from '../shared/tile-match.js';
 import type { Series } from './series-store.js';
-import { type GroupView, type StatusSummary, tileView } from './view.js';
+import { foldLines } from './tile-lines.js';
+import { type GroupView, type StatusSummary, type TileView, tileView } from './view.js';
 
 /**
  * A dashboard's sections over the store's series: each series in the first tile
@@ -31,21 +32,23 @@ export function dashboardSections(
   }
   const out: GroupView[] = [];
   d.sections.forEach((section, si) => {
-    const tiles = [];
+    const tiles: TileView[] = [];
     for (let ti = 0; ti < section.tiles.length; ti++) {
       const tile = section.tiles[ti];
       const judged = hasLevels(tile);
       const scale = tile.scale ?? 1;
+      const views: TileView[] = [];
       for (const s of buckets[si][ti]) {
         const v = tileView(s, interval, now);
         v.check = judged ? (checks.get(checkId(name, { section: si, tile: ti }, s.name, s.source)) ?? null) : null;
-        if (tile.title) v.label = v.check?.title ?? titled(tile.title, v.label, tile.metric);
+        if (tile.title) v.label = v.check?.title ?? titled(tile.title, v.label, tile.lines ? '*' : tile.metric);
         v.warnAt = tile.warn === undefined ? null : tile.warn / scale;
         v.critAt = tile.critical === undefined ? null : tile.critical / scale;
         if (tile.scale !== undefined || tile.unit !== undefined || tile.decimals !== undefined) v.format = { scale, unit: tile.unit ?? null, decimals: tile.decimals ?? null };
         v.showSource = (sourcesOf.get(s.name)?.size ?? 0) > 1;
-        tiles.push(v);
+        views.push(v);
       }
+      tiles.push(...(tile.lines ? foldLines(views, tile.lines, tile.title) : views));
     }
     if (tiles.length) out.push({ key: `s${si}`, title: section.title, channel: tiles[0].channel, source: '', tiles });
   });

@@ -29,6 +29,10 @@ export interface TileView {
   format: TileFormat | null;
   /** Show the source (several sources of this metric on one view). */
   showSource: boolean;
+  /** A tile of several lines (a dashboard tile with `lines`): each line's own view; null for one series. */
+  lines: TileView[] | null;
+  /** This series' name in its tile's legend (`user` of host.cpu.mode{mode=user}); empty outside a tile of lines. */
+  lineName: string;
 }
 
 export interface TileFormat {
@@ -115,6 +119,8 @@ export function tileView(s: Series, interval: number, now: number): TileView {
     critAt: null,
     format: null,
     showSource: false,
+    lines: null,
+    lineName: '',
   };
 }
 

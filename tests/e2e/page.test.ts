@@ -20,14 +20,14 @@ const ARTIFACTS = join(import.meta.dirname, '../../test-artifacts');
  */
 const SCALE = Math.max(1, Number(process.env.TEST_TIMEOUT_SCALE) || 1);
 
-/** Waits until every visible tile has a value and a sparkline with drawn pixels. */
+/** Waits until every visible tile has a value (a tile of lines: its legend's first) and a sparkline with drawn pixels. */
 async function waitForDrawnTiles(page: Page, min = 3, timeout = 10_000 * SCALE): Promise<void> {
   await page.waitForFunction(
     (min) => {
       const tiles = [...document.querySelectorAll<HTMLElement>('.tile')];
       if (tiles.length < min) return false;
       return tiles.slice(0, min).every((t) => {
-        const num = t.querySelector('.num')?.textContent ?? '';
+        const num = t.querySelector('.num, .ln-v')?.textContent ?? '';
         const canvas = t.querySelector('canvas');
         if (!/\d/.test(num) || !canvas || !canvas.width || !canvas.height) return false;
         const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
@@ -101,7 +101,7 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     await expect.poll(() => cpu.locator('.unit').textContent()).toBe('%');
     // CPU is judged on the built-in dashboard: its state is a word as well as a colour.
     expect(await cpu.locator('.state').textContent()).toMatch(/^. (OK|WARN|CRITICAL|UNKNOWN)$/);
-    expect(await page.locator('.tile[data-key^="host.load.1@"] .trend').getAttribute('title')).toMatch(/^trend: (rising|falling|stable)$/);
+    expect(await page.locator('.tile[data-key^="host.mem.used@"] .trend').getAttribute('title')).toMatch(/^trend: (rising|falling|stable)$/);
     expect(await cpu.locator('.tile-foot').textContent()).toMatch(/min .+ %.*max .+ %/);
     // Every footer figure is whole on the footer's visible line or wholly out of sight on a hidden one, never cut.
     const figures = await page.locator('.tile').evaluateAll((tiles) =>

@@ -16,6 +16,31 @@ export interface SparklineProps {
   /** Levels drawn as lines, in the series' unit; null: none. */
   warnAt: number | null;
   critAt: number | null;
+  /** A tile of several lines: each line's points, drawn in the colours `--line-0`… (`ring` is ignored then). */
+  lines?: readonly Points[] | null;
+}
+
+/**
+ * The lines' points as uPlot's one x array and a y array per line. Lines of one
+ * channel tick together, so their times are usually the same and the rings'
+ * arrays are used in place; otherwise uPlot.join aligns them (nulls where a
+ * line has no point, spanned over).
+ */
+export function alignLines(lines: readonly Points[]): uPlot.AlignedData {
+  const tables = lines.map((r) => r.view());
+  const xs = tables[0][0];
+  let same = true;
+  for (let i = 1; same && i < tables.length; i++) {
+    const t = tables[i][0];
+    if (t.length !== xs.length) same = false;
+    else for (let j = 0; j < t.length; j++) if (t[j] !== xs[j]) (same = false), (j = t.length);
+  }
+  if (same) return [xs, ...tables.map((t) => t[1])];
+  return uPlot.join(tables.map((t) => [t[0], t[1]] as uPlot.AlignedData));
+}
+
+function plotData(p: SparklineProps): uPlot.AlignedData {
+  return p.lines ? alignLines(p.lines) : p.ring.view();
 }
 
 type Levels = Pick<SparklineProps, 'warnAt' | 'critAt'>;
@@ -80,9 +105,11 @@ function options(width: number, height: number, unit: string, color: string, pro
     scales: { x: { time: false, range: (_u, _min, max) => (max == null ? [0, 1] : [max - props().span, max]) }, y: { range: yRange(unit, p) } },
     hooks: p.warnAt === null && p.critAt === null ? {} : { draw: [(u) => drawLevels(u, props(), colors)] },
     // No fill: a filled area costs a second path per redraw.
-    series: [{}, { stroke: color, width: 2, points: { show: false } }],
+    series: p.lines
+      ? [{}, ...p.lines.map((_, i) => ({ stroke: css.getPropertyValue(`--line-${i}`).trim() || color, width: 1.5, points: { show: false }, spanGaps: true }))]
+      : [{}, { stroke: color, width: 2, points: { show: false } }],
     padding: [4, 0, 2, 0],
-    ...(band ? banded(color) : {}),
+    ...(band && !p.lines ? banded(color) : {}),
   };
 }
 
@@ -97,6 +124,10 @@ export class Sparkline extends Component<SparklineProps> {
   private box: HTMLDivElement | null = null;
   private plot: uPlot | null = null;
   private ro: ResizeObserver | null = null;
+  private io: IntersectionObserver | null = null;
+  /** Off screen (scrolled away) a plot is not redrawn; it catches up when it comes into view. */
+  private visible = true;
+  private behind = false;
   private readonly setBox = (el: HTMLDivElement | null) => {
     this.box = el;
   };
@@ -107,11 +138,12 @@ export class Sparkline extends Component<SparklineProps> {
 
   override componentDidUpdate(prev: SparklineProps): void {
     const p = this.props;
-    if (prev.unit !== p.unit || prev.color !== p.color || prev.warnAt !== p.warnAt || prev.critAt !== p.critAt || prev.ring.constructor !== p.ring.constructor) {
+    if (prev.unit !== p.unit || prev.color !== p.color || prev.warnAt !== p.warnAt || prev.critAt !== p.critAt || prev.ring.constructor !== p.ring.constructor || (prev.lines?.length ?? 0) !== (p.lines?.length ?? 0)) {
       this.destroy();
       this.create();
     } else if (prev.version !== p.version || prev.ring !== p.ring || prev.span !== p.span) {
-      this.plot?.setData(this.props.ring.view());
+      if (this.visible) this.plot?.setData(plotData(p));
+      else this.behind = true;
     }
   }
 
@@ -123,8 +155,8 @@ export class Sparkline extends Component<SparklineProps> {
     const el = this.box;
     if (!el) return;
     const { ring, unit, color } = this.props;
-    const data = ring.view();
-    const u = new uPlot(options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color, () => this.props, data.length === 4), data, el);
+    const data = plotData(this.props);
+    const u = new uPlot(options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color, () => this.props, ring.view().length === 4), data, el);
     this.plot = u;
     this.ro = new ResizeObserver(() => {
       const w = Math.max(1, el.clientWidth);
@@ -132,12 +164,23 @@ export class Sparkline extends Component<SparklineProps> {
       if (w !== u.width || h !== u.height) u.setSize({ width: w, height: h });
     });
     this.ro.observe(el);
+    this.io = new IntersectionObserver((entries) => {
+      this.visible = entries[entries.length - 1].isIntersecting;
+      if (this.visible && this.behind) {
+        this.behind = false;
+        u.setData(plotData(this.props));
+      }
+    });
+    this.io.observe(el);
   }
 
   private destroy(): void {
     this.ro?.disconnect();
+    this.io?.disconnect();
     this.plot?.destroy(); // removes its DOM and listeners
-    this.ro = null;
+    this.ro = this.io = null;
+    this.visible = true;
+    this.behind = false;
     this.plot = null;
   }
 

@@ -29,9 +29,9 @@ class Row extends Component<{ tile: TileView; color: string; span: number }> {
   }
 }
 
-/** `?view=status`: a public status page, a row per check under its section; good in an iframe. */
+/** `?view=status`: a public status page, a row per check under its section (each line of a tile of lines is a check of its own); good in an iframe. */
 export function StatusPage({ view, colors }: { view: PageView; colors: Record<ChannelName, string> }) {
-  const sections = view.groups.map((g) => ({ ...g, tiles: g.tiles.filter((t) => t.check) })).filter((g) => g.tiles.length);
+  const sections = view.groups.map((g) => ({ ...g, tiles: g.tiles.flatMap((t) => t.lines ?? [t]).filter((t) => t.check) })).filter((g) => g.tiles.length);
   return (
     <main class="status-page">
       {sections.length === 0 && (view.ready ? <p class="empty">No checks on this dashboard.</p> : <Empty view={view} />)}

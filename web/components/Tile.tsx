@@ -44,7 +44,63 @@ function Figures({ items }: { items: string[] }) {
   );
 }
 
-function TileImpl({ tile, showSource, color, span }: TileProps) {
+/**
+ * A tile of several lines: each line's colour, name and value now (and its
+ * state when it is not ok), so a line is told by its name, not its colour alone.
+ */
+function Legend({ lines }: { lines: readonly TileView[] }) {
+  return (
+    <ul class="legend">
+      {lines.map((l, i) => {
+        const st = l.check && l.check.status !== 'ok' ? l.check.status : null;
+        return (
+          <li key={l.key} class={`ln${st ? ` st-${st}` : ''}${l.stale ? ' ln-stale' : ''}`} data-line={l.lineName} data-status={l.check?.status} title={l.label}>
+            <i class={`sw ln-${i}`} aria-hidden="true" />
+            <span class="ln-name">{l.lineName}</span>
+            <span class="ln-v">
+              {st && `${STATE_ICON[st]} `}
+              {l.stale ? '⚠ ' : ''}
+              {l.stat ? formatWithText(l.stat.v, l.unit, l.format) : '–'}
+            </span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function LinesTile({ tile, showSource, span, color }: TileProps) {
+  const lines = tile.lines!;
+  const { check } = tile;
+  const full = `${tile.label} on ${tile.source}: ${lines.map((l) => l.lineName).join(', ')}`;
+  const source = showSource || tile.showSource;
+  return (
+    <article
+      class={`tile multi ch-${tile.channel}${tile.stale ? ' stale' : ''}${check ? ` st-${check.status}` : ''}${source ? ' with-source' : ''}`}
+      data-key={tile.key}
+      data-lines={lines.length}
+      data-stale={tile.stale ? 'true' : 'false'}
+      data-status={check?.status}
+      aria-label={check ? `${full}: ${check.status}` : full}
+    >
+      <div class="tile-body">
+        <header class="tile-head">
+          <h3 class="tile-name" title={full}>
+            {tile.label}
+          </h3>
+          {tile.stale ? <strong class="stale-tag age">⚠ stale · {tile.age}</strong> : check && <StateBadge check={check} />}
+        </header>
+        {source && <div class="tile-source">{tile.source}</div>}
+        <Sparkline ring={tile.ring} lines={lines.map((l) => l.ring)} version={tile.version} unit={tile.unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values of ${lines.length} lines`} />
+        <Legend lines={lines} />
+      </div>
+    </article>
+  );
+}
+
+function TileImpl(props: TileProps) {
+  if (props.tile.lines) return <LinesTile {...props} />;
+  const { tile, showSource, color, span } = props;
   const { stat, unit, check, format } = tile;
   const now = stat ? formatWith(stat.v, unit, format) : null;
   const age = tile.age;
@@ -112,10 +168,22 @@ function TileImpl({ tile, showSource, color, span }: TileProps) {
   );
 }
 
+function sameLines(x: readonly TileView[] | null, y: readonly TileView[] | null): boolean {
+  if (x === y) return true;
+  if (!x || !y || x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) {
+    const a = x[i];
+    const b = y[i];
+    if (a.key !== b.key || a.stat !== b.stat || a.check !== b.check || a.stale !== b.stale || a.ring !== b.ring || a.lineName !== b.lineName) return false;
+  }
+  return true;
+}
+
 function same(a: TileProps, b: TileProps): boolean {
   const x = a.tile;
   const y = b.tile;
   return (
+    sameLines(x.lines, y.lines) &&
     x.key === y.key &&
     x.version === y.version &&
     x.age === y.age &&
