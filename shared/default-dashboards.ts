@@ -34,7 +34,8 @@ export const DEFAULT_DASHBOARDS: DashboardsFile = {
         {
           title: 'Host',
           tiles: [
-            { metric: 'host.cpu.total', title: 'CPU', on: 'avg', warn: 80, critical: 90 },
+            // `for`: Vigil's own start-up (module loading, JIT) fills the first seconds' windows; no level before it has held 10 s.
+            { metric: 'host.cpu.total', title: 'CPU', on: 'avg', warn: 80, critical: 90, for: 10_000 },
             { metric: 'host.mem.percent', title: 'Memory', warn: 80, critical: 90 },
             { metric: 'host.fs.percent', labels: { mountpoint: '/' }, title: 'Root filesystem', warn: 80, critical: 90 },
             { metric: 'host.cpu.mode', title: 'CPU by mode', lines: 'mode' },
@@ -51,7 +52,7 @@ export const DEFAULT_DASHBOARDS: DashboardsFile = {
         {
           title: 'Vigil process',
           tiles: [
-            { metric: 'process.loop.p99', title: 'Event loop p99', on: 'avg', warn: 50, critical: 100 },
+            { metric: 'process.loop.p99', title: 'Event loop p99', on: 'avg', warn: 50, critical: 100, for: 10_000 },
             { metric: 'process.*' },
           ],
         },
