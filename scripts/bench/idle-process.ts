@@ -18,9 +18,19 @@ export function extractBaseline(root: string, rev: string): { dir: string; remov
 }
 
 /** CPU time of one process (not its children), ms, from /proc/<pid>/stat. */
-function processCpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+function statCpuMs(path: string): number {
+  const f = readFileSync(path, 'utf8').split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in USER_HZ (100) ticks
+}
+
+/** The whole process's CPU (every thread), ms. */
+function processCpuMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/** Its main thread's alone (the JavaScript; the rest is V8's and libuv's worker threads), ms. */
+function mainThreadCpuMs(pid: number): number {
+  return statCpuMs(`/proc/${pid}/task/${pid}/stat`);
 }
 
 function freePort(): Promise<number> {
@@ -94,20 +104,23 @@ export async function idleComparison(root: string, seconds: number, rounds: numb
   try {
     await new Promise((r) => setTimeout(r, warmup * 1000));
     const pct: number[][] = all.map(() => []);
+    const mainPct: number[][] = all.map(() => []);
     for (let r = 1; r <= rounds; r++) {
       const before = all.map((m) => processCpuMs(m.proc.pid!));
+      const beforeMain = all.map((m) => mainThreadCpuMs(m.proc.pid!));
       const t0 = Date.now();
       await new Promise((res) => setTimeout(res, seconds * 1000));
       const ms = Date.now() - t0;
       all.forEach((m, i) => pct[i].push((100 * (processCpuMs(m.proc.pid!) - before[i])) / ms));
+      all.forEach((m, i) => mainPct[i].push((100 * (mainThreadCpuMs(m.proc.pid!) - beforeMain[i])) / ms));
       console.error(`idle round ${r}/${rounds}: ` + all.map((m, i) => `${m.name.split(' ')[0]} ${pct[i].at(-1)!.toFixed(2)} %`).join(', '));
     }
     const series = await Promise.all(all.map((m) => m.series().catch(() => NaN)));
     console.log(`\nWhole idle process CPU: ${rounds} rounds of ${seconds} s after ${warmup} s of warm-up, both at once (median of rounds)\n`);
-    console.log('| process | series collected at 1 s | % of one core |');
-    console.log('| --- | --: | --: |');
-    all.forEach((m, i) => console.log(`| ${m.name} | ${series[i]} ${m.seriesNote} | ${median(pct[i]).toFixed(2)} |`));
-    if (!netdata) console.log('| Netdata | not installed (apt-get install -y netdata) | - |');
+    console.log('| process | series collected at 1 s | % of one core | of which its main thread |');
+    console.log('| --- | --: | --: | --: |');
+    all.forEach((m, i) => console.log(`| ${m.name} | ${series[i]} ${m.seriesNote} | ${median(pct[i]).toFixed(2)} | ${median(mainPct[i]).toFixed(2)} |`));
+    if (!netdata) console.log('| Netdata | not installed (apt-get install -y netdata) | - | - |');
     else {
       const n = all.indexOf(netdata);
       for (let i = 0; i < n; i++) console.log(`\n${all[i].name.split(' dist/')[0]}) / Netdata main process: ${(median(pct[i]) / median(pct[n])).toFixed(2)}x the CPU for ${(series[i] / series[n]).toFixed(3)}x the series`);
