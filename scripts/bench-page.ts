@@ -2,7 +2,8 @@
  * bench-page: what the wall-display page costs the browser.
  *
  *   npx tsx scripts/bench-page.ts [--minutes 1] [--tiles 50] [--rates 1,10] [--no-dpr-compare]
- *                                 [--no-floor] [--uncapped] [--judged] [--baseline DIR --rounds 3]
+ *                                 [--no-floor] [--uncapped] [--judged] [--baseline DIR --rounds 3] [--trace S]
+ *                                 [--init-script FILE] [--inject FILE]
  *
  * Starts a real Vigil on port 0 whose only source is a synthetic channel of
  * `--tiles` metrics, sampled at each rate; opens the page in headless Chromium
@@ -24,11 +25,16 @@
  *
  * `--judged` gives every tile levels (a dashboards file with warn and critical
  * inside each metric's range, so states change as the waves cross them).
+ * `--trace S` records S seconds of a Chromium trace after each row's measured
+ * window and prints the renderer main thread's self time by kind (script,
+ * gc, style, layout, paint, layerize, commit) and the heaviest events.
+ * For experiments, `--init-script FILE` runs FILE in the Vigil page before its
+ * own scripts and `--inject FILE` once its tiles show (e.g. a CSS rule to try).
  * `--baseline DIR` runs, for each row, another build of the page (e.g. main's,
  * built into DIR) against the same server, alternating with this one for
  * `--rounds` rounds, and prints the medians side by side.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -39,6 +45,7 @@ import type { Reading, Source } from '../server/sources/sampler.js';
 import { createVigil } from '../server/vigil.js';
 import { launchBrowser } from '../tests/helpers/browser.js';
 import { ensurePageBuilt } from '../tests/helpers/page-build.js';
+import { type TraceBreakdown, tracePage } from './bench/page-trace.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,6 +59,9 @@ const { values: args } = parseArgs({
     judged: { type: 'boolean', default: false },
     baseline: { type: 'string' },
     rounds: { type: 'string', default: '1' },
+    trace: { type: 'string', default: '0' },
+    'init-script': { type: 'string' },
+    inject: { type: 'string' },
   },
 });
 const rounds = Math.max(1, Number(args.rounds) || 1);
@@ -198,6 +208,8 @@ async function waitForTiles(page: Page, n: number): Promise<void> {
 
 const pageDir = await ensurePageBuilt();
 const results: string[][] = [];
+const traceSeconds = Number(args.trace) || 0;
+const traces: Array<[string, TraceBreakdown]> = [];
 /** The sparkline size of the last Vigil row per screen, and its points, for its floor. */
 const sparkOf = new Map<number, { w: number; h: number; points: number }>();
 for (const row of rows) {
@@ -215,6 +227,7 @@ for (const row of rows) {
     const frames = row.floor
       ? () => page.evaluate(() => (window as unknown as { floorFrames: number }).floorFrames)
       : () => page.evaluate(() => (window as unknown as { vigil: { loop: { frames: number } } }).vigil.loop.frames);
+    if (vigil && args['init-script']) await page.addInitScript({ path: args['init-script'] });
     if (vigil) {
       await page.goto(`${vigil.url}/${row.query}${row.query ? '&' : '?'}kiosk`);
       await waitForTiles(page, tiles);
@@ -226,6 +239,8 @@ for (const row of rows) {
           return { w: el.clientWidth, h: el.clientHeight, points: 60 };
         }),
       );
+      // CDP evaluation: the page's CSP (script-src 'self') would refuse a script tag.
+      if (args.inject) await page.evaluate(readFileSync(args.inject, 'utf8'));
     } else {
       const sp = sparkOf.get(row.screenDpr) ?? { w: 300, h: 60, points: 60 };
       await page.setContent(floorHtml(sp.w, sp.h, 1));
@@ -248,6 +263,8 @@ for (const row of rows) {
     const wall = (performance.now() - t0) / 1000;
     const f1 = await frames();
     heaps.push(await heapAfterGc(cdp));
+    // After the measured window, so tracing never weighs on the busy figure.
+    if (traceSeconds > 0) traces.push([`${row.rate} Hz, ${row.label}, ${row.floor ? 'floor' : 'vigil'}`, await tracePage(cdp, traceSeconds, (ms) => page.waitForTimeout(ms))]);
     const tilesShown = row.floor ? tiles : await page.locator('.tile:not(.stale)').count();
     const pct = (k: string) => ((100 * (m1[k] - m0[k])) / wall).toFixed(2);
     const mb = (b: number) => (b / 1048576).toFixed(2);
@@ -290,6 +307,17 @@ for (const r of results) console.log(line(r));
     const floorRows = results.filter((x) => x[2] !== 'vigil' && x[0] === `${p.rate} Hz` && x[1] === p.label);
     if (vigilRows.length && floorRows.length) console.log(`${p.rate} Hz, ${p.label}: vigil / floor busy ${(busy(vigilRows) / busy(floorRows)).toFixed(2)}× (medians of ${vigilRows.length} and ${floorRows.length})`);
   }
+}
+
+if (traces.length) {
+  const kinds = ['script', 'gc', 'style', 'layout', 'paint', 'layerize', 'commit', 'other'];
+  console.log(`\nmain thread by kind, ms per second of wall time (${traceSeconds} s trace after each row):`);
+  console.log(['row'.padEnd(48), ...kinds.map((k) => k.padStart(8)), 'total'.padStart(8)].join(''));
+  for (const [label, t] of traces) {
+    const total = kinds.reduce((n, k) => n + (t.byKind[k] ?? 0), 0);
+    console.log([label.padEnd(48), ...kinds.map((k) => (t.byKind[k] ?? 0).toFixed(2).padStart(8)), total.toFixed(2).padStart(8)].join(''));
+  }
+  for (const [label, t] of traces) console.log(`  ${label}: ${t.top.map(([n, ms]) => `${n} ${ms.toFixed(2)}`).join(', ')}`);
 }
 
 if (args.baseline) {

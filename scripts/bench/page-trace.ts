@@ -1,0 +1,89 @@
+/**
+ * Where a page's main-thread time goes: a Chromium trace (CDP `Tracing`) of
+ * the renderer's main thread, its complete events reduced to self time per
+ * kind (script, style, layout, paint, layerize, commit, gc, other).
+ */
+import type { CDPSession } from 'playwright-core';
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  ts: number;
+  dur?: number;
+  pid: number;
+  tid: number;
+  args?: { name?: string };
+}
+
+/** Kinds of main-thread work, by trace event name (Chromium 12x-15x names). */
+const KINDS: Array<[RegExp, string]> = [
+  [/^(UpdateLayoutTree|RecalculateStyles|ParseAuthorStyleSheet|InvalidateLayout|ScheduleStyleRecalculation)$/, 'style'],
+  [/^(Layout|UpdateLayout|LocalFrameView::layout|LayoutShift|IntersectionObserverController::computeIntersections)$/, 'layout'],
+  [/^(Paint|PaintImage|PaintController::CommitNewDisplayItems|LocalFrameView::RunPaintLifecyclePhase|PrePaint|Decode.*)$/, 'paint'],
+  [/^(Layerize|PaintArtifactCompositor::Update|UpdateLayer|UpdateLayerTree|CompositeLayers|cc::LayerTreeHost::UpdateLayers)$/, 'layerize'],
+  [/^(Commit|ProxyMain::BeginMainFrame::commit|ProxyImpl::ScheduledActionCommit)$/, 'commit'],
+  [/GC|Scavenge|MarkCompact|V8\.GC/, 'gc'],
+  [/^(FunctionCall|EvaluateScript|v8\.|V8\.|TimerFire|FireAnimationFrame|EventDispatch|v8\.callFunction|RunMicrotasks|v8\.run|ParseHTML|XHR|ResourceReceivedData)/, 'script'],
+];
+
+function kindOf(name: string): string {
+  for (const [re, k] of KINDS) if (re.test(name)) return k;
+  return 'other';
+}
+
+export interface TraceBreakdown {
+  seconds: number;
+  /** ms of main-thread self time per second of wall time, by kind. */
+  byKind: Record<string, number>;
+  /** The heaviest event names by self time, ms per second. */
+  top: Array<[string, number]>;
+}
+
+/** Traces `seconds` of the page through `cdp` and reduces the renderer main thread's events. */
+export async function tracePage(cdp: CDPSession, seconds: number, wait: (ms: number) => Promise<void>): Promise<TraceBreakdown> {
+  const events: TraceEvent[] = [];
+  const onData = (e: { value: TraceEvent[] }) => {
+    for (const ev of e.value) events.push(ev);
+  };
+  cdp.on('Tracing.dataCollected', onData as never);
+  const done = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: {
+      recordMode: 'recordContinuously',
+      includedCategories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'v8', 'disabled-by-default-v8.gc'],
+    },
+  } as never);
+  const t0 = Date.now();
+  await wait(seconds * 1000);
+  await cdp.send('Tracing.end');
+  await done;
+  cdp.off('Tracing.dataCollected', onData as never);
+  return reduce(events, (Date.now() - t0) / 1000);
+}
+
+function reduce(events: TraceEvent[], seconds: number): TraceBreakdown {
+  const main = events.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const byKind: Record<string, number> = {};
+  const byName = new Map<string, number>();
+  if (!main) return { seconds, byKind, top: [] };
+  const mine = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && typeof e.dur === 'number').sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+  // Self time: each event's duration less its children's (events nest on one thread).
+  const stack: Array<{ e: TraceEvent; end: number; child: number }> = [];
+  const close = (upTo: number) => {
+    while (stack.length && stack[stack.length - 1].end <= upTo) {
+      const s = stack.pop()!;
+      const self = Math.max(0, s.e.dur! - s.child);
+      byName.set(s.e.name, (byName.get(s.e.name) ?? 0) + self);
+      if (stack.length) stack[stack.length - 1].child += s.e.dur!;
+    }
+  };
+  for (const e of mine) {
+    close(e.ts);
+    stack.push({ e, end: e.ts + e.dur!, child: 0 });
+  }
+  close(Infinity);
+  for (const [name, us] of byName) byKind[kindOf(name)] = (byKind[kindOf(name)] ?? 0) + us / 1000 / seconds;
+  const top = [...byName].map(([n, us]) => [n, us / 1000 / seconds] as [string, number]).sort((a, b) => b[1] - a[1]).slice(0, 15);
+  return { seconds, byKind, top };
+}
