@@ -131,7 +131,9 @@ function TileImpl(props: TileProps) {
         )}
       </header>
       {source && <div class="tile-source">{tile.source}</div>}
+      {/* The box has a fixed size; its inner box is a relayout boundary, so a new value lays out this row alone. */}
       <div class="tile-value">
+        <div class="in">
         {now ? (
           <>
             <span class="num">{now.value}</span>
@@ -150,17 +152,18 @@ function TileImpl(props: TileProps) {
             </>
           )}
         </span>
+        </div>
       </div>
       <Sparkline ring={tile.ring} version={tile.version} unit={unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values`} />
       <footer class="tile-foot" title={stat ? 'over the window' : undefined}>
         {stat && (
-          <>
+          <div class="in">
             <Figures items={[`min ${formatWithText(stat.min, unit, format)}`, `avg ${formatWithText(stat.avg, unit, format)}`]} />
             <span class="figs figs-max">
               <i />
               <span>max {formatWithText(stat.max, unit, format)}</span>
             </span>
-          </>
+          </div>
         )}
       </footer>
       </div>
