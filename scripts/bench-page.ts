@@ -28,6 +28,8 @@
  * `--trace S` records S seconds of a Chromium trace after each row's measured
  * window and prints the renderer main thread's self time by kind (script,
  * gc, style, layout, paint, layerize, commit) and the heaviest events.
+ * `--profile S` samples S seconds of the Vigil page's JavaScript (CDP Profiler)
+ * and prints the functions with the most self time.
  * For experiments, `--init-script FILE` runs FILE in the Vigil page before its
  * own scripts and `--inject FILE` once its tiles show (e.g. a CSS rule to try).
  * `--baseline DIR` runs, for each row, another build of the page (e.g. main's,
@@ -45,7 +47,7 @@ import type { Reading, Source } from '../server/sources/sampler.js';
 import { createVigil } from '../server/vigil.js';
 import { launchBrowser } from '../tests/helpers/browser.js';
 import { ensurePageBuilt } from '../tests/helpers/page-build.js';
-import { type TraceBreakdown, tracePage } from './bench/page-trace.js';
+import { profilePage, type TraceBreakdown, tracePage } from './bench/page-trace.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -60,6 +62,7 @@ const { values: args } = parseArgs({
     baseline: { type: 'string' },
     rounds: { type: 'string', default: '1' },
     trace: { type: 'string', default: '0' },
+    profile: { type: 'string', default: '0' },
     'init-script': { type: 'string' },
     inject: { type: 'string' },
   },
@@ -265,6 +268,10 @@ for (const row of rows) {
     heaps.push(await heapAfterGc(cdp));
     // After the measured window, so tracing never weighs on the busy figure.
     if (traceSeconds > 0) traces.push([`${row.rate} Hz, ${row.label}, ${row.floor ? 'floor' : 'vigil'}`, await tracePage(cdp, traceSeconds, (ms) => page.waitForTimeout(ms))]);
+    if (Number(args.profile) > 0 && !row.floor) {
+      const top = await profilePage(cdp, Number(args.profile), (ms) => page.waitForTimeout(ms));
+      process.stderr.write(`JS self time, ms/s (${row.label}): ${top.map(([f, ms]) => `${f} ${ms.toFixed(2)}`).join('; ')}\n`);
+    }
     const tilesShown = row.floor ? tiles : await page.locator('.tile:not(.stale)').count();
     const pct = (k: string) => ((100 * (m1[k] - m0[k])) / wall).toFixed(2);
     const mb = (b: number) => (b / 1048576).toFixed(2);

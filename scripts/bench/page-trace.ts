@@ -87,3 +87,29 @@ function reduce(events: TraceEvent[], seconds: number): TraceBreakdown {
   const top = [...byName].map(([n, us]) => [n, us / 1000 / seconds] as [string, number]).sort((a, b) => b[1] - a[1]).slice(0, 15);
   return { seconds, byKind, top };
 }
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+/** Samples the page's JavaScript for `seconds` (CDP Profiler); self time per function, ms per second, heaviest first. */
+export async function profilePage(cdp: CDPSession, seconds: number, wait: (ms: number) => Promise<void>): Promise<Array<[string, number]>> {
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  await wait(seconds * 1000);
+  const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] } };
+  await cdp.send('Profiler.disable');
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id)!.callFrame;
+    if (f.functionName === '(idle)' || f.functionName === '(program)') return;
+    const file = f.url.split('/').pop() ?? '';
+    const key = `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  return [...self].map(([k, us]) => [k, us / 1000 / seconds] as [string, number]).sort((a, b) => b[1] - a[1]).slice(0, 25);
+}

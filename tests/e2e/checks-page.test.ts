@@ -111,6 +111,35 @@ describe.skipIf(!bin.path)('judged tiles in Chromium', () => {
     expect((await (await fetch(`${url}/api/status?fail=critical`)).status)).toBe(200);
   });
 
+  // A tile writes its value, figures and age itself when only they change, and renders when its state
+  // changes: whichever way a second went, the tile reads the newest value (here it returns to one it
+  // showed before the state changed twice).
+  it('shows the newest value and figures across value-only updates and state changes', async () => {
+    const { url } = await start();
+    await push(url, 'llm-1', 200);
+    await push(url, 'llm-2', 200);
+    const page = await open(`${url}/`);
+    const tile = page.locator('.tile[data-key="inference.latency.p95@llm-2"]');
+    const value = () => tile.locator('.tile-value').textContent();
+    await expect.poll(value, { timeout: 10_000 * SCALE }).toMatch(/^200ms/);
+    for (const v of [300, 420]) {
+      await push(url, 'llm-2', v);
+      await expect.poll(value, { timeout: 2000 * SCALE }).toMatch(new RegExp(`^${v}ms`));
+      expect(await tile.getAttribute('data-status')).toBe('ok');
+    }
+    await push(url, 'llm-2', 1500);
+    await page.waitForSelector('.tile[data-key="inference.latency.p95@llm-2"][data-status="critical"]', { timeout: 2000 * SCALE });
+    await expect.poll(value, { timeout: 2000 * SCALE }).toMatch(/^1\.5s/);
+    await expect.poll(() => tile.locator('.tile-foot').textContent(), { timeout: 2000 * SCALE }).toMatch(/max 1\.5 s$/);
+    await push(url, 'llm-2', 420);
+    await page.waitForSelector('.tile[data-key="inference.latency.p95@llm-2"][data-status="ok"]', { timeout: 2000 * SCALE });
+    await expect.poll(value, { timeout: 2000 * SCALE }).toMatch(/^420ms/);
+    await push(url, 'llm-2', 430);
+    await expect.poll(value, { timeout: 2000 * SCALE }).toMatch(/^430ms/);
+    // The untouched replica still reads its own value.
+    expect(await page.locator('.tile[data-key="inference.latency.p95@llm-1"] .tile-value').textContent()).toMatch(/^200ms/);
+  });
+
   it('shows ?view=status as a row per check, and ?dashboard= another dashboard', async () => {
     const { url } = await start();
     await push(url, 'llm-1', 700);

@@ -147,6 +147,12 @@ export class Sparkline extends Component<SparklineProps> {
     }
   }
 
+  /** Redraw the same ring's new points, without a render (the tile calls it when only its live figures changed). */
+  refresh(): void {
+    if (this.visible) this.plot?.setData(plotData(this.props));
+    else this.behind = true;
+  }
+
   override componentWillUnmount(): void {
     this.destroy();
   }

@@ -29,16 +29,53 @@ export interface TileProps {
 }
 
 /**
+ * The text of a tile that changes every second (value, unit, footer figures,
+ * age) is written here, not by Preact: the tile then skips its render when only
+ * these changed (see Tile.shouldComponentUpdate), and Preact, which owns no such
+ * text, can never leave a stale one behind.
+ */
+interface LiveRefs {
+  num: HTMLElement | null;
+  unit: HTMLElement | null;
+  age: HTMLElement | null;
+  ageText: HTMLElement | null;
+  min: HTMLElement | null;
+  avg: HTMLElement | null;
+  max: HTMLElement | null;
+}
+
+function setText(el: HTMLElement | null, s: string): void {
+  if (!el) return;
+  const t = el.firstChild;
+  if (t instanceof Text && !t.nextSibling) {
+    if (t.data !== s) t.data = s;
+  } else el.textContent = s;
+}
+
+function writeLive(tile: TileView, r: LiveRefs): void {
+  const { stat, unit, format } = tile;
+  if (stat) {
+    const now = formatWith(stat.v, unit, format);
+    setText(r.num, now.value);
+    setText(r.unit, now.unit);
+    setText(r.min, `min ${formatWithText(stat.min, unit, format)}`);
+    setText(r.avg, `avg ${formatWithText(stat.avg, unit, format)}`);
+    setText(r.max, `max ${formatWithText(stat.max, unit, format)}`);
+  }
+  setText(r.ageText, tile.age);
+  if (r.age && r.age.title !== `updated ${tile.age}`) r.age.title = `updated ${tile.age}`;
+}
+
+/**
  * Footer figures: each a whole figure or none. A zero-width first item lets
  * even the first figure wrap onto the hidden second line when it does not fit.
  */
-function Figures({ items }: { items: string[] }) {
+function Figures({ refs }: { refs: Array<(el: HTMLElement | null) => void> }) {
   return (
     <span class="figs">
       <i />
-      {/* Keyed by place, not text: a new figure each second updates a text node, never replaces the span. */}
-      {items.map((t, i) => (
-        <span key={i}>{t}</span>
+      {refs.map((ref, i) => (
+        <span key={i} ref={ref} />
       ))}
     </span>
   );
@@ -98,15 +135,19 @@ function LinesTile({ tile, showSource, span, color }: TileProps) {
   );
 }
 
-function TileImpl(props: TileProps) {
-  if (props.tile.lines) return <LinesTile {...props} />;
-  const { tile, showSource, color, span } = props;
+interface LiveSetters {
+  refs: LiveRefs;
+  set: { [K in keyof LiveRefs]: (el: HTMLElement | null) => void };
+  spark: (s: Sparkline | null) => void;
+}
+
+function SingleTile({ tile, showSource, color, span }: TileProps, live: LiveSetters) {
   const { stat, unit, check, format } = tile;
   const now = stat ? formatWith(stat.v, unit, format) : null;
-  const age = tile.age;
   const full = `${tile.name} on ${tile.source}`;
   const state = check ? ` st-${check.status}` : '';
   const source = showSource || tile.showSource;
+  const set = live.set;
   return (
     <article
       class={`tile ch-${tile.channel}${tile.stale ? ' stale' : ''}${state}${source ? ' with-source' : ''}`}
@@ -136,32 +177,32 @@ function TileImpl(props: TileProps) {
         <div class="in">
         {now ? (
           <>
-            <span class="num">{now.value}</span>
-            {now.unit && <span class="unit">{now.unit}</span>}
+            <span class="num" ref={set.num} />
+            {now.unit && <span class="unit" ref={set.unit} />}
           </>
         ) : (
           <span class="num none">–</span>
         )}
-        <span title={`updated ${age}`} class="age">
+        <span class="age" ref={set.age}>
           {tile.stale ? (
-            <strong class="stale-tag">⚠ stale · {age}</strong>
+            <strong class="stale-tag">⚠ stale · {tile.age}</strong>
           ) : (
             <>
               <span class="age-word">updated </span>
-              {age}
+              <span ref={set.ageText} />
             </>
           )}
         </span>
         </div>
       </div>
-      <Sparkline ring={tile.ring} version={tile.version} unit={unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values`} />
+      <Sparkline ref={live.spark} ring={tile.ring} version={tile.version} unit={unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values`} />
       <footer class="tile-foot" title={stat ? 'over the window' : undefined}>
         {stat && (
           <div class="in">
-            <Figures items={[`min ${formatWithText(stat.min, unit, format)}`, `avg ${formatWithText(stat.avg, unit, format)}`]} />
+            <Figures refs={[set.min, set.avg]} />
             <span class="figs figs-max">
               <i />
-              <span>max {formatWithText(stat.max, unit, format)}</span>
+              <span ref={set.max} />
             </span>
           </div>
         )}
@@ -182,20 +223,26 @@ function sameLines(x: readonly TileView[] | null, y: readonly TileView[] | null)
   return true;
 }
 
-function same(a: TileProps, b: TileProps): boolean {
+/** A dashboard tile's format is a new object each frame; its fields are what count. */
+function sameFormat(a: TileView['format'], b: TileView['format']): boolean {
+  return a === b || (!!a && !!b && a.scale === b.scale && a.unit === b.unit && a.decimals === b.decimals);
+}
+
+/** Everything but what writeLive writes (and the sparkline's points) is the same. */
+function sameFrame(a: TileProps, b: TileProps): boolean {
   const x = a.tile;
   const y = b.tile;
   return (
     sameLines(x.lines, y.lines) &&
     x.key === y.key &&
-    x.version === y.version &&
-    x.age === y.age &&
     x.stale === y.stale &&
-    x.stat === y.stat &&
     x.unit === y.unit &&
     x.ring === y.ring &&
     x.check === y.check &&
     x.label === y.label &&
+    sameFormat(x.format, y.format) &&
+    x.warnAt === y.warnAt &&
+    x.critAt === y.critAt &&
     x.showSource === y.showSource &&
     a.showSource === b.showSource &&
     a.color === b.color &&
@@ -203,12 +250,52 @@ function same(a: TileProps, b: TileProps): boolean {
   );
 }
 
-/** Re-renders only when what it shows changed (a new point, a new second of age, a new state). */
+function same(a: TileProps, b: TileProps): boolean {
+  const x = a.tile;
+  const y = b.tile;
+  return sameFrame(a, b) && x.version === y.version && x.age === y.age && x.stat === y.stat;
+}
+
+/**
+ * Only the live text and the points changed: a tile of one series, not stale
+ * (its age is in Preact's text then), with a value before and after, the same
+ * trend (an attribute) and a unit shown or not alike.
+ */
+function liveOnly(a: TileProps, b: TileProps): boolean {
+  const x = a.tile;
+  const y = b.tile;
+  if (x.lines || x.stale || !x.stat || !y.stat || x.stat.trend !== y.stat.trend || !sameFrame(a, b)) return false;
+  return !formatWith(x.stat.v, x.unit, x.format).unit === !formatWith(y.stat.v, y.unit, y.format).unit;
+}
+
+/**
+ * Re-renders only when what it shows changed (a new point, a new second of age,
+ * a new state). When only a single series' value, figures, age or points
+ * changed, it writes those and redraws its sparkline without rendering.
+ */
 export class Tile extends Component<TileProps> {
+  private readonly live: LiveSetters = (() => {
+    const refs: LiveRefs = { num: null, unit: null, age: null, ageText: null, min: null, avg: null, max: null };
+    const set = {} as LiveSetters['set'];
+    for (const k of Object.keys(refs) as Array<keyof LiveRefs>) set[k] = (el) => void (refs[k] = el);
+    return { refs, set, spark: (s) => void (this.sparkline = s) };
+  })();
+  private sparkline: Sparkline | null = null;
+
   override shouldComponentUpdate(next: TileProps): boolean {
-    return !same(this.props, next);
+    if (same(this.props, next)) return false;
+    if (!liveOnly(this.props, next)) return true;
+    writeLive(next.tile, this.live.refs);
+    if (next.tile.version !== this.props.tile.version) this.sparkline?.refresh();
+    return false;
+  }
+  override componentDidMount(): void {
+    if (!this.props.tile.lines) writeLive(this.props.tile, this.live.refs);
+  }
+  override componentDidUpdate(): void {
+    if (!this.props.tile.lines) writeLive(this.props.tile, this.live.refs);
   }
   override render() {
-    return <TileImpl {...this.props} />;
+    return this.props.tile.lines ? <LinesTile {...this.props} /> : SingleTile(this.props, this.live);
   }
 }
