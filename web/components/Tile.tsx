@@ -250,21 +250,14 @@ function sameFrame(a: TileProps, b: TileProps): boolean {
   );
 }
 
-function same(a: TileProps, b: TileProps): boolean {
-  const x = a.tile;
-  const y = b.tile;
-  return sameFrame(a, b) && x.version === y.version && x.age === y.age && x.stat === y.stat;
-}
-
 /**
- * Only the live text and the points changed: a tile of one series, not stale
- * (its age is in Preact's text then), with a value before and after, the same
- * trend (an attribute) and a unit shown or not alike.
+ * Between two frames of the same tile (sameFrame), only the live text and the
+ * points changed: a tile of one series, not stale (its age is Preact's text
+ * then), with a value before and after, the same trend (an attribute) and a
+ * unit shown or not alike.
  */
-function liveOnly(a: TileProps, b: TileProps): boolean {
-  const x = a.tile;
-  const y = b.tile;
-  if (x.lines || x.stale || !x.stat || !y.stat || x.stat.trend !== y.stat.trend || !sameFrame(a, b)) return false;
+function liveOnly(x: TileView, y: TileView): boolean {
+  if (x.lines || x.stale || !x.stat || !y.stat || x.stat.trend !== y.stat.trend) return false;
   return !formatWith(x.stat.v, x.unit, x.format).unit === !formatWith(y.stat.v, y.unit, y.format).unit;
 }
 
@@ -283,17 +276,20 @@ export class Tile extends Component<TileProps> {
   private sparkline: Sparkline | null = null;
 
   override shouldComponentUpdate(next: TileProps): boolean {
-    if (same(this.props, next)) return false;
-    if (!liveOnly(this.props, next)) return true;
-    writeLive(next.tile, this.live.refs);
-    if (next.tile.version !== this.props.tile.version) this.sparkline?.refresh();
+    const x = this.props.tile;
+    const y = next.tile;
+    if (!sameFrame(this.props, next)) return true;
+    if (x.version === y.version && x.age === y.age && x.stat === y.stat) return false;
+    if (!liveOnly(x, y)) return true;
+    writeLive(y, this.live.refs);
+    if (y.version !== x.version) this.sparkline?.refresh();
     return false;
   }
   override componentDidMount(): void {
     if (!this.props.tile.lines) writeLive(this.props.tile, this.live.refs);
   }
   override componentDidUpdate(): void {
-    if (!this.props.tile.lines) writeLive(this.props.tile, this.live.refs);
+    this.componentDidMount();
   }
   override render() {
     return this.props.tile.lines ? <LinesTile {...this.props} /> : SingleTile(this.props, this.live);
