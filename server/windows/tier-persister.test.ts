@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Stat } from '../../shared/schema.js';
 import { capturedLogger } from '../../tests/helpers/log-capture.js';
 import { mergedColumn, tierRange } from './tier-query.js';
-import { TierPersister, STATE_FILE } from './tier-persister.js';
+import { LOG_FILE, TierPersister, STATE_FILE } from './tier-persister.js';
 import { TierStore } from './tier-store.js';
 
 const stat = (v: number): Stat => ({ v, min: v, max: v, avg: v, n: 1, trend: 'stable', u: '' });
@@ -49,7 +49,7 @@ describe('TierPersister', () => {
     }
     // Ticks already in the file are not folded again; later ones are.
     expect(b.group('host', 'web-1')!.through).toBe(T0 + 4999_000);
-    expect(readdirSync(a.dir)).toEqual([STATE_FILE]);
+    expect(readdirSync(a.dir).sort()).toEqual([STATE_FILE, LOG_FILE].sort());
   });
 
   it('holds the ticks that come while it writes and folds them after: the file is one whole state, no tick lost', async () => {

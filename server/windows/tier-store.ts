@@ -161,17 +161,29 @@ export class TierStore {
     return true;
   }
 
+  /** Forgets one series of a group (a sweep; a replayed log that no longer holds it). */
+  forget(g: GroupTiers, key: string): void {
+    if (!g.updated.delete(key)) return;
+    for (const r of g.rings) r.series.delete(key);
+    this.series--;
+    this.version++;
+  }
+
+  /** Forgets a whole group (`channel@source`) and its series. */
+  forgetGroup(key: string): void {
+    const g = this.groups.get(key);
+    if (!g) return;
+    this.series -= g.updated.size;
+    this.groups.delete(key);
+    this.version++;
+  }
+
   /** Forgets series without a tick for longer than the longest tier spans (nothing of them is left to show). */
   sweep(now: number): void {
     this.lastSweep = now;
     const keep = Math.max(...this.specs.map((s) => s.step * s.capacity));
     for (const [gk, g] of this.groups) {
-      for (const [key, t] of g.updated) {
-        if (now - t <= keep) continue;
-        g.updated.delete(key);
-        for (const r of g.rings) r.series.delete(key);
-        this.series--;
-      }
+      for (const [key, t] of g.updated) if (now - t > keep) this.forget(g, key);
       if (!g.updated.size) this.groups.delete(gk);
     }
   }
