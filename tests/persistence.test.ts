@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,8 +39,12 @@ describe('tiers across restarts (a real process, a real data dir)', () => {
     await sleep(3000);
     const before = await hourOf(a.url);
     expect(before.n).toBeGreaterThan(15);
+    // The log is in play: written to every interval since the first (whole) write.
+    expect(statSync(join(dir, 'term', 'tiers.log')).size).toBeGreaterThan(32);
     a.proc.kill('SIGTERM');
     expect((await a.exited).code).toBe(0);
+    // SIGTERM wrote the whole state: an empty log of its generation.
+    expect(statSync(join(dir, 'term', 'tiers.log')).size).toBe(32);
     const b = await start('term');
     const after = await hourOf(b.url);
     // Every tick counted before is still counted (plus the few of the new process).
@@ -57,13 +61,15 @@ describe('tiers across restarts (a real process, a real data dir)', () => {
     const before = await hourOf(a.url);
     a.proc.kill('SIGKILL');
     await a.exited;
+    // What survives is the state file and the log's records after it.
+    expect(statSync(join(dir, 'kill', 'tiers.log')).size).toBeGreaterThan(32);
     const b = await start('kill', 1000);
     const after = await hourOf(b.url);
     // 100 ms ticks: one interval is 10 of them; a little slack for the request before the kill.
     expect(after.n).toBeGreaterThanOrEqual(before.n - 10 - 3);
     expect(after.n).toBeGreaterThan(10);
-    // No temporary file is mistaken for state: only tiers.bin (and maybe the killed write's tmp).
-    expect(readdirSync(join(dir, 'kill')).filter((f) => !f.includes('.tmp-'))).toEqual(['tiers.bin']);
+    // No temporary file is mistaken for state: only tiers.bin and tiers.log (and maybe the killed write's tmp).
+    expect(readdirSync(join(dir, 'kill')).filter((f) => !f.includes('.tmp-')).sort()).toEqual(['tiers.bin', 'tiers.log']);
     await b.kill();
   }, 90_000);
 });

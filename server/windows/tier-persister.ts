@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, truncate } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { decodeInto, encodeGroup, head, tail, TierFileError, type Generations } from './tier-file.js';
@@ -270,6 +270,7 @@ export class TierPersister {
     const fh = await open(tmp, 'w');
     let marks: Marks;
     let offset = 16;
+    let whole = false;
     try {
       // The rings' own memory goes to the file (no copy): folds wait until it is written.
       this.store.hold();
@@ -289,7 +290,7 @@ export class TierPersister {
         });
         for (let i = 0; i < buffers.length; i += WRITEV_MAX) await fh.writev(buffers.slice(i, i + WRITEV_MAX));
       } finally {
-        this.timed(() => this.store.release());
+        whole = this.timed(() => this.store.release());
       }
       const t = this.timed(() => tail(this.store.specs, metas, (this.opts.now ?? Date.now)(), gen));
       offset += t.length;
@@ -297,6 +298,10 @@ export class TierPersister {
       await fh.sync();
     } finally {
       await fh.close();
+    }
+    if (!whole) {
+      await rm(tmp, { force: true });
+      throw new Error('ticks came faster than the state could be written (more than the store holds meanwhile); the state file was not replaced');
     }
     await rename(tmp, this.file);
     return { marks: marks!, bytes: offset };
