@@ -27,7 +27,7 @@ export interface TierPersisterOptions {
 }
 
 /** A default compactAt: at 1,000 series (61 MB) a new state file every ~150 writes of ~200 KB. */
-const COMPACT_AT = 0.5;
+export const COMPACT_AT = 0.5;
 
 /**
  * Keeps the tiers in `dir` across restarts: a state file (`tiers.bin`, the
