@@ -126,8 +126,12 @@ export function tail(specs: readonly TierSpec[], groups: GroupMeta[], written: n
   return b;
 }
 
-/** Reads a whole state file into an empty store; throws TierFileError saying what is wrong with it. */
-export function decodeInto(store: TierStore, file: Buffer): Generations {
+/**
+ * Reads a whole state file into an empty store; throws TierFileError saying what
+ * is wrong with it. Returns its generations and each group's series in the file's
+ * order (which its log's records follow).
+ */
+export function decodeInto(store: TierStore, file: Buffer): Generations & { keys: Map<string, string[]> } {
   if (file.length < 32 || !file.subarray(0, 8).equals(MAGIC)) {
     if (file.length >= 8 && !file.subarray(0, 8).equals(MAGIC)) throw new TierFileError('foreign', 'not a Vigil tiers file (no VIGILTRS magic)');
     throw new TierFileError('truncated', `only ${file.length} bytes`);
@@ -155,7 +159,8 @@ export function decodeInto(store: TierStore, file: Buffer): Generations {
   }
   if (expect !== bodyEnd) throw new TierFileError('corrupt', `blocks end at ${expect}, footer starts at ${bodyEnd}`);
   for (const m of footer.groups) decodeGroup(store, file, m);
-  return { generation: footer.generation ?? null, previous: footer.previous ?? null };
+  const keys = new Map(footer.groups.map((m) => [`${m.channel}@${m.source}`, m.series.map(([k]) => k)]));
+  return { generation: footer.generation ?? null, previous: footer.previous ?? null, keys };
 }
 
 function decodeGroup(store: TierStore, file: Buffer, m: GroupMeta): void {

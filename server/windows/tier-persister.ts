@@ -3,7 +3,7 @@ import { mkdir, open, readFile, rename, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { decodeInto, encodeGroup, head, tail, TierFileError, type Generations } from './tier-file.js';
-import { applyDelta, encodeDelta, markAll, type Marks } from './tier-delta.js';
+import { applyDelta, encodeDelta, markAll, type Marks, type WriterKeys } from './tier-delta.js';
 import { LOG_HEAD, logHead, readLogHead, replayLog } from './tier-log.js';
 import { PeriodicWriter } from './periodic-writer.js';
 import type { TierStore } from './tier-store.js';
@@ -113,8 +113,11 @@ export class TierPersister {
       else log.warn({ file: this.file, err: (err as Error).message }, 'tiers state file unreadable; starting with empty tiers');
       return;
     }
+    let keys: WriterKeys;
     try {
-      this.gen = decodeInto(this.store, bytes);
+      const { generation, previous, keys: k } = decodeInto(this.store, bytes);
+      this.gen = { generation, previous };
+      keys = k;
       this.baseSize = bytes.length;
     } catch (err) {
       this.store.clear();
@@ -124,13 +127,13 @@ export class TierPersister {
       log.warn({ file: this.file, movedTo, ...(logMovedTo && { logMovedTo }), reason: `${kind}: ${(err as Error).message}` }, 'tiers state file moved aside; starting with empty tiers');
       return;
     }
-    const records = await this.loadLog();
+    const records = await this.loadLog(keys);
     this.writtenVersion = this.store.version;
     log.info({ file: this.file, series: this.store.size, groups: this.store.groups.size, logRecords: records }, 'tiers state loaded');
   }
 
   /** Replays the log of the state file just read; the records applied. */
-  private async loadLog(): Promise<number> {
+  private async loadLog(keys: WriterKeys): Promise<number> {
     const log = this.opts.logger;
     const file = this.logFile;
     let bytes: Buffer;
@@ -155,7 +158,7 @@ export class TierPersister {
       else log.warn({ file, movedTo: await this.aside(file, 'foreign'), reason: `foreign: log of generation ${generation}, the state file is ${this.gen.generation ?? 'version 1'}` }, 'tiers log moved aside; using the state file alone');
       return 0;
     }
-    const r = replayLog(bytes, (json, data) => applyDelta(this.store, json, data));
+    const r = replayLog(bytes, (json, data) => applyDelta(this.store, json, data, keys));
     if (r.error) {
       log.warn({ file, records: r.records, dropped: bytes.length - r.end, reason: r.error }, 'tiers log cut at its first bad record (a write torn by a crash?)');
       // Appends go at its good length anyway; cut it there so that no later reader trips on the torn bytes.
