@@ -42,10 +42,15 @@ const sameKeys = (a: string[], b: string[]) => a.length === b.length && a.every(
 /** Each group's series in the order a writer laid them out (a state file's footer, the last record with keys). */
 export type WriterKeys = Map<string, string[]>;
 
-/** Every group as it stands (after a state file is written or read). */
-export function markAll(store: TierStore): Marks {
+/**
+ * Every group as it stands (after a state file is written or read). `keys`: the
+ * series as a reader of the log knows them, when they may differ from the store's
+ * (a store that holds fewer series than the writer before it): a group whose
+ * series differ then names them in its next record.
+ */
+export function markAll(store: TierStore, keys?: WriterKeys): Marks {
   const marks: Marks = new Map();
-  for (const g of store.groups.values()) marks.set(g, markOf(g));
+  for (const g of store.groups.values()) marks.set(g, markOf(g, keys?.get(gkey(g)) ?? [...g.updated.keys()]));
   return marks;
 }
 

@@ -334,6 +334,29 @@ describe('TierPersister: the log between whole writes', () => {
     expect(stateOf((await reload(a.dir)).store)).toEqual(stateOf(a.store));
   });
 
+  it('a process that holds fewer series than the one before it (a lower maxSeries) goes on with the same log, readable after it', async () => {
+    const a = await withLog(2);
+    // One of host@web-1's two series: the log's records name two.
+    const small = () => {
+      const store = new TierStore({ maxSeries: 1 });
+      return { store, p: new TierPersister(store, { dir: a.dir, interval: 60_000, logger: capturedLogger().logger }) };
+    };
+    const b = small();
+    await b.p.load();
+    expect(b.store.size).toBe(1);
+    feed(b.store, 100, 3200);
+    await b.p.flush();
+    expect(b.p.lastWrite).toBe('log');
+    const c = small();
+    await c.p.load();
+    expect(stateOf(c.store)).toEqual(stateOf(b.store));
+    feed(c.store, 100, 3300);
+    await c.p.flush();
+    const d = small();
+    await d.p.load();
+    expect(stateOf(d.store)).toEqual(stateOf(c.store));
+  });
+
   it('reads a version 1 state file (before the log), then writes version 2 with a log', async () => {
     const a = await withLog(0);
     writeFileSync(join(a.dir, STATE_FILE), asVersion1(readFileSync(join(a.dir, STATE_FILE))));

@@ -165,7 +165,7 @@ export class TierPersister {
       if (!(await truncate(file, r.end).then(() => true, () => false))) return r.records;
     }
     this.logSize = r.end;
-    this.marks = markAll(this.store);
+    this.marks = markAll(this.store, keys);
     return r.records;
   }
 
