@@ -357,6 +357,17 @@ describe('TierPersister: the log between whole writes', () => {
     expect(stateOf(d.store)).toEqual(stateOf(c.store));
   });
 
+  it('removes the temporary files a killed write left, and nothing else', async () => {
+    const a = await withLog(1);
+    writeFileSync(join(a.dir, `${STATE_FILE}.tmp-999999`), 'half a state file');
+    writeFileSync(join(a.dir, `${LOG_FILE}.tmp-999998`), 'half a log head');
+    writeFileSync(join(a.dir, `${STATE_FILE}.corrupt-1`), 'moved aside earlier: kept');
+    const b = await reload(a.dir);
+    expect(stateOf(b.store)).toEqual(a.states[1]);
+    expect(readdirSync(a.dir).sort()).toEqual([STATE_FILE, `${STATE_FILE}.corrupt-1`, LOG_FILE].sort());
+    expect(JSON.parse(b.lines[0])).toMatchObject({ msg: 'removed temporary tiers files a stopped write left', removed: expect.arrayContaining([`${STATE_FILE}.tmp-999999`, `${LOG_FILE}.tmp-999998`]) });
+  });
+
   it('reads a version 1 state file (before the log), then writes version 2 with a log', async () => {
     const a = await withLog(0);
     writeFileSync(join(a.dir, STATE_FILE), asVersion1(readFileSync(join(a.dir, STATE_FILE))));
