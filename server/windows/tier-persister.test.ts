@@ -286,6 +286,17 @@ describe('TierPersister: the log between whole writes', () => {
     expect(JSON.parse(b.lines[0])).toMatchObject({ msg: 'no tiers state file yet; starting with empty tiers', logMovedTo: expect.stringContaining(`${LOG_FILE}.orphan-`) });
   });
 
+  it('a state file that cannot be read just now (not a bad one) leaves its log where it is', async () => {
+    const a = await withLog(1);
+    rmSync(join(a.dir, STATE_FILE));
+    mkdirSync(join(a.dir, STATE_FILE));
+    const b = await reload(a.dir);
+    expect(b.store.size).toBe(0);
+    expect(b.lines).toHaveLength(1);
+    expect(JSON.parse(b.lines[0])).toMatchObject({ level: 40, msg: 'tiers state file unreadable; starting with empty tiers' });
+    expect(readFileSync(join(a.dir, LOG_FILE))).toEqual(a.log);
+  });
+
   it('a bad state file takes its log aside with it, in the same one line', async () => {
     const a = await withLog(1);
     writeFileSync(join(a.dir, STATE_FILE), 'not tiers');

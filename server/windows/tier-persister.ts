@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, truncate } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { decodeInto, encodeGroup, head, tail, TierFileError, type Generations } from './tier-file.js';
-import { applyDelta, encodeDelta, markAll, type Marks, type WriterKeys } from './tier-delta.js';
-import { LOG_HEAD, logHead, readLogHead, replayLog } from './tier-log.js';
+import { encodeGroup, head, tail, type Generations } from './tier-file.js';
+import { encodeDelta, markAll, type Marks } from './tier-delta.js';
+import { LOG_HEAD, logHead } from './tier-log.js';
+import { LOG_FILE, loadState, STATE_FILE } from './tier-load.js';
 import { PeriodicWriter } from './periodic-writer.js';
 import type { TierStore } from './tier-store.js';
 
-export const STATE_FILE = 'tiers.bin';
-export const LOG_FILE = 'tiers.log';
+export { LOG_FILE, STATE_FILE };
 /** Buffers per writev (the kernel takes 1,024 at most at once). */
 const WRITEV_MAX = 1024;
 
@@ -99,92 +99,15 @@ export class TierPersister {
     return join(this.opts.dir, LOG_FILE);
   }
 
-  /** Reads the state file and replays its log into the (empty) store; never throws. */
+  /** Reads the state file and replays its log into the (empty) store; never throws (tier-load.ts). */
   async load(): Promise<void> {
-    const log = this.opts.logger;
-    await this.removeTemporaries();
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(this.file);
-    } catch (err) {
-      // A log without its state file continues nothing.
-      const logMovedTo = await this.aside(this.logFile, 'orphan');
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') log.info({ file: this.file, ...(logMovedTo && { logMovedTo }) }, 'no tiers state file yet; starting with empty tiers');
-      else log.warn({ file: this.file, err: (err as Error).message }, 'tiers state file unreadable; starting with empty tiers');
-      return;
-    }
-    let keys: WriterKeys;
-    try {
-      const { generation, previous, keys: k } = decodeInto(this.store, bytes);
-      this.gen = { generation, previous };
-      keys = k;
-      this.baseSize = bytes.length;
-    } catch (err) {
-      this.store.clear();
-      const kind = err instanceof TierFileError ? err.kind : 'corrupt';
-      const movedTo = await this.aside(this.file, kind);
-      const logMovedTo = await this.aside(this.logFile, 'orphan');
-      log.warn({ file: this.file, movedTo, ...(logMovedTo && { logMovedTo }), reason: `${kind}: ${(err as Error).message}` }, 'tiers state file moved aside; starting with empty tiers');
-      return;
-    }
-    const records = await this.loadLog(keys);
+    const loaded = await loadState(this.store, this.opts);
+    if (!loaded) return;
+    this.gen = loaded.gen;
+    this.baseSize = loaded.baseSize;
+    this.logSize = loaded.log?.size ?? 0;
+    this.marks = loaded.log?.marks ?? null;
     this.writtenVersion = this.store.version;
-    log.info({ file: this.file, series: this.store.size, groups: this.store.groups.size, logRecords: records }, 'tiers state loaded');
-  }
-
-  /** Replays the log of the state file just read; the records applied. */
-  private async loadLog(keys: WriterKeys): Promise<number> {
-    const log = this.opts.logger;
-    const file = this.logFile;
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch (err) {
-      // No log (a version 1 state file, a stop between the two files): the next write starts one.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ file, err: (err as Error).message }, 'tiers log unreadable; using the state file alone');
-      return 0;
-    }
-    let generation: string;
-    try {
-      generation = readLogHead(bytes);
-    } catch (err) {
-      const kind = err instanceof TierFileError ? err.kind : 'corrupt';
-      log.warn({ file, movedTo: await this.aside(file, kind), reason: `${kind}: ${(err as Error).message}` }, 'tiers log moved aside; using the state file alone');
-      return 0;
-    }
-    if (generation !== this.gen.generation) {
-      // The previous state file's log: a stop between writing the state file and its new log; all in the state file.
-      if (generation === this.gen.previous) log.info({ file, generation }, 'tiers log of the previous state file; its records are in the state file');
-      else log.warn({ file, movedTo: await this.aside(file, 'foreign'), reason: `foreign: log of generation ${generation}, the state file is ${this.gen.generation ?? 'version 1'}` }, 'tiers log moved aside; using the state file alone');
-      return 0;
-    }
-    const r = replayLog(bytes, (json, data) => applyDelta(this.store, json, data, keys));
-    if (r.error) {
-      log.warn({ file, records: r.records, dropped: bytes.length - r.end, reason: r.error }, 'tiers log cut at its first bad record (a write torn by a crash?)');
-      // Appends go at its good length anyway; cut it there so that no later reader trips on the torn bytes.
-      if (!(await truncate(file, r.end).then(() => true, () => false))) return r.records;
-    }
-    this.logSize = r.end;
-    this.marks = markAll(this.store, keys);
-    return r.records;
-  }
-
-  /** Removes what a process killed while writing left (a whole state file's worth, 61 MB at 1,000 series). */
-  private async removeTemporaries(): Promise<void> {
-    const names = await readdir(this.opts.dir).catch(() => [] as string[]);
-    const stale = names.filter((n) => /^tiers\.(bin|log)\.tmp-\d+$/.test(n) && n !== `${STATE_FILE}.tmp-${process.pid}` && n !== `${LOG_FILE}.tmp-${process.pid}`);
-    for (const n of stale) await rm(join(this.opts.dir, n), { force: true });
-    if (stale.length) this.opts.logger.info({ dir: this.opts.dir, removed: stale }, 'removed temporary tiers files a stopped write left');
-  }
-
-  /** Renames `file` to `file.<kind>-<ms>`; its new name, or null when there was nothing to move. */
-  private aside(file: string, kind: string): Promise<string | null> {
-    const to = `${file}.${kind}-${(this.opts.now ?? Date.now)()}`;
-    return rename(file, to).then(
-      () => to,
-      () => null,
-    );
   }
 
   start(): void {
