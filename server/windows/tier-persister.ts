@@ -131,7 +131,10 @@ export class TierPersister {
     if (version === this.writtenVersion && !foldLog) return false;
     this.busy = this.longest = 0;
     const appended = this.stopping ? 'compact' : await this.append();
-    if (appended === 'nothing') return false;
+    if (appended === 'nothing') {
+      this.writtenVersion = version;
+      return false;
+    }
     if (appended === 'compact') await this.compact();
     this.lastWriteCpu = this.busy * 1000;
     this.lastWriteLongest = this.longest * 1000;
