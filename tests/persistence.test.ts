@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,36 @@ describe('tiers across restarts (a real process, a real data dir)', () => {
     // No temporary file is mistaken for state, nor left behind by the killed process: only tiers.bin and
     // tiers.log (and the new process's own, should it be writing a state file right now).
     expect(readdirSync(join(dir, 'kill')).filter((f) => !f.endsWith(`.tmp-${b.proc.pid}`)).sort()).toEqual(['tiers.bin', 'tiers.log']);
+    await b.kill();
+  }, 90_000);
+
+  it('a log torn inside its last record (a crash while appending) loses that one interval, and the process goes on', async () => {
+    const a = await start('torn', 1000);
+    await sleep(4500);
+    const before = await hourOf(a.url);
+    a.proc.kill('SIGKILL');
+    await a.exited;
+    const file = join(dir, 'torn', 'tiers.log');
+    const log = readFileSync(file);
+    // Record starts: each is its 8-byte head and the length it names.
+    const at = [32];
+    while (at.at(-1)! < log.length) at.push(at.at(-1)! + 8 + log.readUInt32LE(at.at(-1)! + 4));
+    expect(at.length).toBeGreaterThanOrEqual(3);
+    const last = at.at(-2)!;
+    writeFileSync(file, log.subarray(0, last + Math.floor((log.length - last) / 2)));
+    const b = await start('torn', 1000);
+    const after = await hourOf(b.url);
+    // The records before the torn one: at most two intervals (the torn one, the unwritten one) of 100 ms ticks lost.
+    expect(after.n).toBeGreaterThanOrEqual(before.n - 20 - 3);
+    expect(after.n).toBeGreaterThan(10);
+    await sleep(1500);
+    // Cut back to its good records, then appended to again: every record in it whole.
+    const now = readFileSync(file);
+    let end = 32;
+    while (end < now.length) end += 8 + now.readUInt32LE(end + 4);
+    expect(end).toBe(now.length);
+    expect(now.length).toBeGreaterThan(last);
+    expect(now.subarray(0, last)).toEqual(log.subarray(0, last));
     await b.kill();
   }, 90_000);
 });
