@@ -58,6 +58,14 @@ export class SeriesCache {
   readonly map = new Map<string, Series>();
   /** Counts parses: a series' sample object is reused once per parse. */
   round = 0;
+  /**
+   * The series of the last parse's sample lines in page order, and this
+   * parse's (swapped at its end): a target writes its lines in the same order
+   * every round, so the n-th sample line is first compared with the n-th
+   * series of the last page (one string comparison, no hash of the text).
+   */
+  last: Series[] = [];
+  next: Series[] = [];
   constructor(readonly max = 50_000) {}
 }
 
@@ -89,8 +97,6 @@ export class ExpositionError extends Error {}
 
 const SUFFIXES = ['_total', '_created', '_bucket', '_count', '_sum', '_gcount', '_gsum', '_info'];
 const TYPES = new Set<string>(['counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'untyped', 'info', 'stateset', 'unknown']);
-const NAME_START = /[a-zA-Z_:]/;
-const NAME_CHAR = /[a-zA-Z0-9_:]/;
 
 /**
  * Every family of an exposition, in order of first appearance. With a cache, the
@@ -99,8 +105,13 @@ const NAME_CHAR = /[a-zA-Z0-9_:]/;
  */
 export function parseExposition(text: string, cache: SeriesCache = new SeriesCache(0)): Family[] {
   const families = new Map<string, Family>();
-  if (cache.map.size > cache.max) cache.map.clear();
+  if (cache.map.size > cache.max) {
+    cache.map.clear();
+    cache.last.length = 0;
+  }
   cache.round++;
+  const order = cache.max > 0 ? cache.next : null;
+  let samples = 0;
   let lineNo = 0;
   let pos = 0;
   while (pos < text.length) {
@@ -118,9 +129,31 @@ export function parseExposition(text: string, cache: SeriesCache = new SeriesCac
       continue;
     }
     if (!(c > 32 && c < 127) && /^\s*$/.test(text.slice(from, end))) continue;
-    if (!knownLine(text, from, end, families, cache)) sampleLine(text.slice(from, end), families, lineNo, cache);
+    const series = sameLine(text, from, end, families, cache, samples) ?? knownLine(text, from, end, families, cache) ?? sampleLine(text.slice(from, end), families, lineNo, cache);
+    if (order) order[samples] = series;
+    samples++;
+  }
+  if (order) {
+    order.length = samples;
+    cache.next = cache.last;
+    cache.last = order;
   }
   return [...families.values()];
+}
+
+/**
+ * A sample line of the series the last page had at the same place (its `n`-th
+ * sample line): the line starts with that series' text and a blank. Then the
+ * full reading would end the series at the same place (it scans the same
+ * characters), so what follows is read as sampleLine reads it. Anything else
+ * returns null and takes the other readings.
+ */
+function sameLine(text: string, from: number, end: number, families: Map<string, Family>, cache: SeriesCache, n: number): Series | null {
+  if (n >= cache.last.length) return null;
+  const series = cache.last[n];
+  const after = from + series.text.length;
+  if (after >= end || !isBlank(text.charCodeAt(after)) || text.slice(from, after) !== series.text) return null;
+  return valueOf(text, after, end, families, series, cache.round) ? series : null;
 }
 
 /** Reads the value after a known series' text (from `i`, at a blank) and files the sample; false when it is not a number. */
@@ -146,18 +179,18 @@ function valueOf(text: string, i: number, end: number, families: Map<string, Fam
  * is then read as sampleLine reads it. Anything else (a new series, an exemplar,
  * a bad value) returns false and takes the full reading, which reports errors.
  */
-function knownLine(text: string, from: number, end: number, families: Map<string, Family>, cache: SeriesCache): boolean {
-  if (cache.max <= 0) return false;
+function knownLine(text: string, from: number, end: number, families: Map<string, Family>, cache: SeriesCache): Series | null {
+  if (cache.max <= 0) return null;
   const sp = text.lastIndexOf(' ', end - 1);
-  if (sp <= from) return false;
+  if (sp <= from) return null;
   let series = cache.map.get(text.slice(from, sp));
   if (!series) {
     const sp2 = text.lastIndexOf(' ', sp - 1);
-    if (sp2 <= from) return false;
+    if (sp2 <= from) return null;
     series = cache.map.get(text.slice(from, sp2));
-    if (!series) return false;
+    if (!series) return null;
   }
-  return valueOf(text, from + series.text.length, end, families, series, cache.round);
+  return valueOf(text, from + series.text.length, end, families, series, cache.round) ? series : null;
 }
 
 /** The same text in memory of its own (V8 keeps a slice of 13 or more characters as a view into its parent). */
@@ -195,12 +228,12 @@ function typeLine(line: string, families: Map<string, Family>, lineNo: number): 
 }
 
 function validName(s: string): boolean {
-  if (!NAME_START.test(s[0] ?? '')) return false;
-  for (let i = 1; i < s.length; i++) if (!NAME_CHAR.test(s[i])) return false;
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) if (!isNameChar(s.charCodeAt(i), i === 0)) return false;
   return true;
 }
 
-function sampleLine(line: string, families: Map<string, Family>, lineNo: number, cache: SeriesCache): void {
+function sampleLine(line: string, families: Map<string, Family>, lineNo: number, cache: SeriesCache): Series {
   const end = seriesEnd(line, lineNo);
   const text = line.slice(0, end);
   let series = cache.map.get(text);
@@ -219,6 +252,7 @@ function sampleLine(line: string, families: Map<string, Family>, lineNo: number,
   if (value === null) throw new ExpositionError(`line ${lineNo}: value ${JSON.stringify(line.slice(i, j).slice(0, 40))} is not a number`);
   // What follows (a timestamp, an exemplar) does not change the value: Vigil stamps samples itself.
   push(familyOf(series, families), series, value, cache.round);
+  return series;
 }
 
 /** Where the series text (`name` or `name{…}`) of a line ends, skipping quoted label values. */
