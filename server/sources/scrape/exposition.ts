@@ -47,6 +47,9 @@ export class SeriesMemo {
   /** The series' gauge or counter point, and the round (points list) it was last given to. */
   point: unknown = null;
   pointIn: unknown = null;
+  /** A bucket's `le` label as read, and its bound as a number. */
+  leFor: string | undefined = undefined;
+  le = NaN;
 }
 
 /**

@@ -39,6 +39,17 @@ describe('Folder', () => {
     expect(step(f, counter(200), 2000)).toEqual({ tok: 50 });
   });
 
+  it('primes nothing from a new counter in a fold never committed, and takes the last of a counter twice in one fold', () => {
+    const f = new Folder(60_000);
+    f.fold([counter(100)], 0); // never committed: the counter stays unknown
+    expect(step(f, counter(150), 1000)).toEqual({});
+    expect(f.fold([counter(200), counter(230)], 2000).readings.map((r) => r.v)).toEqual([50]);
+    const r = f.fold([counter(250), counter(260)], 3000);
+    r.commit();
+    expect(r.readings.map((x) => x.v)).toEqual([50]); // from the committed 150 at t=1000 (the fold at 2000 was never committed)
+    expect(step(f, counter(300), 4000)).toEqual({ tok: 40 }); // from the last of the two, 260
+  });
+
   it('gives histogram quantiles over the bucket increases inside the window, and the observation rate', () => {
     const f = new Folder(10_000);
     expect(step(f, hist([100, 100, 100]), 0)).toEqual({});

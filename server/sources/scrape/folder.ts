@@ -41,9 +41,21 @@ export interface KeyedReading extends Reading {
 
 export const QUANTILES = [0.5, 0.95, 0.99] as const;
 
+/** A counter's last value and time as committed, and the value a fold staged (kept by its commit). */
 interface CounterState {
   v: number;
   t: number;
+  sv: number;
+  st: number;
+  /** The fold that staged sv and st (a fold never committed leaves them, and no later fold has its number). */
+  fold: number;
+}
+
+/** What one fold staged of the counters: the states it wrote, and the counters new to it. */
+interface CounterStage {
+  id: number;
+  touched: CounterState[];
+  fresh: Map<string, CounterState> | null;
 }
 
 interface Snapshot {
@@ -101,6 +113,8 @@ export class Folder {
    */
   private readonly derived = new Map<string, Map<string, Derived>>();
   private lastSweep = 0;
+  /** Folds so far (each one's CounterStage id). */
+  private folds = 0;
   /** Scratch for a histogram's bucket increases. */
   private delta = new Float64Array(16);
 
@@ -113,7 +127,7 @@ export class Folder {
   /** The readings of these points at time t (ms), and the state to keep. */
   fold(points: readonly Point[], t: number): Fold {
     const readings: KeyedReading[] = [];
-    const counters = new Map<string, CounterState>();
+    const counters: CounterStage = { id: ++this.folds, touched: [], fresh: null };
     const histograms = new Map<string, HistogramState>();
     for (const p of points) {
       const key = p.key ?? metricKey(p.name, p.labels);
@@ -143,22 +157,34 @@ export class Folder {
     return {
       readings,
       commit: () => {
-        for (const [k, s] of counters) this.counters.set(k, s);
+        for (const s of counters.touched) (s.v = s.sv), (s.t = s.st);
+        if (counters.fresh) for (const [k, s] of counters.fresh) this.counters.set(k, s);
         for (const [k, s] of histograms) this.histograms.set(k, s);
         this.sweep(t);
       },
     };
   }
 
-  private counter(key: string, name: string, labels: Labels, unit: string, v: number, t: number, out: KeyedReading[], staged: Map<string, CounterState>): void {
-    const last = staged.get(key) ?? this.counters.get(key);
-    staged.set(key, { v, t });
+  private counter(key: string, name: string, labels: Labels, unit: string, v: number, t: number, out: KeyedReading[], stage: CounterStage): void {
+    // The value this fold staged for the key if any, else the one committed: one lookup, no state object made.
+    let s = this.counters.get(key) ?? stage.fresh?.get(key);
+    let last: { v: number; t: number } | null = null;
+    if (!s) {
+      s = { v: NaN, t: NaN, sv: v, st: t, fold: 0 };
+      (stage.fresh ??= new Map()).set(key, s);
+    } else last = s.fold === stage.id ? { v: s.sv, t: s.st } : s;
+    if (s.fold !== stage.id) {
+      s.fold = stage.id;
+      stage.touched.push(s);
+    }
+    s.sv = v;
+    s.st = t;
     if (!last || t <= last.t) return;
     const increase = v >= last.v ? v - last.v : v;
     out.push({ key, name, labels, unit: rateUnit(unit), v: (increase * 1000) / (t - last.t) });
   }
 
-  private histogram(key: string, p: Extract<Point, { kind: 'histogram' }>, t: number, out: KeyedReading[], staged: Map<string, HistogramState>, counters: Map<string, CounterState>): void {
+  private histogram(key: string, p: Extract<Point, { kind: 'histogram' }>, t: number, out: KeyedReading[], staged: Map<string, HistogramState>, counters: CounterStage): void {
     const [rateKey, rateName] = this.sub(key, p.name, 'rate');
     this.counter(rateKey, rateName, p.labels, '', p.count, t, out, counters);
     const n = p.buckets.length;
