@@ -17,6 +17,8 @@
  *    seconds after 70 s of warm-up, with the number of series each collects.
  *
  *   npm run bench:sampler -- [--seconds 20] [--idle-seconds 60] [--rounds 3] [--baseline 1de9b5f]
+ *     [--idle-flags "--single-threaded-gc"]...   (more Vigil rows in table 2, with those node flags)
+ *     [--idle-only]                              (table 2 alone)
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -130,13 +132,17 @@ async function main(): Promise<void> {
   const seconds = Number(arg('seconds', '20'));
   const rounds = Number(arg('rounds', '3'));
   const baselineRev = arg('baseline', '1de9b5f');
-  const baseline = extractBaseline(ROOT, baselineRev);
-  try {
-    await hostTable(seconds, rounds, baseline.dir, baselineRev);
-  } finally {
-    baseline.remove();
+  if (!process.argv.includes('--idle-only')) {
+    const baseline = extractBaseline(ROOT, baselineRev);
+    try {
+      await hostTable(seconds, rounds, baseline.dir, baselineRev);
+    } finally {
+      baseline.remove();
+    }
   }
-  await idleComparison(ROOT, Number(arg('idle-seconds', '60')), rounds);
+  // --idle-flags "a b" (repeatable): more Vigil rows in the idle table, each with those node flags.
+  const extra = process.argv.flatMap((a, i) => (a === '--idle-flags' ? [process.argv[i + 1].split(' ').filter(Boolean)] : []));
+  await idleComparison(ROOT, Number(arg('idle-seconds', '60')), rounds, extra);
 }
 
 const w = process.argv.indexOf('--worker');

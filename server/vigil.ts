@@ -60,7 +60,7 @@ export interface Vigil {
 function createPrometheus(config: Config, p: Pipeline): PrometheusExport {
   return new PrometheusExport({
     latest: () => p.projection.latest(),
-    checks: () => p.projection.checks(),
+    checks: () => p.checks.current(p.projection.checks()),
     exporters: () => p.sampler.all.filter(isExporter),
     source: config.source,
     staleAfter: config.window,

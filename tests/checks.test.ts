@@ -72,7 +72,11 @@ describe('checks over HTTP and SSE', () => {
 
     // 960 is under the level but inside its hysteresis band (5 %: clears at 950): still critical.
     await push(srv.url, 'llm-1', 960);
-    expect((await status(srv.url)).body.status).toBe('critical');
+    const held = (await status(srv.url)).body;
+    expect(held.status).toBe('critical');
+    // The value is the one judged now, not the one that crossed the level; since stays the crossing's.
+    expect(held.checks[0]).toMatchObject({ status: 'critical', value: 960, level: 1000, since: critical.body.checks[0].since });
+    expect(await (await fetch(`${srv.url}/metrics`)).text()).toMatch(/^vigil_check_value\{[^}]*source="llm-1"\} 960$/m);
     await push(srv.url, 'llm-1', 900);
     await sse.waitFor((r) => r.of('status').filter((e) => e.data.includes('"status":"warn"')).length > 0, 2000, 'back to warn');
     await push(srv.url, 'llm-1', 100);

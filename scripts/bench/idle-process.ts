@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { VIGIL_NODE_FLAGS } from './targets.js';
@@ -52,7 +53,10 @@ interface Measured {
 }
 
 async function startVigil(root: string, flags: readonly string[] = VIGIL_NODE_FLAGS): Promise<Measured> {
-  const proc = spawn(process.execPath, [...flags, 'dist/server/main.js', '--port', '0', '--log-level', 'silent', '--source', 'bench'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Each its own data dir, as every user has: two processes rewriting one state file measure nothing real.
+  const dataDir = mkdtempSync(join(tmpdir(), 'vigil-idle-'));
+  const proc = spawn(process.execPath, [...flags, 'dist/server/main.js', '--port', '0', '--log-level', 'silent', '--source', 'bench', '--data-dir', dataDir], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  proc.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (d) => {
@@ -93,12 +97,13 @@ function stop(p: ChildProcess): Promise<void> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Idle Vigil against Netdata's main process over the same seconds, `rounds` times; prints a table. */
-export async function idleComparison(root: string, seconds: number, rounds: number): Promise<void> {
+export async function idleComparison(root: string, seconds: number, rounds: number, extraFlags: readonly string[][] = []): Promise<void> {
   // Past Vigil's first WINDOW (60 s), while its windows and history rings still grow, and Netdata's plugin start-up.
   const warmup = 70;
   // Vigil as it ships (VIGIL_NODE_FLAGS: a 1 MB young generation, for memory per client) and
   // with node's defaults, which collects garbage less often.
   const all: Measured[] = [await startVigil(root), await startVigil(root, [])];
+  for (const flags of extraFlags) all.push(await startVigil(root, flags));
   const netdata = await startNetdata();
   if (netdata) all.push(netdata);
   try {

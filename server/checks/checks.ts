@@ -110,6 +110,18 @@ export class Checks {
     return out;
   }
 
+  /**
+   * The announced states (the projection's, from `event: status`: on Redis, the
+   * announcing server's) with the value this instance judged last. A state
+   * changes only when a level is crossed, so its own `value` is the one that
+   * crossed it; api/status and /metrics show the value now.
+   */
+  current(announced: readonly CheckState[]): CheckState[] {
+    const now = new Map<string, number | null>();
+    for (const s of this.series.values()) for (const c of s.checks) now.set(c.state.id, c.state.value);
+    return announced.map((c) => (now.has(c.id) ? { ...c, value: now.get(c.id)! } : c));
+  }
+
   /** The worst status of all checks (`ok` when there are none). */
   worst(dashboard?: string): CheckStatus {
     let w: CheckStatus = 'ok';

@@ -91,7 +91,7 @@ export function createHttp(config: Config, d: HttpDeps): HttpParts {
           readGuard: readGuard(config.readToken),
           metrics: d.prometheus.handler,
           // The states every instance holds from the hub's status events: on Redis, the judging one's.
-          status: statusHandler({ get dashboards() { return p.checks.dashboards; }, list: () => p.projection.checks() }),
+          status: statusHandler({ get dashboards() { return p.checks.dashboards; }, list: () => p.checks.current(p.projection.checks()) }),
           dashboards: () => p.checks.dashboards,
         })
       : healthRouter(d.ready),

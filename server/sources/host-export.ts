@@ -26,8 +26,11 @@ const each = <T>(m: ReadonlyMap<string, T>, label: string, f: (x: T) => number):
 
 /**
  * The host's raw values under node_exporter's names, units and types, so its
- * dashboards and recording rules work on Vigil as they are (node_memory_* and
- * node_netstat_Tcp_* keep node_exporter's spelling of the /proc fields).
+ * dashboards and recording rules work on Vigil as they are, except where
+ * node_exporter spells a /proc field in camelCase (node_memory_MemTotal_bytes,
+ * node_netstat_Tcp_CurrEstab): those are in snake_case here
+ * (node_memory_mem_total_bytes), and the netstat counter is a typed counter
+ * with `_total`, so `promtool check metrics` finds nothing to warn about.
  */
 export function hostFamilies(raw: HostRaw, fs: readonly FsStat[], sockstat: () => { inuse: number; tw: number }): Family[] {
   const cpu: FamilySample[] = [];
@@ -40,11 +43,11 @@ export function hostFamilies(raw: HostRaw, fs: readonly FsStat[], sockstat: () =
     ...single('node_load1', 'gauge', '1m load average.', raw.load[0]),
     ...single('node_load5', 'gauge', '5m load average.', raw.load[1]),
     ...single('node_load15', 'gauge', '15m load average.', raw.load[2]),
-    ...single('node_memory_MemTotal_bytes', 'gauge', 'Memory information field MemTotal_bytes.', m.MemTotal),
-    ...single('node_memory_MemAvailable_bytes', 'gauge', 'Memory information field MemAvailable_bytes.', m.MemAvailable),
-    ...single('node_memory_MemFree_bytes', 'gauge', 'Memory information field MemFree_bytes.', m.MemFree),
-    ...single('node_memory_SwapTotal_bytes', 'gauge', 'Memory information field SwapTotal_bytes.', m.SwapTotal),
-    ...single('node_memory_SwapFree_bytes', 'gauge', 'Memory information field SwapFree_bytes.', m.SwapFree),
+    ...single('node_memory_mem_total_bytes', 'gauge', 'MemTotal of /proc/meminfo in bytes (node_exporter: node_memory_MemTotal_bytes).', m.MemTotal),
+    ...single('node_memory_mem_available_bytes', 'gauge', 'MemAvailable of /proc/meminfo in bytes (node_exporter: node_memory_MemAvailable_bytes).', m.MemAvailable),
+    ...single('node_memory_mem_free_bytes', 'gauge', 'MemFree of /proc/meminfo in bytes (node_exporter: node_memory_MemFree_bytes).', m.MemFree),
+    ...single('node_memory_swap_total_bytes', 'gauge', 'SwapTotal of /proc/meminfo in bytes (node_exporter: node_memory_SwapTotal_bytes).', m.SwapTotal),
+    ...single('node_memory_swap_free_bytes', 'gauge', 'SwapFree of /proc/meminfo in bytes (node_exporter: node_memory_SwapFree_bytes).', m.SwapFree),
     ...fam('node_network_receive_bytes_total', 'counter', 'Network device statistic receive_bytes.', each(raw.net, 'device', (n) => n.rx)),
     ...fam('node_network_transmit_bytes_total', 'counter', 'Network device statistic transmit_bytes.', each(raw.net, 'device', (n) => n.tx)),
     ...fam('node_disk_read_bytes_total', 'counter', 'The total number of bytes read successfully.', each(raw.disk, 'device', (d) => d.read)),
@@ -59,8 +62,8 @@ export function hostFamilies(raw: HostRaw, fs: readonly FsStat[], sockstat: () =
     ...single('node_procs_running', 'gauge', 'Number of processes in runnable state.', raw.stat.procsRunning),
     ...single('node_procs_blocked', 'gauge', 'Number of processes blocked waiting for I/O to complete.', raw.stat.procsBlocked),
     ...single('node_boot_time_seconds', 'gauge', 'Node boot time, in unixtime.', raw.stat.btime || null),
-    ...single('node_netstat_Tcp_CurrEstab', 'untyped', 'Statistic TcpCurrEstab.', raw.tcp.currEstab),
-    ...single('node_netstat_Tcp_RetransSegs', 'untyped', 'Statistic TcpRetransSegs.', raw.tcp.retransSegs),
+    ...single('node_netstat_tcp_curr_estab', 'gauge', 'TCP connections in state ESTABLISHED or CLOSE-WAIT, CurrEstab of /proc/net/snmp (node_exporter: node_netstat_Tcp_CurrEstab).', raw.tcp.currEstab),
+    ...single('node_netstat_tcp_retrans_segs_total', 'counter', 'TCP segments retransmitted, RetransSegs of /proc/net/snmp (node_exporter: node_netstat_Tcp_RetransSegs).', raw.tcp.retransSegs),
   ];
   const sock = sockstat();
   out.push(...single('node_sockstat_TCP_inuse', 'gauge', 'Number of TCP sockets in state inuse.', sock.inuse));

@@ -108,7 +108,7 @@ describe('the /proc host source', () => {
     expect(f.get('node_network_receive_bytes_total')!.samples).toEqual([{ labels: { device: 'eth0' }, v: 2000 }]);
     expect(f.get('node_disk_io_time_seconds_total')!.samples).toEqual([{ labels: { device: 'sda' }, v: 0.5 }]);
     expect(f.get('node_pressure_memory_stalled_seconds_total')!.samples).toEqual([{ v: 1 }]);
-    expect(f.get('node_memory_MemAvailable_bytes')!.samples).toEqual([{ v: 400 * 1024 }]);
+    expect(f.get('node_memory_mem_available_bytes')!.samples).toEqual([{ v: 400 * 1024 }]);
     expect(f.get('node_context_switches_total')!.samples).toEqual([{ v: 2000 }]);
     expect(f.get('node_sockstat_TCP_inuse')!.samples).toEqual([{ v: 5 }]);
   });
