@@ -56,6 +56,18 @@ describe('parseExposition', () => {
   });
 });
 
+describe('the series cache', () => {
+  it('remembers the order of at most `max` lines, however long the page', () => {
+    const cache = new SeriesCache(100);
+    const page = 'x 1\n'.repeat(30_000) + 'y 2\n';
+    const f = parseExposition(page, cache);
+    expect(f.map((x) => [x.name, x.samples.length])).toEqual([['x', 30_000], ['y', 1]]);
+    expect(cache.last.length).toBe(100);
+    // Read again: the first 100 lines by the order, the rest by the map, all alike.
+    expect(parseExposition(page, cache).map((x) => [x.name, x.samples.length, x.samples.at(-1)!.value])).toEqual([['x', 30_000, 1], ['y', 1, 2]]);
+  });
+});
+
 describe('expositionPoints', () => {
   it('keeps each histogram label set apart and leaves out _created', () => {
     const { points, dropped } = expositionPoints(parseExposition(OPENMETRICS));

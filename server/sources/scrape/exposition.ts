@@ -133,11 +133,12 @@ export function parseExposition(text: string, cache: SeriesCache = new SeriesCac
     }
     if (!(c > 32 && c < 127) && /^\s*$/.test(text.slice(from, end))) continue;
     const series = sameLine(text, from, end, families, cache, samples) ?? knownLine(text, from, end, families, cache) ?? sampleLine(text.slice(from, end), families, lineNo, cache);
-    if (order) order[samples] = series;
+    // At most `max` remembered: a page of millions of lines of one series must not leave an array as long behind.
+    if (order && samples < cache.max) order[samples] = series;
     samples++;
   }
   if (order) {
-    order.length = samples;
+    order.length = Math.min(samples, cache.max);
     cache.next = cache.last;
     cache.last = order;
   }
