@@ -1,4 +1,5 @@
 import type { ChannelName, TickEvent } from '../../shared/schema.js';
+import { tickKeys } from '../hub/tick-keys.js';
 import { TIERS, TierRing, type TierSpec } from './tier.js';
 
 /** The tiers of one (channel, source): each series' buckets in every tier. */
@@ -135,7 +136,9 @@ export class TierStore {
     const rings = g.rings;
     const slots = this.slots;
     for (let i = 0; i < rings.length; i++) slots[i] = rings[i].slotFor(t);
-    for (const key in values) {
+    const keys = tickKeys(values);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
       const v = values[key].v;
       for (let i = 0; i < rings.length; i++) {
         if (slots[i] < 0) continue;
