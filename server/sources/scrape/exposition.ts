@@ -181,7 +181,7 @@ function valueOf(text: string, i: number, end: number, families: Map<string, Fam
  * before it when a timestamp follows, is looked up in the cache. A cached text is a whole series
  * text, so the full reading would end the series at the same place; what follows
  * is then read as sampleLine reads it. Anything else (a new series, an exemplar,
- * a bad value) returns false and takes the full reading, which reports errors.
+ * a bad value) returns null and takes the full reading, which reports errors.
  */
 function knownLine(text: string, from: number, end: number, families: Map<string, Family>, cache: SeriesCache): Series | null {
   if (cache.max <= 0) return null;
