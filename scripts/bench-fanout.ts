@@ -2,6 +2,8 @@
  * Fan-out benchmark: N concurrent stream clients at 1 Hz, side by side:
  *   vigil  the built CLI (dist/server/main.js --interval 1000 --max-clients 20000)
  *   floor  a bare node:http server writing the same bytes per second, serialised once
+ *   express  the same floor as a route of an Express 5 app under Vigil's node flags:
+ *          the fixed stack's own cost per client, with nothing of Vigil's
  *   esm    express-status-monitor (socket.io 2, websocket transport)
  *   redis  Vigil scaled out: one agent, Redis, two servers; clients spread over both
  * Each server runs alone in its own process; its CPU and RSS come from /proc/<pid>.
@@ -10,7 +12,7 @@
  * the table shows medians.
  *
  *   npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 10]
- *     [--repeat 3] [--only vigil,keyed,floor,esm,redis] [--workers 2] [--warm 62] [--quick]
+ *     [--repeat 3] [--only vigil,keyed,floor,express,esm,redis] [--workers 2] [--warm 62] [--quick]
  * Vigil's servers run `--warm` s (default 62: their 60 s windows full) before
  * clients connect, as a wall display's server has; esm and the floor 1.5 s.
  * Needs `npm run build` first (Vigil runs from dist/).
@@ -37,7 +39,7 @@ const { values: a } = parseArgs({
   },
 });
 if (a.help) {
-  console.log('usage: npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 8] [--repeat 2] [--only vigil,floor,esm,redis] [--workers 2] [--warm 62] [--quick]\n--quick: --clients 1000,10000 --seconds 5 --repeat 1 --warm 0 unless given\n--warm: seconds Vigil runs before clients connect (its windows full, as on a server that has run a minute)');
+  console.log('usage: npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 8] [--repeat 2] [--only vigil,keyed,floor,express,esm,redis] [--workers 2] [--warm 62] [--quick]\n--quick: --clients 1000,10000 --seconds 5 --repeat 1 --warm 0 unless given\n--warm: seconds Vigil runs before clients connect (its windows full, as on a server that has run a minute)');
   process.exit(0);
 }
 const counts = (a.clients ?? (a.quick ? '1000,10000' : '1000,5000,10000')).split(',').map(Number);
@@ -95,7 +97,7 @@ async function runOne(target: TargetName, n: number, frames: number[]): Promise<
   const handle = { stop: async () => void (await Promise.allSettled([pool.close(), t.stop()])) };
   live.add(handle);
   try {
-    await sleep(Math.max(1500, target === 'esm' || target === 'floor' ? 1500 : warmS * 1000));
+    await sleep(Math.max(1500, target === 'esm' || target === 'floor' || target === 'express' ? 1500 : warmS * 1000));
     // Scaled-out targets (redis) count every process: servers, agent and Redis.
     const usage = () => (t.pids ?? [t.pid]).map(procUsage).reduce((x, y) => ({ cpuSeconds: x.cpuSeconds + y.cpuSeconds, rssBytes: x.rssBytes + y.rssBytes }));
     const base = usage();
@@ -148,7 +150,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   log(`bench-fanout: ${machine()}; clients ${counts.join(',')}; ${seconds} s measured after ${SETTLE_MS / 1000} s settle; Vigil warmed ${warmS} s first; ${repeat}x; ${workers} load workers`);
   let frames = [800];
-  if (only.includes('floor')) {
+  if (only.includes('floor') || only.includes('express')) {
     // The floor sends what Vigil sends: one frame per channel per second, of the same sizes.
     const v = await startTarget('vigil');
     try {
@@ -206,6 +208,7 @@ async function main(): Promise<void> {
     const kb = (t: TargetName) => med(t, n, (r) => r.rssPerClientKb);
     const p99 = (t: TargetName) => med(t, n, (r) => r.p99);
     if (only.includes('vigil') && only.includes('floor')) ratios.push([`vigil / floor`, String(n), fmt(cpu('vigil') / cpu('floor'), 2), fmt(kb('vigil') / kb('floor'), 2), fmt(p99('vigil') / p99('floor'), 2)]);
+    if (only.includes('vigil') && only.includes('express')) ratios.push([`vigil / express`, String(n), fmt(cpu('vigil') / cpu('express'), 2), fmt(kb('vigil') / kb('express'), 2), fmt(p99('vigil') / p99('express'), 2)]);
     if (only.includes('redis') && only.includes('vigil')) ratios.push([`redis / vigil`, String(n), fmt(cpu('redis') / cpu('vigil'), 2), fmt(kb('redis') / kb('vigil'), 2), fmt(p99('redis') / p99('vigil'), 2)]);
     if (only.includes('vigil') && only.includes('esm')) ratios.push([`vigil / esm`, String(n), fmt(cpu('vigil') / cpu('esm'), 2), fmt(kb('vigil') / kb('esm'), 2), fmt(p99('vigil') / p99('esm'), 2)]);
   }

@@ -2,14 +2,17 @@
  * The floor: a bare Node `http` server that serialises one second's frames once
  * and writes the same Buffer to every open socket. Nothing else: no framework,
  * no sampling, no per-client state beyond the socket. Usage:
- *   floor-server.ts --port P --frames 900,700,600 [--interval 1000]
+ *   floor-server.ts --port P --frames 900,700,600 [--interval 1000] [--express]
+ * With --express the same handler is a route of an Express 5 app (Vigil's fixed
+ * stack): what Express alone holds per open request, with nothing of Vigil's.
  * Each frame carries its send time as `"t":<ms>` (like Vigil's ticks) and is
  * padded to the given size, so the bytes per second match what Vigil sends.
  */
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import express from 'express';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, frames: { type: 'string', default: '800' }, interval: { type: 'string', default: '1000' } } });
+const { values } = parseArgs({ options: { port: { type: 'string', default: '0' }, frames: { type: 'string', default: '800' }, interval: { type: 'string', default: '1000' }, express: { type: 'boolean', default: false } } });
 const sizes = values.frames.split(',').map(Number);
 const clients = new Set<ServerResponse>();
 let seq = 0;
@@ -21,7 +24,15 @@ function frame(t: number, size: number): string {
   return head + 'x'.repeat(Math.max(0, size - head.length - tail.length)) + tail;
 }
 
-const server = createServer((req, res) => {
+function stream(res: ServerResponse): void {
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+  // A first data frame at once, as Vigil's snapshot and esm's esm_start are; it carries no time.
+  res.write('retry: 2000\n\nevent: hello\ndata: {}\n\n');
+  clients.add(res);
+  res.on('close', () => clients.delete(res));
+}
+
+function bare(req: IncomingMessage, res: ServerResponse): void {
   if (req.url === '/healthz') {
     res.end('ok');
     return;
@@ -31,12 +42,17 @@ const server = createServer((req, res) => {
     res.end();
     return;
   }
-  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
-  // A first data frame at once, as Vigil's snapshot and esm's esm_start are; it carries no time.
-  res.write('retry: 2000\n\nevent: hello\ndata: {}\n\n');
-  clients.add(res);
-  res.on('close', () => clients.delete(res));
-});
+  stream(res);
+}
+
+function withExpress(): express.Express {
+  const app = express();
+  app.get('/healthz', (_req, res) => void res.end('ok'));
+  app.get('/stream', (_req, res) => stream(res));
+  return app;
+}
+
+const server = createServer(values.express ? withExpress() : bare);
 server.requestTimeout = 0;
 
 const timer = setInterval(() => {

@@ -3,8 +3,8 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './stats.js';
 
-export type TargetName = 'vigil' | 'keyed' | 'floor' | 'esm' | 'redis';
-export const TARGETS: TargetName[] = ['vigil', 'keyed', 'floor', 'esm', 'redis'];
+export type TargetName = 'vigil' | 'keyed' | 'floor' | 'express' | 'esm' | 'redis';
+export const TARGETS: TargetName[] = ['vigil', 'keyed', 'floor', 'express', 'esm', 'redis'];
 
 /**
  * The stream as the default page asks for it (web/options.ts streamUrl): 60
@@ -85,6 +85,7 @@ export function stopper(child: ChildProcess): () => Promise<void> {
  *   (run `npm run build` first), read as the default page reads it (PAGE_QUERY);
  * - keyed: the same, read as curl reads it (`api/stream`);
  * - floor: scripts/bench/floor-server.ts writing `frames` (bytes per frame, one write a second);
+ * - express: the same floor as a route of an Express 5 app, under Vigil's node flags (the fixed stack's own cost);
  * - esm: express-status-monitor on Express with its socket.io 2 server;
  * - redis: Vigil on Redis, one agent and two servers (scripts/bench/redis-target.ts).
  * `speed` > 1 runs Vigil's sampler and esm's spans that many times faster (bench-connect uses it to fill history).
@@ -99,8 +100,9 @@ export async function startTarget(name: TargetName, frames: number[] = [800], sp
   if (name === 'vigil' || name === 'keyed') {
     child = spawnNode([...VIGIL_NODE_FLAGS, ...nodeFlags, 'dist/server/main.js', '--port', String(port), '--host', '127.0.0.1', '--interval', String(1000 / speed), '--max-clients', '20000', '--log-level', 'warn']);
     url = `http://127.0.0.1:${port}/api/stream${name === 'vigil' ? PAGE_QUERY : ''}`;
-  } else if (name === 'floor') {
-    child = spawnNode([...nodeFlags, '--import', 'tsx', here('./floor-server.ts'), '--port', String(port), '--frames', frames.join(',')]);
+  } else if (name === 'floor' || name === 'express') {
+    const flags = name === 'express' ? ['--express'] : [];
+    child = spawnNode([...(name === 'express' ? VIGIL_NODE_FLAGS : []), ...nodeFlags, '--import', 'tsx', here('./floor-server.ts'), '--port', String(port), '--frames', frames.join(','), ...flags]);
     url = `http://127.0.0.1:${port}/stream`;
   } else {
     child = spawnNode([...nodeFlags, '--import', 'tsx', here('./esm-server.ts'), '--port', String(port), '--speed', String(speed)]);
