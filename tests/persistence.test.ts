@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,8 +39,12 @@ describe('tiers across restarts (a real process, a real data dir)', () => {
     await sleep(3000);
     const before = await hourOf(a.url);
     expect(before.n).toBeGreaterThan(15);
+    // The log is in play: written to every interval since the first (whole) write.
+    expect(statSync(join(dir, 'term', 'tiers.log')).size).toBeGreaterThan(32);
     a.proc.kill('SIGTERM');
     expect((await a.exited).code).toBe(0);
+    // SIGTERM wrote the whole state: an empty log of its generation.
+    expect(statSync(join(dir, 'term', 'tiers.log')).size).toBe(32);
     const b = await start('term');
     const after = await hourOf(b.url);
     // Every tick counted before is still counted (plus the few of the new process).
@@ -57,13 +61,46 @@ describe('tiers across restarts (a real process, a real data dir)', () => {
     const before = await hourOf(a.url);
     a.proc.kill('SIGKILL');
     await a.exited;
+    // What survives is the state file and the log's records after it.
+    expect(statSync(join(dir, 'kill', 'tiers.log')).size).toBeGreaterThan(32);
     const b = await start('kill', 1000);
     const after = await hourOf(b.url);
     // 100 ms ticks: one interval is 10 of them; a little slack for the request before the kill.
     expect(after.n).toBeGreaterThanOrEqual(before.n - 10 - 3);
     expect(after.n).toBeGreaterThan(10);
-    // No temporary file is mistaken for state: only tiers.bin (and maybe the killed write's tmp).
-    expect(readdirSync(join(dir, 'kill')).filter((f) => !f.includes('.tmp-'))).toEqual(['tiers.bin']);
+    // No temporary file is mistaken for state, nor left behind by the killed process: only tiers.bin and
+    // tiers.log (and the new process's own, should it be writing a state file right now).
+    expect(readdirSync(join(dir, 'kill')).filter((f) => !f.endsWith(`.tmp-${b.proc.pid}`)).sort()).toEqual(['tiers.bin', 'tiers.log']);
+    await b.kill();
+  }, 90_000);
+
+  it('a log torn inside its last record (a crash while appending) loses that one interval, and the process goes on', async () => {
+    const a = await start('torn', 1000);
+    await sleep(4500);
+    const before = await hourOf(a.url);
+    a.proc.kill('SIGKILL');
+    await a.exited;
+    const file = join(dir, 'torn', 'tiers.log');
+    const log = readFileSync(file);
+    // Record starts: each is its 8-byte head and the length it names.
+    const at = [32];
+    while (at.at(-1)! < log.length) at.push(at.at(-1)! + 8 + log.readUInt32LE(at.at(-1)! + 4));
+    expect(at.length).toBeGreaterThanOrEqual(3);
+    const last = at.at(-2)!;
+    writeFileSync(file, log.subarray(0, last + Math.floor((log.length - last) / 2)));
+    const b = await start('torn', 1000);
+    const after = await hourOf(b.url);
+    // The records before the torn one: at most two intervals (the torn one, the unwritten one) of 100 ms ticks lost.
+    expect(after.n).toBeGreaterThanOrEqual(before.n - 20 - 3);
+    expect(after.n).toBeGreaterThan(10);
+    await sleep(1500);
+    // Cut back to its good records, then appended to again: every record in it whole.
+    const now = readFileSync(file);
+    let end = 32;
+    while (end < now.length) end += 8 + now.readUInt32LE(end + 4);
+    expect(end).toBe(now.length);
+    expect(now.length).toBeGreaterThan(last);
+    expect(now.subarray(0, last)).toEqual(log.subarray(0, last));
     await b.kill();
   }, 90_000);
 });

@@ -5,7 +5,8 @@ import { blockBytes, type TierSpec } from './tier.js';
 import type { GroupTiers, TierStore } from './tier-store.js';
 
 /*
- * The tiers' state file (docs/persistence.md):
+ * The tiers' state file (docs/persistence.md), the base that the log
+ * (tier-log.ts) continues:
  *
  *   "VIGILTRS"  u32 version  u32 0         16 bytes of head
  *   group blocks, one after the other      binary, 8-byte aligned
@@ -17,10 +18,14 @@ import type { GroupTiers, TierStore } from './tier-store.js';
  * its min, max, sum and last (f64 × capacity each) and count (u16 × capacity,
  * zero-padded to 8 bytes): a series' block as it lies in memory
  * (SeriesBuckets.block). Numbers are little-endian. The footer comes last.
+ * Version 2 adds the footer's `generation` (which log continues this file) and
+ * `previous` (the generation it replaced); version 1 files are still read.
  */
 export const MAGIC = Buffer.from('VIGILTRS');
 export const END = Buffer.from('VIGILEND');
-export const VERSION = 1;
+export const VERSION = 2;
+/** The versions this Vigil reads. */
+const READS = [1, 2];
 
 export class TierFileError extends Error {
   constructor(readonly kind: 'truncated' | 'foreign' | 'version' | 'corrupt', message: string) {
@@ -29,9 +34,12 @@ export class TierFileError extends Error {
 }
 
 const Spec = z.object({ name: z.string(), step: z.number().int().positive(), capacity: z.number().int().positive().max(1 << 20) });
+const Generation = z.string().regex(/^[0-9a-f]{16}$/);
 const Footer = z.object({
-  version: z.literal(VERSION),
+  version: z.union([z.literal(1), z.literal(2)]),
   written: z.number(),
+  generation: Generation.optional(),
+  previous: Generation.nullable().optional(),
   tiers: z.array(Spec),
   groups: z.array(
     z.object({
@@ -101,8 +109,14 @@ export function encodeGroup(g: GroupTiers): { buffers: Buffer[]; bytes: number; 
   return { buffers, bytes, meta };
 }
 
-export function tail(specs: readonly TierSpec[], groups: GroupMeta[], written: number): Buffer {
-  const json = JSON.stringify({ version: VERSION, written, tiers: specs, groups });
+/** Which log continues a state file, and the generation it replaced (null: none, or a version 1 file). */
+export interface Generations {
+  generation: string | null;
+  previous: string | null;
+}
+
+export function tail(specs: readonly TierSpec[], groups: GroupMeta[], written: number, gen: Generations): Buffer {
+  const json = JSON.stringify({ version: VERSION, written, generation: gen.generation, previous: gen.previous, tiers: specs, groups });
   const len = pad8(Buffer.byteLength(json));
   const b = Buffer.alloc(len + 16, 0x20);
   b.write(json, 0);
@@ -112,14 +126,18 @@ export function tail(specs: readonly TierSpec[], groups: GroupMeta[], written: n
   return b;
 }
 
-/** Reads a whole state file into an empty store; throws TierFileError saying what is wrong with it. */
-export function decodeInto(store: TierStore, file: Buffer): void {
+/**
+ * Reads a whole state file into an empty store; throws TierFileError saying what
+ * is wrong with it. Returns its generations and each group's series in the file's
+ * order (which its log's records follow).
+ */
+export function decodeInto(store: TierStore, file: Buffer): Generations & { keys: Map<string, string[]> } {
   if (file.length < 32 || !file.subarray(0, 8).equals(MAGIC)) {
     if (file.length >= 8 && !file.subarray(0, 8).equals(MAGIC)) throw new TierFileError('foreign', 'not a Vigil tiers file (no VIGILTRS magic)');
     throw new TierFileError('truncated', `only ${file.length} bytes`);
   }
   const version = file.readUInt32LE(8);
-  if (version !== VERSION) throw new TierFileError('version', `format version ${version}, this Vigil reads ${VERSION}`);
+  if (!READS.includes(version)) throw new TierFileError('version', `format version ${version}, this Vigil reads ${READS.join(' and ')}`);
   if (!file.subarray(file.length - 8).equals(END)) throw new TierFileError('truncated', 'no VIGILEND trailer (cut short while written?)');
   const len = file.readUInt32LE(file.length - 16);
   if (len > file.length - 32) throw new TierFileError('corrupt', 'footer length past the file');
@@ -129,6 +147,7 @@ export function decodeInto(store: TierStore, file: Buffer): void {
   } catch (err) {
     throw new TierFileError('corrupt', `unreadable footer: ${(err as Error).message.slice(0, 200)}`);
   }
+  if (footer.version !== version || (version >= 2 && !footer.generation)) throw new TierFileError('corrupt', `footer of version ${footer.version} without its generation, head says ${version}`);
   if (JSON.stringify(footer.tiers) !== JSON.stringify(store.specs.map(({ name, step, capacity }) => ({ name, step, capacity })))) {
     throw new TierFileError('version', 'its tiers differ from this Vigil\'s');
   }
@@ -140,6 +159,8 @@ export function decodeInto(store: TierStore, file: Buffer): void {
   }
   if (expect !== bodyEnd) throw new TierFileError('corrupt', `blocks end at ${expect}, footer starts at ${bodyEnd}`);
   for (const m of footer.groups) decodeGroup(store, file, m);
+  const keys = new Map(footer.groups.map((m) => [`${m.channel}@${m.source}`, m.series.map(([k]) => k)]));
+  return { generation: footer.generation ?? null, previous: footer.previous ?? null, keys };
 }
 
 function decodeGroup(store: TierStore, file: Buffer, m: GroupMeta): void {

@@ -43,10 +43,10 @@ export interface TierStoreOptions {
   maxSeries?: number;
   /** The wall clock, to tell a replayed tick from a clock that jumped back. */
   now?: () => number;
+  /** Ticks held at most while a writer holds the store. */
+  maxHeld?: number;
 }
 
-/** Ticks held at most while a writer holds the store. */
-const MAX_HELD = 10_000;
 
 /** How far in the future a group's newest tick may be before the clock is taken to have jumped back, ms. */
 const FUTURE_SLACK = 5 * 60_000;
@@ -66,13 +66,17 @@ export class TierStore {
   version = 0;
   /** Ticks that came while held, folded in order on release. */
   private held: [ChannelName, TickEvent][] | null = null;
+  /** A tick folded in place while held (past maxHeld): what a writer handed over may be torn. */
+  private overflowed = false;
+  private readonly maxHeld: number;
 
   private readonly now: () => number;
   /** Each ring's slot for the tick being folded (scratch). */
   private readonly slots: number[] = [];
 
-  constructor({ specs = TIERS, maxSeries = 10_000, now = Date.now }: TierStoreOptions = {}) {
+  constructor({ specs = TIERS, maxSeries = 10_000, now = Date.now, maxHeld = 10_000 }: TierStoreOptions = {}) {
     this.specs = specs;
+    this.maxHeld = maxHeld;
     this.now = now;
     this.maxSeries = maxSeries;
   }
@@ -104,22 +108,27 @@ export class TierStore {
    * Holds every fold until release(), so that the rings' memory stays as it is
    * while a writer hands it to the file system without copying it. Ticks that
    * come meanwhile wait in order (a write holds for some tens of ms: a few ticks);
-   * past MAX_HELD they fold at once rather than wait without bound.
+   * past maxHeld they fold at once rather than wait without bound, and
+   * release() says so: the writer must not keep what it wrote.
    */
   hold(): void {
     this.held ??= [];
   }
 
-  release(): void {
+  /** Folds the ticks held; false when some could not wait (the rings changed while held). */
+  release(): boolean {
     const q = this.held;
+    const whole = !this.overflowed;
     this.held = null;
+    this.overflowed = false;
     if (q) for (const [channel, tick] of q) this.fold(channel, tick);
+    return whole;
   }
 
   fold(channel: ChannelName, tick: TickEvent): void {
-    if (this.held && this.held.length < MAX_HELD) {
-      this.held.push([channel, tick]);
-      return;
+    if (this.held) {
+      if (this.held.length < this.maxHeld) return void this.held.push([channel, tick]);
+      this.overflowed = true;
     }
     const { t, values } = tick;
     if (t - this.lastSweep > 60_000) this.sweep(t);
@@ -175,17 +184,29 @@ export class TierStore {
     return true;
   }
 
+  /** Forgets one series of a group (a sweep; a replayed log that no longer holds it). */
+  forget(g: GroupTiers, key: string): void {
+    if (!g.updated.delete(key)) return;
+    for (const r of g.rings) r.series.delete(key);
+    this.series--;
+    this.version++;
+  }
+
+  /** Forgets a whole group (`channel@source`) and its series. */
+  forgetGroup(key: string): void {
+    const g = this.groups.get(key);
+    if (!g) return;
+    this.series -= g.updated.size;
+    this.groups.delete(key);
+    this.version++;
+  }
+
   /** Forgets series without a tick for longer than the longest tier spans (nothing of them is left to show). */
   sweep(now: number): void {
     this.lastSweep = now;
     const keep = Math.max(...this.specs.map((s) => s.step * s.capacity));
     for (const [gk, g] of this.groups) {
-      for (const [key, t] of g.updated) {
-        if (now - t <= keep) continue;
-        g.updated.delete(key);
-        for (const r of g.rings) r.series.delete(key);
-        this.series--;
-      }
+      for (const [key, t] of g.updated) if (now - t > keep) this.forget(g, key);
       if (!g.updated.size) this.groups.delete(gk);
     }
   }
