@@ -6,6 +6,15 @@
  * same run, alternating, so a busy moment of the shared machine hits both alike.
  *
  * A "series" is one sample line of the exposition, as Prometheus counts them.
+ * What "a round" counts, the same for both trees (each row says which steps):
+ * fetch (HTTP rows: GET over a kept-alive connection, body read and decoded)
+ * + parse + points (names, labels, keys) + rates/quantiles (Folder) + windows
+ * (SeriesWindows.record, one stat per reading) + publish into the hub (which
+ * encodes the tick: JSON.stringify in a bare hub; the stream's encoder in
+ * the server row, whose projection, tiers and checks also take the tick).
+ * The in-process rows stamp round r at r seconds (windows settle at 60
+ * samples, as at 1 Hz); the HTTP rows run rounds back to back on the wall
+ * clock, as the target's own clock says, so their windows hold every round.
  * The page (scripts/bench/scrape-page.ts) is synthetic and vLLM/node_exporter-
  * shaped; its values move every round.
  *

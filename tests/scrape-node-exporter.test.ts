@@ -22,6 +22,11 @@ describe.skipIf(!nodeExporterBin.path)('scraping Debian prometheus-node-exporter
     client = new SseRecorder(`${srv.url}/api/stream?channels=app&sources=node-1`);
     // Rates need two scrapes; wait for the CPU rates to show.
     await client.waitFor(() => Object.keys(latest()).some((k) => k.startsWith('node_cpu_seconds{')), 20_000 * SCALE, 'CPU rates');
+    // And a few more rounds, so the window's average spans seconds: on a loaded machine one
+    // round's rate moves with when the exporter read /proc/stat (cpu0's modes summed 0.68 s/s).
+    const withRates = () => ticks().filter((t) => Object.keys(t.values).some((k) => k.startsWith('node_cpu_seconds{'))).length;
+    const seen = withRates();
+    await client.waitFor(() => withRates() >= seen + 6, 20_000 * SCALE, 'six more rounds of CPU rates');
   }, 40_000 * SCALE);
   afterAll(async () => {
     client?.close();

@@ -87,6 +87,43 @@ describe('parseExposition against the parser it replaced', () => {
     );
   });
 
+  it('reads alike when lines move, come and go between rounds (the cache guess of the next series misses)', () => {
+    fc.assert(
+      fc.property(fc.array(spec, { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 30 }), (specs, picks) => {
+        const cache = new SeriesCache();
+        // Round 0 as generated, round 1 the same lines, some left out, some twice, in another order; then round 0 again.
+        const moved = specs.length ? picks.map((k) => specs[k % specs.length]) : [];
+        for (const [lines, round] of [[specs, 0], [moved, 1], [specs, 0], [specs, 1]] as const) {
+          const text = render(lines, round, '\n');
+          expect(outcome(() => parseExposition(text, cache))).toEqual(outcome(() => parseMain(text)));
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('reads every decimal value as Number() does, cached or not', () => {
+    const decimal = fc
+      .tuple(fc.constantFrom('', '+', '-'), fc.stringMatching(/^[0-9]{0,18}$/), fc.option(fc.stringMatching(/^[0-9]{0,18}$/)), fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.integer({ min: 0, max: 400 }))))
+      .map(([sign, int, frac, exp]) => `${sign}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : `${exp[0]}${exp[1]}${exp[2]}`}`);
+    const values = fc.array(fc.oneof(decimal, fc.double().map(String), fc.constantFrom('0', '-0', '-0.0', '1e22', '1e23', '9007199254740993', '123456789012345.6', '0.1', '.1e-22')), { minLength: 1, maxLength: 20 });
+    fc.assert(
+      fc.property(values, values, (a, b) => {
+        const cache = new SeriesCache();
+        for (const vs of [a, b]) {
+          const text = vs.map((v, i) => `x{i="${i % 7}"} ${v}\n`).join('');
+          const got = outcome(() => parseExposition(text, cache));
+          expect(got).toEqual(outcome(() => parseMain(text)));
+          if ('families' in got) {
+            const read = (got.families as Array<{ samples: Array<[string, unknown, number]> }>)[0].samples.map((s) => s[2]);
+            vs.forEach((v, i) => expect(Object.is(read[i], Number(v))).toBe(true));
+          }
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('reads a known page of escapes, odd names, _created, NaN and +Inf alike, cached or not', () => {
     const text = [
       '# TYPE vllm:generation_tokens counter',

@@ -2,6 +2,7 @@ import type { DashboardsFile } from '../../shared/dashboards.js';
 import { type CheckState, type Stat, type StatusEvent, worse, type CheckStatus } from '../../shared/schema.js';
 import { DashboardMatcher, hasLevels } from '../../shared/tile-match.js';
 import type { Hub, HubEvent } from '../hub/hub.js';
+import { tickKeys } from '../hub/tick-keys.js';
 import { Check } from './check.js';
 
 export interface ChecksOptions {
@@ -148,7 +149,9 @@ export class Checks {
     const changed: CheckState[] = [];
     let held = this.bySource.get(source);
     if (!held) this.bySource.set(source, (held = new Map()));
-    for (const key in values) {
+    const keys = tickKeys(values);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
       let s = held.get(key);
       if (!s) {
         s = { key, source, stat: values[key], seen: t, checks: this.checksFor(key, source, t) };

@@ -1,11 +1,13 @@
 /**
- * A double-ended queue of numbers on a growable Float64Array ring.
+ * A double-ended queue of number pairs (a, b) on one growable Float64Array
+ * ring, each pair side by side: a window's time and value, or a sequence number
+ * and value, are read together, so one array (one cache line) serves both.
  * All operations are O(1) amortised; it never shrinks, so a window's storage
- * settles at the largest number of samples it has held and stays there.
+ * settles at the largest number of pairs it has held and stays there.
  */
-export class NumberDeque {
+export class PairDeque {
   private buf: Float64Array;
-  /** buf.length - 1: the length is a power of two, so wrapping is a mask rather than a division. */
+  /** Pairs the ring holds - 1: a power of two, so wrapping is a mask rather than a division. */
   private mask: number;
   private head = 0;
   private size = 0;
@@ -13,7 +15,7 @@ export class NumberDeque {
   constructor(capacity = 16) {
     let n = 2;
     while (n < capacity) n *= 2;
-    this.buf = new Float64Array(n);
+    this.buf = new Float64Array(2 * n);
     this.mask = n - 1;
   }
 
@@ -21,35 +23,47 @@ export class NumberDeque {
     return this.size;
   }
 
-  /** i-th element from the front (0 = oldest). */
-  at(i: number): number {
-    return this.buf[(this.head + i) & this.mask];
+  /** `a` of the i-th pair from the front (0 = oldest). */
+  a(i: number): number {
+    return this.buf[2 * ((this.head + i) & this.mask)];
   }
 
-  front(): number {
-    return this.buf[this.head];
+  /** `b` of the i-th pair from the front. */
+  b(i: number): number {
+    return this.buf[2 * ((this.head + i) & this.mask) + 1];
   }
 
-  back(): number {
-    return this.buf[(this.head + this.size - 1) & this.mask];
+  frontA(): number {
+    return this.buf[2 * this.head];
   }
 
-  pushBack(x: number): void {
-    if (this.size === this.buf.length) this.grow();
-    this.buf[(this.head + this.size) & this.mask] = x;
+  frontB(): number {
+    return this.buf[2 * this.head + 1];
+  }
+
+  backA(): number {
+    return this.buf[2 * ((this.head + this.size - 1) & this.mask)];
+  }
+
+  backB(): number {
+    return this.buf[2 * ((this.head + this.size - 1) & this.mask) + 1];
+  }
+
+  pushBack(a: number, b: number): void {
+    if (this.size > this.mask) this.grow();
+    const i = 2 * ((this.head + this.size) & this.mask);
+    this.buf[i] = a;
+    this.buf[i + 1] = b;
     this.size++;
   }
 
-  popFront(): number {
-    const x = this.buf[this.head];
+  popFront(): void {
     this.head = (this.head + 1) & this.mask;
     this.size--;
-    return x;
   }
 
-  popBack(): number {
+  popBack(): void {
     this.size--;
-    return this.buf[(this.head + this.size) & this.mask];
   }
 
   clear(): void {
@@ -58,10 +72,14 @@ export class NumberDeque {
   }
 
   private grow(): void {
-    const next = new Float64Array(this.buf.length * 2);
-    for (let i = 0; i < this.size; i++) next[i] = this.at(i);
+    const n = 2 * (this.mask + 1);
+    const next = new Float64Array(2 * n);
+    for (let i = 0; i < this.size; i++) {
+      next[2 * i] = this.a(i);
+      next[2 * i + 1] = this.b(i);
+    }
     this.buf = next;
-    this.mask = next.length - 1;
+    this.mask = n - 1;
     this.head = 0;
   }
 }

@@ -5,6 +5,7 @@ import { mergedColumn, rangeTimeline, spanStat, tierRange } from './tier-query.j
 import type { TierStore } from './tier-store.js';
 import type { Hub, HubEvent, TickHubEvent } from '../hub/hub.js';
 import type { StatBase } from '../hub/tick-json.js';
+import { tickKeys } from '../hub/tick-keys.js';
 
 interface Metric {
   stat: Stat;
@@ -19,7 +20,7 @@ interface Group {
   metrics: Map<string, Metric>;
   history: GroupHistory;
   /** The keys of its last tick, in order: what a compact stream's next tick is written against. */
-  layout: string[] | null;
+  layout: readonly string[] | null;
 }
 
 /** A group's metrics and their latest stats, without history (what a tick carries), and when each last came. */
@@ -169,7 +170,7 @@ export class Projection {
     }
     g.history.push(t);
     // Own keys only: a tick parsed from outside (Redis) is a plain object.
-    const keys = Object.keys(values);
+    const keys = tickKeys(values);
     if (!sameKeys(g.layout, keys)) g.layout = keys;
     for (const name of keys) {
       const stat = values[name];

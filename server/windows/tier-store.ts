@@ -1,4 +1,5 @@
 import type { ChannelName, TickEvent } from '../../shared/schema.js';
+import { tickKeys } from '../hub/tick-keys.js';
 import { TIERS, TierRing, type TierSpec } from './tier.js';
 
 /** The tiers of one (channel, source): each series' buckets in every tier. */
@@ -70,6 +71,8 @@ export class TierStore {
   private readonly maxHeld: number;
 
   private readonly now: () => number;
+  /** Each ring's slot for the tick being folded (scratch). */
+  private readonly slots: number[] = [];
 
   constructor({ specs = TIERS, maxSeries = 10_000, now = Date.now, maxHeld = 10_000 }: TierStoreOptions = {}) {
     this.specs = specs;
@@ -137,21 +140,32 @@ export class TierStore {
       g.restart(this.specs);
     }
     g.through = t;
-    for (const ring of g.rings) {
-      const slot = ring.slotFor(t);
-      if (slot < 0) continue;
-      for (const key in values) {
-        if (!this.admit(g, ring, key)) continue;
-        ring.bucketsOf(key).fold(slot, values[key].v);
+    // One pass over the tick's keys (a for-in over a tick of many keys collects them anew each time),
+    // each series' value read once and folded into every tier whose bucket is open.
+    const rings = g.rings;
+    const slots = this.slots;
+    for (let i = 0; i < rings.length; i++) slots[i] = rings[i].slotFor(t);
+    const keys = tickKeys(values);
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
+      const v = values[key].v;
+      for (let i = 0; i < rings.length; i++) {
+        if (slots[i] < 0) continue;
+        const ring = rings[i];
+        let buckets = ring.series.get(key);
+        if (!buckets) {
+          if (!this.admit(g, key)) continue;
+          buckets = ring.bucketsOf(key);
+        }
+        buckets.fold(slots[i], v);
       }
+      if (g.updated.has(key)) g.updated.set(key, t);
     }
-    for (const key in values) if (g.updated.has(key)) g.updated.set(key, t);
     this.version++;
   }
 
-  /** Registers a series the first time it is seen; false past maxSeries. */
-  private admit(g: GroupTiers, ring: TierRing, key: string): boolean {
-    if (ring.series.has(key)) return true;
+  /** Registers a series the first time it is seen in a ring; false past maxSeries. */
+  private admit(g: GroupTiers, key: string): boolean {
     if (!g.updated.has(key)) {
       if (this.series >= this.maxSeries) return false;
       g.updated.set(key, -Infinity);

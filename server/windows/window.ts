@@ -1,5 +1,5 @@
 import type { Stat, Trend } from '../../shared/schema.js';
-import { NumberDeque } from './number-deque.js';
+import { PairDeque } from './number-deque.js';
 
 export interface WindowOptions {
   /** Span of the window, ms. Samples older than `latest t - span` are evicted. */
@@ -36,14 +36,11 @@ export class SlidingWindow {
   readonly trendThreshold: number;
   readonly maxSamples: number;
 
-  private readonly ts = new NumberDeque();
-  private readonly vs = new NumberDeque();
-  private readonly seqs = new NumberDeque();
-  // Monotonic deques of (seq, value): minV increasing, maxV decreasing.
-  private readonly minSeq = new NumberDeque();
-  private readonly minV = new NumberDeque();
-  private readonly maxSeq = new NumberDeque();
-  private readonly maxV = new NumberDeque();
+  /** The samples, (t, v), oldest first; the i-th has sequence number nextSeq - length + i. */
+  private readonly samples = new PairDeque();
+  // Monotonic deques of (seq, value): mins' values increasing, maxs' decreasing.
+  private readonly mins = new PairDeque();
+  private readonly maxs = new PairDeque();
   private nextSeq = 0;
   // Regression sums over (x = t - origin in seconds, v).
   private origin = 0;
@@ -67,7 +64,7 @@ export class SlidingWindow {
   }
 
   get count(): number {
-    return this.vs.length;
+    return this.samples.length;
   }
 
   /**
@@ -81,27 +78,20 @@ export class SlidingWindow {
       this.newestT = t;
       this.newestV = v;
     }
-    if (this.ts.length > 0 && t < this.ts.back()) t = this.ts.back();
-    if (this.ts.length === 0) this.origin = t;
+    const samples = this.samples;
+    if (samples.length > 0 && t < samples.backA()) t = samples.backA();
+    if (samples.length === 0) this.origin = t;
     const seq = this.nextSeq++;
-    this.ts.pushBack(t);
-    this.vs.pushBack(v);
-    this.seqs.pushBack(seq);
-    while (this.minV.length > 0 && this.minV.back() >= v) {
-      this.minV.popBack();
-      this.minSeq.popBack();
-    }
-    this.minV.pushBack(v);
-    this.minSeq.pushBack(seq);
-    while (this.maxV.length > 0 && this.maxV.back() <= v) {
-      this.maxV.popBack();
-      this.maxSeq.popBack();
-    }
-    this.maxV.pushBack(v);
-    this.maxSeq.pushBack(seq);
+    samples.pushBack(t, v);
+    const mins = this.mins;
+    while (mins.length > 0 && mins.backB() >= v) mins.popBack();
+    mins.pushBack(seq, v);
+    const maxs = this.maxs;
+    while (maxs.length > 0 && maxs.backB() <= v) maxs.popBack();
+    maxs.pushBack(seq, v);
     this.addSums(t, v, 1);
     this.evictBefore(t - this.span);
-    while (this.vs.length > this.maxSamples) this.evictOne();
+    while (samples.length > this.maxSamples) this.evictOne();
     return true;
   }
 
@@ -111,24 +101,24 @@ export class SlidingWindow {
   }
 
   last(): number {
-    return this.vs.length ? this.newestV : NaN;
+    return this.samples.length ? this.newestV : NaN;
   }
   min(): number {
-    return this.minV.length ? this.minV.front() : NaN;
+    return this.mins.length ? this.mins.frontB() : NaN;
   }
   max(): number {
-    return this.maxV.length ? this.maxV.front() : NaN;
+    return this.maxs.length ? this.maxs.frontB() : NaN;
   }
   avg(): number {
-    if (!this.vs.length) return NaN;
-    const avg = (this.sumV + this.sumVc) / this.vs.length;
+    if (!this.samples.length) return NaN;
+    const avg = (this.sumV + this.sumVc) / this.samples.length;
     // The exact mean lies within [min, max]; rounding of the sums must not put it outside.
     return Math.min(this.max(), Math.max(this.min(), avg));
   }
 
   /** Least-squares slope in value units per second; 0 with fewer than 2 samples. */
   slope(): number {
-    const n = this.vs.length;
+    const n = this.samples.length;
     if (n < 2) return 0;
     const den = n * this.sumXX - this.sumX * this.sumX;
     if (den <= 1e-12 * Math.max(1, n * this.sumXX)) return 0;
@@ -136,9 +126,9 @@ export class SlidingWindow {
   }
 
   trend(): Trend {
-    const n = this.vs.length;
+    const n = this.samples.length;
     if (n < 3) return 'stable';
-    const covered = (this.ts.back() - this.ts.front()) / 1000;
+    const covered = (this.samples.backA() - this.samples.frontA()) / 1000;
     const scale = Math.max(Math.abs(this.avg()), this.max() - this.min());
     if (scale === 0 || covered === 0) return 'stable';
     const change = (this.slope() * covered) / scale;
@@ -153,7 +143,7 @@ export class SlidingWindow {
       min: this.min(),
       max: this.max(),
       avg: this.avg(),
-      n: this.vs.length,
+      n: this.samples.length,
       trend: this.trend(),
       u: unit,
     };
@@ -161,23 +151,19 @@ export class SlidingWindow {
 
   private evictBefore(cutoff: number): void {
     if (cutoff > this.cutoff) this.cutoff = cutoff;
-    while (this.ts.length > 0 && this.ts.front() < cutoff) this.evictOne();
+    while (this.samples.length > 0 && this.samples.frontA() < cutoff) this.evictOne();
   }
 
   private evictOne(): void {
-    const t = this.ts.popFront();
-    const v = this.vs.popFront();
-    const seq = this.seqs.popFront();
-    if (this.minSeq.length && this.minSeq.front() === seq) {
-      this.minSeq.popFront();
-      this.minV.popFront();
-    }
-    if (this.maxSeq.length && this.maxSeq.front() === seq) {
-      this.maxSeq.popFront();
-      this.maxV.popFront();
-    }
+    const samples = this.samples;
+    const t = samples.frontA();
+    const v = samples.frontB();
+    const seq = this.nextSeq - samples.length;
+    samples.popFront();
+    if (this.mins.length && this.mins.frontA() === seq) this.mins.popFront();
+    if (this.maxs.length && this.maxs.frontA() === seq) this.maxs.popFront();
     this.addSums(t, v, -1);
-    if (++this.evictions >= Math.max(16, this.vs.length)) this.recomputeSums();
+    if (++this.evictions >= Math.max(16, samples.length)) this.recomputeSums();
   }
 
   private addSums(t: number, v: number, sign: 1 | -1): void {
@@ -193,8 +179,9 @@ export class SlidingWindow {
 
   private recomputeSums(): void {
     this.evictions = 0;
-    this.origin = this.ts.length ? this.ts.front() : 0;
+    const samples = this.samples;
+    this.origin = samples.length ? samples.frontA() : 0;
     this.sumX = this.sumV = this.sumVc = this.sumXX = this.sumXV = 0;
-    for (let i = 0; i < this.ts.length; i++) this.addSums(this.ts.at(i), this.vs.at(i), 1);
+    for (let i = 0; i < samples.length; i++) this.addSums(samples.a(i), samples.b(i), 1);
   }
 }

@@ -161,13 +161,19 @@ function histogramPoints(f: Family, { name, unit }: Naming, out: ExpoPoints): vo
   for (const g of groups(f, 'le').values()) {
     const buckets: Bucket[] = [];
     let count = NaN;
+    let sorted = true;
     for (const s of g.samples) {
       if (s.suffix === '_count') count = s.value;
-      else if (s.suffix === '_bucket' && s.labels.le !== undefined) buckets.push({ le: leOf(s.labels.le), count: s.value });
+      else if (s.suffix === '_bucket' && s.labels.le !== undefined) {
+        const le = boundOf(s);
+        // In order (and no NaN) as a page writes them: then the (stable) sort would leave them as they are.
+        if (!(buckets.length === 0 || buckets[buckets.length - 1].le <= le)) sorted = false;
+        buckets.push({ le, count: s.value });
+      }
     }
-    buckets.sort((a, b) => a.le - b.le);
+    if (!sorted) buckets.sort((a, b) => a.le - b.le);
     const l = name && legalGroup(g.memo, g.labels, name);
-    const ok = buckets.length >= 2 && buckets[buckets.length - 1].le === Infinity && buckets.every((b) => !Number.isNaN(b.le));
+    const ok = buckets.length >= 2 && buckets[buckets.length - 1].le === Infinity && !buckets.some((b) => Number.isNaN(b.le));
     if (!name || !l || !ok) {
       out.dropped++;
       continue;
@@ -175,6 +181,16 @@ function histogramPoints(f: Family, { name, unit }: Naming, out: ExpoPoints): vo
     if (Number.isNaN(count)) count = buckets[buckets.length - 1].count;
     out.points.push({ kind: 'histogram', name, labels: l.labels, key: l.key, unit, buckets, count });
   }
+}
+
+/** The bound of a bucket sample's `le`, worked out once per series (its labels never change). */
+function boundOf(s: ExpoSample): number {
+  const raw = s.labels.le;
+  if (s.memo.leFor !== raw) {
+    s.memo.leFor = raw;
+    s.memo.le = leOf(raw);
+  }
+  return s.memo.le;
 }
 
 function summaryPoints(f: Family, { name, unit }: Naming, out: ExpoPoints): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ExpositionError, parseExposition } from './exposition.js';
+import { ExpositionError, parseExposition, SeriesCache } from './exposition.js';
 import { expositionPoints } from './exposition-points.js';
 
 const OPENMETRICS = `# HELP vllm:generation_tokens Number of generation tokens processed.
@@ -56,6 +56,18 @@ describe('parseExposition', () => {
   });
 });
 
+describe('the series cache', () => {
+  it('remembers the order of at most `max` lines, however long the page', () => {
+    const cache = new SeriesCache(100);
+    const page = 'x 1\n'.repeat(30_000) + 'y 2\n';
+    const f = parseExposition(page, cache);
+    expect(f.map((x) => [x.name, x.samples.length])).toEqual([['x', 30_000], ['y', 1]]);
+    expect(cache.last.length).toBe(100);
+    // Read again: the first 100 lines by the order, the rest by the map, all alike.
+    expect(parseExposition(page, cache).map((x) => [x.name, x.samples.length, x.samples.at(-1)!.value])).toEqual([['x', 30_000, 1], ['y', 1, 2]]);
+  });
+});
+
 describe('expositionPoints', () => {
   it('keeps each histogram label set apart and leaves out _created', () => {
     const { points, dropped } = expositionPoints(parseExposition(OPENMETRICS));
@@ -91,5 +103,18 @@ describe('expositionPoints', () => {
     const { points, dropped } = expositionPoints(parseExposition('x{a="1",b="2",c="3",d="4",e="5",f="6"} 1\nx{job="j",instance="i",a="1"} 2\n'));
     expect(dropped).toBe(1);
     expect(points.map((p) => ({ ...p.labels }))).toEqual([{ a: '1' }]);
+  });
+
+  it('reads buckets in any order, the same through the series cache, and drops a histogram with an unreadable bound', () => {
+    const page = (order: number[], le3 = '+Inf') => {
+      const lines = [`h_bucket{le="0.5"} 1`, `h_bucket{le="1"} 3`, `h_bucket{le="${le3}"} 4`];
+      return `# TYPE h histogram\n${order.map((i) => lines[i]).join('\n')}\nh_count 4\n`;
+    };
+    const cache = new SeriesCache();
+    const buckets = (text: string) => expositionPoints(parseExposition(text, cache)).points.map((p) => p.kind === 'histogram' && p.buckets.map((b) => [b.le, b.count]));
+    const want = [[[0.5, 1], [1, 3], [Infinity, 4]]];
+    for (const order of [[0, 1, 2], [2, 0, 1], [1, 2, 0], [0, 1, 2]]) expect(buckets(page(order))).toEqual(want);
+    const { points, dropped } = expositionPoints(parseExposition(page([0, 1, 2], 'x'), cache));
+    expect([points.length, dropped]).toEqual([0, 1]);
   });
 });

@@ -47,6 +47,9 @@ export class SeriesMemo {
   /** The series' gauge or counter point, and the round (points list) it was last given to. */
   point: unknown = null;
   pointIn: unknown = null;
+  /** A bucket's `le` label as read, and its bound as a number. */
+  leFor: string | undefined = undefined;
+  le = NaN;
 }
 
 /**
@@ -58,6 +61,14 @@ export class SeriesCache {
   readonly map = new Map<string, Series>();
   /** Counts parses: a series' sample object is reused once per parse. */
   round = 0;
+  /**
+   * The series of the last parse's sample lines in page order, and this
+   * parse's (swapped at its end): a target writes its lines in the same order
+   * every round, so the n-th sample line is first compared with the n-th
+   * series of the last page (one string comparison, no hash of the text).
+   */
+  last: Series[] = [];
+  next: Series[] = [];
   constructor(readonly max = 50_000) {}
 }
 
@@ -89,8 +100,6 @@ export class ExpositionError extends Error {}
 
 const SUFFIXES = ['_total', '_created', '_bucket', '_count', '_sum', '_gcount', '_gsum', '_info'];
 const TYPES = new Set<string>(['counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'untyped', 'info', 'stateset', 'unknown']);
-const NAME_START = /[a-zA-Z_:]/;
-const NAME_CHAR = /[a-zA-Z0-9_:]/;
 
 /**
  * Every family of an exposition, in order of first appearance. With a cache, the
@@ -99,8 +108,13 @@ const NAME_CHAR = /[a-zA-Z0-9_:]/;
  */
 export function parseExposition(text: string, cache: SeriesCache = new SeriesCache(0)): Family[] {
   const families = new Map<string, Family>();
-  if (cache.map.size > cache.max) cache.map.clear();
+  if (cache.map.size > cache.max) {
+    cache.map.clear();
+    cache.last.length = 0;
+  }
   cache.round++;
+  const order = cache.max > 0 ? cache.next : null;
+  let samples = 0;
   let lineNo = 0;
   let pos = 0;
   while (pos < text.length) {
@@ -118,9 +132,47 @@ export function parseExposition(text: string, cache: SeriesCache = new SeriesCac
       continue;
     }
     if (!(c > 32 && c < 127) && /^\s*$/.test(text.slice(from, end))) continue;
-    if (!knownLine(text, from, end, families, cache)) sampleLine(text.slice(from, end), families, lineNo, cache);
+    const series = sameLine(text, from, end, families, cache, samples) ?? knownLine(text, from, end, families, cache) ?? sampleLine(text.slice(from, end), families, lineNo, cache);
+    // At most `max` remembered: a page of millions of lines of one series must not leave an array as long behind.
+    if (order && samples < cache.max) order[samples] = series;
+    samples++;
+  }
+  if (order) {
+    order.length = Math.min(samples, cache.max);
+    cache.next = cache.last;
+    cache.last = order;
   }
   return [...families.values()];
+}
+
+/**
+ * A sample line of the series the last page had at the same place (its `n`-th
+ * sample line): the line starts with that series' text and a blank. Then the
+ * full reading would end the series at the same place (it scans the same
+ * characters), so what follows is read as sampleLine reads it. Anything else
+ * returns null and takes the other readings.
+ */
+function sameLine(text: string, from: number, end: number, families: Map<string, Family>, cache: SeriesCache, n: number): Series | null {
+  if (n >= cache.last.length) return null;
+  const series = cache.last[n];
+  const after = from + series.text.length;
+  if (after >= end || !isBlank(text.charCodeAt(after)) || text.slice(from, after) !== series.text) return null;
+  return valueOf(text, after, end, families, series, cache.round) ? series : null;
+}
+
+/** Reads the value after a known series' text (from `i`, at a blank) and files the sample; false when it is not a number. */
+function valueOf(text: string, i: number, end: number, families: Map<string, Family>, series: Series, round: number): boolean {
+  while (isBlank(text.charCodeAt(i))) i++;
+  let j = i;
+  while (j < end && !isBlank(text.charCodeAt(j))) j++;
+  let value = decimalAt(text, i, j);
+  if (value === undefined) {
+    const v = parseValue(text.slice(i, j));
+    if (v === null) return false;
+    value = v;
+  }
+  push(familyOf(series, families), series, value, round);
+  return true;
 }
 
 /**
@@ -129,27 +181,20 @@ export function parseExposition(text: string, cache: SeriesCache = new SeriesCac
  * before it when a timestamp follows, is looked up in the cache. A cached text is a whole series
  * text, so the full reading would end the series at the same place; what follows
  * is then read as sampleLine reads it. Anything else (a new series, an exemplar,
- * a bad value) returns false and takes the full reading, which reports errors.
+ * a bad value) returns null and takes the full reading, which reports errors.
  */
-function knownLine(text: string, from: number, end: number, families: Map<string, Family>, cache: SeriesCache): boolean {
-  if (cache.max <= 0) return false;
+function knownLine(text: string, from: number, end: number, families: Map<string, Family>, cache: SeriesCache): Series | null {
+  if (cache.max <= 0) return null;
   const sp = text.lastIndexOf(' ', end - 1);
-  if (sp <= from) return false;
+  if (sp <= from) return null;
   let series = cache.map.get(text.slice(from, sp));
   if (!series) {
     const sp2 = text.lastIndexOf(' ', sp - 1);
-    if (sp2 <= from) return false;
+    if (sp2 <= from) return null;
     series = cache.map.get(text.slice(from, sp2));
-    if (!series) return false;
+    if (!series) return null;
   }
-  let i = from + series.text.length;
-  while (isBlank(text.charCodeAt(i))) i++;
-  let j = i;
-  while (j < end && !isBlank(text.charCodeAt(j))) j++;
-  const value = parseValue(text.slice(i, j));
-  if (value === null) return false;
-  push(familyOf(series, families), series, value, cache.round);
-  return true;
+  return valueOf(text, from + series.text.length, end, families, series, cache.round) ? series : null;
 }
 
 /** The same text in memory of its own (V8 keeps a slice of 13 or more characters as a view into its parent). */
@@ -187,12 +232,12 @@ function typeLine(line: string, families: Map<string, Family>, lineNo: number): 
 }
 
 function validName(s: string): boolean {
-  if (!NAME_START.test(s[0] ?? '')) return false;
-  for (let i = 1; i < s.length; i++) if (!NAME_CHAR.test(s[i])) return false;
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) if (!isNameChar(s.charCodeAt(i), i === 0)) return false;
   return true;
 }
 
-function sampleLine(line: string, families: Map<string, Family>, lineNo: number, cache: SeriesCache): void {
+function sampleLine(line: string, families: Map<string, Family>, lineNo: number, cache: SeriesCache): Series {
   const end = seriesEnd(line, lineNo);
   const text = line.slice(0, end);
   let series = cache.map.get(text);
@@ -211,6 +256,7 @@ function sampleLine(line: string, families: Map<string, Family>, lineNo: number,
   if (value === null) throw new ExpositionError(`line ${lineNo}: value ${JSON.stringify(line.slice(i, j).slice(0, 40))} is not a number`);
   // What follows (a timestamp, an exemplar) does not change the value: Vigil stamps samples itself.
   push(familyOf(series, families), series, value, cache.round);
+  return series;
 }
 
 /** Where the series text (`name` or `name{…}`) of a line ends, skipping quoted label values. */
@@ -292,6 +338,58 @@ function readLabels(line: string, i: number, labels: Record<string, string>, lin
     if (line.charCodeAt(i) === 44 /* , */) i++;
     else if (line.charCodeAt(i) !== 125) throw new ExpositionError(`line ${lineNo}: expected , or } after label ${key}`);
   }
+}
+
+/** 10^0 … 10^22: every one exact as a double. */
+const POW10: number[] = [1];
+for (let k = 1; k <= 22; k++) POW10.push(POW10[k - 1] * 10);
+
+/**
+ * text[i, j) as a number when it is a plain decimal of at most 15 significant
+ * digits and a power of ten within ±22, else undefined (then parseValue reads
+ * it). Then the digits and the power of ten are exact doubles, and one IEEE
+ * multiply or divide rounds correctly: exactly what Number() gives
+ * (Clinger's fast path), with no string made.
+ */
+function decimalAt(text: string, i: number, j: number): number | undefined {
+  let c = text.charCodeAt(i);
+  const neg = c === 45; /* - */
+  if (neg || c === 43 /* + */) c = text.charCodeAt(++i);
+  let m = 0;
+  let sig = 0;
+  let digits = 0;
+  let e = 0;
+  while (c >= 48 && c <= 57) {
+    digits++;
+    if (m !== 0 || c !== 48) (m = m * 10 + (c - 48)), sig++;
+    c = text.charCodeAt(++i);
+  }
+  if (c === 46 /* . */) {
+    c = text.charCodeAt(++i);
+    while (c >= 48 && c <= 57) {
+      digits++;
+      if (m !== 0 || c !== 48) (m = m * 10 + (c - 48)), sig++;
+      e--;
+      c = text.charCodeAt(++i);
+    }
+  }
+  if (digits === 0 || sig > 15) return undefined;
+  if (c === 101 || c === 69 /* e E */) {
+    c = text.charCodeAt(++i);
+    const eneg = c === 45;
+    if (eneg || c === 43) c = text.charCodeAt(++i);
+    let x = 0;
+    const start = i;
+    while (c >= 48 && c <= 57 && i - start < 4) {
+      x = x * 10 + (c - 48);
+      c = text.charCodeAt(++i);
+    }
+    if (i === start) return undefined;
+    e += eneg ? -x : x;
+  }
+  if (i !== j || e < -22 || e > 22) return undefined;
+  const v = e < 0 ? m / POW10[-e] : m * POW10[e];
+  return neg ? -v : v;
 }
 
 function parseValue(s: string): number | null {

@@ -1,6 +1,6 @@
 import { metricKey, type Labels } from '../../../shared/series.js';
 import type { Reading } from '../sampler.js';
-import { histogramQuantile, type Bucket } from './quantile.js';
+import { evenOut, quantileOfCounts, type Bucket } from './quantile.js';
 
 /*
  * Other programs' metrics as Vigil readings, with the state that takes:
@@ -41,9 +41,21 @@ export interface KeyedReading extends Reading {
 
 export const QUANTILES = [0.5, 0.95, 0.99] as const;
 
+/** A counter's last value and time as committed, and the value a fold staged (kept by its commit). */
 interface CounterState {
   v: number;
   t: number;
+  sv: number;
+  st: number;
+  /** The fold that staged sv and st (a fold never committed leaves them, and no later fold has its number). */
+  fold: number;
+}
+
+/** What one fold staged of the counters: the states it wrote, and the counters new to it. */
+interface CounterStage {
+  id: number;
+  touched: CounterState[];
+  fresh: Map<string, CounterState> | null;
 }
 
 interface Snapshot {
@@ -52,9 +64,18 @@ interface Snapshot {
   counts: number[];
 }
 
+/**
+ * A histogram's bounds and its snapshots inside the window: `ring[start, end)`,
+ * oldest first. A state folded from this one appends to the same array when
+ * nothing was appended past `end` since (else it copies), so a round costs no
+ * copy of the window; the state held keeps its own `end`, so a fold never
+ * committed leaves it as it was.
+ */
 interface HistogramState {
   les: number[];
   ring: Snapshot[];
+  start: number;
+  end: number;
 }
 
 export interface Fold {
@@ -92,6 +113,10 @@ export class Folder {
    */
   private readonly derived = new Map<string, Map<string, Derived>>();
   private lastSweep = 0;
+  /** Folds so far (each one's CounterStage id). */
+  private folds = 0;
+  /** Scratch for a histogram's bucket increases. */
+  private delta = new Float64Array(16);
 
   constructor(private readonly window: number) {}
 
@@ -102,7 +127,7 @@ export class Folder {
   /** The readings of these points at time t (ms), and the state to keep. */
   fold(points: readonly Point[], t: number): Fold {
     const readings: KeyedReading[] = [];
-    const counters = new Map<string, CounterState>();
+    const counters: CounterStage = { id: ++this.folds, touched: [], fresh: null };
     const histograms = new Map<string, HistogramState>();
     for (const p of points) {
       const key = p.key ?? metricKey(p.name, p.labels);
@@ -132,44 +157,72 @@ export class Folder {
     return {
       readings,
       commit: () => {
-        for (const [k, s] of counters) this.counters.set(k, s);
+        for (const s of counters.touched) (s.v = s.sv), (s.t = s.st);
+        if (counters.fresh) for (const [k, s] of counters.fresh) this.counters.set(k, s);
         for (const [k, s] of histograms) this.histograms.set(k, s);
         this.sweep(t);
       },
     };
   }
 
-  private counter(key: string, name: string, labels: Labels, unit: string, v: number, t: number, out: KeyedReading[], staged: Map<string, CounterState>): void {
-    const last = staged.get(key) ?? this.counters.get(key);
-    staged.set(key, { v, t });
+  private counter(key: string, name: string, labels: Labels, unit: string, v: number, t: number, out: KeyedReading[], stage: CounterStage): void {
+    // The value this fold staged for the key if any, else the one committed: one lookup, no state object made.
+    let s = this.counters.get(key) ?? stage.fresh?.get(key);
+    let last: { v: number; t: number } | null = null;
+    if (!s) {
+      s = { v: NaN, t: NaN, sv: v, st: t, fold: 0 };
+      (stage.fresh ??= new Map()).set(key, s);
+    } else last = s.fold === stage.id ? { v: s.sv, t: s.st } : s;
+    if (s.fold !== stage.id) {
+      s.fold = stage.id;
+      stage.touched.push(s);
+    }
+    s.sv = v;
+    s.st = t;
     if (!last || t <= last.t) return;
     const increase = v >= last.v ? v - last.v : v;
     out.push({ key, name, labels, unit: rateUnit(unit), v: (increase * 1000) / (t - last.t) });
   }
 
-  private histogram(key: string, p: Extract<Point, { kind: 'histogram' }>, t: number, out: KeyedReading[], staged: Map<string, HistogramState>, counters: Map<string, CounterState>): void {
+  private histogram(key: string, p: Extract<Point, { kind: 'histogram' }>, t: number, out: KeyedReading[], staged: Map<string, HistogramState>, counters: CounterStage): void {
     const [rateKey, rateName] = this.sub(key, p.name, 'rate');
     this.counter(rateKey, rateName, p.labels, '', p.count, t, out, counters);
-    const les = p.buckets.map((b) => b.le);
+    const n = p.buckets.length;
+    const counts = new Array<number>(n);
+    for (let i = 0; i < n; i++) counts[i] = p.buckets[i].count;
+    const snap: Snapshot = { t, count: p.count, counts };
     const prev = staged.get(key) ?? this.histograms.get(key);
-    const snap: Snapshot = { t, count: p.count, counts: p.buckets.map((b) => b.count) };
-    let ring: Snapshot[];
-    if (!prev || !sameBounds(prev.les, les) || isReset(prev.ring[prev.ring.length - 1], snap)) ring = [snap];
-    else {
-      // A copy, so an uncommitted fold leaves the held ring as it was.
-      const from = prev.ring.findIndex((s) => s.t >= t - this.window);
-      ring = (from < 0 ? [] : prev.ring.slice(from)).concat(snap);
-    }
-    staged.set(key, { les, ring });
-    if (ring.length < 2) return;
-    const base = ring[0];
-    const delta: Bucket[] = les.map((le, i) => ({ le, count: snap.counts[i] - base.counts[i] }));
+    const state = !prev || !boundsOf(prev.les, p.buckets) || isReset(prev.ring[prev.end - 1], snap) ? { les: p.buckets.map((b) => b.le), ring: [snap], start: 0, end: 1 } : this.slide(prev, snap, t);
+    staged.set(key, state);
+    if (state.end - state.start < 2) return;
+    // The increase of every bucket since the oldest snapshot inside the window, evened out once for the three quantiles.
+    const base = state.ring[state.start].counts;
+    if (this.delta.length < n) this.delta = new Float64Array(n);
+    const delta = this.delta;
+    for (let i = 0; i < n; i++) delta[i] = counts[i] - base[i];
+    evenOut(delta, n);
     for (let i = 0; i < QUANTILES.length; i++) {
-      const v = histogramQuantile(QUANTILES[i], delta);
+      const v = quantileOfCounts(QUANTILES[i], state.les, delta);
       if (!Number.isFinite(v)) continue;
       const [k, name] = this.sub(key, p.name, QUANTILE_SUFFIXES[i]);
       out.push({ key: k, name, labels: p.labels, unit: p.unit, v });
     }
+  }
+
+  /** `prev` less the snapshots older than the window, with `snap` appended (see HistogramState). */
+  private slide(prev: HistogramState, snap: Snapshot, t: number): HistogramState {
+    const cut = t - this.window;
+    let from = prev.start;
+    while (from < prev.end && prev.ring[from].t < cut) from++;
+    let ring = prev.ring;
+    let start = from;
+    // Appended past end by a fold never committed: copy. Mostly left behind: copy the live part, so the array stays bounded.
+    if (ring.length !== prev.end || (from > 64 && from * 2 > prev.end)) {
+      ring = ring.slice(from, prev.end);
+      start = 0;
+    }
+    ring.push(snap);
+    return { les: prev.les, ring, start, end: ring.length };
   }
 
   private sub(key: string, name: string, suffix: string): Derived {
@@ -183,7 +236,7 @@ export class Folder {
   /** A delta histogram (OTLP) added to the cumulative one held, so it takes the same path. */
   private accumulate(key: string, p: Extract<Point, { kind: 'histogram' }>, staged: Map<string, HistogramState>): Extract<Point, { kind: 'histogram' }> {
     const held = staged.get(key) ?? this.histograms.get(key);
-    const last = held?.ring[held.ring.length - 1];
+    const last = held?.ring[held.end - 1];
     if (!held || !last || !sameBounds(held.les, p.buckets.map((b) => b.le))) return { ...p, delta: false };
     return { ...p, delta: false, count: last.count + p.count, buckets: p.buckets.map((b, i) => ({ le: b.le, count: last.counts[i] + b.count })) };
   }
@@ -195,7 +248,7 @@ export class Folder {
     this.derived.clear();
     const old = now - 2 * this.window;
     for (const [k, s] of this.counters) if (s.t < old) this.counters.delete(k);
-    for (const [k, s] of this.histograms) if (s.ring[s.ring.length - 1].t < old) this.histograms.delete(k);
+    for (const [k, s] of this.histograms) if (s.ring[s.end - 1].t < old) this.histograms.delete(k);
   }
 }
 
@@ -203,8 +256,16 @@ function sameBounds(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
+/** Whether the bounds `les` are those of `buckets`. */
+function boundsOf(les: readonly number[], buckets: readonly Bucket[]): boolean {
+  if (les.length !== buckets.length) return false;
+  for (let i = 0; i < les.length; i++) if (les[i] !== buckets[i].le) return false;
+  return true;
+}
+
 function isReset(last: Snapshot | undefined, now: Snapshot): boolean {
   if (!last) return true;
   if (now.count < last.count) return true;
-  return now.counts.some((c, i) => c < last.counts[i]);
+  for (let i = 0; i < now.counts.length; i++) if (now.counts[i] < last.counts[i]) return true;
+  return false;
 }

@@ -1,0 +1,16 @@
+/** The keys of a tick's values by the values object, for as long as the tick lives. */
+const keysOf = new WeakMap<object, readonly string[]>();
+
+/**
+ * The keys of a tick's values in their order (Object.keys', which is for-in's
+ * for a tick), worked out once per tick for every stage that reads the tick
+ * (encoder, projection, tiers, checks): a tick of a scrape target holds
+ * hundreds of keys in a dictionary, and listing them costs about as much as
+ * reading every value. A tick is never changed once published; the array is
+ * shared, so it must not be changed either.
+ */
+export function tickKeys(values: object): readonly string[] {
+  let keys = keysOf.get(values);
+  if (!keys) keysOf.set(values, (keys = Object.keys(values)));
+  return keys;
+}
