@@ -26,6 +26,10 @@ export interface StatusHubEvent extends HubEventBase {
 /** One event of a hub. */
 export type HubEvent = TickHubEvent | StatusHubEvent;
 
+/**
+ * Replayed events carry their frames, channel, source and time; a replayed
+ * tick's `values` may be empty (the memory hub keeps no values for replay).
+ */
 export type Replay =
   | { kind: 'events'; events: HubEvent[] }
   | { kind: 'reset'; reason: 'malformed' | 'epoch' | 'too-old' | 'future' | 'unavailable' };

@@ -25,6 +25,20 @@ describe('MemoryHub', () => {
     expect(none.kind === 'events' && none.events).toEqual([]);
   });
 
+  it('keeps frames, channel, source and time for replay, and lets the values go once the listeners have had them', async () => {
+    const hub = new MemoryHub({ epoch: 'e1', capacity: 8 });
+    const seen: HubEvent[] = [];
+    hub.subscribe((e) => seen.push(e));
+    const stat = { v: 1, min: 1, max: 1, avg: 1, n: 1, trend: 'stable' as const, u: '%' };
+    hub.publish('host', { t: 10, source: 'web-1', values: { 'host.cpu.total': stat } });
+    const live = seen[0];
+    expect(live.channel !== 'status' && Object.keys(live.tick.values)).toEqual(['host.cpu.total']);
+    const r = await hub.replay('e1-0');
+    const replayed = r.kind === 'events' ? r.events[0] : null;
+    expect(replayed && replayed.channel === 'host' && replayed.tick).toEqual({ t: 10, source: 'web-1', values: {} });
+    expect(replayed?.frame.equals(live.frame)).toBe(true);
+  });
+
   it('answers with a reset for ids it cannot replay', async () => {
     const hub = new MemoryHub({ epoch: 'e1', capacity: 4 });
     for (let i = 1; i <= 10; i++) hub.publish('host', tick(i));
