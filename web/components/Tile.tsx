@@ -1,4 +1,4 @@
-import { Component } from 'preact';
+import { Component, type ComponentChildren } from 'preact';
 import type { CheckState, Trend } from '../../shared/schema.js';
 import { formatWith, formatWithText } from '../format.js';
 import type { TileView } from '../view.js';
@@ -106,16 +106,27 @@ function Legend({ lines }: { lines: readonly TileView[] }) {
   );
 }
 
-function LinesTile({ tile, showSource, span, color }: TileProps) {
-  const lines = tile.lines!;
+interface FrameProps {
+  tile: TileView;
+  /** The tile's accessible name (and the title's tooltip); its status is added. */
+  full: string;
+  /** The source line under the title. */
+  source: boolean;
+  /** Lines drawn, for a tile of several lines. */
+  lines?: number;
+  /** What the header shows right of the title: a state badge, a trend, or the stale tag. */
+  side: ComponentChildren;
+  children: ComponentChildren;
+}
+
+/** What every tile has: the article with its state, the title row and the source line. */
+function TileFrame({ tile, full, source, lines, side, children }: FrameProps) {
   const { check } = tile;
-  const full = `${tile.label} on ${tile.source}: ${lines.map((l) => l.lineName).join(', ')}`;
-  const source = showSource || tile.showSource;
   return (
     <article
-      class={`tile multi ch-${tile.channel}${tile.stale ? ' stale' : ''}${check ? ` st-${check.status}` : ''}${source ? ' with-source' : ''}`}
+      class={`tile${lines === undefined ? '' : ' multi'} ch-${tile.channel}${tile.stale ? ' stale' : ''}${check ? ` st-${check.status}` : ''}${source ? ' with-source' : ''}`}
       data-key={tile.key}
-      data-lines={lines.length}
+      data-lines={lines}
       data-stale={tile.stale ? 'true' : 'false'}
       data-status={check?.status}
       aria-label={check ? `${full}: ${check.status}` : full}
@@ -125,13 +136,25 @@ function LinesTile({ tile, showSource, span, color }: TileProps) {
           <h3 class="tile-name" title={full}>
             {tile.label}
           </h3>
-          {tile.stale ? <strong class="stale-tag age">⚠ stale · {tile.age}</strong> : check && <StateBadge check={check} />}
+          {side}
         </header>
         {source && <div class="tile-source">{tile.source}</div>}
-        <Sparkline ring={tile.ring} lines={lines.map((l) => l.ring)} version={tile.version} unit={tile.unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values of ${lines.length} lines`} />
-        <Legend lines={lines} />
+        {children}
       </div>
     </article>
+  );
+}
+
+function LinesTile({ tile, showSource, span, color }: TileProps) {
+  const lines = tile.lines!;
+  const { check } = tile;
+  const full = `${tile.label} on ${tile.source}: ${lines.map((l) => l.lineName).join(', ')}`;
+  const side = tile.stale ? <strong class="stale-tag age">⚠ stale · {tile.age}</strong> : check && <StateBadge check={check} />;
+  return (
+    <TileFrame tile={tile} full={full} source={showSource || tile.showSource} lines={lines.length} side={side}>
+      <Sparkline ring={tile.ring} lines={lines.map((l) => l.ring)} version={tile.version} unit={tile.unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values of ${lines.length} lines`} />
+      <Legend lines={lines} />
+    </TileFrame>
   );
 }
 
@@ -144,55 +167,39 @@ interface LiveSetters {
 function SingleTile({ tile, showSource, color, span }: TileProps, live: LiveSetters) {
   const { stat, unit, check, format } = tile;
   const now = stat ? formatWith(stat.v, unit, format) : null;
-  const full = `${tile.name} on ${tile.source}`;
-  const state = check ? ` st-${check.status}` : '';
-  const source = showSource || tile.showSource;
   const set = live.set;
+  const side = check ? (
+    <StateBadge check={check} />
+  ) : (
+    stat && (
+      <span class={`trend trend-${stat.trend}`} title={`trend: ${stat.trend}`} aria-label={`trend ${stat.trend}`}>
+        {ARROW[stat.trend]}
+      </span>
+    )
+  );
   return (
-    <article
-      class={`tile ch-${tile.channel}${tile.stale ? ' stale' : ''}${state}${source ? ' with-source' : ''}`}
-      data-key={tile.key}
-      data-stale={tile.stale ? 'true' : 'false'}
-      data-status={check?.status}
-      aria-label={check ? `${full}: ${check.status}` : full}
-    >
-      <div class="tile-body">
-      <header class="tile-head">
-        <h3 class="tile-name" title={full}>
-          {tile.label}
-        </h3>
-        {check ? (
-          <StateBadge check={check} />
-        ) : (
-          stat && (
-            <span class={`trend trend-${stat.trend}`} title={`trend: ${stat.trend}`} aria-label={`trend ${stat.trend}`}>
-              {ARROW[stat.trend]}
-            </span>
-          )
-        )}
-      </header>
-      {source && <div class="tile-source">{tile.source}</div>}
+    <TileFrame tile={tile} full={`${tile.name} on ${tile.source}`} source={showSource || tile.showSource} side={side}>
       {/* The box has a fixed size; its inner box is a relayout boundary, so a new value lays out this row alone. */}
       <div class="tile-value">
         <div class="in">
-        {now ? (
-          <>
-            <span class="num" ref={set.num} />
-            {now.unit && <span class="unit" ref={set.unit} />}
-          </>
-        ) : (
-          <span class="num none">–</span>
-        )}
-        <span class="age" ref={set.age}>
-          {tile.stale ? (
-            <strong class="stale-tag">⚠ stale · {tile.age}</strong>
-          ) : (
+          {now ? (
             <>
-              <span class="age-word">updated </span>
-              <span ref={set.ageText} />
+              <span class="num" ref={set.num} />
+              {now.unit && <span class="unit" ref={set.unit} />}
             </>
+          ) : (
+            <span class="num none">–</span>
           )}
-        </span>
+          <span class="age" ref={set.age}>
+            {tile.stale ? (
+              <strong class="stale-tag">⚠ stale · {tile.age}</strong>
+            ) : (
+              <>
+                <span class="age-word">updated </span>
+                <span ref={set.ageText} />
+              </>
+            )}
+          </span>
         </div>
       </div>
       <Sparkline ref={live.spark} ring={tile.ring} version={tile.version} unit={unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values`} />
@@ -207,8 +214,7 @@ function SingleTile({ tile, showSource, color, span }: TileProps, live: LiveSett
           </div>
         )}
       </footer>
-      </div>
-    </article>
+    </TileFrame>
   );
 }
 
