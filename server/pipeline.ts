@@ -14,7 +14,7 @@ import { Sampler, type Source } from './sources/sampler.js';
 import { Scrapers } from './sources/scrape/scrapers.js';
 import { StreamServer } from './stream/stream-server.js';
 import { Projection } from './windows/projection.js';
-import { compactTickJson, streamTickJson } from './hub/tick-json.js';
+import { compactTickJson, KeyJson, streamTickJson } from './hub/tick-json.js';
 import { SeriesWindows } from './windows/series-windows.js';
 import { TierPersister } from './windows/tier-persister.js';
 import { TierStore } from './windows/tier-store.js';
@@ -113,9 +113,10 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   // Ticks go out with what changed since the projection's state, which is what every client holds.
   // Compact ticks (the page's) also leave out the keys while a group's keys stay those of its last tick;
   // written only while a client wants them (else a resuming one gets those events keyed).
+  const keyJson = new KeyJson(capacity);
   hub.encodeWith?.((channel, tick) => {
     const base = projection.statBase(channel, tick.source);
-    const json = streamTickJson(tick, base);
+    const json = streamTickJson(tick, base, keyJson);
     return stream.compactClients > 0 ? { json, compact: compactTickJson(tick, base, projection.layout(channel, tick.source)) } : { json };
   });
   // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.

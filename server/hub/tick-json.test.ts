@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyChange, CompactTick, expandCompact, type Stat, StreamTick } from '../../shared/schema.js';
-import { compactTickJson, num, streamTickJson } from './tick-json.js';
+import { compactTickJson, KeyJson, num, streamTickJson } from './tick-json.js';
 
 const stat = (v: number, more: Partial<Stat> = {}): Stat => ({ v, min: 0, max: 10, avg: 5, n: 60, trend: 'stable', u: '%', ...more });
 const parse = (json: string) => StreamTick.parse(JSON.parse(json));
@@ -73,6 +73,34 @@ describe('streamTickJson', () => {
   });
 });
 
+describe('KeyJson', () => {
+  const key = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('host.cpu', '__proto__', 'constructor', 'x"\n\u2028y', '\ud800', 'a\\b'));
+  const stat = fc.record({ v: fc.double(), min: fc.double(), max: fc.double(), avg: fc.double(), n: fc.nat(100), trend: fc.constantFrom('rising', 'falling', 'stable' as const), u: fc.string() });
+
+  it('writes ticks byte for byte as JSON.stringify of each key would, while it holds keys and after it forgets them', () => {
+    fc.assert(
+      fc.property(fc.array(fc.dictionary(key, stat, { maxKeys: 12 }), { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 8 }), (ticks, max) => {
+        const names = new KeyJson(max);
+        let prev: Record<string, Stat> = {};
+        for (const values of ticks) {
+          const tick = { t: 1, source: 's', values: Object.assign(Object.create(null), values) as Record<string, Stat> };
+          const base = (k: string) => (Object.hasOwn(prev, k) ? prev[k] : undefined);
+          expect(streamTickJson(tick, base, names)).toBe(streamTickJson(tick, base));
+          expect(streamTickJson(tick, null, names)).toBe(streamTickJson(tick, null));
+          prev = tick.values;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('holds at most max keys', () => {
+    const names = new KeyJson(3);
+    for (let i = 0; i < 10; i++) expect(names.of(`k${i}`)).toBe(`"k${i}":`);
+    expect((names as unknown as { texts: Map<string, string> }).texts.size).toBeLessThanOrEqual(3);
+  });
+});
+
 describe('num', () => {
   it('is the shortest text that parses back to exactly the same number', () => {
     expect(num(1529000000)).toBe('1.529e9');
@@ -95,8 +123,10 @@ describe('num', () => {
       return plain.length >= 6 && exp.length < plain.length ? exp : plain;
     };
     const scaled = fc.tuple(fc.integer({ min: -99999, max: 99999 }), fc.integer({ min: -12, max: 25 })).map(([m, e]) => m * 10 ** e);
+    // Where the forms can trade places: around 0.001 and 0.01, long runs of zeros, 1e21 and past.
+    const edges = fc.oneof(fc.double({ min: 1e-4, max: 0.02, noNaN: true }), fc.double({ min: 1e20, max: 1e23, noNaN: true }), fc.constantFrom(0.001, 0.01, -0.001, 0.0015, 1e21, -1e21, 1e-7, 100, 1000, 123400, 1e20));
     fc.assert(
-      fc.property(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), scaled), (x) => {
+      fc.property(fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), scaled, edges), (x) => {
           expect(num(x)).toBe(both(x));
         }),
       { numRuns: 5000 },

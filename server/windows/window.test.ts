@@ -189,6 +189,27 @@ describe('SlidingWindow', () => {
     );
   });
 
+  it('gives in stat() exactly what last, min, max, avg, count and trend say, whatever was pushed and evicted', () => {
+    const value = fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.double({ min: -1e12, max: 1e12, noNaN: true }), fc.constantFrom(0, -0, 1e300, -1e300, 5e-324));
+    const op = fc.record({ dt: fc.integer({ min: 0, max: 4000 }), skew: fc.integer({ min: -5000, max: 1000 }), v: value, advance: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 150 }), fc.integer({ min: 1000, max: 60_000 }), fc.double({ min: 0, max: 1, noNaN: true }), (ops, span, trendThreshold) => {
+        const w = new SlidingWindow({ span, trendThreshold, maxSamples: 50 });
+        let now = 1_700_000_000_000;
+        const each = () => ({ v: w.last(), min: w.min(), max: w.max(), avg: w.avg(), n: w.count, trend: w.trend(), u: 'u' });
+        expect(w.stat('u')).toEqual(each());
+        for (const o of ops) {
+          now += o.dt;
+          if (o.advance) w.advance(now);
+          else w.push(now + o.skew, o.v, now);
+          // toEqual tells 0 from -0 and NaN from a number, so each figure is the very same double.
+          expect(w.stat('u')).toEqual(each());
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('keeps the small samples in the average once a huge one is evicted', () => {
     const w = new SlidingWindow({ span: 1000 });
     w.push(0, 1e300);

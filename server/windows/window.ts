@@ -126,10 +126,15 @@ export class SlidingWindow {
   }
 
   trend(): Trend {
+    return this.trendOf(this.avg(), this.min(), this.max());
+  }
+
+  /** trend() given the window's avg, min and max, which stat() has at hand. */
+  private trendOf(avg: number, min: number, max: number): Trend {
     const n = this.samples.length;
     if (n < 3) return 'stable';
     const covered = (this.samples.backA() - this.samples.frontA()) / 1000;
-    const scale = Math.max(Math.abs(this.avg()), this.max() - this.min());
+    const scale = Math.max(Math.abs(avg), max - min);
     if (scale === 0 || covered === 0) return 'stable';
     const change = (this.slope() * covered) / scale;
     if (change > this.trendThreshold) return 'rising';
@@ -138,15 +143,13 @@ export class SlidingWindow {
   }
 
   stat(unit: string): Stat {
-    return {
-      v: this.last(),
-      min: this.min(),
-      max: this.max(),
-      avg: this.avg(),
-      n: this.samples.length,
-      trend: this.trend(),
-      u: unit,
-    };
+    const n = this.samples.length;
+    if (!n) return { v: NaN, min: NaN, max: NaN, avg: NaN, n, trend: 'stable', u: unit };
+    // As last(), min(), max(), avg() and trend(), each worked out once.
+    const min = this.mins.frontB();
+    const max = this.maxs.frontB();
+    const avg = Math.min(max, Math.max(min, (this.sumV + this.sumVc) / n));
+    return { v: this.newestV, min, max, avg, n, trend: this.trendOf(avg, min, max), u: unit };
   }
 
   private evictBefore(cutoff: number): void {
