@@ -113,7 +113,7 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   // Ticks go out with what changed since the projection's state, which is what every client holds.
   // Compact ticks (the page's) also leave out the keys while a group's keys stay those of its last tick;
   // written only while a client wants them (else a resuming one gets those events keyed).
-  const keyJson = new KeyJson(capacity);
+  const keyJson = new KeyJson(2 * capacity);
   hub.encodeWith?.((channel, tick) => {
     const base = projection.statBase(channel, tick.source);
     const json = streamTickJson(tick, base, keyJson);
