@@ -3,7 +3,6 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stat, TickEvent } from '../shared/schema.js';
 import { MemoryHub } from '../server/hub/memory-hub.js';
-import { tickKeys } from '../server/hub/tick-keys.js';
 import { ScrapeTarget } from '../server/sources/scrape/scrape-target.js';
 import { parseTargetSpec } from '../server/sources/scrape/target-spec.js';
 import { SeriesWindows } from '../server/windows/series-windows.js';
@@ -35,12 +34,7 @@ async function rounds(...texts: string[]): Promise<Array<Record<string, number>>
   let clock = 1_000_000;
   const target = new ScrapeTarget({ spec: spec.spec, hub, windows: new SeriesWindows({ span: 60_000 }, 1000), logger: pino({ level: 'silent' }), interval: 1000, window: 60_000, maxSeries: 1000, now: () => clock });
   const ticks: TickEvent[] = [];
-  hub.subscribe((e) => {
-    if (!('tick' in e)) return;
-    // The keys the target listed as it wrote the tick are the ones every stage reads (tickKeys): Object.keys', in its order.
-    expect(tickKeys(e.tick.values)).toEqual(Object.keys(e.tick.values));
-    ticks.push(e.tick);
-  });
+  hub.subscribe((e) => void ('tick' in e && ticks.push(e.tick)));
   const out: Array<Record<string, number>> = [];
   try {
     for (const text of texts) {

@@ -14,19 +14,3 @@ export function tickKeys(values: object): readonly string[] {
   if (!keys) keysOf.set(values, (keys = Object.keys(values)));
   return keys;
 }
-
-/**
- * Tells tickKeys the keys of a tick its producer listed while writing it, so
- * no stage lists them again. `keys` must be exactly what Object.keys(values)
- * gives, in its order: each key once, in the order first set, and none that
- * is an array index (those Object.keys puts first), which it checks
- * and then leaves the listing to tickKeys. Returns whether it took them.
- */
-export function setTickKeys(values: object, keys: readonly string[]): boolean {
-  for (let i = 0; i < keys.length; i++) {
-    const c = keys[i].charCodeAt(0);
-    if (c >= 48 && c <= 57) return false;
-  }
-  keysOf.set(values, keys);
-  return true;
-}

@@ -5,7 +5,6 @@ import { INGEST_VALUE_MAX } from '../../../shared/ingest.js';
 import type { TickEvent } from '../../../shared/schema.js';
 import { keyedByMetric, metricKey } from '../../../shared/series.js';
 import type { Hub } from '../../hub/hub.js';
-import { setTickKeys } from '../../hub/tick-keys.js';
 import { CardinalityError, type SeriesWindows } from '../../windows/series-windows.js';
 import { parseExposition, SeriesCache } from './exposition.js';
 import { expositionPoints, type NameMemo } from './exposition-points.js';
@@ -118,9 +117,8 @@ export class ScrapeTarget {
 
   private publish(readings: ReturnType<Folder['fold']>['readings'], t: number): void {
     const tick: TickEvent = { t, source: this.name, values: keyedByMetric() };
-    // The tick's keys as they are set, so the stages that read the tick (tickKeys) need not list them.
-    const keys: string[] = [];
     let capped = 0;
+    let held = 0;
     for (const r of readings) {
       // NaN, ±Inf and values past ±1e300 (window sums would overflow, JSON would say null) are left out.
       if (!(Math.abs(r.v) <= INGEST_VALUE_MAX)) continue;
@@ -131,10 +129,9 @@ export class ScrapeTarget {
         continue;
       }
       try {
-        const stat = this.o.windows.record(key, this.name, r.unit, t, r.v);
-        if (tick.values[key] === undefined) keys.push(key);
-        tick.values[key] = stat;
+        tick.values[key] = this.o.windows.record(key, this.name, r.unit, t, r.v);
         if (!known) this.keys.add(key);
+        held++;
       } catch (err) {
         if (!(err instanceof CardinalityError)) throw err;
         capped++;
@@ -145,10 +142,7 @@ export class ScrapeTarget {
       this.warnedCap = true;
       this.o.logger.warn({ target: this.name, held: this.keys.size, left_out: capped }, 'scrape target has more series than the cap (SCRAPE_MAX_SERIES); the rest are left out');
     }
-    if (keys.length) {
-      setTickKeys(tick.values, keys);
-      this.o.hub.publish('app', tick);
-    }
+    if (held) this.o.hub.publish('app', tick);
   }
 
   private setState(state: TargetState, problem: string | null): void {
