@@ -85,24 +85,28 @@ export function stopper(child: ChildProcess): () => Promise<void> {
  *   (run `npm run build` first), read as the default page reads it (PAGE_QUERY);
  * - keyed: the same, read as curl reads it (`api/stream`);
  * - floor: scripts/bench/floor-server.ts writing `frames` (bytes per frame, one write a second);
- * - express: the same floor as a route of an Express 5 app, under Vigil's node flags (the fixed stack's own cost);
+ * - express: the same floor as a route of an Express 5 app (the fixed stack's own cost);
  * - esm: express-status-monitor on Express with its socket.io 2 server;
  * - redis: Vigil on Redis, one agent and two servers (scripts/bench/redis-target.ts).
  * `speed` > 1 runs Vigil's sampler and esm's spans that many times faster (bench-connect uses it to fill history).
- * `nodeFlags` go to the server's node (bench-memory's heap-snapshot signal); not for redis.
+ * `nodeFlags` go to the server's node, whichever target (not redis's, which runs as Vigil ships).
+ * By default every target's node runs with VIGIL_NODE_FLAGS: a small young generation is a
+ * runtime setting, not Vigil's code, and with node's defaults a server's RSS after a
+ * connect storm carries up to 16 MB of semi-space (16 KB per client at 1,000) or
+ * not, as the storm went; RSS per client would compare that, not what a client holds.
  */
-export async function startTarget(name: TargetName, frames: number[] = [800], speed = 1, nodeFlags: string[] = []): Promise<Target> {
+export async function startTarget(name: TargetName, frames: number[] = [800], speed = 1, nodeFlags: readonly string[] = VIGIL_NODE_FLAGS): Promise<Target> {
   if (name === 'redis') return (await import('./redis-target.js')).startRedisTarget();
   const port = await freePort();
   let child: ChildProcess;
   let url: string;
   let kind: 'sse' | 'sio' = 'sse';
   if (name === 'vigil' || name === 'keyed') {
-    child = spawnNode([...VIGIL_NODE_FLAGS, ...nodeFlags, 'dist/server/main.js', '--port', String(port), '--host', '127.0.0.1', '--interval', String(1000 / speed), '--max-clients', '20000', '--log-level', 'warn']);
+    child = spawnNode([...nodeFlags, 'dist/server/main.js', '--port', String(port), '--host', '127.0.0.1', '--interval', String(1000 / speed), '--max-clients', '20000', '--log-level', 'warn']);
     url = `http://127.0.0.1:${port}/api/stream${name === 'vigil' ? PAGE_QUERY : ''}`;
   } else if (name === 'floor' || name === 'express') {
     const flags = name === 'express' ? ['--express'] : [];
-    child = spawnNode([...(name === 'express' ? VIGIL_NODE_FLAGS : []), ...nodeFlags, '--import', 'tsx', here('./floor-server.ts'), '--port', String(port), '--frames', frames.join(','), ...flags]);
+    child = spawnNode([...nodeFlags, '--import', 'tsx', here('./floor-server.ts'), '--port', String(port), '--frames', frames.join(','), ...flags]);
     url = `http://127.0.0.1:${port}/stream`;
   } else {
     child = spawnNode([...nodeFlags, '--import', 'tsx', here('./esm-server.ts'), '--port', String(port), '--speed', String(speed)]);
