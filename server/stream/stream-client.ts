@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { ChannelName } from '../../shared/schema.js';
 import type { StreamQuery } from '../../shared/query.js';
 import type { HubEvent } from '../hub/hub.js';
@@ -43,7 +43,7 @@ export class StreamClient {
   private retry: Buffer | null;
 
   constructor(
-    readonly res: Response,
+    readonly res: ServerResponse,
     query: StreamQuery,
     private readonly cap: number,
     retry: number | null = null,
