@@ -37,17 +37,22 @@ const { values: a } = parseArgs({
     quick: { type: 'boolean', default: false },
     warm: { type: 'string' },
     'node-flags': { type: 'string' },
+    baseline: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (a.help) {
-  console.log('usage: npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 8] [--repeat 2] [--only vigil,keyed,floor,express,esm,redis] [--workers 2] [--warm 62] [--node-flags=--max-semi-space-size=1] [--quick]\n--quick: --clients 1000,10000 --seconds 5 --repeat 1 --warm 0 unless given\n--warm: seconds Vigil runs before clients connect (its windows full, as on a server that has run a minute)\n--node-flags: node flags of every target (default: the ones Vigil ships with; --node-flags= runs all on node\'s defaults)');
+  console.log('usage: npx tsx scripts/bench-fanout.ts [--clients 1000,5000,10000] [--seconds 8] [--repeat 2] [--only vigil,keyed,floor,express,esm,redis] [--workers 2] [--warm 62] [--node-flags=--max-semi-space-size=1] [--baseline DIR] [--quick]\n--baseline DIR: also run DIR/dist/server/main.js (another checkout, built) as target base, right after vigil\n--quick: --clients 1000,10000 --seconds 5 --repeat 1 --warm 0 unless given\n--warm: seconds Vigil runs before clients connect (its windows full, as on a server that has run a minute)\n--node-flags: node flags of every target (default: the ones Vigil ships with; --node-flags= runs all on node\'s defaults)');
   process.exit(0);
 }
 const counts = (a.clients ?? (a.quick ? '1000,10000' : '1000,5000,10000')).split(',').map(Number);
 const seconds = Number(a.seconds ?? (a.quick ? 5 : 8));
 const repeat = Number(a.repeat ?? (a.quick ? 1 : 2));
 const only = a.only.split(',') as TargetName[];
+if (a.baseline) {
+  if (!existsSync(join(a.baseline, 'dist/server/main.js'))) throw new Error(`--baseline: ${a.baseline}/dist/server/main.js is missing (build that checkout first)`);
+  only.splice(only.includes('vigil') ? only.indexOf('vigil') + 1 : 0, 0, 'base');
+}
 const workers = Number(a.workers);
 /**
  * How long a server runs before clients connect, s: Vigil's windows (60 s) full,
@@ -60,7 +65,7 @@ const warmS = Number(a.warm ?? (a.quick ? 0 : 62));
 const nodeFlags = a['node-flags'] === undefined ? VIGIL_NODE_FLAGS : a['node-flags'].split(' ').filter(Boolean);
 /** What lets the benchmark make a server collect its garbage (scripts/bench/gc-signal.mjs); every target but redis's. */
 const GC_FLAGS = ['--expose-gc', '--import', fileURLToPath(new URL('./bench/gc-signal.mjs', import.meta.url))];
-for (const t of only) if (!TARGETS.includes(t)) throw new Error(`--only: unknown target ${t}; use ${TARGETS.join(',')}`);
+for (const t of only) if (t !== 'base' && !TARGETS.includes(t)) throw new Error(`--only: unknown target ${t}; use ${TARGETS.join(',')}`);
 if (counts.some((n) => !(n > 0 && n <= 15_000))) throw new Error('--clients: each count must be 1..15000 (the fd limit here is 20000)');
 if (!(seconds > 0 && seconds <= 120) || !(repeat >= 1 && repeat <= 10)) throw new Error('--seconds must be 1..120 and --repeat 1..10');
 if (!(warmS >= 0 && warmS <= 600)) throw new Error('--warm must be 0..600 seconds');
@@ -116,12 +121,12 @@ async function collected(target: TargetName, pid: number): Promise<number> {
 }
 
 async function runOne(target: TargetName, n: number, frames: number[]): Promise<Run> {
-  const t = await startTarget(target, frames, 1, [...nodeFlags, ...GC_FLAGS]);
+  const t = await startTarget(target, frames, 1, [...nodeFlags, ...GC_FLAGS], a.baseline);
   const pool = LoadPool.start(workers);
   const handle = { stop: async () => void (await Promise.allSettled([pool.close(), t.stop()])) };
   live.add(handle);
   try {
-    const vigilLike = target === 'vigil' || target === 'keyed' || target === 'redis';
+    const vigilLike = target === 'vigil' || target === 'base' || target === 'keyed' || target === 'redis';
     await sleep(Math.max(MIN_WARM_MS, vigilLike ? warmS * 1000 : 0) - BASE_MS);
     // Scaled-out targets (redis) count every process: servers, agent and Redis.
     const pids = t.pids ?? [t.pid];
@@ -236,18 +241,19 @@ async function main(): Promise<void> {
   console.log(table(['target', 'clients', 'reached', 'cpu %', 'cpu %/1k', 'rss MB', 'rss KB/client', 'anon KB/client', 'gc KB/client', 'p50 ms', 'p99 ms', 'B/s/client', 'dropped', 'connect s', 'runs'], rows));
 
   const ratios: string[][] = [];
+  const pairs: Array<[TargetName, TargetName]> = [['vigil', 'base'], ['vigil', 'floor'], ['vigil', 'express'], ['redis', 'vigil'], ['vigil', 'esm']];
   for (const n of counts) {
     const cpu = (t: TargetName) => med(t, n, (r) => r.cpuPct / r.ready);
     const kb = (t: TargetName) => med(t, n, (r) => r.rssPerClientKb);
+    const gc = (t: TargetName) => med(t, n, (r) => r.gcPerClientKb);
     const p99 = (t: TargetName) => med(t, n, (r) => r.p99);
-    if (only.includes('vigil') && only.includes('floor')) ratios.push([`vigil / floor`, String(n), fmt(cpu('vigil') / cpu('floor'), 2), fmt(kb('vigil') / kb('floor'), 2), fmt(p99('vigil') / p99('floor'), 2)]);
-    if (only.includes('vigil') && only.includes('express')) ratios.push([`vigil / express`, String(n), fmt(cpu('vigil') / cpu('express'), 2), fmt(kb('vigil') / kb('express'), 2), fmt(p99('vigil') / p99('express'), 2)]);
-    if (only.includes('redis') && only.includes('vigil')) ratios.push([`redis / vigil`, String(n), fmt(cpu('redis') / cpu('vigil'), 2), fmt(kb('redis') / kb('vigil'), 2), fmt(p99('redis') / p99('vigil'), 2)]);
-    if (only.includes('vigil') && only.includes('esm')) ratios.push([`vigil / esm`, String(n), fmt(cpu('vigil') / cpu('esm'), 2), fmt(kb('vigil') / kb('esm'), 2), fmt(p99('vigil') / p99('esm'), 2)]);
+    for (const [x, y] of pairs) {
+      if (only.includes(x) && only.includes(y)) ratios.push([`${x} / ${y}`, String(n), fmt(cpu(x) / cpu(y), 2), fmt(kb(x) / kb(y), 2), fmt(gc(x) / gc(y), 2), fmt(p99(x) / p99(y), 2)]);
+    }
   }
   if (ratios.length) {
     console.log('\nratios (lower is better for vigil; per client, medians):\n');
-    console.log(table(['pair', 'clients', 'cpu/client', 'rss/client', 'p99'], ratios));
+    console.log(table(['pair', 'clients', 'cpu/client', 'rss/client', 'gc/client', 'p99'], ratios));
   }
   console.log(`\ncpu % is of one core; rss KB/client = (median RSS over the window - median RSS over the ${BASE_MS / 1000} s before any client) / clients, sampled every 0.25 s; anon: the same of RssAnon (heap and native allocations, without file-backed pages such as node's own code); gc: (RSS after the server collected its garbage at the end - the same before any client) / clients; node flags of every target: ${nodeFlags.join(' ') || '(none)'}; latency = receive time - the publish time carried by the event (Vigil: its tick's sample time t); reached = fewest clients ready within ${CONNECT_TIMEOUT_MS / 1000} s over the runs (the rest are closed before measuring); connect s = time to open them, at most ${CONNECTING} connecting per worker. Took ${fmt((Date.now() - started) / 1000, 0)} s.`);
 }

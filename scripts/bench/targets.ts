@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './stats.js';
 
-export type TargetName = 'vigil' | 'keyed' | 'floor' | 'express' | 'esm' | 'redis';
+export type TargetName = 'vigil' | 'base' | 'keyed' | 'floor' | 'express' | 'esm' | 'redis';
 export const TARGETS: TargetName[] = ['vigil', 'keyed', 'floor', 'express', 'esm', 'redis'];
 
 /**
@@ -36,9 +36,9 @@ export interface Target {
  * Runs `node args...` with the open-files limit raised to the hard limit
  * (`ulimit -n` is per process; 10,000 sockets need more than the usual 1024).
  */
-export function spawnNode(args: string[], opts: { ipc?: boolean; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+export function spawnNode(args: string[], opts: { ipc?: boolean; env?: NodeJS.ProcessEnv; cwd?: string } = {}): ChildProcess {
   return spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', process.execPath, ...args], {
-    cwd: ROOT,
+    cwd: opts.cwd ?? ROOT,
     env: { ...process.env, ...opts.env },
     stdio: opts.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
   });
@@ -83,6 +83,7 @@ export function stopper(child: ChildProcess): () => Promise<void> {
  * Starts the server under test in its own process on 127.0.0.1.
  * - vigil: the built CLI, `node --max-semi-space-size=1 dist/server/main.js --interval 1000 --max-clients 20000`
  *   (run `npm run build` first), read as the default page reads it (PAGE_QUERY);
+ * - base: the same as vigil from another checkout's build (`baseRoot`: bench-fanout's --baseline DIR);
  * - keyed: the same, read as curl reads it (`api/stream`);
  * - floor: scripts/bench/floor-server.ts writing `frames` (bytes per frame, one write a second);
  * - express: the same floor as a route of an Express 5 app (the fixed stack's own cost);
@@ -95,15 +96,17 @@ export function stopper(child: ChildProcess): () => Promise<void> {
  * connect storm carries up to 16 MB of semi-space (16 KB per client at 1,000) or
  * not, as the storm went; RSS per client would compare that, not what a client holds.
  */
-export async function startTarget(name: TargetName, frames: number[] = [800], speed = 1, nodeFlags: readonly string[] = VIGIL_NODE_FLAGS): Promise<Target> {
+export async function startTarget(name: TargetName, frames: number[] = [800], speed = 1, nodeFlags: readonly string[] = VIGIL_NODE_FLAGS, baseRoot?: string): Promise<Target> {
   if (name === 'redis') return (await import('./redis-target.js')).startRedisTarget();
   const port = await freePort();
   let child: ChildProcess;
   let url: string;
   let kind: 'sse' | 'sio' = 'sse';
-  if (name === 'vigil' || name === 'keyed') {
-    child = spawnNode([...nodeFlags, 'dist/server/main.js', '--port', String(port), '--host', '127.0.0.1', '--interval', String(1000 / speed), '--max-clients', '20000', '--log-level', 'warn']);
-    url = `http://127.0.0.1:${port}/api/stream${name === 'vigil' ? PAGE_QUERY : ''}`;
+  if (name === 'vigil' || name === 'keyed' || name === 'base') {
+    if (name === 'base' && !baseRoot) throw new Error('the base target needs the root of another checkout (--baseline DIR)');
+    const cwd = name === 'base' ? baseRoot : ROOT;
+    child = spawnNode([...nodeFlags, 'dist/server/main.js', '--port', String(port), '--host', '127.0.0.1', '--interval', String(1000 / speed), '--max-clients', '20000', '--log-level', 'warn'], { cwd });
+    url = `http://127.0.0.1:${port}/api/stream${name === 'keyed' ? '' : PAGE_QUERY}`;
   } else if (name === 'floor' || name === 'express') {
     const flags = name === 'express' ? ['--express'] : [];
     child = spawnNode([...nodeFlags, '--import', 'tsx', here('./floor-server.ts'), '--port', String(port), '--frames', frames.join(','), ...flags]);
