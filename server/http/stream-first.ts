@@ -74,7 +74,7 @@ function plainStreamRequest(req: IncomingMessage, res: ServerResponse, d: Stream
   return parsed.success ? parsed.data : null;
 }
 
-/** What Express's error handler does with an error once a response has started: log, drop the connection. */
+/** As Express's error handler does: log it, then a 500, or once the head has gone out, drop the connection. */
 function failed(res: ServerResponse, err: unknown, log: (err: unknown) => void): void {
   log(err);
   if (!res.headersSent) {
