@@ -28,7 +28,7 @@ describe('Folder', () => {
 
   it('counts a point stamped ahead of the fold as now, so a fast clock leaves the rates right', () => {
     const f = new Folder(60_000);
-    const at = (v: number, t: number): Point => ({ ...counter(v), t });
+    const at = (v: number, t: number): Point => ({ kind: 'counter', name: 'tok', labels: L, unit: '', v, t });
     expect(step(f, at(100, 0), 0)).toEqual({});
     // 58 days ahead: read at the fold's time, 1 s after the last.
     expect(step(f, at(150, 5e9), 1000)).toEqual({ tok: 50 });
