@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { LoadPool } from './bench/load.js';
 import { machine, procUsage } from './bench/proc.js';
 import { fmt, median, sleep, table } from './bench/stats.js';
-import { startTarget, type TargetName } from './bench/targets.js';
+import { startTarget, VIGIL_NODE_FLAGS, type TargetName } from './bench/targets.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -43,8 +43,8 @@ const settle = Number(a.settle);
 const repeat = Number(a.repeat);
 const only = a.only.split(',') as TargetName[];
 const top = Number(a.top);
-if (!(clients > 0 && clients <= 15_000) || !(idle > 0) || !(settle >= 0) || !(repeat >= 1 && repeat <= 10) || only.some((t) => !['vigil', 'floor', 'esm'].includes(t))) {
-  console.error('--clients 1..15000, --idle > 0, --settle >= 0, --repeat 1..10, --only of vigil,floor,esm');
+if (!(clients > 0 && clients <= 15_000) || !(idle > 0) || !(settle >= 0) || !(repeat >= 1 && repeat <= 10) || only.some((t) => !['vigil', 'floor', 'express', 'esm'].includes(t))) {
+  console.error('--clients 1..15000, --idle > 0, --settle >= 0, --repeat 1..10, --only of vigil,floor,express,esm');
   process.exit(2);
 }
 
@@ -104,7 +104,7 @@ interface Run {
 
 async function runOnce(name: TargetName): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-heap-'));
-  const target = await startTarget(name, [800], 1, ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`]);
+  const target = await startTarget(name, [800], 1, [...VIGIL_NODE_FLAGS, '--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${dir}`]);
   const pool = LoadPool.start(2);
   try {
     await sleep(2000);

@@ -109,7 +109,7 @@ export function createVigil(config: Config, deps: VigilDeps = {}): Vigil {
       await startPipeline(p, { judge: servesClients(config), started: () => (started = true) });
       await facts;
       if (withServer) {
-        ({ server, url } = await listen(http.app, config.port, config.host));
+        ({ server, url } = await listen(http.listener, config.port, config.host));
         logger.info({ url }, 'listening');
       }
     },

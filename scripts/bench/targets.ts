@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './stats.js';
 
-export type TargetName = 'vigil' | 'keyed' | 'floor' | 'express' | 'esm' | 'redis';
+export type TargetName = 'vigil' | 'base' | 'keyed' | 'floor' | 'express' | 'esm' | 'redis';
 export const TARGETS: TargetName[] = ['vigil', 'keyed', 'floor', 'express', 'esm', 'redis'];
 
 /**
@@ -36,9 +36,9 @@ export interface Target {
  * Runs `node args...` with the open-files limit raised to the hard limit
  * (`ulimit -n` is per process; 10,000 sockets need more than the usual 1024).
  */
-export function spawnNode(args: string[], opts: { ipc?: boolean; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+export function spawnNode(args: string[], opts: { ipc?: boolean; env?: NodeJS.ProcessEnv; cwd?: string } = {}): ChildProcess {
   return spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', process.execPath, ...args], {
-    cwd: ROOT,
+    cwd: opts.cwd ?? ROOT,
     env: { ...process.env, ...opts.env },
     stdio: opts.ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
   });
@@ -83,26 +83,33 @@ export function stopper(child: ChildProcess): () => Promise<void> {
  * Starts the server under test in its own process on 127.0.0.1.
  * - vigil: the built CLI, `node --max-semi-space-size=1 dist/server/main.js --interval 1000 --max-clients 20000`
  *   (run `npm run build` first), read as the default page reads it (PAGE_QUERY);
+ * - base: the same as vigil from another checkout's build (`baseRoot`: bench-fanout's --baseline DIR);
  * - keyed: the same, read as curl reads it (`api/stream`);
  * - floor: scripts/bench/floor-server.ts writing `frames` (bytes per frame, one write a second);
- * - express: the same floor as a route of an Express 5 app, under Vigil's node flags (the fixed stack's own cost);
+ * - express: the same floor as a route of an Express 5 app (the fixed stack's own cost);
  * - esm: express-status-monitor on Express with its socket.io 2 server;
  * - redis: Vigil on Redis, one agent and two servers (scripts/bench/redis-target.ts).
  * `speed` > 1 runs Vigil's sampler and esm's spans that many times faster (bench-connect uses it to fill history).
- * `nodeFlags` go to the server's node (bench-memory's heap-snapshot signal); not for redis.
+ * `nodeFlags` go to the server's node, whichever target (not redis's, which runs as Vigil ships).
+ * By default every target's node runs with VIGIL_NODE_FLAGS: a small young generation is a
+ * runtime setting, not Vigil's code, and with node's defaults a server's RSS after a
+ * connect storm carries up to 16 MB of semi-space (16 KB per client at 1,000) or
+ * not, as the storm went; RSS per client would compare that, not what a client holds.
  */
-export async function startTarget(name: TargetName, frames: number[] = [800], speed = 1, nodeFlags: string[] = []): Promise<Target> {
+export async function startTarget(name: TargetName, frames: number[] = [800], speed = 1, nodeFlags: readonly string[] = VIGIL_NODE_FLAGS, baseRoot?: string): Promise<Target> {
   if (name === 'redis') return (await import('./redis-target.js')).startRedisTarget();
   const port = await freePort();
   let child: ChildProcess;
   let url: string;
   let kind: 'sse' | 'sio' = 'sse';
-  if (name === 'vigil' || name === 'keyed') {
-    child = spawnNode([...VIGIL_NODE_FLAGS, ...nodeFlags, 'dist/server/main.js', '--port', String(port), '--host', '127.0.0.1', '--interval', String(1000 / speed), '--max-clients', '20000', '--log-level', 'warn']);
-    url = `http://127.0.0.1:${port}/api/stream${name === 'vigil' ? PAGE_QUERY : ''}`;
+  if (name === 'vigil' || name === 'keyed' || name === 'base') {
+    if (name === 'base' && !baseRoot) throw new Error('the base target needs the root of another checkout (--baseline DIR)');
+    const cwd = name === 'base' ? baseRoot : ROOT;
+    child = spawnNode([...nodeFlags, 'dist/server/main.js', '--port', String(port), '--host', '127.0.0.1', '--interval', String(1000 / speed), '--max-clients', '20000', '--log-level', 'warn'], { cwd });
+    url = `http://127.0.0.1:${port}/api/stream${name === 'keyed' ? '' : PAGE_QUERY}`;
   } else if (name === 'floor' || name === 'express') {
     const flags = name === 'express' ? ['--express'] : [];
-    child = spawnNode([...(name === 'express' ? VIGIL_NODE_FLAGS : []), ...nodeFlags, '--import', 'tsx', here('./floor-server.ts'), '--port', String(port), '--frames', frames.join(','), ...flags]);
+    child = spawnNode([...nodeFlags, '--import', 'tsx', here('./floor-server.ts'), '--port', String(port), '--frames', frames.join(','), ...flags]);
     url = `http://127.0.0.1:${port}/stream`;
   } else {
     child = spawnNode([...nodeFlags, '--import', 'tsx', here('./esm-server.ts'), '--port', String(port), '--speed', String(speed)]);

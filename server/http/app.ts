@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import type { HostFacts } from '../../shared/schema.js';
 import type { Config } from '../config.js';
@@ -22,6 +23,7 @@ import { healthRouter } from './health.js';
 import { createRouter } from './router.js';
 import { securityHeaders } from './security-headers.js';
 import { statusHandler } from './status-route.js';
+import { streamFirst, type NodeHandler } from './stream-first.js';
 import { findPageDir } from './static-page.js';
 
 /** What the HTTP layer reads of the pipeline (server/pipeline.ts builds it). */
@@ -54,6 +56,8 @@ export interface HttpParts {
   readonly middleware: RequestHandler;
   /** A standalone app: router at the root, a 404 and the error handler. */
   readonly app: Express;
+  /** What the standalone server listens with: `app`, with GET /api/stream opened before Express (stream-first.ts). */
+  readonly listener: RequestListener;
 }
 
 /** The HTTP face of a pipeline: Vigil's router, its request metrics, and a standalone app. */
@@ -62,11 +66,13 @@ export function createHttp(config: Config, d: HttpDeps): HttpParts {
   const middleware = countOnce(p.httpMetrics.middleware);
   const logError = (err: unknown) => p.logger.error({ err }, 'request failed');
 
+  const log = requestLog(p.logger);
+  const headers = securityHeaders({ frameAncestors: config.frameAncestors });
   const router = express.Router();
-  router.use(requestLog(p.logger));
+  router.use(log);
   router.use(bodyTimeout(config.bodyTimeout));
   router.use(middleware);
-  router.use(securityHeaders({ frameAncestors: config.frameAncestors }));
+  router.use(headers);
   router.use(cors(config.corsOrigins));
   router.use(
     d.servesClients
@@ -103,7 +109,12 @@ export function createHttp(config: Config, d: HttpDeps): HttpParts {
   app.use(router);
   app.use((_req, _res, next) => next(new HttpError(404, 'not found')));
   app.use(errorHandler(logError));
-  return { router, middleware, app };
+  if (!d.servesClients) return { router, middleware, app, listener: app };
+  // The router's middleware for a plain stream request: body timeout and CORS do nothing for it.
+  const before: NodeHandler[] = [log, middleware, headers];
+  const readSecret = config.readToken ? new Secret(config.readToken) : null;
+  const listener = streamFirst(app, { stream: p.stream, before, readSecret, cors: config.corsOrigins.length > 0, onError: logError });
+  return { router, middleware, app, listener };
 }
 
 /**
@@ -123,11 +134,12 @@ function readGuard(token: string | undefined): RequestHandler {
  * requests twice. The mark is this instance's symbol, so two Vigils each count a request
  * once. It goes in res.locals (Express's per-request bag): marking req itself, or keeping
  * a WeakSet of requests, cost ~25 µs of CPU per request in scripts/bench-middleware.ts.
+ * A stream opened before Express (stream-first.ts) has no locals and is counted once there.
  */
-function countOnce(count: RequestHandler): RequestHandler {
+function countOnce(count: NodeHandler): NodeHandler {
   const counted = Symbol('vigil.counted');
   return (req, res, next) => {
-    const locals = res.locals as Record<symbol, unknown> | undefined;
+    const locals = (res as { locals?: Record<symbol, unknown> }).locals;
     if (locals) {
       if (locals[counted]) return next();
       locals[counted] = true;

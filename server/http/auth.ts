@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Request, RequestHandler } from 'express';
 import { HttpError } from './http-error.js';
 
@@ -28,7 +29,7 @@ export class Secret {
 }
 
 /** The token of `Authorization: Bearer <token>`, or undefined. */
-export function bearerToken(req: Request): string | undefined {
+export function bearerToken(req: IncomingMessage): string | undefined {
   const h = req.headers.authorization;
   if (typeof h !== 'string') return undefined;
   const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(h);

@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
 
 /** Listens on host:port; resolves with the server and a URL a client can dial. */
-export async function listen(app: Express, port: number, host: string): Promise<{ server: Server; url: string }> {
+export async function listen(app: RequestListener, port: number, host: string): Promise<{ server: Server; url: string }> {
   const server = createServer(app);
   // Streams live for hours; only idle keep-alive sockets should time out.
   server.requestTimeout = 0;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -13,8 +13,10 @@ const PROBE = /\/(healthz|readyz)$/;
  * is a plain word, else a new one is made; either way it is sent back.
  * Health probes are logged at debug: at info they would be most of the log, and
  * a `/readyz` 503 (Redis away, which redis-link logs once) is an answer, not an error.
+ * Plain node:http types: the stream's route runs it before Express too
+ * (server/http/stream-first.ts), where `originalUrl` is the request's own URL.
  */
-export function requestLog(logger: Logger): RequestHandler {
+export function requestLog(logger: Logger): (req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, next: () => void) => void {
   return (req, res, next) => {
     const start = process.hrtime.bigint();
     const given = req.headers['x-request-id'];
@@ -27,7 +29,7 @@ export function requestLog(logger: Logger): RequestHandler {
       const line = {
         reqId: id,
         method: req.method,
-        path: pathOf(req.originalUrl),
+        path: pathOf(req.originalUrl ?? req.url ?? '/'),
         status,
         ms: Math.round(Number(process.hrtime.bigint() - start) / 1e4) / 100,
       };

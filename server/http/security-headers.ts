@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface SecurityHeaderOptions {
   /** CSP frame-ancestors source list (validated in config): who may put the page in an iframe. */
@@ -14,8 +14,11 @@ export interface SecurityHeaderOptions {
  * CSP: scripts, styles, fetches and the stream from our own origin only; no inline
  * scripts; `data:` images for the favicon. Referrer-Policy no-referrer because the
  * page URL may carry `?token=`.
+ *
+ * Plain node:http (setHeader, what Express's `res.set` does for these): the stream's
+ * route runs it before Express too (server/http/stream-first.ts).
  */
-export function securityHeaders({ frameAncestors = "'self'" }: SecurityHeaderOptions = {}): RequestHandler {
+export function securityHeaders({ frameAncestors = "'self'" }: SecurityHeaderOptions = {}): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
   const csp = [
     "default-src 'self'",
     "script-src 'self'",
@@ -37,8 +40,9 @@ export function securityHeaders({ frameAncestors = "'self'" }: SecurityHeaderOpt
   // Old browsers ignore frame-ancestors; X-Frame-Options can only say these two.
   if (frameAncestors === "'self'") headers['X-Frame-Options'] = 'SAMEORIGIN';
   if (frameAncestors === "'none'") headers['X-Frame-Options'] = 'DENY';
+  const entries = Object.entries(headers);
   return (_req, res, next) => {
-    res.set(headers);
+    for (const [name, value] of entries) res.setHeader(name, value);
     next();
   };
 }

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Reading, Source } from './sampler.js';
 import type { Exporter, Family } from './exported.js';
 
@@ -25,7 +25,8 @@ export class HttpMetrics implements Source, Exporter {
   /** Latency quantiles of the last interval, s (a summary's quantiles). */
   private quantiles: [number, number, number] | null = null;
 
-  readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
+  /** Plain node:http types: the stream's route runs it before Express too (server/http/stream-first.ts). */
+  readonly middleware = (_req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const start = process.hrtime.bigint();
     // One listener, not 'finish' and 'close': a response emits 'close' once whether it
     // finished or was cut off, and every listener is paid for on every request.
@@ -33,7 +34,7 @@ export class HttpMetrics implements Source, Exporter {
     next();
   };
 
-  private record(res: Response, start: bigint): void {
+  private record(res: ServerResponse, start: bigint): void {
     this.requests++;
     const cls = Math.min(5, Math.floor(res.statusCode / 100));
     this.classes[cls]++;

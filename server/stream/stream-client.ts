@@ -1,10 +1,11 @@
 import type { Socket } from 'node:net';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { ChannelName } from '../../shared/schema.js';
 import type { StreamQuery } from '../../shared/query.js';
 import type { HubEvent } from '../hub/hub.js';
 import { filterKey, type SnapshotFilter } from '../windows/projection.js';
 import { directSocket, type RoundBytes } from './round-frames.js';
+import { releaseHead } from './sse-connection.js';
 
 /** Live events held for a client while its snapshot or replay is written; past it the client is cut. */
 export const PENDING_MAX = 10_000;
@@ -43,7 +44,7 @@ export class StreamClient {
   private retry: Buffer | null;
 
   constructor(
-    readonly res: Response,
+    readonly res: ServerResponse,
     query: StreamQuery,
     private readonly cap: number,
     retry: number | null = null,
@@ -67,6 +68,7 @@ export class StreamClient {
     this.upTo = seq;
     this.limit = this.cap + this.res.writableLength;
     this.socket = directSocket(this.res);
+    releaseHead(this.res);
     return held;
   }
 

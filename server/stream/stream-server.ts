@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
 import { createSession } from 'better-sse';
 import type { StreamSettings } from '../../shared/schema.js';
@@ -135,7 +136,22 @@ export class StreamServer implements StreamCounters {
       res.status(503).set('Retry-After', '5').json({ error: `too many clients (the cap is ${this.opts.maxClients}); retry later` });
       return;
     }
-    const lastEventId = req.get('last-event-id') || query.lastEventId;
+    await this.open(req, res, query);
+  };
+
+  /** A new stream would be served now: not shutting down, and under the client cap. */
+  get accepting(): boolean {
+    return !this.closing && this.clientSet.size < this.opts.maxClients;
+  }
+
+  /**
+   * Opens a stream on a request that has its connection to itself, when
+   * `accepting` (the caller has checked, in this same turn): plain node:http
+   * types, so the stream's route can run before Express (server/http/stream-first.ts).
+   */
+  open = async (req: IncomingMessage, res: ServerResponse, query: StreamQuery): Promise<void> => {
+    const given = req.headers['last-event-id'];
+    const lastEventId = (typeof given === 'string' && given) || query.lastEventId;
     const jitter = 0.75 + Math.random() * 0.5;
     const client = new StreamClient(res, query, this.opts.clientBuffer, Math.round(this.opts.retry * jitter));
     this.clientSet.add(client);
@@ -153,7 +169,7 @@ export class StreamServer implements StreamCounters {
     // The routers' `next` chain (their closures and saved state, 2.2 KB in heap snapshots) stays
     // reachable from req.next for as long as the stream lasts, and a stream never
     // calls it: let it go.
-    (req as { next?: unknown }).next = undefined;
+    if ('next' in req) (req as { next?: unknown }).next = undefined;
     if (!this.clientSet.has(client)) return;
     const after = await this.catchUp(client, lastEventId);
     if (client.gone) return;
