@@ -11,7 +11,8 @@
  *   - main-thread busy %: CDP Performance.getMetrics TaskDuration delta / wall time
  *     (script, layout and style recalc shown apart);
  *   - JS heap: JSHeapUsedSize after HeapProfiler.collectGarbage at the start,
- *     every minute and at the end; "drift" is end vs start.
+ *     every minute and at the end; "drift" is end vs start, "settled drift" the
+ *     median of the last ten readings vs that of minutes 1-10 (runs of 20+ min).
  * Each row runs beside its floor (unless --no-floor): a bare page of the same
  * number of uPlot sparklines, of the size the Vigil page's sparklines had in the
  * row before, at the same pixel ratio, fed the same kind of points at the same
@@ -210,6 +211,20 @@ async function heapAfterGc(cdp: CDPSession): Promise<number> {
   return (await metrics(cdp)).JSHeapUsedSize;
 }
 
+/**
+ * Whether the heap still climbs once the page has settled: the median of the
+ * last ten readings against the median of minutes 1-10 (the first reading,
+ * 15 s after load, is before the rings are full; one reading after GC can
+ * catch a tick's strings in flight). '-' under 21 readings (20 minutes).
+ */
+function settledDrift(heaps: readonly number[]): string {
+  if (heaps.length < 21) return '-';
+  const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const [a, b] = [median(heaps.slice(1, 11)), median(heaps.slice(-10))];
+  const d = (100 * (b - a)) / a;
+  return `${d >= 0 ? '+' : ''}${d.toFixed(1)}%`;
+}
+
 async function waitForTiles(page: Page, n: number): Promise<void> {
   await page.waitForFunction((n) => document.querySelectorAll('.tile').length >= n && !!document.querySelector('.conn[data-state="live"]'), n, {
     timeout: 30_000,
@@ -303,6 +318,7 @@ for (const row of rows) {
     const pct = (k: string) => ((100 * (m1[k] - m0[k])) / wall).toFixed(2);
     const mb = (b: number) => (b / 1048576).toFixed(2);
     const drift = ((100 * (heaps[heaps.length - 1] - heaps[0])) / heaps[0]).toFixed(1);
+    const settled = settledDrift(heaps);
     results.push([
       `${row.rate} Hz`,
       row.label,
@@ -318,6 +334,7 @@ for (const row of rows) {
       mb(Math.max(...heaps)),
       mb(heaps[heaps.length - 1]),
       `${Number(drift) >= 0 ? '+' : ''}${drift}%`,
+      settled,
       String(Math.max(0, reloads)),
     ]);
     process.stderr.write(`done: ${row.rate} Hz, ${row.label}, ${row.floor ? 'floor' : 'vigil'}: busy ${results.at(-1)![4]} %\n`);
@@ -327,7 +344,7 @@ for (const row of rows) {
   }
 }
 
-const head = ['rate', 'screen', 'page', 'live tiles', 'busy %', 'script %', 'layout %', 'style %', 'frames/s', 'busy ms/frame', 'heap start MB', 'heap max MB', 'heap end MB', 'heap drift', 'reloads'];
+const head = ['rate', 'screen', 'page', 'live tiles', 'busy %', 'script %', 'layout %', 'style %', 'frames/s', 'busy ms/frame', 'heap start MB', 'heap max MB', 'heap end MB', 'heap drift', 'settled drift', 'reloads'];
 const widths = head.map((h, i) => Math.max(h.length, ...results.map((r) => r[i].length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
 console.log(`bench-page ${new Date().toISOString()}: ${tiles} tiles, ${minutes} min per row, Chromium headless, kiosk (busy = CDP TaskDuration / wall time)`);
