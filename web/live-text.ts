@@ -29,6 +29,9 @@ export interface TextStyle {
   letterSpacing: string;
   /** Line height, CSS px. */
   line: number;
+  /** Caches of this style's character widths and font ascent/descent (filled when drawn). */
+  widths?: Map<number, number>;
+  metrics?: { a: number; d: number };
 }
 
 export interface Box {
@@ -94,43 +97,48 @@ export function styleOf(el: Element): TextStyle {
   };
 }
 
-/** Measured text, cached per string; the cache is emptied when it grows (a wall's figures repeat). */
-class Measure {
-  private readonly widths = new Map<string, number>();
-  private readonly metrics = new Map<string, { a: number; d: number }>();
-  width(ctx: CanvasRenderingContext2D, s: TextStyle, text: string): number {
-    const k = `${s.font}|${s.letterSpacing}|${text}`;
-    let w = this.widths.get(k);
-    if (w === undefined) {
-      if (this.widths.size > 256) this.widths.clear();
-      this.apply(ctx, s);
-      w = ctx.measureText(text).width;
-      this.widths.set(k, w);
+/**
+ * Width of `text` in style `s`: the sum of its characters' widths, each measured
+ * once per style (a new style, measured at layout, starts afresh). Figures are
+ * tabular in the DOM (`font-variant-numeric`), as the page's fonts' digits are
+ * by default, so a sum of advances is the string's width within kerning (well
+ * under a pixel); it spares a measureText per changed string every second.
+ */
+function widthOf(ctx: CanvasRenderingContext2D, s: TextStyle, text: string): number {
+  const cache = (s.widths ??= new Map());
+  let w = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    let cw = cache.get(c);
+    if (cw === undefined) {
+      if (cache.size > 512) cache.clear();
+      setFont(ctx, s);
+      cw = ctx.measureText(text[i]).width;
+      cache.set(c, cw);
     }
-    return w;
+    w += cw;
   }
-  /** Ascent and descent of the font's line box. */
-  font(ctx: CanvasRenderingContext2D, s: TextStyle): { a: number; d: number } {
-    let m = this.metrics.get(s.font);
-    if (!m) {
-      if (this.metrics.size > 16) this.metrics.clear();
-      this.apply(ctx, s);
-      const t = ctx.measureText('0');
-      m = { a: t.fontBoundingBoxAscent, d: t.fontBoundingBoxDescent };
-      this.metrics.set(s.font, m);
-    }
-    return m;
-  }
-  apply(ctx: CanvasRenderingContext2D, s: TextStyle): void {
-    ctx.font = s.font;
-    ctx.letterSpacing = s.letterSpacing;
-  }
+  return w;
 }
 
-/** Baseline of a line box of `s` whose top is `top`: half the leading, then the ascent. */
-function baseline(m: Measure, ctx: CanvasRenderingContext2D, s: TextStyle, top: number): number {
-  const f = m.font(ctx, s);
-  return top + (s.line - (f.a + f.d)) / 2 + f.a;
+/** Setting ctx.font parses it: only when it differs from what this draw set last. */
+let fontSet: TextStyle | null = null;
+function setFont(ctx: CanvasRenderingContext2D, s: TextStyle): void {
+  if (fontSet === s) return;
+  fontSet = s;
+  ctx.font = s.font;
+  ctx.letterSpacing = s.letterSpacing;
+}
+
+/** Baseline of a line box of `s` whose top is `top`: half the leading, then the ascent (whole pixels, as Blink places them). */
+function baseline(ctx: CanvasRenderingContext2D, s: TextStyle, top: number): number {
+  if (!s.metrics) {
+    setFont(ctx, s);
+    const t = ctx.measureText('0');
+    s.metrics = { a: Math.round(t.fontBoundingBoxAscent), d: Math.round(t.fontBoundingBoxDescent) };
+  }
+  const { a, d } = s.metrics;
+  return top + Math.floor((s.line - (a + d)) / 2) + a;
 }
 
 /** What was drawn where (CSS px in the canvas), kept on the canvas element for tests. */
@@ -143,22 +151,31 @@ export interface Drawn {
 
 /** The text drawer of one canvas. */
 export class LiveTextDrawer {
-  private readonly m = new Measure();
-  /** The layout of the last draw (a fixed-size array, reused). */
-  readonly drawn: Drawn[] = [];
+  /** The layout of the last draw: the first `count` entries (objects reused). */
+  private readonly drawn: Drawn[] = [];
+  private count = 0;
+
+  /** What the last draw showed (for tests). */
+  shown(): Drawn[] {
+    return this.drawn.slice(0, this.count).map((d) => ({ ...d }));
+  }
+
+  clear(): void {
+    this.count = 0;
+  }
 
   draw(ctx: CanvasRenderingContext2D, ratio: number, g: LiveGeometry, t: LiveText): void {
-    const m = this.m;
-    this.drawn.length = 0;
+    this.count = 0;
+    fontSet = null;
     ctx.save();
     ctx.scale(ratio, ratio);
     ctx.textBaseline = 'alphabetic';
     ctx.textAlign = 'left';
     const v = g.value;
-    const numW = m.width(ctx, g.num, t.value);
-    const unitW = t.unit ? m.width(ctx, g.unit, t.unit) : 0;
+    const numW = widthOf(ctx, g.num, t.value);
+    const unitW = t.unit ? widthOf(ctx, g.unit, t.unit) : 0;
     // Flex items aligned by baseline: the deepest baseline from the row's top sets it.
-    const base = Math.max(baseline(m, ctx, g.num, v.y), t.unit ? baseline(m, ctx, g.unit, v.y) : -Infinity);
+    const base = Math.max(baseline(ctx, g.num, v.y), t.unit ? baseline(ctx, g.unit, v.y) : -Infinity);
     this.text(ctx, g.num, t.value, v.x, base, numW, 'value');
     let end = v.x + numW;
     if (t.unit) {
@@ -168,38 +185,43 @@ export class LiveTextDrawer {
     // The age sits top right; squeezed, it is cut with an ellipsis (text-overflow).
     const room = v.x + v.w - (end + g.valueGap);
     const full = g.ageWord ? `updated ${t.age}` : t.age;
-    const age = this.fit(ctx, g.age, full, room);
+    const age = fit(ctx, g.age, full, room);
     if (age) {
-      const w = m.width(ctx, g.age, age);
+      const w = widthOf(ctx, g.age, age);
       const x = age === full ? v.x + v.w - w : end + g.valueGap;
-      this.text(ctx, g.age, age, x, baseline(m, ctx, g.age, v.y + g.agePad), w, 'value');
+      this.text(ctx, g.age, age, x, baseline(ctx, g.age, v.y + g.agePad), w, 'value');
     }
     const f = g.foot;
-    const minW = m.width(ctx, g.figs, t.min);
-    const avgW = m.width(ctx, g.figs, t.avg);
-    const maxW = m.width(ctx, g.figs, t.max);
+    const minW = widthOf(ctx, g.figs, t.min);
+    const avgW = widthOf(ctx, g.figs, t.avg);
+    const maxW = widthOf(ctx, g.figs, t.max);
     const at = layoutFoot(f.w, minW, avgW, maxW, g.footGap, g.figGap);
-    const fb = baseline(m, ctx, g.figs, f.y);
+    const fb = baseline(ctx, g.figs, f.y);
     if (at.min !== null) this.text(ctx, g.figs, t.min, f.x + at.min, fb, minW, 'foot');
     if (at.avg !== null) this.text(ctx, g.figs, t.avg, f.x + at.avg, fb, avgW, 'foot');
     if (at.max !== null) this.text(ctx, g.figs, t.max, f.x + at.max, fb, maxW, 'foot');
     ctx.restore();
+    fontSet = null;
   }
 
   private text(ctx: CanvasRenderingContext2D, s: TextStyle, text: string, x: number, y: number, w: number, box: Drawn['box']): void {
-    this.m.apply(ctx, s);
+    setFont(ctx, s);
     ctx.fillStyle = s.color;
     ctx.fillText(text, x, y);
-    this.drawn.push({ text, x, w, box });
+    const d = (this.drawn[this.count++] ??= { text, x, w, box });
+    d.text = text;
+    d.x = x;
+    d.w = w;
+    d.box = box;
   }
+}
 
-  /** `text`, or as much of it as fits in `room` followed by an ellipsis, or nothing. */
-  private fit(ctx: CanvasRenderingContext2D, s: TextStyle, text: string, room: number): string {
-    if (this.m.width(ctx, s, text) <= room) return text;
-    for (let n = text.length - 1; n > 0; n--) {
-      const cut = `${text.slice(0, n)}…`;
-      if (this.m.width(ctx, s, cut) <= room) return cut;
-    }
-    return '';
+/** `text`, or as much of it as fits in `room` followed by an ellipsis, or nothing. */
+function fit(ctx: CanvasRenderingContext2D, s: TextStyle, text: string, room: number): string {
+  if (widthOf(ctx, s, text) <= room) return text;
+  for (let n = text.length - 1; n > 0; n--) {
+    const cut = `${text.slice(0, n)}…`;
+    if (widthOf(ctx, s, cut) <= room) return cut;
   }
+  return '';
 }

@@ -115,9 +115,9 @@ interface Cover {
 function drawCover(u: uPlot, c: Cover): void {
   const t = c.geometry && c.source.text();
   if (t) c.drawer.draw(u.ctx, uPlot.pxRatio, c.geometry!, t);
-  else c.drawer.drawn.length = 0;
+  else c.drawer.clear();
   // For tests: what the canvas shows, where (an expando, not an attribute: nothing restyles).
-  (u.ctx.canvas as HTMLCanvasElement & { vigilDrawn?: unknown }).vigilDrawn = c.drawer.drawn;
+  (u.ctx.canvas as HTMLCanvasElement & { vigilText?: LiveTextDrawer }).vigilText = c.drawer;
 }
 
 function options(width: number, height: number, unit: string, color: string, props: () => SparklineProps, band: boolean, cover: Cover | null): uPlot.Options {

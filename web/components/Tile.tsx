@@ -57,31 +57,45 @@ function setText(el: HTMLElement | null, s: string): void {
   } else el.textContent = s;
 }
 
-/**
- * Writes the live text into the DOM (shown there for a stale tile; for a live
- * one the boxes are not rendered, and only screen readers and tests read them)
- * and into `t`, what the canvas draws. True when anything the canvas shows changed.
- */
-function writeLive(tile: TileView, r: LiveRefs, t: LiveText): boolean {
+/** Sets `t` to what the canvas draws for `tile`; true when any of it changed. */
+function liveText(tile: TileView, t: LiveText): boolean {
   const { stat, unit, format } = tile;
-  const before = `${t.value}|${t.unit}|${t.age}|${t.min}|${t.avg}|${t.max}`;
+  let changed = false;
+  const set = (k: keyof LiveText, v: string) => {
+    if (t[k] !== v) (t[k] = v), (changed = true);
+  };
   if (stat) {
     const now = formatWith(stat.v, unit, format);
-    t.value = now.value;
-    t.unit = now.unit;
-    t.min = `min ${formatWithText(stat.min, unit, format)}`;
-    t.avg = `avg ${formatWithText(stat.avg, unit, format)}`;
-    t.max = `max ${formatWithText(stat.max, unit, format)}`;
+    set('value', now.value);
+    set('unit', now.unit);
+    set('min', `min ${formatWithText(stat.min, unit, format)}`);
+    set('avg', `avg ${formatWithText(stat.avg, unit, format)}`);
+    set('max', `max ${formatWithText(stat.max, unit, format)}`);
+  }
+  set('age', tile.age);
+  return changed;
+}
+
+/**
+ * Writes the live text into the DOM: shown there for a stale tile; for a live
+ * one the boxes are not rendered, and only screen readers and tests read them.
+ */
+function writeLive(tile: TileView, r: LiveRefs, t: LiveText): void {
+  if (tile.stat) {
     setText(r.num, t.value);
     setText(r.unit, t.unit);
     setText(r.min, t.min);
     setText(r.avg, t.avg);
     setText(r.max, t.max);
   }
-  t.age = tile.age;
   setText(r.ageText, tile.age);
   if (r.age && r.age.title !== `updated ${tile.age}`) r.age.title = `updated ${tile.age}`;
-  return before !== `${t.value}|${t.unit}|${t.age}|${t.min}|${t.avg}|${t.max}`;
+}
+
+/** What decides the text boxes' places and styles: a change measures them again. */
+function shapeOf(p: TileProps): string {
+  const t = p.tile;
+  return `${drawsText(t)}|${!!t.stat && !!formatWith(t.stat.v, t.unit, t.format).unit}|${p.showSource || t.showSource}|${t.stale}`;
 }
 
 /** A tile whose figures the canvas draws: one series, a value, not stale (a stale tile's are DOM text, greyed). */
@@ -352,25 +366,45 @@ export class Tile extends Component<TileProps> {
   /** What the canvas draws (written with the DOM text). */
   private readonly text: LiveText = { value: '', unit: '', age: '', min: '', avg: '', max: '' };
 
+  /** The tile's shape when its text boxes were last measured. */
+  private shape = '';
+  /** The text changed in the render under way (the sparkline redraws only for new points). */
+  private textChanged = false;
+
   override shouldComponentUpdate(next: TileProps): boolean {
     const x = this.props.tile;
     const y = next.tile;
-    if (!sameFrame(this.props, next)) return true;
+    if (!sameFrame(this.props, next)) {
+      // Set before the render, so a sparkline redrawn for new points draws the new text too.
+      if (!y.lines) this.textChanged = liveText(y, this.text);
+      return true;
+    }
     if (x.version === y.version && x.age === y.age && x.stat === y.stat) return false;
-    if (!liveOnly(x, y)) return true;
-    const changed = writeLive(y, this.live.refs, this.text);
+    if (!liveOnly(x, y)) {
+      this.textChanged = liveText(y, this.text);
+      return true;
+    }
+    const changed = liveText(y, this.text);
+    writeLive(y, this.live.refs, this.text);
     if (y.version !== x.version) this.sparkline?.refresh();
     else if (changed) this.sparkline?.redraw();
     return false;
   }
   override componentDidMount(): void {
     if (this.props.tile.lines) return;
+    liveText(this.props.tile, this.text);
     writeLive(this.props.tile, this.live.refs, this.text);
-    // The boxes may have changed (a unit shown, a state, a stale tile come back): the canvas measures them again and redraws.
+    this.shape = shapeOf(this.props);
     this.sparkline?.remeasure();
   }
-  override componentDidUpdate(): void {
-    this.componentDidMount();
+  override componentDidUpdate(prev: TileProps): void {
+    if (this.props.tile.lines) return;
+    writeLive(this.props.tile, this.live.refs, this.text);
+    const shape = shapeOf(this.props);
+    // The boxes may have moved or restyled (a unit shown, a source line, a stale tile come back): measure them again, which redraws.
+    if (shape !== this.shape) (this.shape = shape), this.sparkline?.remeasure();
+    else if (this.textChanged && prev.tile.version === this.props.tile.version) this.sparkline?.redraw();
+    this.textChanged = false;
   }
   override render() {
     return this.props.tile.lines ? <LinesTile {...this.props} /> : SingleTile(this.props, this.live);
