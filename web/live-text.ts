@@ -145,6 +145,8 @@ function baseline(ctx: CanvasRenderingContext2D, s: TextStyle, top: number): num
 export interface Drawn {
   text: string;
   x: number;
+  /** Baseline. */
+  y: number;
   w: number;
   box: 'value' | 'foot';
 }
@@ -208,9 +210,10 @@ export class LiveTextDrawer {
     setFont(ctx, s);
     ctx.fillStyle = s.color;
     ctx.fillText(text, x, y);
-    const d = (this.drawn[this.count++] ??= { text, x, w, box });
+    const d = (this.drawn[this.count++] ??= { text, x, y, w, box });
     d.text = text;
     d.x = x;
+    d.y = y;
     d.w = w;
     d.box = box;
   }
