@@ -76,6 +76,10 @@ describe.skipIf(!bin.path)('live figures drawn into the sparkline canvas', () =>
         await page.waitForFunction(() => document.querySelectorAll('.tile.cv .num').length >= 5 && [...document.querySelectorAll('.tile.cv canvas')].every((c) => ((c as HTMLCanvasElement & { vigilText?: { shown(): unknown[] } }).vigilText?.shown().length ?? 0) > 0), null, {
           timeout: 10_000 * SCALE,
         });
+        // Screen readers get the figures from the (unrendered) DOM text: the value row and footer are images named by it.
+        const first = page.locator('.tile.cv').first();
+        expect(await first.locator('.tile-value').ariaSnapshot()).toMatch(/img "\d[\d.]*( \S+)? (updated )?(now|\d+ s ago)"/);
+        expect(await first.locator('.tile-foot').ariaSnapshot()).toMatch(/img "min .+ avg .+ max .+"/);
         const rows = await drawnVsDom(page);
         // Every live tile drew its value, and the figures it drew are the DOM's.
         expect(rows.filter((r) => /^[\d.–-]/.test(r.text)).length).toBeGreaterThanOrEqual(5);

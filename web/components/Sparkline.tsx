@@ -13,7 +13,7 @@ export interface LiveSource {
   /** The figures to draw now; null: none (the DOM shows them). */
   text(): LiveText | null;
   /** Where the text boxes and the plot row are against `box` (the canvas's box); null: not laid out. */
-  measure(box: HTMLElement): { geometry: LiveGeometry; padTop: number; padBottom: number } | null;
+  measure(box: HTMLElement): { geometry: LiveGeometry | null; padTop: number; padBottom: number } | null;
 }
 
 export interface SparklineProps {

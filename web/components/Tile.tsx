@@ -111,13 +111,17 @@ function gapOf(el: Element): number {
 /** Where the value row, the sparkline row and the footer are against the canvas's box, and their fonts. */
 function measureLive(r: LiveRefs, box: HTMLElement): ReturnType<LiveSource['measure']> {
   const { valueIn, footIn, slot, num, age, min } = r;
-  if (!valueIn || !footIn || !slot || !num || !age || !min) return null;
+  if (!slot) return null;
   const b = box.getBoundingClientRect();
+  const s = slot.getBoundingClientRect();
+  // The plot area where the sparkline row's box is, inside the same 4 px / 2 px padding as before.
+  const pad = { padTop: s.top - b.top + 4, padBottom: b.bottom - s.bottom + 2 };
+  // No value yet (a "–" in the DOM): nothing to draw, but the plot keeps its place.
+  if (!valueIn || !footIn || !num || !age || !min) return { geometry: null, ...pad };
   const rel = (el: Element) => {
     const q = el.getBoundingClientRect();
     return { x: q.left - b.left, y: q.top - b.top, w: q.width, h: q.height };
   };
-  const s = slot.getBoundingClientRect();
   const word = age.querySelector('.age-word');
   const geometry: LiveGeometry = {
     value: rel(valueIn),
@@ -132,8 +136,7 @@ function measureLive(r: LiveRefs, box: HTMLElement): ReturnType<LiveSource['meas
     figGap: min.parentElement ? gapOf(min.parentElement) : 10,
     ageWord: !!word && getComputedStyle(word).display !== 'none',
   };
-  // The plot area where the sparkline row's box is, inside the same 4 px / 2 px padding as before.
-  return { geometry, padTop: s.top - b.top + 4, padBottom: b.bottom - s.bottom + 2 };
+  return { geometry, ...pad };
 }
 
 /**
