@@ -32,6 +32,11 @@
  * and prints the functions with the most self time.
  * For experiments, `--init-script FILE` runs FILE in the Vigil page before its
  * own scripts and `--inject FILE` once its tiles show (e.g. a CSS rule to try).
+ * `--heap-snapshots DIR` takes a V8 heap snapshot of each Vigil row at the
+ * start and at the end of its measured window, keeps both in DIR (DevTools
+ * opens them) and prints the kinds of object that grew between them. Every
+ * heap reading is also logged as it is taken, with the page's DOM node and
+ * event-listener counts, so a long run shows whether the heap climbs or settles.
  * `--baseline DIR` runs, for each row, another build of the page (e.g. main's,
  * built into DIR) against the same server, alternating with this one for
  * `--rounds` rounds, and prints the medians side by side.
@@ -47,6 +52,7 @@ import type { Reading, Source } from '../server/sources/sampler.js';
 import { createVigil } from '../server/vigil.js';
 import { launchBrowser } from '../tests/helpers/browser.js';
 import { ensurePageBuilt } from '../tests/helpers/page-build.js';
+import { diffCensus, type HeapCensus, takeCensus } from './bench/heap-diff.js';
 import { profilePage, type TraceBreakdown, tracePage } from './bench/page-trace.js';
 
 const { values: args } = parseArgs({
@@ -65,6 +71,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string', default: '0' },
     'init-script': { type: 'string' },
     inject: { type: 'string' },
+    'heap-snapshots': { type: 'string' },
   },
 });
 const rounds = Math.max(1, Number(args.rounds) || 1);
@@ -253,26 +260,46 @@ for (const row of rows) {
     const cdp = await browser.context.newCDPSession(page);
     await cdp.send('Performance.enable', { timeDomain: 'threadTicks' } as never);
     await page.waitForTimeout(15_000); // warm-up: JIT, first full redraws, start-up garbage
+    const snapshots = vigil && args['heap-snapshots'] ? args['heap-snapshots'] : null;
+    const snapName = (at: string) => join(snapshots!, `${row.rate}hz-dpr${row.screenDpr}-${at}.heapsnapshot`);
+    const censuses: HeapCensus[] = [];
+    if (snapshots) censuses.push(await takeCensus(cdp, snapName('start')));
     const heaps = [await heapAfterGc(cdp)];
+    const t0 = performance.now();
+    const logHeap = async () => {
+      const m = await metrics(cdp);
+      process.stderr.write(
+        `heap ${((performance.now() - t0) / 60_000).toFixed(1)} min: ${(heaps[heaps.length - 1] / 1048576).toFixed(2)} MB after GC, ${m.Nodes} DOM nodes, ${m.JSEventListeners} listeners\n`,
+      );
+    };
+    await logHeap();
     const m0 = await metrics(cdp);
     const f0 = await frames();
-    const t0 = performance.now();
     const end = t0 + minutes * 60_000;
     while (performance.now() < end) {
       await page.waitForTimeout(Math.min(60_000, end - performance.now()));
-      if (performance.now() < end - 1000) heaps.push(await heapAfterGc(cdp));
+      if (performance.now() < end - 1000) {
+        heaps.push(await heapAfterGc(cdp));
+        await logHeap();
+      }
     }
     const m1 = await metrics(cdp);
     const wall = (performance.now() - t0) / 1000;
     const f1 = await frames();
+    // Before the snapshot and the trace, which pause the page long enough to make tiles stale.
+    const tilesShown = row.floor ? tiles : await page.locator('.tile:not(.stale)').count();
     heaps.push(await heapAfterGc(cdp));
+    await logHeap();
+    if (snapshots) {
+      censuses.push(await takeCensus(cdp, snapName('end')));
+      process.stderr.write(`${row.rate} Hz, ${row.label}:\n${diffCensus(censuses[0], censuses[1]).join('\n')}\n`);
+    }
     // After the measured window, so tracing never weighs on the busy figure.
     if (traceSeconds > 0) traces.push([`${row.rate} Hz, ${row.label}, ${row.floor ? 'floor' : 'vigil'}`, await tracePage(cdp, traceSeconds, (ms) => page.waitForTimeout(ms))]);
     if (Number(args.profile) > 0 && !row.floor) {
       const top = await profilePage(cdp, Number(args.profile), (ms) => page.waitForTimeout(ms));
       process.stderr.write(`JS self time, ms/s (${row.label}): ${top.map(([f, ms]) => `${f} ${ms.toFixed(2)}`).join('; ')}\n`);
     }
-    const tilesShown = row.floor ? tiles : await page.locator('.tile:not(.stale)').count();
     const pct = (k: string) => ((100 * (m1[k] - m0[k])) / wall).toFixed(2);
     const mb = (b: number) => (b / 1048576).toFixed(2);
     const drift = ((100 * (heaps[heaps.length - 1] - heaps[0])) / heaps[0]).toFixed(1);

@@ -111,6 +111,8 @@ describe('POST v1/metrics refuses, naming what is wrong', () => {
     ['a missing resourceMetrics', {}, {}, 400, /^resourceMetrics: /],
     ['a string value', gauge([{ timeUnixNano: '1', asDouble: 'high' }]), {}, 400, /resourceMetrics\.0\.scopeMetrics\.0\.metrics\.0\.gauge\.dataPoints\.0\.asDouble/],
     ['a value past 1e300', gauge([{ timeUnixNano: '1', asDouble: 1e301 }]), {}, 400, /asDouble: must be within ±1e\+300/],
+    ['a point without its time', gauge([{ asDouble: 1 }]), {}, 400, /dataPoints\.0\.timeUnixNano: is required: a whole number ≥ 0, or a string of at most 20 digits$/],
+    ['an asInt of 23 digits', gauge([{ timeUnixNano: '1', asInt: '99999999999999999999999' }]), {}, 400, /dataPoints\.0\.asInt: must be a whole number, or a string of at most 20 digits/],
     ['six attributes', gauge([point(6)]), {}, 400, /dataPoints\.0\.attributes: at most 5 attributes per data point, got 6/],
     ['an exponential histogram', gauge([point()], { gauge: undefined, exponentialHistogram: { dataPoints: [] } }), {}, 400, /exponential histograms are not supported/],
     ['too many data points', gauge(Array.from({ length: 11 }, () => point())), {}, 413, /at most 10 data points per request/],

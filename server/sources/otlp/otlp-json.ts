@@ -8,8 +8,12 @@ import { INGEST_VALUE_MAX } from '../../../shared/ingest.js';
  * number or their name. Unknown fields are ignored, as OTLP asks of receivers.
  */
 
-const Int64 = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,20}$/, 'must be a whole number, or a string of digits')]).transform(Number);
-const SignedInt64 = z.union([z.number().int(), z.string().regex(/^-?\d{1,20}$/, 'must be a whole number, or a string of digits')]).transform(Number);
+/** A 64-bit integer field's message: a missing one says it is required, a wrong one what it must be. */
+const int64Error = (what: string) => (iss: { input?: unknown }) => (iss.input === undefined ? `is required: ${what}` : `must be ${what}`);
+const UNSIGNED = 'a whole number ≥ 0, or a string of at most 20 digits';
+const SIGNED = 'a whole number, or a string of at most 20 digits with an optional minus';
+const Int64 = z.union([z.number().int().nonnegative(), z.string().regex(/^\d{1,20}$/, `must be ${UNSIGNED}`)], { error: int64Error(UNSIGNED) }).transform(Number);
+const SignedInt64 = z.union([z.number().int(), z.string().regex(/^-?\d{1,20}$/, `must be ${SIGNED}`)], { error: int64Error(SIGNED) }).transform(Number);
 /** Doubles may be "NaN", "Infinity" in the JSON mapping; those are refused like NaN in ingest, and so is past ±1e300 (window sums would overflow). */
 const Double = z.number({ error: 'must be a finite number' }).refine((v) => Math.abs(v) <= INGEST_VALUE_MAX, `must be within ±${INGEST_VALUE_MAX}`);
 

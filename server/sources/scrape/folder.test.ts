@@ -26,6 +26,18 @@ describe('Folder', () => {
     expect(step(f, counter(250), 3000)).toEqual({ tok: 50 });
   });
 
+  it('counts a point stamped ahead of the fold as now, so a fast clock leaves the rates right', () => {
+    const f = new Folder(60_000);
+    const at = (v: number, t: number): Point => ({ ...counter(v), t });
+    expect(step(f, at(100, 0), 0)).toEqual({});
+    // 58 days ahead: read at the fold's time, 1 s after the last.
+    expect(step(f, at(150, 5e9), 1000)).toEqual({ tok: 50 });
+    // The honest point after it is not late.
+    expect(step(f, at(250, 2000), 2000)).toEqual({ tok: 100 });
+    // One stamped in the past is taken at its own time.
+    expect(step(f, at(300, 2500), 9000)).toEqual({ tok: 100 });
+  });
+
   it('counts a counter that falls as reset from zero', () => {
     const f = new Folder(60_000);
     step(f, counter(1000), 0);

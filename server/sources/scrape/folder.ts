@@ -102,6 +102,16 @@ function sub(key: string, name: string, suffix: string): string {
 /** The key and name of `name.suffix` (see sub). */
 type Derived = [key: string, name: string];
 
+/**
+ * A point's own time, or the fold's when it has none or is ahead of it: a
+ * clock from the future counts as now (as ingest's `t` does), so one point
+ * stamped weeks ahead neither turns a rate into a crawl over a span that never
+ * was, nor makes every honest point after it look late until that day comes.
+ */
+function stamp(p: { t?: number }, now: number): number {
+  return p.t === undefined || p.t > now ? now : p.t;
+}
+
 /** The state of one source's foreign metrics: counters' last values, histograms' snapshots over the window. */
 export class Folder {
   private readonly counters = new Map<string, CounterState>();
@@ -139,7 +149,7 @@ export class Folder {
           if (p.span > 0) readings.push({ key, name: p.name, labels: p.labels, unit: rateUnit(p.unit), v: (p.v * 1000) / p.span });
           break;
         case 'counter':
-          this.counter(key, p.name, p.labels, p.unit, p.v, p.t ?? t, readings, counters);
+          this.counter(key, p.name, p.labels, p.unit, p.v, stamp(p, t), readings, counters);
           break;
         case 'summary':
           for (const { q, v } of p.quantiles) {
@@ -147,10 +157,10 @@ export class Folder {
             readings.push({ key: k, name, labels: p.labels, unit: p.unit, v });
           }
           const [k, name] = this.sub(key, p.name, 'rate');
-          this.counter(k, name, p.labels, '', p.count, p.t ?? t, readings, counters);
+          this.counter(k, name, p.labels, '', p.count, stamp(p, t), readings, counters);
           break;
         case 'histogram':
-          this.histogram(key, p.delta ? this.accumulate(key, p, histograms) : p, p.t ?? t, readings, histograms, counters);
+          this.histogram(key, p.delta ? this.accumulate(key, p, histograms) : p, stamp(p, t), readings, histograms, counters);
           break;
       }
     }
