@@ -95,13 +95,23 @@ export function isStale(s: Series, interval: number, now: number): boolean {
   return now - s.seenAt > 3 * every;
 }
 
-export function tileView(s: Series, interval: number, now: number): TileView {
-  const { name, labels } = parseMetricKey(s.name);
+/** A series' label, worked out once per series (a frame builds every tile's view; the name never changes). */
+const labels = new WeakMap<Series, string>();
+
+function labelOf(s: Series): string {
+  let label = labels.get(s);
+  if (label !== undefined) return label;
+  const { name, labels: values } = parseMetricKey(s.name);
   const dot = name.indexOf('.');
-  const short = dot > 0 && name.slice(0, dot) === s.channel ? name.slice(dot + 1) : name;
   // Label values read on their own ("fs.used /var", "cpu.seconds 0 user"); the full key is the tile's title.
-  let label = short;
-  for (const k in labels) label += ` ${labels[k]}`;
+  label = dot > 0 && name.slice(0, dot) === s.channel ? name.slice(dot + 1) : name;
+  for (const k in values) label += ` ${values[k]}`;
+  labels.set(s, label);
+  return label;
+}
+
+export function tileView(s: Series, interval: number, now: number): TileView {
+  const label = labelOf(s);
   return {
     key: s.key,
     label,

@@ -1,8 +1,9 @@
 import { Component, type ComponentChildren } from 'preact';
 import type { CheckState, Trend } from '../../shared/schema.js';
 import { formatWith, formatWithText } from '../format.js';
+import { type LiveGeometry, type LiveText, styleOf } from '../live-text.js';
 import type { TileView } from '../view.js';
-import { Sparkline } from './Sparkline.js';
+import { type LiveSource, Sparkline } from './Sparkline.js';
 
 const ARROW: Record<Trend, string> = { rising: '▲', falling: '▼', stable: '▶' };
 
@@ -35,6 +36,10 @@ export interface TileProps {
  * text, can never leave a stale one behind.
  */
 interface LiveRefs {
+  /** The value row's and footer's inner boxes, and the sparkline's row (the canvas copies their places). */
+  valueIn: HTMLElement | null;
+  footIn: HTMLElement | null;
+  slot: HTMLElement | null;
   num: HTMLElement | null;
   unit: HTMLElement | null;
   age: HTMLElement | null;
@@ -52,30 +57,98 @@ function setText(el: HTMLElement | null, s: string): void {
   } else el.textContent = s;
 }
 
-function writeLive(tile: TileView, r: LiveRefs): void {
+/** Sets `t` to what the canvas draws for `tile`; true when any of it changed. */
+function liveText(tile: TileView, t: LiveText): boolean {
   const { stat, unit, format } = tile;
+  let changed = false;
+  const set = (k: keyof LiveText, v: string) => {
+    if (t[k] !== v) (t[k] = v), (changed = true);
+  };
   if (stat) {
     const now = formatWith(stat.v, unit, format);
-    setText(r.num, now.value);
-    setText(r.unit, now.unit);
-    setText(r.min, `min ${formatWithText(stat.min, unit, format)}`);
-    setText(r.avg, `avg ${formatWithText(stat.avg, unit, format)}`);
-    setText(r.max, `max ${formatWithText(stat.max, unit, format)}`);
+    set('value', now.value);
+    set('unit', now.unit);
+    set('min', `min ${formatWithText(stat.min, unit, format)}`);
+    set('avg', `avg ${formatWithText(stat.avg, unit, format)}`);
+    set('max', `max ${formatWithText(stat.max, unit, format)}`);
+  }
+  set('age', tile.age);
+  return changed;
+}
+
+/**
+ * Writes the live text into the DOM: shown there for a stale tile; for a live
+ * one the boxes are not rendered, and only screen readers and tests read them.
+ */
+function writeLive(tile: TileView, r: LiveRefs, t: LiveText): void {
+  if (tile.stat) {
+    setText(r.num, t.value);
+    setText(r.unit, t.unit);
+    setText(r.min, t.min);
+    setText(r.avg, t.avg);
+    setText(r.max, t.max);
   }
   setText(r.ageText, tile.age);
   if (r.age && r.age.title !== `updated ${tile.age}`) r.age.title = `updated ${tile.age}`;
+}
+
+/** What decides the text boxes' places and styles: a change measures them again. */
+function shapeOf(p: TileProps): string {
+  const t = p.tile;
+  return `${drawsText(t)}|${!!t.stat && !!formatWith(t.stat.v, t.unit, t.format).unit}|${p.showSource || t.showSource}|${t.stale}`;
+}
+
+/** A tile whose figures the canvas draws: one series, a value, not stale (a stale tile's are DOM text, greyed). */
+function drawsText(tile: TileView): boolean {
+  return !tile.lines && !!tile.stat && !tile.stale;
+}
+
+function gapOf(el: Element): number {
+  const g = parseFloat(getComputedStyle(el).columnGap);
+  return Number.isFinite(g) ? g : 0;
+}
+
+/** Where the value row, the sparkline row and the footer are against the canvas's box, and their fonts. */
+function measureLive(r: LiveRefs, box: HTMLElement): ReturnType<LiveSource['measure']> {
+  const { valueIn, footIn, slot, num, age, min } = r;
+  if (!slot) return null;
+  const b = box.getBoundingClientRect();
+  const s = slot.getBoundingClientRect();
+  // The plot area where the sparkline row's box is, inside the same 4 px / 2 px padding as before.
+  const pad = { padTop: s.top - b.top + 4, padBottom: b.bottom - s.bottom + 2 };
+  // No value yet (a "–" in the DOM): nothing to draw, but the plot keeps its place.
+  if (!valueIn || !footIn || !num || !age || !min) return { geometry: null, ...pad };
+  const rel = (el: Element) => {
+    const q = el.getBoundingClientRect();
+    return { x: q.left - b.left, y: q.top - b.top, w: q.width, h: q.height };
+  };
+  const word = age.querySelector('.age-word');
+  const geometry: LiveGeometry = {
+    value: rel(valueIn),
+    foot: rel(footIn),
+    num: styleOf(num),
+    unit: styleOf(r.unit ?? num),
+    age: styleOf(age),
+    agePad: parseFloat(getComputedStyle(age).paddingTop) || 0,
+    figs: styleOf(min),
+    valueGap: gapOf(valueIn),
+    footGap: gapOf(footIn),
+    figGap: min.parentElement ? gapOf(min.parentElement) : 10,
+    ageWord: !!word && getComputedStyle(word).display !== 'none',
+  };
+  return { geometry, ...pad };
 }
 
 /**
  * Footer figures: each a whole figure or none. A zero-width first item lets
  * even the first figure wrap onto the hidden second line when it does not fit.
  */
-function Figures({ refs }: { refs: Array<(el: HTMLElement | null) => void> }) {
+function Figures({ refs, ids }: { refs: Array<(el: HTMLElement | null) => void>; ids: string[] }) {
   return (
     <span class="figs">
       <i />
       {refs.map((ref, i) => (
-        <span key={i} ref={ref} />
+        <span key={i} id={ids[i]} ref={ref} />
       ))}
     </span>
   );
@@ -116,15 +189,17 @@ interface FrameProps {
   lines?: number;
   /** What the header shows right of the title: a state badge, a trend, or the stale tag. */
   side: ComponentChildren;
+  /** The live figures are drawn into the canvas (their DOM boxes are not rendered). */
+  canvasText?: boolean;
   children: ComponentChildren;
 }
 
 /** What every tile has: the article with its state, the title row and the source line. */
-function TileFrame({ tile, full, source, lines, side, children }: FrameProps) {
+function TileFrame({ tile, full, source, lines, side, canvasText, children }: FrameProps) {
   const { check } = tile;
   return (
     <article
-      class={`tile${lines === undefined ? '' : ' multi'} ch-${tile.channel}${tile.stale ? ' stale' : ''}${check ? ` st-${check.status}` : ''}${source ? ' with-source' : ''}`}
+      class={`tile${lines === undefined ? '' : ' multi'}${canvasText ? ' cv' : ''} ch-${tile.channel}${tile.stale ? ' stale' : ''}${check ? ` st-${check.status}` : ''}${source ? ' with-source' : ''}`}
       data-key={tile.key}
       data-lines={lines}
       data-stale={tile.stale ? 'true' : 'false'}
@@ -162,12 +237,18 @@ interface LiveSetters {
   refs: LiveRefs;
   set: { [K in keyof LiveRefs]: (el: HTMLElement | null) => void };
   spark: (s: Sparkline | null) => void;
+  source: LiveSource;
+  /** Ids of the text boxes, for the rows' accessible names. */
+  id: string;
 }
+
+let tiles = 0;
 
 function SingleTile({ tile, showSource, color, span }: TileProps, live: LiveSetters) {
   const { stat, unit, check, format } = tile;
   const now = stat ? formatWith(stat.v, unit, format) : null;
   const set = live.set;
+  const id = live.id;
   const side = check ? (
     <StateBadge check={check} />
   ) : (
@@ -178,19 +259,20 @@ function SingleTile({ tile, showSource, color, span }: TileProps, live: LiveSett
     )
   );
   return (
-    <TileFrame tile={tile} full={`${tile.name} on ${tile.source}`} source={showSource || tile.showSource} side={side}>
+    <TileFrame tile={tile} full={`${tile.name} on ${tile.source}`} source={showSource || tile.showSource} side={side} canvasText={drawsText(tile)}>
       {/* The box has a fixed size; its inner box is a relayout boundary, so a new value lays out this row alone. */}
-      <div class="tile-value">
-        <div class="in">
+      {/* Drawn into the canvas when live: named by its (unrendered) text for screen readers. */}
+      <div class="tile-value" role="img" aria-labelledby={now ? `${id}-n ${now.unit ? `${id}-u ` : ''}${id}-a` : `${id}-n ${id}-a`}>
+        <div class="in" ref={set.valueIn}>
           {now ? (
             <>
-              <span class="num" ref={set.num} />
-              {now.unit && <span class="unit" ref={set.unit} />}
+              <span class="num" id={`${id}-n`} ref={set.num} />
+              {now.unit && <span class="unit" id={`${id}-u`} ref={set.unit} />}
             </>
           ) : (
-            <span class="num none">–</span>
+            <span class="num none" id={`${id}-n`}>–</span>
           )}
-          <span class="age" ref={set.age}>
+          <span class="age" id={`${id}-a`} ref={set.age}>
             {tile.stale ? (
               <strong class="stale-tag">⚠ stale · {tile.age}</strong>
             ) : (
@@ -202,17 +284,20 @@ function SingleTile({ tile, showSource, color, span }: TileProps, live: LiveSett
           </span>
         </div>
       </div>
-      <Sparkline ref={live.spark} ring={tile.ring} version={tile.version} unit={unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values`} />
-      <footer class="tile-foot" title={stat ? 'over the window' : undefined}>
-        {stat && (
-          <div class="in">
-            <Figures refs={[set.min, set.avg]} />
-            <span class="figs figs-max">
-              <i />
-              <span ref={set.max} />
-            </span>
-          </div>
-        )}
+      <div class="spark-slot" ref={set.slot} />
+      <Sparkline ref={live.spark} live={live.source} ring={tile.ring} version={tile.version} unit={unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values`} />
+      <footer class="tile-foot" title={stat ? 'over the window' : undefined} role={stat ? 'img' : undefined} aria-labelledby={stat ? `${id}-min ${id}-avg ${id}-max` : undefined}>
+        <div class="in" ref={set.footIn}>
+          {stat && (
+            <>
+              <Figures ids={[`${id}-min`, `${id}-avg`]} refs={[set.min, set.avg]} />
+              <span class="figs figs-max">
+                <i />
+                <span id={`${id}-max`} ref={set.max} />
+              </span>
+            </>
+          )}
+        </div>
       </footer>
     </TileFrame>
   );
@@ -274,28 +359,55 @@ function liveOnly(x: TileView, y: TileView): boolean {
  */
 export class Tile extends Component<TileProps> {
   private readonly live: LiveSetters = (() => {
-    const refs: LiveRefs = { num: null, unit: null, age: null, ageText: null, min: null, avg: null, max: null };
+    const refs: LiveRefs = { valueIn: null, footIn: null, slot: null, num: null, unit: null, age: null, ageText: null, min: null, avg: null, max: null };
     const set = {} as LiveSetters['set'];
     for (const k of Object.keys(refs) as Array<keyof LiveRefs>) set[k] = (el) => void (refs[k] = el);
-    return { refs, set, spark: (s) => void (this.sparkline = s) };
+    const source: LiveSource = { text: () => (drawsText(this.props.tile) ? this.text : null), measure: (box) => measureLive(refs, box) };
+    return { refs, set, spark: (s) => void (this.sparkline = s), source, id: `t${++tiles}` };
   })();
   private sparkline: Sparkline | null = null;
+  /** What the canvas draws (written with the DOM text). */
+  private readonly text: LiveText = { value: '', unit: '', age: '', min: '', avg: '', max: '' };
+
+  /** The tile's shape when its text boxes were last measured. */
+  private shape = '';
+  /** The text changed in the render under way (the sparkline redraws only for new points). */
+  private textChanged = false;
 
   override shouldComponentUpdate(next: TileProps): boolean {
     const x = this.props.tile;
     const y = next.tile;
-    if (!sameFrame(this.props, next)) return true;
+    if (!sameFrame(this.props, next)) {
+      // Set before the render, so a sparkline redrawn for new points draws the new text too.
+      if (!y.lines) this.textChanged = liveText(y, this.text);
+      return true;
+    }
     if (x.version === y.version && x.age === y.age && x.stat === y.stat) return false;
-    if (!liveOnly(x, y)) return true;
-    writeLive(y, this.live.refs);
+    if (!liveOnly(x, y)) {
+      this.textChanged = liveText(y, this.text);
+      return true;
+    }
+    const changed = liveText(y, this.text);
+    writeLive(y, this.live.refs, this.text);
     if (y.version !== x.version) this.sparkline?.refresh();
+    else if (changed) this.sparkline?.redraw();
     return false;
   }
   override componentDidMount(): void {
-    if (!this.props.tile.lines) writeLive(this.props.tile, this.live.refs);
+    if (this.props.tile.lines) return;
+    liveText(this.props.tile, this.text);
+    writeLive(this.props.tile, this.live.refs, this.text);
+    this.shape = shapeOf(this.props);
+    this.sparkline?.remeasure();
   }
-  override componentDidUpdate(): void {
-    this.componentDidMount();
+  override componentDidUpdate(prev: TileProps): void {
+    if (this.props.tile.lines) return;
+    writeLive(this.props.tile, this.live.refs, this.text);
+    const shape = shapeOf(this.props);
+    // The boxes may have moved or restyled (a unit shown, a source line, a stale tile come back): measure them again, which redraws.
+    if (shape !== this.shape) (this.shape = shape), this.sparkline?.remeasure();
+    else if (this.textChanged && prev.tile.version === this.props.tile.version) this.sparkline?.redraw();
+    this.textChanged = false;
   }
   override render() {
     return this.props.tile.lines ? <LinesTile {...this.props} /> : SingleTile(this.props, this.live);

@@ -1,0 +1,99 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireBinary } from '../helpers/binary.js';
+import { launchBrowser, type RunningBrowser } from '../helpers/browser.js';
+import { ensurePageBuilt } from '../helpers/page-build.js';
+import { type Running, startVigil } from '../helpers/server.js';
+
+const bin = requireBinary('chromium', 'apt-get install -y chromium', ['/usr/bin/chromium']);
+const SCALE = Math.max(1, Number(process.env.TEST_TIMEOUT_SCALE) || 1);
+
+interface Drawn {
+  text: string;
+  x: number;
+  y: number;
+  w: number;
+  box: string;
+}
+
+/**
+ * Where each live tile's canvas drew its strings, and where the DOM puts the
+ * same strings once the tile shows its text as DOM text again (its `cv` class
+ * taken off, the canvas hidden): left edge and baseline, in page pixels.
+ */
+async function drawnVsDom(page: Page): Promise<Array<{ key: string; text: string; dx: number; dy: number }>> {
+  return page.evaluate(() => {
+    const out: Array<{ key: string; text: string; dx: number; dy: number }> = [];
+    // Tiles in view: one scrolled away is not redrawn until it shows again (its canvas may lag its DOM text).
+    const tiles = [...document.querySelectorAll<HTMLElement>('.tile.cv')].filter((t) => t.getBoundingClientRect().bottom <= innerHeight);
+    const drawn = tiles.map((t) => {
+      const canvas = t.querySelector('canvas') as HTMLCanvasElement & { vigilText: { shown(): Drawn[] } };
+      const c = canvas.getBoundingClientRect();
+      return canvas.vigilText.shown().map((d) => ({ ...d, x: c.left + d.x, y: c.top + d.y }));
+    });
+    // Freeze the page's drawing, then show the DOM text of the same tiles.
+    (window as unknown as { vigil: { loop: { stop(): void } } }).vigil.loop.stop();
+    for (const t of tiles) t.classList.remove('cv');
+    const ctx = document.createElement('canvas').getContext('2d')!;
+    tiles.forEach((t, i) => {
+      const spans = [...t.querySelectorAll<HTMLElement>('.num, .unit, .age, .figs > span')];
+      for (const d of drawn[i]) {
+        const el = spans.find((s) => (s.textContent ?? '').replace(/\s+/g, ' ').trim() === d.text);
+        if (!el) continue; // an age cut with an ellipsis, or a figure the DOM wrapped out of sight too
+        const r = document.createRange();
+        r.selectNodeContents(el);
+        const q = r.getClientRects()[0];
+        if (!q || q.top >= (el.closest('.tile-foot, .tile-value') as HTMLElement).getBoundingClientRect().bottom) continue;
+        const cs = getComputedStyle(el);
+        ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+        const ascent = Math.round(ctx.measureText('0').fontBoundingBoxAscent);
+        out.push({ key: t.dataset.key ?? '', text: d.text, dx: d.x - q.left, dy: d.y - (q.top + ascent) });
+      }
+    });
+    return out;
+  });
+}
+
+describe.skipIf(!bin.path)('live figures drawn into the sparkline canvas', () => {
+  let browser: RunningBrowser;
+  let srv: Running;
+
+  beforeAll(async () => {
+    const pageDir = await ensurePageBuilt();
+    browser = await launchBrowser(bin.path!, { viewport: { width: 1600, height: 1000 } });
+    srv = await startVigil({ interval: 250 }, { pageDir });
+  }, 120_000);
+  afterAll(async () => {
+    await srv?.stop();
+    await browser?.close();
+  });
+
+  for (const query of ['', '?kiosk', '?embed']) {
+    it(`sit where the DOM would put them, within a pixel (${query || 'default view'})`, async () => {
+      const page = await browser.context.newPage();
+      try {
+        await page.goto(`${srv.url}/${query}`);
+        await page.waitForFunction(() => document.querySelectorAll('.tile.cv .num').length >= 5 && [...document.querySelectorAll('.tile.cv canvas')].every((c) => ((c as HTMLCanvasElement & { vigilText?: { shown(): unknown[] } }).vigilText?.shown().length ?? 0) > 0), null, {
+          timeout: 10_000 * SCALE,
+        });
+        // Screen readers get the figures from the (unrendered) DOM text: the value row and footer are images named by it.
+        const first = page.locator('.tile.cv').first();
+        expect(await first.locator('.tile-value').ariaSnapshot()).toMatch(/img "\d[\d.]*( \S+)? (updated )?(now|\d+ s ago)"/);
+        expect(await first.locator('.tile-foot').ariaSnapshot()).toMatch(/img "min .+ avg .+ max .+"/);
+        const rows = await drawnVsDom(page);
+        // Every live tile drew its value, and the figures it drew are the DOM's.
+        expect(rows.filter((r) => /^[\d.–-]/.test(r.text)).length).toBeGreaterThanOrEqual(5);
+        expect(rows.some((r) => r.text.startsWith('max '))).toBe(true);
+        const worst = (k: 'dx' | 'dy') => Math.max(...rows.map((r) => Math.abs(r[k])));
+        for (const r of rows) if (Math.abs(r.dx) > 1 || Math.abs(r.dy) > 1) console.log(JSON.stringify(r));
+        console.log(`${query || 'default'}: ${rows.length} strings, worst |dx| ${worst('dx').toFixed(2)} px, |dy| ${worst('dy').toFixed(2)} px`);
+        for (const r of rows) {
+          expect(Math.abs(r.dx), `${r.key} "${r.text}" x`).toBeLessThanOrEqual(1);
+          expect(Math.abs(r.dy), `${r.key} "${r.text}" baseline`).toBeLessThanOrEqual(1);
+        }
+      } finally {
+        await page.close();
+      }
+    });
+  }
+});
