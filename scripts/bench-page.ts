@@ -259,7 +259,8 @@ for (const row of rows) {
       sparkOf.set(
         row.screenDpr,
         await page.evaluate(() => {
-          const el = document.querySelector<HTMLElement>('.tile .spark')!;
+          // The sparkline's own box: its row (.spark-slot) where a canvas covers more of the tile (main at e8c96e8 drew its text into a canvas over the value row to the footer).
+          const el = document.querySelector<HTMLElement>('.tile .spark-slot') ?? document.querySelector<HTMLElement>('.tile .spark')!;
           // 60: the points the page asks for by default (?points=).
           return { w: el.clientWidth, h: el.clientHeight, points: 60 };
         }),

@@ -10,6 +10,7 @@ import { groupTiles, type PageView, type StatusSummary } from './view.js';
 import { DashboardMatcher } from '../shared/tile-match.js';
 import { dashboardSections, statusSummary } from './dashboard-view.js';
 import { fetchDashboards, fetchHostFacts, hostLine } from './server-info.js';
+import { flushText } from './live-text.js';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 
@@ -124,6 +125,8 @@ export function boot(options: PageOptions, root: HTMLElement): Page {
   const draw = () => {
     if (html.dataset.state !== model.state) html.dataset.state = model.state;
     render(<App view={view(Date.now())} colors={colors} width={window.innerWidth} height={window.innerHeight} />, root);
+    // The live tiles' figures changed in this render: drawn now, in the same frame.
+    flushText();
   };
   root.textContent = ''; // the static "Loading…" placeholder; Preact does not diff against it
   loop = new FrameLoop(draw);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FrameLoop } from './frame-loop.js';
 
 /** Animation frames that only come when the test grants them (a hidden tab grants none). */
@@ -51,5 +51,43 @@ describe('FrameLoop', () => {
     loop.stop();
     f.grant();
     expect(draws).toBe(0);
+  });
+});
+
+describe('FrameLoop redraws without data', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('draws once a second, in the data phase, when no data comes', () => {
+    vi.useFakeTimers();
+    const f = frames();
+    const at: number[] = [];
+    const t0 = Date.now();
+    const loop = new FrameLoop(() => at.push(Date.now() - t0), f.raf, f.caf);
+    loop.start(1000);
+    f.grant();
+    for (let i = 0; i < 50; i++) {
+      vi.advanceTimersByTime(100);
+      f.grant();
+    }
+    // The first frame at 0, then a period and the timer's lateness after each (ages turn once a period).
+    expect(at).toEqual([0, 1200, 2200, 3200, 4200]);
+    loop.stop();
+  });
+
+  it('draws one frame per tick when data comes every period, none of its own', () => {
+    vi.useFakeTimers();
+    const f = frames();
+    let draws = 0;
+    const loop = new FrameLoop(() => draws++, f.raf, f.caf);
+    loop.start(1000);
+    f.grant();
+    for (let tick = 1; tick <= 20; tick++) {
+      // Ticks a little late or early, never by the timer's lateness.
+      vi.advanceTimersByTime(tick % 2 ? 1090 : 910);
+      loop.request();
+      f.grant();
+    }
+    expect(draws).toBe(21);
+    loop.stop();
   });
 });

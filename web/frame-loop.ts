@@ -9,9 +9,14 @@
 export class FrameLoop {
   private pending = false;
   private handle = 0;
-  private ticker: ReturnType<typeof setInterval> | null = null;
+  private ticker: ReturnType<typeof setTimeout> | null = null;
+  /** The redraw period without data, ms; 0: not started. */
+  private every = 0;
+  /** When a request (new data) last drew a frame: redraws without data keep its phase. */
+  private anchor = 0;
+  /** The pending frame was asked for by the redraw timer alone. */
+  private byTimer = false;
   frames = 0;
-  private lastFrameAt = 0;
 
   constructor(
     private readonly draw: () => void,
@@ -20,26 +25,32 @@ export class FrameLoop {
   ) {}
 
   request = (): void => {
+    this.byTimer = false;
+    this.ask();
+  };
+
+  private ask(): void {
     if (this.pending) return;
     this.pending = true;
     this.handle = this.raf(this.run);
-  };
+  }
 
   /**
    * Also redraw every `ms` without new data, for "updated N s ago" and
-   * staleness; skipped when a frame ran less than `ms` ago anyway (data at
-   * 1 Hz or faster already redraws every second).
+   * staleness: `ms` after the last frame new data drew (ages turn then), and
+   * every `ms` after that, a little late, so that data arriving on time draws
+   * the frame and the timer none (data at 1 Hz draws one frame a second, not two).
    */
   start(ms = 1000): void {
-    this.ticker ??= setInterval(() => {
-      if (Date.now() - this.lastFrameAt >= ms - 50) this.request();
-    }, ms);
+    this.every = ms;
+    this.anchor = Date.now();
     this.request();
   }
 
   stop(): void {
-    if (this.ticker) clearInterval(this.ticker);
+    if (this.ticker) clearTimeout(this.ticker);
     this.ticker = null;
+    this.every = 0;
     if (this.pending) this.caf(this.handle);
     this.pending = false;
   }
@@ -47,7 +58,25 @@ export class FrameLoop {
   private readonly run = (): void => {
     this.pending = false;
     this.frames++;
-    this.lastFrameAt = Date.now();
+    const now = Date.now();
+    if (!this.byTimer) this.anchor = now;
+    this.byTimer = false;
     this.draw();
+    this.arm(now);
   };
+
+  /** How late after a whole period the timer redraws: data due then comes first. */
+  static readonly LATE = 200;
+
+  private arm(now: number): void {
+    if (!this.every) return;
+    if (this.ticker) clearTimeout(this.ticker);
+    const next = this.anchor + (Math.floor((now - this.anchor) / this.every) + 1) * this.every + FrameLoop.LATE;
+    this.ticker = setTimeout(() => {
+      this.ticker = null;
+      if (this.pending) return;
+      this.byTimer = true;
+      this.ask();
+    }, next - now);
+  }
 }

@@ -1,15 +1,18 @@
 /**
- * A live tile's figures drawn into its sparkline's canvas.
+ * The live tiles' figures, drawn into one canvas over the page.
  *
  * The value, unit, age and footer figures of a tile change every second. As
  * DOM text, each change costs Chromium a style, layout, pre-paint, paint and
- * layerization pass over the page every second (bench-page --trace); drawn into
- * the canvas the tile redraws anyway, a tick changes no DOM that is rendered.
+ * layerization pass over the page every second (bench-page --trace). Here they
+ * are drawn into one transparent canvas laid over the tiles (one compositing
+ * layer for all of them), and only the strings whose text or place changed are
+ * cleared and drawn again: a tick changes no DOM that is rendered, redraws
+ * about two strings a tile, and leaves each sparkline's canvas the plot's size.
  * The DOM keeps the same text in boxes that are not rendered (screen readers
  * read it through aria-labelledby, tests through textContent), and fixes the
- * geometry: the canvas copies where the value row and footer are, their fonts
- * and colours, measured when the tile is laid out, and lays the strings out as
- * the DOM's flex rows would (see layoutFoot).
+ * geometry: the layer copies where the value row and footer are, their fonts
+ * and colours, and lays the strings out as the DOM's flex rows would (see
+ * layoutFoot).
  */
 
 /** What a live tile's canvas writes. */
@@ -29,9 +32,8 @@ export interface TextStyle {
   letterSpacing: string;
   /** Line height, CSS px. */
   line: number;
-  /** Caches of this style's character widths and font ascent/descent (filled when drawn). */
-  widths?: Map<number, number>;
-  metrics?: { a: number; d: number };
+  /** font and letter spacing: styles alike share their widths and metrics, and a draw sets the font only when it differs. */
+  key: string;
 }
 
 export interface Box {
@@ -89,59 +91,47 @@ function px(s: string, fallback: number): number {
 export function styleOf(el: Element): TextStyle {
   const cs = getComputedStyle(el);
   const size = px(cs.fontSize, 15);
+  const font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+  const letterSpacing = cs.letterSpacing === 'normal' ? '0px' : cs.letterSpacing;
+  return { font, color: cs.color, letterSpacing, line: px(cs.lineHeight, 1.35 * size), key: `${font}|${letterSpacing}` };
+}
+
+/** A live tile's elements the layer copies: its value row's and footer's inner boxes, and the text whose styles it draws in. */
+export interface LiveDom {
+  valueIn: HTMLElement;
+  footIn: HTMLElement;
+  num: HTMLElement;
+  /** null: no unit shown (the value's style is used). */
+  unit: HTMLElement | null;
+  age: HTMLElement;
+  min: HTMLElement;
+}
+
+function gapOf(el: Element | null, fallback: number): number {
+  const g = el ? parseFloat(getComputedStyle(el).columnGap) : NaN;
+  return Number.isFinite(g) ? g : fallback;
+}
+
+/** The styles and gaps of a tile's text (its boxes' places are filled in by the layer). */
+function measureStyles(d: LiveDom): LiveGeometry {
+  const word = d.age.querySelector('.age-word');
+  const none = { x: 0, y: 0, w: 0, h: 0 };
   return {
-    font: `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`,
-    color: cs.color,
-    letterSpacing: cs.letterSpacing === 'normal' ? '0px' : cs.letterSpacing,
-    line: px(cs.lineHeight, 1.35 * size),
+    value: none,
+    foot: none,
+    num: styleOf(d.num),
+    unit: styleOf(d.unit ?? d.num),
+    age: styleOf(d.age),
+    agePad: parseFloat(getComputedStyle(d.age).paddingTop) || 0,
+    figs: styleOf(d.min),
+    valueGap: gapOf(d.valueIn, 0),
+    footGap: gapOf(d.footIn, 0),
+    figGap: gapOf(d.min.parentElement, 10),
+    ageWord: !!word && getComputedStyle(word).display !== 'none',
   };
 }
 
-/**
- * Width of `text` in style `s`: the sum of its characters' widths, each measured
- * once per style (a new style, measured at layout, starts afresh). Figures are
- * tabular in the DOM (`font-variant-numeric`), as the page's fonts' digits are
- * by default, so a sum of advances is the string's width within kerning (well
- * under a pixel); it spares a measureText per changed string every second.
- */
-function widthOf(ctx: CanvasRenderingContext2D, s: TextStyle, text: string): number {
-  const cache = (s.widths ??= new Map());
-  let w = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    let cw = cache.get(c);
-    if (cw === undefined) {
-      if (cache.size > 512) cache.clear();
-      setFont(ctx, s);
-      cw = ctx.measureText(text[i]).width;
-      cache.set(c, cw);
-    }
-    w += cw;
-  }
-  return w;
-}
-
-/** Setting ctx.font parses it: only when it differs from what this draw set last. */
-let fontSet: TextStyle | null = null;
-function setFont(ctx: CanvasRenderingContext2D, s: TextStyle): void {
-  if (fontSet === s) return;
-  fontSet = s;
-  ctx.font = s.font;
-  ctx.letterSpacing = s.letterSpacing;
-}
-
-/** Baseline of a line box of `s` whose top is `top`: half the leading, then the ascent (whole pixels, as Blink places them). */
-function baseline(ctx: CanvasRenderingContext2D, s: TextStyle, top: number): number {
-  if (!s.metrics) {
-    setFont(ctx, s);
-    const t = ctx.measureText('0');
-    s.metrics = { a: Math.round(t.fontBoundingBoxAscent), d: Math.round(t.fontBoundingBoxDescent) };
-  }
-  const { a, d } = s.metrics;
-  return top + Math.floor((s.line - (a + d)) / 2) + a;
-}
-
-/** What was drawn where (CSS px in the canvas), kept on the canvas element for tests. */
+/** What was drawn where (CSS px from the layer canvas's top left), for tests. */
 export interface Drawn {
   text: string;
   x: number;
@@ -151,80 +141,347 @@ export interface Drawn {
   box: 'value' | 'foot';
 }
 
-/** The text drawer of one canvas. */
-export class LiveTextDrawer {
-  /** The layout of the last draw: the first `count` entries (objects reused). */
-  private readonly drawn: Drawn[] = [];
-  private count = 0;
+/** A string placed by a layout: empty text when it is not shown. */
+interface Placed {
+  text: string;
+  x: number;
+  y: number;
+  w: number;
+  s: TextStyle | null;
+}
 
-  /** What the last draw showed (for tests). */
+/** The six strings of a tile, in this order (one place each): value, unit, age, min, avg, max. */
+const N = 6;
+const empty = (): Placed => ({ text: '', x: 0, y: 0, w: 0, s: null });
+
+/** One live tile on the layer. */
+export class LiveSlot {
+  /** What to draw; null: nothing (a stale tile, no value yet: the DOM shows its text). */
+  text: LiveText | null = null;
+  /** The styles need reading again (the tile rendered a new shape). */
+  restyle = true;
+  /** Its boxes are to be read again (the tile rendered). */
+  moved = true;
+  /** The text or the geometry changed since the last draw. */
+  dirty = true;
+  geometry: LiveGeometry | null = null;
+  /** What is drawn now, and the next layout (objects reused). */
+  readonly placed: Placed[] = Array.from({ length: N }, empty);
+  readonly next: Placed[] = Array.from({ length: N }, empty);
+  /** Bit i: place i is to be drawn in this flush. */
+  pending = 0;
+
+  constructor(readonly dom: () => LiveDom | null) {}
+
+  /** What the layer shows for this tile (for tests). */
   shown(): Drawn[] {
-    return this.drawn.slice(0, this.count).map((d) => ({ ...d }));
+    const out: Drawn[] = [];
+    this.placed.forEach((p, i) => p.text && out.push({ text: p.text, x: p.x, y: p.y, w: p.w, box: i < 3 ? 'value' : 'foot' }));
+    return out;
+  }
+}
+
+const widthCache = new Map<string, Map<number, number>>();
+const metricCache = new Map<string, { a: number; d: number }>();
+
+/**
+ * The page's one text canvas: the first child of the tiles' container (App
+ * renders it), absolutely placed over its padding box, under the sticky status
+ * bar. `flush()` runs in the frame loop's frame, after the render, and draws
+ * what changed: a string whose text or place is new is cleared and drawn, as is
+ * any string its clearing touched; the others keep their pixels. Draws are
+ * grouped by style, so the font is set about four times a frame, not per string.
+ * Where the text boxes are is read only when the layout may have changed: a tile
+ * rendered (its own boxes), a tile came or went, or the container resized (all).
+ */
+export class TextLayer {
+  private canvas: HTMLCanvasElement | null = null;
+  private ctx: CanvasRenderingContext2D | null = null;
+  private ro: ResizeObserver | null = null;
+  private readonly slots = new Set<LiveSlot>();
+  /** Rects to clear in the next flush (tiles gone), CSS px. */
+  private readonly gone: number[] = [];
+  /** Every tile's boxes are to be read again (a tile came or went, the container resized). */
+  private all = true;
+  private font = '';
+  private fill = '';
+  /** The canvas's size, CSS px, and its pixel ratio. */
+  private size = { w: 0, h: 0, ratio: 0 };
+
+  constructor(private readonly ratio: () => number) {}
+
+  /** The canvas to draw into (App's ref), or null when it is gone. */
+  readonly adopt = (canvas: HTMLCanvasElement | null): void => {
+    if (canvas === this.canvas) return;
+    this.ro?.disconnect();
+    this.ro = null;
+    this.canvas = canvas;
+    this.ctx = canvas?.getContext('2d') ?? null;
+    // For tests (an expando, not an attribute).
+    if (canvas) (canvas as HTMLCanvasElement & { vigilLayer?: TextLayer }).vigilLayer = this;
+    this.size = { w: 0, h: 0, ratio: 0 };
+    this.all = true;
+    for (const s of this.slots) for (const p of s.placed) p.text = '';
+    const box = canvas?.parentElement;
+    if (box) {
+      // Called after layout when the container's size changed (a resized window): draw again at once.
+      this.ro = new ResizeObserver(() => {
+        this.all = true;
+        this.flush();
+      });
+      this.ro.observe(box);
+    }
+  };
+
+  /** Clears the canvas and draws every string afresh (tests compare it with what the frames drew, string by string). */
+  repaint(): void {
+    this.size = { w: 0, h: 0, ratio: 0 };
+    this.all = true;
+    this.flush();
   }
 
-  clear(): void {
-    this.count = 0;
+  add(slot: LiveSlot): void {
+    this.slots.add(slot);
+    slot.restyle = slot.dirty = true;
+    // The tiles after it may have moved.
+    this.all = true;
   }
 
-  draw(ctx: CanvasRenderingContext2D, ratio: number, g: LiveGeometry, t: LiveText): void {
-    this.count = 0;
-    fontSet = null;
-    ctx.save();
-    ctx.scale(ratio, ratio);
-    ctx.textBaseline = 'alphabetic';
-    ctx.textAlign = 'left';
+  remove(slot: LiveSlot): void {
+    this.slots.delete(slot);
+    for (const p of slot.placed) if (p.text) pushRect(this.gone, p);
+    this.all = true;
+  }
+
+  /** Draws what changed; call after the frame's DOM changes. */
+  flush(): void {
+    const canvas = this.canvas;
+    const ctx = this.ctx;
+    const box = canvas?.parentElement;
+    if (!canvas || !ctx || !box) return;
+    let origin: { x: number; y: number } | null = null;
+    if (this.all) {
+      this.all = false;
+      const ratio = this.ratio();
+      const w = box.clientWidth;
+      const h = box.clientHeight;
+      const a = this.size;
+      if (w !== a.w || h !== a.h || ratio !== a.ratio) {
+        // A new size: the canvas starts blank, every tile draws afresh.
+        canvas.style.width = `${w}px`;
+        canvas.style.height = `${h}px`;
+        canvas.width = Math.max(1, Math.round(w * ratio));
+        canvas.height = Math.max(1, Math.round(h * ratio));
+        ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+        ctx.textBaseline = 'alphabetic';
+        ctx.textAlign = 'left';
+        this.font = this.fill = '';
+        this.size = { w, h, ratio };
+        this.gone.length = 0;
+        for (const s of this.slots) for (const p of s.placed) p.text = '';
+      }
+      for (const s of this.slots) s.moved = true;
+    }
+    const clears = this.gone;
+    for (const s of this.slots) {
+      const d = s.text && (s.moved || s.restyle || !s.geometry) ? s.dom() : null;
+      if (!s.text || (!d && (s.moved || s.restyle || !s.geometry))) {
+        // Nothing to draw (a stale tile, no value yet): its strings are cleared, its boxes read again when it is live.
+        s.geometry = null;
+        if (s.placed.some((p) => p.text)) s.dirty = true;
+        continue;
+      }
+      if (!d) continue;
+      if (s.restyle || !s.geometry) (s.geometry = measureStyles(d)), (s.restyle = false), (s.moved = true);
+      if (!s.moved) continue;
+      s.moved = false;
+      if (!origin) {
+        const r = box.getBoundingClientRect();
+        origin = { x: r.left + box.clientLeft, y: r.top + box.clientTop };
+      }
+      const g = s.geometry;
+      const v = d.valueIn.getBoundingClientRect();
+      const f = d.footIn.getBoundingClientRect();
+      // A new size of its boxes may come with new fonts (they follow the tile's size in kiosk).
+      if (g.value.w !== v.width || g.foot.w !== f.width || g.value.h !== v.height) Object.assign(g, measureStyles(d));
+      g.value = { x: v.left - origin.x, y: v.top - origin.y, w: v.width, h: v.height };
+      g.foot = { x: f.left - origin.x, y: f.top - origin.y, w: f.width, h: f.height };
+      s.dirty = true;
+    }
+    let draws = false;
+    for (const s of this.slots) {
+      if (!s.dirty) continue;
+      s.dirty = false;
+      if (s.text && s.geometry) this.layout(s.geometry, s.text, s.next);
+      else for (const p of s.next) p.text = '';
+      // A place whose string changed is cleared; so is one whose pixels a clearing touches.
+      let todo = 0;
+      for (let i = 0; i < N; i++) {
+        const p = s.placed[i];
+        const q = s.next[i];
+        if (p.text !== q.text || p.x !== q.x || p.y !== q.y || p.s?.key !== q.s?.key || p.s?.color !== q.s?.color) todo |= 1 << i;
+      }
+      for (let grew = todo; grew; ) {
+        grew = 0;
+        for (let i = 0; i < N; i++) {
+          if (todo & (1 << i) || !s.placed[i].text) continue;
+          for (let j = 0; j < N; j++) if (todo & (1 << j) && (overlaps(s.placed[i], s.placed[j]) || overlaps(s.placed[i], s.next[j]))) (grew |= 1 << i), (j = N);
+        }
+        todo |= grew;
+      }
+      for (let i = 0; i < N; i++) {
+        if (!(todo & (1 << i))) continue;
+        const p = s.placed[i];
+        if (p.text) pushRect(clears, p);
+        Object.assign(p, s.next[i]);
+      }
+      s.pending = todo;
+      if (todo) draws = true;
+    }
+    for (let i = 0; i < clears.length; i += 4) ctx.clearRect(clears[i], clears[i + 1], clears[i + 2], clears[i + 3]);
+    clears.length = 0;
+    if (!draws) return;
+    // By place (value, unit, age, figures): tiles share their fonts, so the font is set once per kind.
+    for (let i = 0; i < N; i++)
+      for (const s of this.slots) {
+        if (!(s.pending & (1 << i))) continue;
+        const p = s.placed[i];
+        if (p.text && p.s) {
+          this.setFont(p.s);
+          if (this.fill !== p.s.color) ctx.fillStyle = this.fill = p.s.color;
+          ctx.fillText(p.text, p.x, p.y);
+        }
+      }
+    for (const s of this.slots) s.pending = 0;
+  }
+
+  /** Setting ctx.font parses it: only when it differs from the font set last. */
+  private setFont(s: TextStyle): void {
+    if (this.font === s.key) return;
+    this.font = s.key;
+    this.ctx!.font = s.font;
+    this.ctx!.letterSpacing = s.letterSpacing;
+  }
+
+  /**
+   * Width of `text` in style `s`: the sum of its characters' widths, each measured
+   * once per font (styles alike share them). Figures are tabular in the DOM
+   * (`font-variant-numeric`), as the page's fonts' digits are by default, so a
+   * sum of advances is the string's width within kerning (well under a pixel);
+   * it spares a measureText per changed string every second.
+   */
+  private widthOf(s: TextStyle, text: string): number {
+    let cache = widthCache.get(s.key);
+    if (!cache) widthCache.set(s.key, (cache = new Map()));
+    let w = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      let cw = cache.get(c);
+      if (cw === undefined) {
+        if (cache.size > 512) cache.clear();
+        this.setFont(s);
+        cw = this.ctx!.measureText(text[i]).width;
+        cache.set(c, cw);
+      }
+      w += cw;
+    }
+    return w;
+  }
+
+  /** Baseline of a line box of `s` whose top is `top`: half the leading, then the ascent (whole pixels, as Blink places them). */
+  private baseline(s: TextStyle, top: number): number {
+    let mt = metricCache.get(s.key);
+    if (!mt) {
+      this.setFont(s);
+      const t = this.ctx!.measureText('0');
+      metricCache.set(s.key, (mt = { a: Math.round(t.fontBoundingBoxAscent), d: Math.round(t.fontBoundingBoxDescent) }));
+    }
+    return top + Math.floor((s.line - (mt.a + mt.d)) / 2) + mt.a;
+  }
+
+  /** Places a tile's strings as the DOM's flex rows would, into `out`. */
+  private layout(g: LiveGeometry, t: LiveText, out: Placed[]): void {
+    const put = (i: number, s: TextStyle, text: string, x: number, y: number, w: number) => {
+      const o = out[i];
+      o.text = text;
+      o.x = x;
+      o.y = y;
+      o.w = w;
+      o.s = s;
+    };
+    for (const o of out) o.text = '';
     const v = g.value;
-    const numW = widthOf(ctx, g.num, t.value);
-    const unitW = t.unit ? widthOf(ctx, g.unit, t.unit) : 0;
+    const numW = this.widthOf(g.num, t.value);
+    const unitW = t.unit ? this.widthOf(g.unit, t.unit) : 0;
     // Flex items aligned by baseline: the deepest baseline from the row's top sets it.
-    const base = Math.max(baseline(ctx, g.num, v.y), t.unit ? baseline(ctx, g.unit, v.y) : -Infinity);
-    this.text(ctx, g.num, t.value, v.x, base, numW, 'value');
+    const base = Math.max(this.baseline(g.num, v.y), t.unit ? this.baseline(g.unit, v.y) : -Infinity);
+    put(0, g.num, t.value, v.x, base, numW);
     let end = v.x + numW;
     if (t.unit) {
-      this.text(ctx, g.unit, t.unit, end + g.valueGap, base, unitW, 'value');
+      put(1, g.unit, t.unit, end + g.valueGap, base, unitW);
       end += g.valueGap + unitW;
     }
     // The age sits top right; squeezed, it is cut with an ellipsis (text-overflow).
     const room = v.x + v.w - (end + g.valueGap);
     const full = g.ageWord ? `updated ${t.age}` : t.age;
-    const age = fit(ctx, g.age, full, room);
+    const age = this.fit(g.age, full, room);
     if (age) {
-      const w = widthOf(ctx, g.age, age);
-      const x = age === full ? v.x + v.w - w : end + g.valueGap;
-      this.text(ctx, g.age, age, x, baseline(ctx, g.age, v.y + g.agePad), w, 'value');
+      const w = this.widthOf(g.age, age);
+      put(2, g.age, age, age === full ? v.x + v.w - w : end + g.valueGap, this.baseline(g.age, v.y + g.agePad), w);
     }
     const f = g.foot;
-    const minW = widthOf(ctx, g.figs, t.min);
-    const avgW = widthOf(ctx, g.figs, t.avg);
-    const maxW = widthOf(ctx, g.figs, t.max);
+    const minW = this.widthOf(g.figs, t.min);
+    const avgW = this.widthOf(g.figs, t.avg);
+    const maxW = this.widthOf(g.figs, t.max);
     const at = layoutFoot(f.w, minW, avgW, maxW, g.footGap, g.figGap);
-    const fb = baseline(ctx, g.figs, f.y);
-    if (at.min !== null) this.text(ctx, g.figs, t.min, f.x + at.min, fb, minW, 'foot');
-    if (at.avg !== null) this.text(ctx, g.figs, t.avg, f.x + at.avg, fb, avgW, 'foot');
-    if (at.max !== null) this.text(ctx, g.figs, t.max, f.x + at.max, fb, maxW, 'foot');
-    ctx.restore();
-    fontSet = null;
+    const fb = this.baseline(g.figs, f.y);
+    if (at.min !== null) put(3, g.figs, t.min, f.x + at.min, fb, minW);
+    if (at.avg !== null) put(4, g.figs, t.avg, f.x + at.avg, fb, avgW);
+    if (at.max !== null) put(5, g.figs, t.max, f.x + at.max, fb, maxW);
+    for (const o of out) if (!o.text) o.s = null;
   }
 
-  private text(ctx: CanvasRenderingContext2D, s: TextStyle, text: string, x: number, y: number, w: number, box: Drawn['box']): void {
-    setFont(ctx, s);
-    ctx.fillStyle = s.color;
-    ctx.fillText(text, x, y);
-    const d = (this.drawn[this.count++] ??= { text, x, y, w, box });
-    d.text = text;
-    d.x = x;
-    d.y = y;
-    d.w = w;
-    d.box = box;
+  /** `text`, or as much of it as fits in `room` followed by an ellipsis, or nothing. */
+  private fit(s: TextStyle, text: string, room: number): string {
+    if (this.widthOf(s, text) <= room) return text;
+    for (let n = text.length - 1; n > 0; n--) {
+      const cut = `${text.slice(0, n)}…`;
+      if (this.widthOf(s, cut) <= room) return cut;
+    }
+    return '';
   }
 }
 
-/** `text`, or as much of it as fits in `room` followed by an ellipsis, or nothing. */
-function fit(ctx: CanvasRenderingContext2D, s: TextStyle, text: string, room: number): string {
-  if (widthOf(ctx, s, text) <= room) return text;
-  for (let n = text.length - 1; n > 0; n--) {
-    const cut = `${text.slice(0, n)}…`;
-    if (widthOf(ctx, s, cut) <= room) return cut;
-  }
-  return '';
+function moved(b: Box, r: DOMRect, ox: number, oy: number): boolean {
+  return b.x !== r.left - ox || b.y !== r.top - oy || b.w !== r.width || b.h !== r.height;
+}
+
+/** The pixels a drawn string may cover: its advance and font box, two pixels more each side. */
+function top(p: Placed): number {
+  const mt = p.s && metricCache.get(p.s.key);
+  return Math.floor(p.y - (mt ? mt.a : (p.s?.line ?? 40))) - 2;
+}
+function bottom(p: Placed): number {
+  const mt = p.s && metricCache.get(p.s.key);
+  return Math.ceil(p.y + (mt ? mt.d : 10)) + 2;
+}
+function pushRect(out: number[], p: Placed): void {
+  const y = top(p);
+  out.push(Math.floor(p.x) - 2, y, Math.ceil(p.w) + 4, bottom(p) - y);
+}
+
+function overlaps(p: Placed, q: Placed): boolean {
+  return !!p.text && !!q.text && p.x - 3 < q.x + q.w + 3 && q.x - 3 < p.x + p.w + 3 && top(p) < bottom(q) && top(q) < bottom(p);
+}
+
+let layer: TextLayer | null = null;
+
+/** The page's text layer (its canvas comes with App's render, through `adopt`). */
+export function textLayer(): TextLayer {
+  return (layer ??= new TextLayer(() => devicePixelRatio));
+}
+
+/** Draws what the live tiles changed in this frame (nothing when no live tile was ever shown). */
+export function flushText(): void {
+  layer?.flush();
 }

@@ -26,13 +26,13 @@ async function drawnVsDom(page: Page): Promise<Array<{ key: string; text: string
     const out: Array<{ key: string; text: string; dx: number; dy: number }> = [];
     // Tiles in view: one scrolled away is not redrawn until it shows again (its canvas may lag its DOM text).
     const tiles = [...document.querySelectorAll<HTMLElement>('.tile.cv')].filter((t) => t.getBoundingClientRect().bottom <= innerHeight);
-    const drawn = tiles.map((t) => {
-      const canvas = t.querySelector('canvas') as HTMLCanvasElement & { vigilText: { shown(): Drawn[] } };
-      const c = canvas.getBoundingClientRect();
-      return canvas.vigilText.shown().map((d) => ({ ...d, x: c.left + d.x, y: c.top + d.y }));
-    });
+    // The page's one text canvas; each tile says what it drew there, in CSS px from its top left.
+    const layer = document.querySelector<HTMLCanvasElement>('canvas.live-text')!;
+    const c = layer.getBoundingClientRect();
+    const drawn = tiles.map((t) => (t as HTMLElement & { vigilText: { shown(): Drawn[] } }).vigilText.shown().map((d) => ({ ...d, x: c.left + d.x, y: c.top + d.y })));
     // Freeze the page's drawing, then show the DOM text of the same tiles.
     (window as unknown as { vigil: { loop: { stop(): void } } }).vigil.loop.stop();
+    layer.style.display = 'none';
     for (const t of tiles) t.classList.remove('cv');
     const ctx = document.createElement('canvas').getContext('2d')!;
     tiles.forEach((t, i) => {
@@ -54,7 +54,7 @@ async function drawnVsDom(page: Page): Promise<Array<{ key: string; text: string
   });
 }
 
-describe.skipIf(!bin.path)('live figures drawn into the sparkline canvas', () => {
+describe.skipIf(!bin.path)('live figures drawn into the page\'s text canvas', () => {
   let browser: RunningBrowser;
   let srv: Running;
 
@@ -73,13 +73,33 @@ describe.skipIf(!bin.path)('live figures drawn into the sparkline canvas', () =>
       const page = await browser.context.newPage();
       try {
         await page.goto(`${srv.url}/${query}`);
-        await page.waitForFunction(() => document.querySelectorAll('.tile.cv .num').length >= 5 && [...document.querySelectorAll('.tile.cv canvas')].every((c) => ((c as HTMLCanvasElement & { vigilText?: { shown(): unknown[] } }).vigilText?.shown().length ?? 0) > 0), null, {
+        await page.waitForFunction(() => document.querySelectorAll('.tile.cv .num').length >= 5 && [...document.querySelectorAll('.tile.cv')].every((t) => ((t as HTMLElement & { vigilText?: { shown(): unknown[] } }).vigilText?.shown().length ?? 0) > 0), null, {
           timeout: 10_000 * SCALE,
         });
         // Screen readers get the figures from the (unrendered) DOM text: the value row and footer are images named by it.
         const first = page.locator('.tile.cv').first();
         expect(await first.locator('.tile-value').ariaSnapshot()).toMatch(/img "\d[\d.]*( \S+)? (updated )?(now|\d+ s ago)"/);
         expect(await first.locator('.tile-foot').ariaSnapshot()).toMatch(/img "min .+ avg .+ max .+"/);
+        // Frames redraw only the strings that changed: after some ticks, the canvas holds exactly what a full redraw paints (no string left behind).
+        await page.waitForTimeout(1500);
+        const same = await page.evaluate(() => {
+          (window as unknown as { vigil: { loop: { stop(): void } } }).vigil.loop.stop();
+          const c = document.querySelector('canvas.live-text') as HTMLCanvasElement & { vigilLayer: { repaint(): void } };
+          const read = () => c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          const before = read();
+          c.vigilLayer.repaint();
+          const after = read();
+          let differ = 0;
+          let ink = 0;
+          for (let i = 3; i < after.length; i += 4) {
+            if (after[i] !== 0) ink++;
+            if (before[i] !== after[i] || before[i - 1] !== after[i - 1]) differ++;
+          }
+          return { differ, ink, size: before.length === after.length };
+        });
+        expect(same.size).toBe(true);
+        expect(same.ink).toBeGreaterThan(1000);
+        expect(same.differ).toBe(0);
         const rows = await drawnVsDom(page);
         // Every live tile drew its value, and the figures it drew are the DOM's.
         expect(rows.filter((r) => /^[\d.–-]/.test(r.text)).length).toBeGreaterThanOrEqual(5);

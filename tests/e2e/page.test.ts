@@ -30,8 +30,8 @@ async function waitForDrawnTiles(page: Page, min = 3, timeout = 10_000 * SCALE):
         const num = t.querySelector('.num, .ln-v')?.textContent ?? '';
         const canvas = t.querySelector('canvas');
         if (!/\d/.test(num) || !canvas || !canvas.width || !canvas.height) return false;
-        // A live tile draws its value into the canvas: the drawn value is the DOM's.
-        const drawn = (canvas as HTMLCanvasElement & { vigilText?: { shown(): { text: string }[] } }).vigilText?.shown() ?? [];
+        // A live tile's value is drawn by the page's text canvas: the drawn value is the DOM's.
+        const drawn = (t as HTMLElement & { vigilText?: { shown(): { text: string }[] } }).vigilText?.shown() ?? [];
         if (t.classList.contains('cv') && !drawn.some((d) => d.text === num)) return false;
         const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
         for (let i = 3; i < px.length; i += 4) if (px[i] !== 0) return true;
@@ -107,15 +107,14 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     expect(await page.locator('.tile[data-key^="host.mem.used@"] .trend').getAttribute('title')).toMatch(/^trend: (rising|falling|stable)$/);
     expect(await cpu.locator('.tile-foot').textContent()).toMatch(/min .+ %.*max .+ %/);
     // Every footer figure is whole on the footer's visible line or wholly out of sight on a hidden one, never cut:
-    // in the DOM for a tile that shows its text there (stale), in the canvas's layout for a live tile (.cv).
+    // in the DOM for a tile that shows its text there (stale), in the text canvas's layout for a live tile (.cv).
     const figures = await page.locator('.tile').evaluateAll((tiles) =>
       tiles.flatMap((t) => {
         const tile = t.getBoundingClientRect();
         if (t.classList.contains('cv')) {
-          const canvas = t.querySelector('canvas') as HTMLCanvasElement & { vigilText?: { shown(): { text: string; x: number; w: number; box: string }[] } };
-          const c = canvas.getBoundingClientRect();
+          const c = document.querySelector('canvas.live-text')!.getBoundingClientRect();
           const foot = t.querySelector('.tile-foot > .in')!.getBoundingClientRect();
-          const shown = canvas.vigilText!.shown().filter((d) => d.box === 'foot');
+          const shown = (t as HTMLElement & { vigilText: { shown(): { text: string; x: number; w: number; box: string }[] } }).vigilText.shown().filter((d) => d.box === 'foot');
           // Each figure inside the footer's box, apart from the next one, and each of min/avg/max shown once at most.
           return shown.map((d, i) => {
             const left = c.left + d.x;

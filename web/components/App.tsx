@@ -7,6 +7,12 @@ import { ConnectionBadge, StatusBar } from './StatusBar.js';
 import { SpanSwitch } from './SpanSwitch.js';
 import { StatusPage } from './StatusPage.js';
 import { Tile } from './Tile.js';
+import { textLayer } from '../live-text.js';
+
+/** The live tiles' text canvas, over the tiles' container (see live-text.ts). */
+function TextCanvas() {
+  return <canvas class="live-text" aria-hidden="true" ref={textLayer().adopt} />;
+}
 
 export interface AppProps {
   view: PageView;
@@ -50,6 +56,7 @@ function Kiosk({ view, colors, width, height }: AppProps) {
   const { cols, rows } = fitGrid(cells, width - 16, height - 16 - bar);
   return (
     <main class="kiosk-grid" style={{ height: `calc(100vh - ${bar}px)`, gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))`, gridTemplateRows: `repeat(${rows}, minmax(0, 1fr))` }}>
+      <TextCanvas />
       {cells === 0 && <Empty view={view} />}
       {view.groups.map((g) => [
         g.title ? (
@@ -100,6 +107,7 @@ export function App(props: AppProps) {
         <StatusPage view={view} colors={colors} />
       ) : (
         <main class="groups">
+          <TextCanvas />
           {view.groups.length === 0 && <Empty view={view} />}
           {view.groups.map((g) => (
             <Group key={g.key} group={g} colors={colors} span={view.spanMs} />

@@ -2,19 +2,6 @@ import { Component } from 'preact';
 // Evaluated after web/startup.ts has capped the pixel ratio (main.tsx imports that first).
 import uPlot from 'uplot';
 import type { Points } from '../buckets.js';
-import { type LiveGeometry, type LiveText, LiveTextDrawer } from '../live-text.js';
-
-/**
- * A single tile's live figures, drawn into this plot's canvas (see live-text.ts):
- * the plot's box then covers the value row, the plot and the footer, and its
- * plot area sits where the tile's sparkline row is.
- */
-export interface LiveSource {
-  /** The figures to draw now; null: none (the DOM shows them). */
-  text(): LiveText | null;
-  /** Where the text boxes and the plot row are against `box` (the canvas's box); null: not laid out. */
-  measure(box: HTMLElement): { geometry: LiveGeometry | null; padTop: number; padBottom: number } | null;
-}
 
 export interface SparklineProps {
   ring: Points;
@@ -31,8 +18,6 @@ export interface SparklineProps {
   critAt: number | null;
   /** A tile of several lines: each line's points, drawn in the colours `--line-0`… (`ring` is ignored then). */
   lines?: readonly Points[] | null;
-  /** Draw a single tile's live figures too (the box covers the value row to the footer). */
-  live?: LiveSource;
 }
 
 /**
@@ -104,23 +89,7 @@ function drawLevels(u: uPlot, levels: Levels, colors: { warn: string; bad: strin
   ctx.restore();
 }
 
-/** The live figures' layout and drawer of a plot whose box covers a tile's text. */
-interface Cover {
-  source: LiveSource;
-  geometry: LiveGeometry | null;
-  pad: [number, number];
-  drawer: LiveTextDrawer;
-}
-
-function drawCover(u: uPlot, c: Cover): void {
-  const t = c.geometry && c.source.text();
-  if (t) c.drawer.draw(u.ctx, uPlot.pxRatio, c.geometry!, t);
-  else c.drawer.clear();
-  // For tests: what the canvas shows, where (an expando, not an attribute: nothing restyles).
-  (u.ctx.canvas as HTMLCanvasElement & { vigilText?: LiveTextDrawer }).vigilText = c.drawer;
-}
-
-function options(width: number, height: number, unit: string, color: string, props: () => SparklineProps, band: boolean, cover: Cover | null): uPlot.Options {
+function options(width: number, height: number, unit: string, color: string, props: () => SparklineProps, band: boolean): uPlot.Options {
   const p = props();
   // Read once per plot, not per redraw (a style lookup each frame would cost a recalc).
   const css = getComputedStyle(document.documentElement);
@@ -135,16 +104,13 @@ function options(width: number, height: number, unit: string, color: string, pro
     // x: the newest point at the right edge, `span` ms before it at the left, however few points there are.
     scales: { x: { time: false, range: (_u, _min, max) => (max == null ? [0, 1] : [max - props().span, max]) }, y: { range: yRange(unit, p) } },
     hooks: {
-      draw: [
-        ...(p.warnAt === null && p.critAt === null ? [] : [(u: uPlot) => drawLevels(u, props(), colors)]),
-        ...(cover ? [(u: uPlot) => drawCover(u, cover)] : []),
-      ],
+      draw: p.warnAt === null && p.critAt === null ? [] : [(u: uPlot) => drawLevels(u, props(), colors)],
     },
     // No fill: a filled area costs a second path per redraw.
     series: p.lines
       ? [{}, ...p.lines.map((_, i) => ({ stroke: css.getPropertyValue(`--line-${i}`).trim() || color, width: 1.5, points: { show: false }, spanGaps: true }))]
       : [{}, { stroke: color, width: 2, points: { show: false } }],
-    padding: cover ? [() => cover.pad[0], 0, () => cover.pad[1], 0] : [4, 0, 2, 0],
+    padding: [4, 0, 2, 0],
     ...(band && !p.lines ? banded(color) : {}),
   };
 }
@@ -164,7 +130,6 @@ export class Sparkline extends Component<SparklineProps> {
   /** Off screen (scrolled away) a plot is not redrawn; it catches up when it comes into view. */
   private visible = true;
   private behind = false;
-  private cover: Cover | null = null;
   private readonly setBox = (el: HTMLDivElement | null) => {
     this.box = el;
   };
@@ -175,7 +140,7 @@ export class Sparkline extends Component<SparklineProps> {
 
   override componentDidUpdate(prev: SparklineProps): void {
     const p = this.props;
-    if (!!prev.live !== !!p.live || prev.unit !== p.unit || prev.color !== p.color || prev.warnAt !== p.warnAt || prev.critAt !== p.critAt || prev.ring.constructor !== p.ring.constructor || (prev.lines?.length ?? 0) !== (p.lines?.length ?? 0)) {
+    if (prev.unit !== p.unit || prev.color !== p.color || prev.warnAt !== p.warnAt || prev.critAt !== p.critAt || prev.ring.constructor !== p.ring.constructor || (prev.lines?.length ?? 0) !== (p.lines?.length ?? 0)) {
       this.destroy();
       this.create();
     } else if (prev.version !== p.version || prev.ring !== p.ring || prev.span !== p.span) {
@@ -190,12 +155,6 @@ export class Sparkline extends Component<SparklineProps> {
     else this.behind = true;
   }
 
-  /** Redraw the same points (the live figures changed, the points did not). */
-  redraw(): void {
-    if (this.visible) this.plot?.redraw(false);
-    else this.behind = true;
-  }
-
   override componentWillUnmount(): void {
     this.destroy();
   }
@@ -205,22 +164,12 @@ export class Sparkline extends Component<SparklineProps> {
     if (!el) return;
     const { ring, unit, color } = this.props;
     const data = plotData(this.props);
-    const live = this.props.live;
-    const cover: Cover | null = live ? { source: { text: () => this.props.live?.text() ?? null, measure: (b) => this.props.live?.measure(b) ?? null }, geometry: null, pad: [4, 2], drawer: new LiveTextDrawer() } : null;
-    const measure = () => {
-      const m = cover?.source.measure(el);
-      if (cover && m) (cover.geometry = m.geometry), (cover.pad = [m.padTop, m.padBottom]);
-    };
-    measure();
-    this.cover = cover;
-    const u = new uPlot(options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color, () => this.props, ring.view().length === 4, cover), data, el);
+    const u = new uPlot(options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color, () => this.props, ring.view().length === 4), data, el);
     this.plot = u;
     this.ro = new ResizeObserver(() => {
       const w = Math.max(1, el.clientWidth);
       const h = Math.max(1, el.clientHeight);
-      // A cover re-measures its text boxes and plot row; setSize then places the plot afresh.
-      if (cover) measure();
-      if (cover || w !== u.width || h !== u.height) u.setSize({ width: w, height: h });
+      if (w !== u.width || h !== u.height) u.setSize({ width: w, height: h });
     });
     this.ro.observe(el);
     this.io = new IntersectionObserver((entries) => {
@@ -241,22 +190,10 @@ export class Sparkline extends Component<SparklineProps> {
     this.visible = true;
     this.behind = false;
     this.plot = null;
-    this.cover = null;
-  }
-
-  /** Measure the text boxes again (the tile rendered a different frame) and redraw. */
-  remeasure(): void {
-    const el = this.box;
-    const c = this.cover;
-    const u = this.plot;
-    if (!el || !c || !u) return;
-    const m = c.source.measure(el);
-    if (m) (c.geometry = m.geometry), (c.pad = [m.padTop, m.padBottom]);
-    u.setSize({ width: Math.max(1, el.clientWidth), height: Math.max(1, el.clientHeight) });
   }
 
   // No attribute that changes with each point: every tile would be restyled every tick.
-  override render({ label, live }: SparklineProps) {
-    return <div class={live ? 'spark spark-cover' : 'spark'} ref={this.setBox} role="img" aria-label={label} />;
+  override render({ label }: SparklineProps) {
+    return <div class="spark" ref={this.setBox} role="img" aria-label={label} />;
   }
 }

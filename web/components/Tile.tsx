@@ -1,9 +1,9 @@
 import { Component, type ComponentChildren } from 'preact';
 import type { CheckState, Trend } from '../../shared/schema.js';
 import { formatWith, formatWithText } from '../format.js';
-import { type LiveGeometry, type LiveText, styleOf } from '../live-text.js';
+import { type LiveDom, LiveSlot, type LiveText, textLayer } from '../live-text.js';
 import type { TileView } from '../view.js';
-import { type LiveSource, Sparkline } from './Sparkline.js';
+import { Sparkline } from './Sparkline.js';
 
 const ARROW: Record<Trend, string> = { rising: '▲', falling: '▼', stable: '▶' };
 
@@ -36,10 +36,9 @@ export interface TileProps {
  * text, can never leave a stale one behind.
  */
 interface LiveRefs {
-  /** The value row's and footer's inner boxes, and the sparkline's row (the canvas copies their places). */
+  /** The value row's and footer's inner boxes (the text layer copies their places). */
   valueIn: HTMLElement | null;
   footIn: HTMLElement | null;
-  slot: HTMLElement | null;
   num: HTMLElement | null;
   unit: HTMLElement | null;
   age: HTMLElement | null;
@@ -95,48 +94,18 @@ function writeLive(tile: TileView, r: LiveRefs, t: LiveText): void {
 /** What decides the text boxes' places and styles: a change measures them again. */
 function shapeOf(p: TileProps): string {
   const t = p.tile;
-  return `${drawsText(t)}|${!!t.stat && !!formatWith(t.stat.v, t.unit, t.format).unit}|${p.showSource || t.showSource}|${t.stale}`;
+  return `${drawsText(t)}|${!!t.stat && !!formatWith(t.stat.v, t.unit, t.format).unit}|${p.showSource || t.showSource}|${t.stale}|${!!t.check}`;
 }
 
-/** A tile whose figures the canvas draws: one series, a value, not stale (a stale tile's are DOM text, greyed). */
+/** A tile whose figures the text layer draws: one series, a value, not stale (a stale tile's are DOM text, greyed). */
 function drawsText(tile: TileView): boolean {
   return !tile.lines && !!tile.stat && !tile.stale;
 }
 
-function gapOf(el: Element): number {
-  const g = parseFloat(getComputedStyle(el).columnGap);
-  return Number.isFinite(g) ? g : 0;
-}
-
-/** Where the value row, the sparkline row and the footer are against the canvas's box, and their fonts. */
-function measureLive(r: LiveRefs, box: HTMLElement): ReturnType<LiveSource['measure']> {
-  const { valueIn, footIn, slot, num, age, min } = r;
-  if (!slot) return null;
-  const b = box.getBoundingClientRect();
-  const s = slot.getBoundingClientRect();
-  // The plot area where the sparkline row's box is, inside the same 4 px / 2 px padding as before.
-  const pad = { padTop: s.top - b.top + 4, padBottom: b.bottom - s.bottom + 2 };
-  // No value yet (a "–" in the DOM): nothing to draw, but the plot keeps its place.
-  if (!valueIn || !footIn || !num || !age || !min) return { geometry: null, ...pad };
-  const rel = (el: Element) => {
-    const q = el.getBoundingClientRect();
-    return { x: q.left - b.left, y: q.top - b.top, w: q.width, h: q.height };
-  };
-  const word = age.querySelector('.age-word');
-  const geometry: LiveGeometry = {
-    value: rel(valueIn),
-    foot: rel(footIn),
-    num: styleOf(num),
-    unit: styleOf(r.unit ?? num),
-    age: styleOf(age),
-    agePad: parseFloat(getComputedStyle(age).paddingTop) || 0,
-    figs: styleOf(min),
-    valueGap: gapOf(valueIn),
-    footGap: gapOf(footIn),
-    figGap: min.parentElement ? gapOf(min.parentElement) : 10,
-    ageWord: !!word && getComputedStyle(word).display !== 'none',
-  };
-  return { geometry, ...pad };
+/** The elements the text layer copies, once they are all there. */
+function domOf(r: LiveRefs): LiveDom | null {
+  const { valueIn, footIn, num, age, min } = r;
+  return valueIn && footIn && num && age && min ? { valueIn, footIn, num, unit: r.unit, age, min } : null;
 }
 
 /**
@@ -189,7 +158,7 @@ interface FrameProps {
   lines?: number;
   /** What the header shows right of the title: a state badge, a trend, or the stale tag. */
   side: ComponentChildren;
-  /** The live figures are drawn into the canvas (their DOM boxes are not rendered). */
+  /** The live figures are drawn by the text layer (their DOM boxes are not rendered). */
   canvasText?: boolean;
   children: ComponentChildren;
 }
@@ -237,7 +206,6 @@ interface LiveSetters {
   refs: LiveRefs;
   set: { [K in keyof LiveRefs]: (el: HTMLElement | null) => void };
   spark: (s: Sparkline | null) => void;
-  source: LiveSource;
   /** Ids of the text boxes, for the rows' accessible names. */
   id: string;
 }
@@ -261,7 +229,7 @@ function SingleTile({ tile, showSource, color, span }: TileProps, live: LiveSett
   return (
     <TileFrame tile={tile} full={`${tile.name} on ${tile.source}`} source={showSource || tile.showSource} side={side} canvasText={drawsText(tile)}>
       {/* The box has a fixed size; its inner box is a relayout boundary, so a new value lays out this row alone. */}
-      {/* Drawn into the canvas when live: named by its (unrendered) text for screen readers. */}
+      {/* Drawn by the text layer when live: named by its (unrendered) text for screen readers. */}
       <div class="tile-value" role="img" aria-labelledby={now ? `${id}-n ${now.unit ? `${id}-u ` : ''}${id}-a` : `${id}-n ${id}-a`}>
         <div class="in" ref={set.valueIn}>
           {now ? (
@@ -284,8 +252,7 @@ function SingleTile({ tile, showSource, color, span }: TileProps, live: LiveSett
           </span>
         </div>
       </div>
-      <div class="spark-slot" ref={set.slot} />
-      <Sparkline ref={live.spark} live={live.source} ring={tile.ring} version={tile.version} unit={unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values`} />
+      <Sparkline ref={live.spark} ring={tile.ring} version={tile.version} unit={unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values`} />
       <footer class="tile-foot" title={stat ? 'over the window' : undefined} role={stat ? 'img' : undefined} aria-labelledby={stat ? `${id}-min ${id}-avg ${id}-max` : undefined}>
         <div class="in" ref={set.footIn}>
           {stat && (
@@ -359,55 +326,68 @@ function liveOnly(x: TileView, y: TileView): boolean {
  */
 export class Tile extends Component<TileProps> {
   private readonly live: LiveSetters = (() => {
-    const refs: LiveRefs = { valueIn: null, footIn: null, slot: null, num: null, unit: null, age: null, ageText: null, min: null, avg: null, max: null };
+    const refs: LiveRefs = { valueIn: null, footIn: null, num: null, unit: null, age: null, ageText: null, min: null, avg: null, max: null };
     const set = {} as LiveSetters['set'];
     for (const k of Object.keys(refs) as Array<keyof LiveRefs>) set[k] = (el) => void (refs[k] = el);
-    const source: LiveSource = { text: () => (drawsText(this.props.tile) ? this.text : null), measure: (box) => measureLive(refs, box) };
-    return { refs, set, spark: (s) => void (this.sparkline = s), source, id: `t${++tiles}` };
+    return { refs, set, spark: (s) => void (this.sparkline = s), id: `t${++tiles}` };
   })();
   private sparkline: Sparkline | null = null;
-  /** What the canvas draws (written with the DOM text). */
+  /** What the text layer draws (written with the DOM text). */
   private readonly text: LiveText = { value: '', unit: '', age: '', min: '', avg: '', max: '' };
+  /** This tile on the page's text layer. */
+  private readonly slot = new LiveSlot(() => domOf(this.live.refs));
 
-  /** The tile's shape when its text boxes were last measured. */
+  /** The tile's shape when its text boxes' styles were last read. */
   private shape = '';
-  /** The text changed in the render under way (the sparkline redraws only for new points). */
-  private textChanged = false;
+
+  /** Sets the text to draw for `tile`; the layer draws what changed in the frame's flush. */
+  private show(tile: TileView): void {
+    const changed = !tile.lines && liveText(tile, this.text);
+    const text = drawsText(tile) ? this.text : null;
+    if (changed || text !== this.slot.text) this.slot.dirty = true;
+    this.slot.text = text;
+  }
 
   override shouldComponentUpdate(next: TileProps): boolean {
     const x = this.props.tile;
     const y = next.tile;
-    if (!sameFrame(this.props, next)) {
-      // Set before the render, so a sparkline redrawn for new points draws the new text too.
-      if (!y.lines) this.textChanged = liveText(y, this.text);
-      return true;
-    }
+    if (!sameFrame(this.props, next)) return true;
     if (x.version === y.version && x.age === y.age && x.stat === y.stat) return false;
-    if (!liveOnly(x, y)) {
-      this.textChanged = liveText(y, this.text);
-      return true;
-    }
-    const changed = liveText(y, this.text);
+    if (!liveOnly(x, y)) return true;
+    this.show(y);
     writeLive(y, this.live.refs, this.text);
     if (y.version !== x.version) this.sparkline?.refresh();
-    else if (changed) this.sparkline?.redraw();
     return false;
   }
   override componentDidMount(): void {
     if (this.props.tile.lines) return;
-    liveText(this.props.tile, this.text);
+    this.show(this.props.tile);
     writeLive(this.props.tile, this.live.refs, this.text);
     this.shape = shapeOf(this.props);
-    this.sparkline?.remeasure();
+    this.attach();
   }
-  override componentDidUpdate(prev: TileProps): void {
+  /** Puts this tile on the page's text layer (once it is a tile of one series). */
+  private attach(): void {
+    if (this.attached) return;
+    this.attached = true;
+    textLayer().add(this.slot);
+    // For tests: what the layer draws for this tile (an expando, not an attribute: nothing restyles).
+    const el = this.live.refs.valueIn?.closest('.tile');
+    if (el) (el as Element & { vigilText?: LiveSlot }).vigilText = this.slot;
+  }
+  private attached = false;
+  override componentDidUpdate(): void {
+    this.show(this.props.tile);
     if (this.props.tile.lines) return;
+    this.attach();
     writeLive(this.props.tile, this.live.refs, this.text);
     const shape = shapeOf(this.props);
-    // The boxes may have moved or restyled (a unit shown, a source line, a stale tile come back): measure them again, which redraws.
-    if (shape !== this.shape) (this.shape = shape), this.sparkline?.remeasure();
-    else if (this.textChanged && prev.tile.version === this.props.tile.version) this.sparkline?.redraw();
-    this.textChanged = false;
+    // A new shape (a unit or a source line shown, a stale tile come back) may move and restyle its boxes: read them again.
+    // Other renders (a new trend or state) leave them where they were; a new size comes through the layer's ResizeObserver.
+    if (shape !== this.shape) (this.shape = shape), (this.slot.restyle = this.slot.dirty = true);
+  }
+  override componentWillUnmount(): void {
+    if (this.attached) textLayer().remove(this.slot);
   }
   override render() {
     return this.props.tile.lines ? <LinesTile {...this.props} /> : SingleTile(this.props, this.live);
