@@ -172,6 +172,8 @@ export class Sparkline extends Component<SparklineProps> {
       if (w !== u.width || h !== u.height) u.setSize({ width: w, height: h });
     });
     this.ro.observe(el);
+    // The kiosk fits the screen and never scrolls: nothing to observe there (50 observers cost Blink an intersection pass every frame).
+    if (document.documentElement.classList.contains('kiosk')) return;
     this.io = new IntersectionObserver((entries) => {
       this.visible = entries[entries.length - 1].isIntersecting;
       if (this.visible && this.behind) {

@@ -56,20 +56,39 @@ function setText(el: HTMLElement | null, s: string): void {
   } else el.textContent = s;
 }
 
-/** Sets `t` to what the canvas draws for `tile`; true when any of it changed. */
-function liveText(tile: TileView, t: LiveText): boolean {
+/** The numbers and format the live text was last formatted from: a figure that did not change is not formatted again. */
+interface Formatted {
+  v: number;
+  min: number;
+  avg: number;
+  max: number;
+  unit: string;
+  format: TileView['format'];
+}
+
+/** Sets `t` to what the text layer draws for `tile`; true when any of it changed. */
+function liveText(tile: TileView, t: LiveText, last: Formatted): boolean {
   const { stat, unit, format } = tile;
   let changed = false;
   const set = (k: keyof LiveText, v: string) => {
     if (t[k] !== v) (t[k] = v), (changed = true);
   };
   if (stat) {
-    const now = formatWith(stat.v, unit, format);
-    set('value', now.value);
-    set('unit', now.unit);
-    set('min', `min ${formatWithText(stat.min, unit, format)}`);
-    set('avg', `avg ${formatWithText(stat.avg, unit, format)}`);
-    set('max', `max ${formatWithText(stat.max, unit, format)}`);
+    const same = last.unit === unit && sameFormat(last.format, format);
+    if (!same || last.v !== stat.v) {
+      const now = formatWith(stat.v, unit, format);
+      set('value', now.value);
+      set('unit', now.unit);
+    }
+    if (!same || last.min !== stat.min) set('min', `min ${formatWithText(stat.min, unit, format)}`);
+    if (!same || last.avg !== stat.avg) set('avg', `avg ${formatWithText(stat.avg, unit, format)}`);
+    if (!same || last.max !== stat.max) set('max', `max ${formatWithText(stat.max, unit, format)}`);
+    last.v = stat.v;
+    last.min = stat.min;
+    last.avg = stat.avg;
+    last.max = stat.max;
+    last.unit = unit;
+    last.format = format;
   }
   set('age', tile.age);
   return changed;
@@ -334,6 +353,7 @@ export class Tile extends Component<TileProps> {
   private sparkline: Sparkline | null = null;
   /** What the text layer draws (written with the DOM text). */
   private readonly text: LiveText = { value: '', unit: '', age: '', min: '', avg: '', max: '' };
+  private readonly formatted: Formatted = { v: NaN, min: NaN, avg: NaN, max: NaN, unit: '', format: null };
   /** This tile on the page's text layer. */
   private readonly slot = new LiveSlot(() => domOf(this.live.refs));
 
@@ -342,7 +362,7 @@ export class Tile extends Component<TileProps> {
 
   /** Sets the text to draw for `tile`; the layer draws what changed in the frame's flush. */
   private show(tile: TileView): void {
-    const changed = !tile.lines && liveText(tile, this.text);
+    const changed = !tile.lines && liveText(tile, this.text, this.formatted);
     const text = drawsText(tile) ? this.text : null;
     if (changed || text !== this.slot.text) this.slot.dirty = true;
     this.slot.text = text;
