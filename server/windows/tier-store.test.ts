@@ -144,7 +144,7 @@ describe('the open bucket (TierRing.foldTick)', () => {
     keys: fc.oneof(
       { weight: 3, arbitrary: fc.constant(['a', 'b', 'c', '__proto__', 'constructor']) },
       { weight: 1, arbitrary: fc.subarray(['a', 'b', 'c', '__proto__', 'constructor', 'd{x="1"}'], { minLength: 0 }) },
-    ),
+    ) as fc.Arbitrary<string[]>,
     vs: fc.array(fc.oneof(fc.double({ noNaN: false }), fc.constantFrom(0, -0, 1, 1e300)), { minLength: 6, maxLength: 6 }),
     dt: fc.constantFrom(1, 400, 1000, 1000, 1000, 9_999, 10_000, 60_000, 3_600_000),
     then: fc.constantFrom('none', 'none', 'read', 'forget', 'forget other', 'bytes', 'load'),
