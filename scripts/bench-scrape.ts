@@ -20,10 +20,16 @@
  *
  * Rows, each the median over --runs runs of --rounds rounds:
  * - parse: exposition.ts alone, with its series cache (as a target runs it);
+ * - parse through the page plan: the page's bytes read against the last page's
+ *   layout (page-plan.ts), as a target now reads them ('-' in a tree without);
  * - parse (parse-prometheus-text-format): the npm parser alone;
  * - round in-process: parse + points + rates/quantiles + windows + publish into
  *   a bare hub (JSON.stringify as its encoder);
  * - of which windows + publish: the same readings recorded and published alone;
+ * - fetch alone over HTTP: the tree's GET of the page (fetchPage, bytes, where
+ *   it has one; else fetchText, decoded) over a kept-alive connection;
+ * - fetch + parse + points + rates/quantiles: a real ScrapeTarget whose publish()
+ *   is replaced by nothing, so everything upstream of the windows;
  * - round over HTTP: a real ScrapeTarget scraping a child process that serves
  *   the page (the child's CPU is not counted), into a bare hub;
  * - round over HTTP, as the server runs it: the target of the tree's own
@@ -35,7 +41,7 @@
  *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509]
  */
 import { execFileSync, fork } from 'node:child_process';
-import { createServer } from 'node:http';
+import { Agent, createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
@@ -59,9 +65,14 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 interface Tree {
   parseExposition: (text: string, cache?: any) => any;
   SeriesCache: new () => any;
+  /** The page plan (page-plan.ts), in trees that have one. */
+  PagePlan?: new () => { read(page: Buffer, cache: any): any };
   expositionPoints: (families: any, keep?: any, names?: any) => { points: any[] };
   Folder: new (window: number) => { fold(points: any[], t: number): { readings: Array<{ key: string; unit: string; v: number }>; commit(): void } };
   ScrapeTarget: new (o: any) => { scrape(): Promise<void>; state: string; problem: string | null; stop(): Promise<void> };
+  /** The tree's GET of a page: fetchPage (bytes) where it has one, else fetchText. */
+  fetchPage?: (url: string, o: any) => Promise<unknown>;
+  fetchText: (url: string, o: any) => Promise<unknown>;
   parseTargetSpec: (s: string) => { ok: true; spec: any } | { ok: false; error: string };
   SeriesWindows: new (o: any, max: number) => { record(key: string, source: string, unit: string, t: number, v: number): any };
   MemoryHub: new (o: any) => { publish(channel: string, tick: any): void; encodeWith(e: any): void };
@@ -71,7 +82,9 @@ interface Tree {
 
 async function loadTree(dir: string): Promise<Tree> {
   const m = async (p: string) => import(join(dir, p));
-  const [exposition, points, folder, target, spec, windows, hub, config, pipeline] = await Promise.all([
+  const [fetch, plan, exposition, points, folder, target, spec, windows, hub, config, pipeline] = await Promise.all([
+    m('server/sources/scrape/fetch-text.ts'),
+    m('server/sources/scrape/page-plan.ts').catch(() => ({})),
     m('server/sources/scrape/exposition.ts'),
     m('server/sources/scrape/exposition-points.ts'),
     m('server/sources/scrape/folder.ts'),
@@ -82,7 +95,7 @@ async function loadTree(dir: string): Promise<Tree> {
     m('server/config.ts'),
     m('server/pipeline.ts'),
   ]);
-  return { ...exposition, ...points, ...folder, ...target, ...spec, ...windows, ...hub, ...config, ...pipeline };
+  return { ...fetch, ...plan, ...exposition, ...points, ...folder, ...target, ...spec, ...windows, ...hub, ...config, ...pipeline };
 }
 
 const cpu = () => {
@@ -100,6 +113,15 @@ function perRound(pages: string[], fn: (text: string, r: number) => void): numbe
 function parseOnly(x: Tree, pages: string[]): number {
   const cache = new x.SeriesCache();
   return perRound(pages, (text) => x.parseExposition(text, cache));
+}
+
+/** The page read as a target now reads it: its bytes against the page plan; NaN for a tree without one. */
+function planOnly(x: Tree, pages: string[]): number {
+  if (!x.PagePlan) return NaN;
+  const plan = new x.PagePlan();
+  const cache = new x.SeriesCache();
+  const bytes = pages.map((p) => Buffer.from(p));
+  return perRound(pages, (_text, r) => plan.read(bytes[r], cache));
 }
 
 function inProcess(x: Tree, pages: string[]): number {
@@ -138,10 +160,35 @@ function windowsOnly(x: Tree, pages: string[]): number {
   });
 }
 
-async function overHttp(x: Tree, port: number): Promise<number> {
+/** The tree's own GET of the page over a kept-alive connection, as a target makes it, and nothing else. */
+async function fetchOnly(x: Tree, port: number): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+  const get = x.fetchPage ?? x.fetchText;
+  const once = () => get(`http://127.0.0.1:${port}/metrics`, { timeout: 5000, maxBytes: 16 << 20, agent });
+  try {
+    for (let i = 0; i < 3; i++) await once();
+    const c0 = cpu();
+    for (let r = 0; r < ROUNDS; r++) await once();
+    return (cpu() - c0) / ROUNDS;
+  } finally {
+    agent.destroy();
+  }
+}
+
+/**
+ * A real ScrapeTarget whose publish() does nothing: fetch, parse, points and
+ * rates/quantiles (Folder), everything upstream of the windows.
+ */
+async function upstream(x: Tree, port: number): Promise<number> {
+  const target = httpTarget(x, port);
+  (target as unknown as { publish: () => void }).publish = () => {};
+  return scrapeRounds(target);
+}
+
+function httpTarget(x: Tree, port: number): InstanceType<Tree['ScrapeTarget']> {
   const spec = x.parseTargetSpec(`http://127.0.0.1:${port}/metrics;name=bench`);
   if (!spec.ok) throw new Error(spec.error);
-  const target = new x.ScrapeTarget({
+  return new x.ScrapeTarget({
     spec: spec.spec,
     hub: new x.MemoryHub({ capacity: 64 }),
     windows: new x.SeriesWindows({ span: 60_000 }, 100_000),
@@ -150,7 +197,10 @@ async function overHttp(x: Tree, port: number): Promise<number> {
     window: 60_000,
     maxSeries: 100_000,
   });
-  return scrapeRounds(target);
+}
+
+async function overHttp(x: Tree, port: number): Promise<number> {
+  return scrapeRounds(httpTarget(x, port));
 }
 
 /**
@@ -192,9 +242,12 @@ function serve(): void {
 
 const ROWS = [
   ['parse', 'parse (exposition.ts, cached)'],
+  ['plan', 'parse from bytes through the page plan (page-plan.ts), as a target now reads'],
   ['npm', 'parse (parse-prometheus-text-format), for scale'],
   ['inproc', 'round in-process: parse, points, rates/quantiles, windows, publish'],
   ['windows', '  of which windows + publish of its readings (any source pays these)'],
+  ['fetch', 'fetch alone over HTTP: GET, body (decoded where the tree decodes it)'],
+  ['upstream', 'fetch + parse + points + rates/quantiles over HTTP: a real ScrapeTarget, publish() left out'],
   ['http', 'round over HTTP: a real ScrapeTarget, bare hub (target ≤ 2 ms per 1,000)'],
   ['server', 'round over HTTP as the server runs it (createPipeline: stream encoding, projection, tiers)'],
 ] as const;
@@ -215,9 +268,12 @@ async function main(): Promise<void> {
       // Alternating within a run, in a different order each run.
       const order = run % 2 ? (['before', 'now'] as const) : (['now', 'before'] as const);
       for (const which of order) rows[which].parse.push(parseOnly(trees[which], pages));
+      for (const which of order) rows[which].plan.push(planOnly(trees[which], pages));
       rows.now.npm.push(perRound(pages, (t) => parsePrometheusTextFormat(t)));
       for (const which of order) rows[which].inproc.push(inProcess(trees[which], pages));
       for (const which of order) rows[which].windows.push(windowsOnly(trees[which], pages));
+      for (const which of order) rows[which].fetch.push(await fetchOnly(trees[which], port));
+      for (const which of order) rows[which].upstream.push(await upstream(trees[which], port));
       for (const which of order) rows[which].http.push(await overHttp(trees[which], port));
       for (const which of order) rows[which].server.push(await asServer(trees[which], port));
     }
@@ -231,7 +287,8 @@ async function main(): Promise<void> {
       const n = per1k(median(rows.now[k]));
       console.log(`| ${label} | ${fmt(b)} | ${fmt(n)} | ${Number.isFinite(b) ? `${(n / b).toFixed(2)}x` : ''} |`);
     }
-    console.log(`\nruns (now, server row): ${rows.now.server.map((x) => per1k(x).toFixed(2)).join(' ')}; (before): ${rows.before.server.map((x) => per1k(x).toFixed(2)).join(' ')}`);
+    console.log(`\nruns (now, upstream row): ${rows.now.upstream.map((x) => per1k(x).toFixed(2)).join(' ')}; (before): ${rows.before.upstream.map((x) => per1k(x).toFixed(2)).join(' ')}`);
+    console.log(`runs (now, server row): ${rows.now.server.map((x) => per1k(x).toFixed(2)).join(' ')}; (before): ${rows.before.server.map((x) => per1k(x).toFixed(2)).join(' ')}`);
   } finally {
     child.kill();
     baseline.remove();

@@ -24,7 +24,14 @@ export interface FetchOptions {
   now?: () => number;
 }
 
-export function fetchText(url: string, { timeout, maxBytes, signal, agent, now = Date.now }: FetchOptions): Promise<{ text: string; at: number }> {
+/** fetchPage's body decoded as UTF-8. */
+export async function fetchText(url: string, options: FetchOptions): Promise<{ text: string; at: number }> {
+  const { body, at } = await fetchPage(url, options);
+  return { text: body.toString('utf8'), at };
+}
+
+/** GETs a metrics page as bytes, undecoded (see fetchText): a page plan reads most of it without decoding it. */
+export function fetchPage(url: string, { timeout, maxBytes, signal, agent, now = Date.now }: FetchOptions): Promise<{ body: Buffer; at: number }> {
   // node:http rather than fetch(): a 100 KB page through fetch's web streams cost
   // Vigil about 3.5 ms more CPU per scrape (scripts/bench-scrape.ts).
   return new Promise((resolve, reject) => {
@@ -63,7 +70,7 @@ export function fetchText(url: string, { timeout, maxBytes, signal, agent, now =
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onStop);
-        resolve({ text: Buffer.concat(chunks, bytes).toString('utf8'), at });
+        resolve({ body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, bytes), at });
       });
       res.on('error', (err) => fail(`read failed (${causeOf(err)})`));
     });

@@ -6,10 +6,11 @@ import type { TickEvent } from '../../../shared/schema.js';
 import { keyedByMetric, metricKey } from '../../../shared/series.js';
 import type { Hub } from '../../hub/hub.js';
 import { CardinalityError, type SeriesWindows } from '../../windows/series-windows.js';
-import { parseExposition, SeriesCache } from './exposition.js';
-import { expositionPoints, type NameMemo } from './exposition-points.js';
-import { fetchText, ScrapeError } from './fetch-text.js';
+import { SeriesCache } from './exposition.js';
+import { expositionPoints, PointsPlan, type NameMemo } from './exposition-points.js';
+import { fetchPage, ScrapeError } from './fetch-text.js';
 import { Folder } from './folder.js';
+import { PagePlan } from './page-plan.js';
 import type { TargetSpec } from './target-spec.js';
 
 export interface ScrapeTargetOptions {
@@ -46,6 +47,9 @@ export class ScrapeTarget {
   private readonly cache: SeriesCache;
   /** Family names as Vigil's, worked out once. */
   private readonly names: NameMemo = new Map();
+  /** The layout of the last page and what its lines gave: a round that keeps it only reads values. */
+  private readonly plan = new PagePlan();
+  private readonly pointsPlan = new PointsPlan();
   /** One kept-alive connection per target: no TCP (or TLS) handshake each round. */
   private readonly agent: HttpAgent;
   private readonly now: () => number;
@@ -98,10 +102,10 @@ export class ScrapeTarget {
 
   private async once(): Promise<void> {
     try {
-      const { text, at: t } = await fetchText(this.o.spec.url, { timeout: this.timeout, maxBytes: this.o.maxBytes ?? 16 << 20, signal: this.abort.signal, agent: this.agent, now: this.now });
+      const { body, at: t } = await fetchPage(this.o.spec.url, { timeout: this.timeout, maxBytes: this.o.maxBytes ?? 16 << 20, signal: this.abort.signal, agent: this.agent, now: this.now });
       if (this.abort.signal.aborted) return;
-      const families = parseExposition(text, this.cache);
-      const { points, dropped } = expositionPoints(families, this.o.spec.keep, this.names);
+      const families = this.plan.read(body, this.cache);
+      const { points, dropped } = expositionPoints(families, this.o.spec.keep, this.names, this.pointsPlan);
       const fold = this.folder.fold(points, t);
       fold.commit();
       this.dropped = dropped;
