@@ -26,8 +26,9 @@
  * - round in-process: parse + points + rates/quantiles + windows + publish into
  *   a bare hub (JSON.stringify as its encoder);
  * - of which windows + publish: the same readings recorded and published alone;
- * - fetch alone over HTTP: the tree's GET of the page (fetchPage, bytes, where
- *   it has one; else fetchText, decoded) over a kept-alive connection;
+ * - fetch alone over HTTP: the tree's GET of the page as its target makes it
+ *   (fetchPage on the target's own connection, bytes, where the tree has
+ *   them; else fetchText through node:http, decoded), kept alive;
  * - fetch + parse + points + rates/quantiles: a real ScrapeTarget whose publish()
  *   is replaced by nothing, so everything upstream of the windows;
  * - round over HTTP: a real ScrapeTarget scraping a child process that serves
@@ -65,6 +66,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 interface Tree {
   parseExposition: (text: string, cache?: any) => any;
   SeriesCache: new () => any;
+  /** The target's own HTTP connection (page-connection.ts), in trees that have one. */
+  PageConnection?: new (url: string, accept: string) => { destroy(): void };
+  ACCEPT: string;
   /** The page plan (page-plan.ts), in trees that have one. */
   PagePlan?: new () => { read(page: Buffer, cache: any): any };
   expositionPoints: (families: any, keep?: any, names?: any) => { points: any[] };
@@ -82,8 +86,9 @@ interface Tree {
 
 async function loadTree(dir: string): Promise<Tree> {
   const m = async (p: string) => import(join(dir, p));
-  const [fetch, plan, exposition, points, folder, target, spec, windows, hub, config, pipeline] = await Promise.all([
+  const [fetch, connection, plan, exposition, points, folder, target, spec, windows, hub, config, pipeline] = await Promise.all([
     m('server/sources/scrape/fetch-text.ts'),
+    m('server/sources/scrape/page-connection.ts').catch(() => ({})),
     m('server/sources/scrape/page-plan.ts').catch(() => ({})),
     m('server/sources/scrape/exposition.ts'),
     m('server/sources/scrape/exposition-points.ts'),
@@ -95,7 +100,7 @@ async function loadTree(dir: string): Promise<Tree> {
     m('server/config.ts'),
     m('server/pipeline.ts'),
   ]);
-  return { ...fetch, ...plan, ...exposition, ...points, ...folder, ...target, ...spec, ...windows, ...hub, ...config, ...pipeline };
+  return { ...fetch, ...connection, ...plan, ...exposition, ...points, ...folder, ...target, ...spec, ...windows, ...hub, ...config, ...pipeline };
 }
 
 const cpu = () => {
@@ -162,9 +167,11 @@ function windowsOnly(x: Tree, pages: string[]): number {
 
 /** The tree's own GET of the page over a kept-alive connection, as a target makes it, and nothing else. */
 async function fetchOnly(x: Tree, port: number): Promise<number> {
+  const url = `http://127.0.0.1:${port}/metrics`;
   const agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+  const connection = x.PageConnection ? new x.PageConnection(url, x.ACCEPT) : undefined;
   const get = x.fetchPage ?? x.fetchText;
-  const once = () => get(`http://127.0.0.1:${port}/metrics`, { timeout: 5000, maxBytes: 16 << 20, agent });
+  const once = () => get(url, { timeout: 5000, maxBytes: 16 << 20, agent, connection });
   try {
     for (let i = 0; i < 3; i++) await once();
     const c0 = cpu();
@@ -172,6 +179,7 @@ async function fetchOnly(x: Tree, port: number): Promise<number> {
     return (cpu() - c0) / ROUNDS;
   } finally {
     agent.destroy();
+    connection?.destroy();
   }
 }
 
@@ -246,7 +254,7 @@ const ROWS = [
   ['npm', 'parse (parse-prometheus-text-format), for scale'],
   ['inproc', 'round in-process: parse, points, rates/quantiles, windows, publish'],
   ['windows', '  of which windows + publish of its readings (any source pays these)'],
-  ['fetch', 'fetch alone over HTTP: GET, body (decoded where the tree decodes it)'],
+  ['fetch', 'fetch alone over HTTP: GET, body (decoded where the tree decodes it), as the target makes it'],
   ['upstream', 'fetch + parse + points + rates/quantiles over HTTP: a real ScrapeTarget, publish() left out'],
   ['http', 'round over HTTP: a real ScrapeTarget, bare hub (target ≤ 2 ms per 1,000)'],
   ['server', 'round over HTTP as the server runs it (createPipeline: stream encoding, projection, tiers)'],

@@ -206,7 +206,7 @@ describe('a page plan on generated pages', () => {
     fc.assert(
       fc.property(fc.array(line, { maxLength: 25 }), fc.array(change, { maxLength: 6 }), fc.constantFrom('\n', '\r\n'), (first, changes, eol) => {
         const texts = [render(first, eol)];
-        let lines = first;
+        let lines: Line[] = first;
         for (const c of changes) {
           const next = apply(lines, c as ChangeValue);
           lines = next.lines;

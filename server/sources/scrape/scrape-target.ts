@@ -8,7 +8,8 @@ import type { Hub } from '../../hub/hub.js';
 import { CardinalityError, type SeriesWindows } from '../../windows/series-windows.js';
 import { SeriesCache } from './exposition.js';
 import { expositionPoints, PointsPlan, type NameMemo } from './exposition-points.js';
-import { fetchPage, ScrapeError } from './fetch-text.js';
+import { ACCEPT, fetchPage, ScrapeError } from './fetch-text.js';
+import { PageConnection } from './page-connection.js';
 import { Folder } from './folder.js';
 import { PagePlan } from './page-plan.js';
 import type { TargetSpec } from './target-spec.js';
@@ -50,8 +51,9 @@ export class ScrapeTarget {
   /** The layout of the last page and what its lines gave: a round that keeps it only reads values. */
   private readonly plan = new PagePlan();
   private readonly pointsPlan = new PointsPlan();
-  /** One kept-alive connection per target: no TCP (or TLS) handshake each round. */
+  /** One kept-alive connection per target: no TCP (or TLS) handshake each round. Plain http reads it off the socket (page-connection.ts). */
   private readonly agent: HttpAgent;
+  private readonly connection: PageConnection | null;
   private readonly now: () => number;
   readonly interval: number;
   readonly timeout: number;
@@ -70,6 +72,7 @@ export class ScrapeTarget {
     this.folder = new Folder(o.window);
     const opts = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1 };
     this.agent = o.spec.url.startsWith('https:') ? new HttpsAgent(opts) : new HttpAgent(opts);
+    this.connection = o.spec.url.startsWith('http:') ? new PageConnection(o.spec.url, ACCEPT) : null;
     // Room for every line of a page whose series are capped, and their le/quantile lines.
     this.cache = new SeriesCache(Math.max(10_000, o.maxSeries * 20));
   }
@@ -91,6 +94,7 @@ export class ScrapeTarget {
     this.abort.abort();
     await this.running;
     this.agent.destroy();
+    this.connection?.destroy();
   }
 
   /** One scrape, unless the last is still running. Never throws. */
@@ -102,7 +106,7 @@ export class ScrapeTarget {
 
   private async once(): Promise<void> {
     try {
-      const { body, at: t } = await fetchPage(this.o.spec.url, { timeout: this.timeout, maxBytes: this.o.maxBytes ?? 16 << 20, signal: this.abort.signal, agent: this.agent, now: this.now });
+      const { body, at: t } = await fetchPage(this.o.spec.url, { timeout: this.timeout, maxBytes: this.o.maxBytes ?? 16 << 20, signal: this.abort.signal, agent: this.agent, connection: this.connection ?? undefined, now: this.now });
       if (this.abort.signal.aborted) return;
       const families = this.plan.read(body, this.cache);
       const { points, dropped } = expositionPoints(families, this.o.spec.keep, this.names, this.pointsPlan);
