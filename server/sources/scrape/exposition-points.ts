@@ -15,11 +15,25 @@ const FOLDED = new Set(['counter', 'histogram', 'summary']);
 type Histogram = Extract<Point, { kind: 'histogram' }>;
 type Summary = Extract<Point, { kind: 'summary' }>;
 
-/** One step of a points plan: what one point of the page is made of. */
-type Op =
-  | { kind: 'scalar'; as: 'gauge' | 'counter'; sample: ExpoSample; l: Legal; name: string; unit: string }
-  | { kind: 'histogram'; point: Histogram; buckets: ExpoSample[]; count: ExpoSample | null }
-  | { kind: 'summary'; point: Summary; slots: { q: number; v: number }[]; samples: ExpoSample[]; count: ExpoSample | null };
+const SCALAR = 0;
+const HISTOGRAM = 1;
+const SUMMARY = 2;
+
+/**
+ * One step of a points plan: one point of the page and the samples it is made
+ * of (a gauge's or counter's own; a histogram's buckets in bound order; a
+ * summary's quantiles), one class so that replaying reads one shape.
+ */
+class Op {
+  constructor(
+    readonly kind: typeof SCALAR | typeof HISTOGRAM | typeof SUMMARY,
+    readonly point: Point,
+    readonly samples: readonly ExpoSample[],
+    readonly count: ExpoSample | null,
+    /** A summary's quantile objects, one per sample. */
+    readonly slots: readonly { q: number; v: number }[],
+  ) {}
+}
 
 /**
  * What expositionPoints made of a page's families, step by step: while a page
@@ -77,18 +91,22 @@ export function expositionPoints(families: readonly Family[], keep: (name: strin
 /** The points of the plan's families with their samples' values now, as the full reading would give them. */
 function replay(plan: PointsPlan): ExpoPoints {
   const out: ExpoPoints = { points: [], dropped: plan.dropped };
-  for (const op of plan.ops) {
-    if (op.kind === 'scalar') {
-      const v = op.sample.value;
-      if (Number.isFinite(v)) out.points.push(scalar(op.sample.memo, op.as, op.l, op.name, op.unit, v, out));
-    } else if (op.kind === 'histogram') {
-      const p = op.point;
-      for (let i = 0; i < op.buckets.length; i++) p.buckets[i].count = op.buckets[i].value;
+  const ops = plan.ops;
+  for (let k = 0; k < ops.length; k++) {
+    const op = ops[k];
+    if (op.kind === SCALAR) {
+      const v = op.samples[0].value;
+      if (!Number.isFinite(v)) continue;
+      (op.point as Scalar).v = v;
+      out.points.push(op.point);
+    } else if (op.kind === HISTOGRAM) {
+      const p = op.point as Histogram;
+      for (let i = 0; i < op.samples.length; i++) p.buckets[i].count = op.samples[i].value;
       const count = op.count ? op.count.value : NaN;
       p.count = Number.isNaN(count) ? p.buckets[p.buckets.length - 1].count : count;
       out.points.push(p);
     } else {
-      const p = op.point;
+      const p = op.point as Summary;
       p.quantiles.length = 0;
       for (let i = 0; i < op.samples.length; i++) {
         const v = op.samples[i].value;
@@ -182,10 +200,7 @@ function gaugePoints(f: Family, { name, unit }: Naming, out: ExpoPoints, ops: Op
   for (const s of f.samples) {
     const l = name && legal(s.memo, s.labels, name);
     if (!name || !l) out.dropped++;
-    else {
-      if (Number.isFinite(s.value)) out.points.push(scalar(s.memo, 'gauge', l, name, unit, s.value, out));
-      ops?.push({ kind: 'scalar', as: 'gauge', sample: s, l, name, unit });
-    }
+    else scalarPoint(s, 'gauge', l, name, unit, out, ops);
   }
 }
 
@@ -194,11 +209,17 @@ function counterPoints(f: Family, { name, unit }: Naming, out: ExpoPoints, ops: 
     if (s.suffix !== '' && s.suffix !== '_total') continue;
     const l = name && legal(s.memo, s.labels, name);
     if (!name || !l) out.dropped++;
-    else {
-      if (Number.isFinite(s.value)) out.points.push(scalar(s.memo, 'counter', l, name, unit, s.value, out));
-      ops?.push({ kind: 'scalar', as: 'counter', sample: s, l, name, unit });
-    }
+    else scalarPoint(s, 'counter', l, name, unit, out, ops);
   }
+}
+
+/** A gauge's or counter's point, when its value is finite; a plan's step either way (a later round's value may be). */
+function scalarPoint(s: ExpoSample, kind: Scalar['kind'], l: Legal, name: string, unit: string, out: ExpoPoints, ops: Op[] | null): void {
+  const finite = Number.isFinite(s.value);
+  if (!finite && !ops) return;
+  const p = scalar(s.memo, kind, l, name, unit, s.value, out);
+  if (finite) out.points.push(p);
+  ops?.push(new Op(SCALAR, p, [s], null, []));
 }
 
 interface Group {
@@ -256,7 +277,7 @@ function histogramPoints(f: Family, { name, unit }: Naming, out: ExpoPoints, ops
     const n = count ? count.value : NaN;
     const p: Histogram = { kind: 'histogram', name, labels: l.labels, key: l.key, unit, buckets: bs, count: Number.isNaN(n) ? bs[bs.length - 1].count : n };
     out.points.push(p);
-    ops?.push({ kind: 'histogram', point: p, buckets: buckets.map((b) => b.s), count });
+    ops?.push(new Op(HISTOGRAM, p, buckets.map((b) => b.s), count, []));
   }
 }
 
@@ -295,7 +316,7 @@ function summaryPoints(f: Family, { name, unit }: Naming, out: ExpoPoints, ops: 
     const n = count ? count.value : NaN;
     const p: Summary = { kind: 'summary', name, labels: l.labels, key: l.key, unit, quantiles, count: Number.isNaN(n) ? 0 : n };
     out.points.push(p);
-    ops?.push({ kind: 'summary', point: p, slots, samples, count });
+    ops?.push(new Op(SUMMARY, p, samples, count, slots));
   }
 }
 
