@@ -94,6 +94,7 @@ export function labelValue(raw: string): string {
 
 /** True when `a` holds exactly `b`'s keys in `b`'s order (a compact stream's layout is unchanged). */
 export function sameKeys(a: readonly string[] | null | undefined, b: readonly string[]): boolean {
+  if (a === b) return true;
   if (!a || a.length !== b.length) return false;
   for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
   return true;

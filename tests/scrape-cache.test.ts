@@ -3,6 +3,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stat, TickEvent } from '../shared/schema.js';
 import { MemoryHub } from '../server/hub/memory-hub.js';
+import { tickKeys } from '../server/hub/tick-keys.js';
+import { sameKeys } from '../shared/series.js';
 import { ScrapeTarget } from '../server/sources/scrape/scrape-target.js';
 import { parseTargetSpec } from '../server/sources/scrape/target-spec.js';
 import { SeriesWindows } from '../server/windows/series-windows.js';
@@ -36,6 +38,7 @@ async function rounds(...texts: string[]): Promise<Array<Record<string, number>>
   const ticks: TickEvent[] = [];
   hub.subscribe((e) => void ('tick' in e && ticks.push(e.tick)));
   const out: Array<Record<string, number>> = [];
+  let lastKeys: readonly string[] | null = null;
   try {
     for (const text of texts) {
       pages = [text];
@@ -43,6 +46,12 @@ async function rounds(...texts: string[]): Promise<Array<Record<string, number>>
       await target.scrape();
       expect(target.state, String(target.problem)).toBe('up');
       const values = ticks.length > before ? (ticks.at(-1)!.values as Record<string, Stat>) : {};
+      // The keys the target hands every stage (tickKeys) are the tick's own, in its order, each once;
+      // the very array of the tick before while they are the same.
+      const keys = tickKeys(values);
+      expect(keys).toEqual(Object.keys(values));
+      if (ticks.length > before && lastKeys) expect(keys === lastKeys).toBe(sameKeys(lastKeys, Object.keys(values)));
+      if (ticks.length > before) lastKeys = keys;
       out.push(Object.fromEntries(Object.entries(values).map(([k, s]) => [k, s.v])));
       clock += 1000;
     }

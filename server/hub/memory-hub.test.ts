@@ -61,3 +61,38 @@ describe('MemoryHub', () => {
     expect(n).toBe(1);
   });
 });
+
+describe('MemoryHub replay budget', () => {
+  const big = (n: number) => ({ t: n, source: 'a', values: { ['x'.repeat(1000)]: { v: n, min: n, max: n, avg: n, n: 1, trend: 'stable' as const, u: '' } } });
+
+  it('holds at most maxBytes of frames: older ids get a reset, newer ones every event after them', async () => {
+    const hub = new MemoryHub({ epoch: 'e1', capacity: 1000, maxBytes: 10_000 });
+    let perEvent = 0;
+    hub.subscribe((e) => (perEvent = e.frame.length)); // the same for i = 10..99
+    for (let i = 1; i <= 50; i++) hub.publish('app', big(i));
+    const held = Math.floor(10_000 / perEvent); // as many as fit, not fewer
+    expect(held).toBe(8);
+    expect(hub.replayBytes).toBe(held * perEvent);
+    expect(await hub.replay(`e1-${50 - held - 1}`)).toEqual({ kind: 'reset', reason: 'too-old' });
+    const r = await hub.replay(`e1-${50 - held}`);
+    expect(r.kind === 'events' && r.events.map((e) => e.seq)).toEqual(Array.from({ length: held }, (_, i) => 50 - held + 1 + i));
+  });
+
+  it('always keeps the newest event, even one larger than the budget', async () => {
+    const hub = new MemoryHub({ epoch: 'e1', capacity: 8, maxBytes: 100 });
+    hub.publish('app', big(1));
+    hub.publish('app', big(2));
+    const r = await hub.replay('e1-1');
+    expect(r.kind === 'events' && r.events.map((e) => e.seq)).toEqual([2]);
+    expect(await hub.replay('e1-0')).toEqual({ kind: 'reset', reason: 'too-old' });
+  });
+
+  it('counts what the count cap drops, so small events after big ones fill the ring again', async () => {
+    const hub = new MemoryHub({ epoch: 'e1', capacity: 4, maxBytes: 1 << 20 });
+    for (let i = 1; i <= 4; i++) hub.publish('app', big(i));
+    for (let i = 5; i <= 12; i++) hub.publish('host', tick(i));
+    expect(hub.replayBytes).toBeLessThan(4 * 100);
+    const r = await hub.replay('e1-8');
+    expect(r.kind === 'events' && r.events.map((e) => e.seq)).toEqual([9, 10, 11, 12]);
+  });
+});

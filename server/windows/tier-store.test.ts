@@ -136,3 +136,72 @@ describe('TierStore', () => {
     expect(ring().series.get('x')!.max[Math.floor(T0 / 10_000) % 360]).toBe(3);
   });
 });
+
+describe('the open bucket (TierRing.foldTick)', () => {
+  /** What each tick does in the model: fold its values, then maybe read or change the store. */
+  const step = fc.record({
+    // A source's keys mostly stay as they were, sometimes change.
+    keys: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(['a', 'b', 'c', '__proto__', 'constructor']) },
+      { weight: 1, arbitrary: fc.subarray(['a', 'b', 'c', '__proto__', 'constructor', 'd{x="1"}'], { minLength: 0 }) },
+    ) as fc.Arbitrary<string[]>,
+    vs: fc.array(fc.oneof(fc.double({ noNaN: false }), fc.constantFrom(0, -0, 1, 1e300)), { minLength: 6, maxLength: 6 }),
+    dt: fc.constantFrom(1, 400, 1000, 1000, 1000, 9_999, 10_000, 60_000, 3_600_000),
+    then: fc.constantFrom('none', 'none', 'read', 'forget', 'forget other', 'bytes', 'load'),
+  });
+
+  it('folds bit for bit as each series folded on its own, whatever is read, forgotten or loaded between ticks', () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 7 }), (steps, maxSeries) => {
+        const store = new TierStore({ maxSeries, now: () => T0 });
+        // The model: the same store, but every tick folded key by key through SeriesBuckets.fold, read back at once.
+        const model = new TierStore({ maxSeries, now: () => T0 });
+        let t = T0;
+        // Another group holding part of the cap, which a forget frees for this one.
+        for (const st of [store, model]) st.fold('app', { t, source: 'y', values: { p: stat(1), q: stat(2) } });
+        for (const s of steps) {
+          t += s.dt;
+          const values = Object.create(null) as Record<string, Stat>;
+          s.keys.forEach((k, i) => (values[k] = stat(s.vs[i])));
+          store.fold('app', { t, source: 'x', values });
+          model.fold('app', { t, source: 'x', values: {} }); // a tick opens buckets, whatever it holds
+          for (const k of s.keys) {
+            const one = Object.create(null) as Record<string, Stat>;
+            one[k] = values[k];
+            model.fold('app', { t: t + (1 + s.keys.indexOf(k)) / 10, source: 'x', values: one });
+            for (const r of model.group('app', 'x')!.rings) r.settle();
+          }
+          const g = store.group('app', 'x');
+          if (s.then === 'read' && g) g.rings[0].series.get(s.keys[0] ?? 'a');
+          if (s.then === 'bytes') void store.bytes;
+          if (s.then === 'forget other')
+            for (const st of [store, model]) {
+              const y = st.group('app', 'y');
+              if (y) st.forget(y, y.updated.keys().next().value ?? '');
+            }
+          if (s.then === 'forget' && g && s.keys.length) {
+            store.forget(g, s.keys[0]);
+            model.forget(model.group('app', 'x')!, s.keys[0]);
+          }
+          if (s.then === 'load' && g && s.keys.length) {
+            // A writer (a state file or Redis) putting a bucket straight into the arrays.
+            for (const st of [store, model]) {
+              const ring = st.group('app', 'x')!.rings[1];
+              if (ring.series.has(s.keys[0])) ring.bucketsOf(s.keys[0]).fold(ring.slotFor(t), 42);
+            }
+          }
+        }
+        const a = store.group('app', 'x');
+        const b = model.group('app', 'x');
+        expect(store.size).toBe(model.size);
+        if (!b) return void expect(a?.updated.size ?? 0).toBe(0);
+        a!.rings.forEach((ring, i) => {
+          const other = b.rings[i];
+          expect([...ring.series.keys()].sort()).toEqual([...other.series.keys()].sort());
+          for (const [key, s] of ring.series) expect(Buffer.compare(s.block, other.series.get(key)!.block), key).toBe(0);
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

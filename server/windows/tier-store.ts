@@ -71,8 +71,8 @@ export class TierStore {
   private readonly maxHeld: number;
 
   private readonly now: () => number;
-  /** Each ring's slot for the tick being folded (scratch). */
-  private readonly slots: number[] = [];
+  /** The values of the tick being folded, in its keys' order (scratch). */
+  private vs = new Float64Array(64);
 
   constructor({ specs = TIERS, maxSeries = 10_000, now = Date.now, maxHeld = 10_000 }: TierStoreOptions = {}) {
     this.specs = specs;
@@ -140,28 +140,23 @@ export class TierStore {
       g.restart(this.specs);
     }
     g.through = t;
-    // One pass over the tick's keys (a for-in over a tick of many keys collects them anew each time),
-    // each series' value read once and folded into every tier whose bucket is open.
+    // Each series' value read once, then folded into every tier whose bucket is open.
     const rings = g.rings;
-    const slots = this.slots;
-    for (let i = 0; i < rings.length; i++) slots[i] = rings[i].slotFor(t);
     const keys = tickKeys(values);
-    for (let k = 0; k < keys.length; k++) {
-      const key = keys[k];
-      const v = values[key].v;
-      for (let i = 0; i < rings.length; i++) {
-        if (slots[i] < 0) continue;
-        const ring = rings[i];
-        let buckets = ring.series.get(key);
-        if (!buckets) {
-          if (!this.admit(g, key)) continue;
-          buckets = ring.bucketsOf(key);
-        }
-        buckets.fold(slots[i], v);
-      }
-      if (g.updated.has(key)) g.updated.set(key, t);
+    let vs = this.vs;
+    if (vs.length < keys.length) this.vs = vs = new Float64Array(Math.max(keys.length, 2 * vs.length));
+    for (let k = 0; k < keys.length; k++) vs[k] = values[keys[k]].v;
+    for (let i = 0; i < rings.length; i++) {
+      const slot = rings[i].slotFor(t);
+      if (slot >= 0) rings[i].foldTick(slot, keys, vs, this.admitTo(g));
     }
+    for (let k = 0; k < keys.length; k++) if (g.updated.has(keys[k])) g.updated.set(keys[k], t);
     this.version++;
+  }
+
+  /** admit() for a group's new series, as TierRing.foldTick asks. */
+  private admitTo(g: GroupTiers): (key: string) => boolean {
+    return (key) => this.admit(g, key);
   }
 
   /** Registers a series the first time it is seen in a ring; false past maxSeries. */

@@ -1,3 +1,5 @@
+import { sameKeys } from '../../shared/series.js';
+
 /** A coarse tier: buckets of `step` ms, `capacity` of them (so it spans step × capacity). */
 export interface TierSpec {
   readonly name: string;
@@ -86,7 +88,10 @@ export class SeriesBuckets {
 export class TierRing {
   /** The bucket number each slot holds, NaN for none. */
   readonly slots: Float64Array;
-  readonly series = new Map<string, SeriesBuckets>();
+  /** Each series' buckets, without settling the open bucket's (settle()). */
+  private readonly held = new Map<string, SeriesBuckets>();
+  /** The newest bucket of the series of a group's ticks, while ticks fold into it (see OpenBucket). */
+  private open: OpenBucket | null = null;
   /** The newest bucket number, -Infinity before any tick. */
   newest = -Infinity;
   /** The first bucket ever opened: nothing older than it was ever seen. */
@@ -100,17 +105,24 @@ export class TierRing {
     this.slotBytes = Buffer.from(this.slots.buffer);
   }
 
+  /** Each series' buckets, the open one written back first: what every reader and writer but fold() sees. */
+  get series(): Map<string, SeriesBuckets> {
+    this.settle();
+    return this.held;
+  }
+
   /** The slot of the bucket of time `t`, opening buckets up to it; -1 when `t` is older than the ring. */
   slotFor(t: number): number {
     const { step, capacity } = this.spec;
     const b = Math.floor(t / step);
     if (b > this.newest) {
+      this.settle();
       const from = this.newest === -Infinity ? b : Math.max(this.newest + 1, b - capacity + 1);
       if (from < this.first) this.first = from;
       for (let x = from; x <= b; x++) {
         const slot = x % capacity;
         this.slots[slot] = x;
-        for (const s of this.series.values()) s.clear(slot);
+        for (const s of this.held.values()) s.clear(slot);
       }
       this.newest = b;
     }
@@ -120,8 +132,39 @@ export class TierRing {
   }
 
   bucketsOf(key: string): SeriesBuckets {
-    let s = this.series.get(key);
-    if (!s) this.series.set(key, (s = new SeriesBuckets(this.spec.capacity)));
+    const held = this.series;
+    let s = held.get(key);
+    if (!s) held.set(key, (s = new SeriesBuckets(this.spec.capacity)));
+    return s;
+  }
+
+  /**
+   * Folds a tick's values into `slot`: `keys` in the tick's order, `vs` their
+   * values; `admit(key)` says whether a series not yet held may be (a cap).
+   * Same result, bit for bit, as each series' buckets.fold(slot, v); but while
+   * a group's ticks keep their keys and their bucket, the figures of the bucket
+   * being filled live side by side in one array (OpenBucket), so a tick of
+   * 1,000 series touches one block of memory rather than five arrays apiece of
+   * 1,000 series' 60 KB (what the tiers cost a scrape round most: cache misses).
+   */
+  foldTick(slot: number, keys: readonly string[], vs: Float64Array, admit: (key: string) => boolean): void {
+    let open = this.open;
+    if (!open || open.slot !== slot || !open.fits(keys)) {
+      this.settle();
+      this.open = open = new OpenBucket(slot, keys, keys.map((k) => this.held.get(k) ?? (admit(k) ? this.newBuckets(k) : null)));
+    }
+    open.fold(vs);
+  }
+
+  /** Writes the open bucket's figures back into the series' arrays and stops folding there. */
+  settle(): void {
+    this.open?.settle();
+    this.open = null;
+  }
+
+  private newBuckets(key: string): SeriesBuckets {
+    const s = new SeriesBuckets(this.spec.capacity);
+    this.held.set(key, s);
     return s;
   }
 
@@ -132,7 +175,83 @@ export class TierRing {
 
   get bytes(): number {
     let n = this.slots.byteLength;
-    for (const s of this.series.values()) n += s.bytes;
+    for (const s of this.held.values()) n += s.bytes;
     return n;
+  }
+}
+
+/**
+ * The newest bucket of every series of a group's ticks, figures side by side:
+ * count, min, max, sum and last of the series at the tick's k-th key at 5k.
+ * Read from the series' arrays when made, written back by settle(), which
+ * runs before anything else reads or writes them (TierRing.series).
+ */
+class OpenBucket {
+  private readonly figures: Float64Array;
+  /** Keys whose series were left out by the cap: a later tick may admit them. */
+  private readonly refused: boolean;
+
+  constructor(
+    readonly slot: number,
+    private readonly keys: readonly string[],
+    private readonly buckets: readonly (SeriesBuckets | null)[],
+  ) {
+    const f = (this.figures = new Float64Array(5 * keys.length));
+    let refused = false;
+    for (let k = 0; k < buckets.length; k++) {
+      const b = buckets[k];
+      if (!b) {
+        refused = true;
+        continue;
+      }
+      f[5 * k] = b.count[slot];
+      f[5 * k + 1] = b.min[slot];
+      f[5 * k + 2] = b.max[slot];
+      f[5 * k + 3] = b.sum[slot];
+      f[5 * k + 4] = b.last[slot];
+    }
+    this.refused = refused;
+  }
+
+  /** Whether a tick of these keys folds here: the same keys in the same order, and none refused. */
+  fits(keys: readonly string[]): boolean {
+    return !this.refused && sameKeys(this.keys, keys);
+  }
+
+  /** SeriesBuckets.fold of every series, on the figures here. */
+  fold(vs: Float64Array): void {
+    const f = this.figures;
+    const buckets = this.buckets;
+    for (let k = 0, o = 0; k < buckets.length; k++, o += 5) {
+      if (!buckets[k]) continue;
+      const v = vs[k];
+      const n = f[o];
+      if (n === 0) {
+        f[o] = 1;
+        f[o + 1] = f[o + 2] = f[o + 3] = f[o + 4] = v;
+        continue;
+      }
+      if (v < f[o + 1]) f[o + 1] = v;
+      if (v > f[o + 2]) f[o + 2] = v;
+      f[o + 4] = v;
+      if (n < COUNT_MAX) {
+        f[o + 3] += v;
+        f[o] = n + 1;
+      }
+    }
+  }
+
+  settle(): void {
+    const f = this.figures;
+    const slot = this.slot;
+    for (let k = 0; k < this.buckets.length; k++) {
+      const b = this.buckets[k];
+      if (!b) continue;
+      b.count[slot] = f[5 * k];
+      b.min[slot] = f[5 * k + 1];
+      b.max[slot] = f[5 * k + 2];
+      b.sum[slot] = f[5 * k + 3];
+      b.last[slot] = f[5 * k + 4];
+    }
   }
 }

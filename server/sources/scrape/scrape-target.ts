@@ -5,6 +5,7 @@ import { INGEST_VALUE_MAX } from '../../../shared/ingest.js';
 import type { TickEvent } from '../../../shared/schema.js';
 import { keyedByMetric, metricKey } from '../../../shared/series.js';
 import type { Hub } from '../../hub/hub.js';
+import { withTickKeys } from '../../hub/tick-keys.js';
 import { CardinalityError, type SeriesWindows } from '../../windows/series-windows.js';
 import { SeriesCache } from './exposition.js';
 import { expositionPoints, PointsPlan, type NameMemo } from './exposition-points.js';
@@ -45,6 +46,8 @@ export class ScrapeTarget {
   private readonly abort = new AbortController();
   private readonly folder: Folder;
   private readonly keys = new Set<string>();
+  /** The keys of the last tick published, in order (shared with the hub's stages: never changed). */
+  private lastKeys: readonly string[] = [];
   private readonly cache: SeriesCache;
   /** Family names as Vigil's, worked out once. */
   private readonly names: NameMemo = new Map();
@@ -125,6 +128,10 @@ export class ScrapeTarget {
 
   private publish(readings: ReturnType<Folder['fold']>['readings'], t: number): void {
     const tick: TickEvent = { t, source: this.name, values: keyedByMetric() };
+    const keys: string[] = [];
+    const last = this.lastKeys;
+    let same = true;
+    let inOrder = true;
     let capped = 0;
     let held = 0;
     for (const r of readings) {
@@ -137,7 +144,14 @@ export class ScrapeTarget {
         continue;
       }
       try {
-        tick.values[key] = this.o.windows.record(key, this.name, r.unit, t, r.v);
+        const stat = this.o.windows.record(key, this.name, r.unit, t, r.v);
+        if (tick.values[key] === undefined) {
+          same &&= last[keys.length] === key;
+          keys.push(key);
+          // An array index would come first in the object's own order (no metric name is one).
+          inOrder &&= !(key.charCodeAt(0) <= 57);
+        }
+        tick.values[key] = stat;
         if (!known) this.keys.add(key);
         held++;
       } catch (err) {
@@ -150,7 +164,10 @@ export class ScrapeTarget {
       this.warnedCap = true;
       this.o.logger.warn({ target: this.name, held: this.keys.size, left_out: capped }, 'scrape target has more series than the cap (SCRAPE_MAX_SERIES); the rest are left out');
     }
-    if (held) this.o.hub.publish('app', tick);
+    if (!held) return;
+    this.lastKeys = same && keys.length === last.length ? last : keys;
+    if (inOrder) withTickKeys(tick.values, this.lastKeys);
+    this.o.hub.publish('app', tick);
   }
 
   private setState(state: TargetState, problem: string | null): void {
