@@ -1,8 +1,17 @@
+import { createServer } from 'node:http';
 import fc from 'fast-check';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { INGEST_VALUE_MAX } from '../shared/ingest.js';
+import type { Stat, TickEvent } from '../shared/schema.js';
+import { MemoryHub } from '../server/hub/memory-hub.js';
 import { parseExposition, SeriesCache, type Family } from '../server/sources/scrape/exposition.js';
 import { expositionPoints, PointsPlan } from '../server/sources/scrape/exposition-points.js';
+import { Folder } from '../server/sources/scrape/folder.js';
 import { PagePlan } from '../server/sources/scrape/page-plan.js';
+import { ScrapeTarget } from '../server/sources/scrape/scrape-target.js';
+import { parseTargetSpec } from '../server/sources/scrape/target-spec.js';
+import { SeriesWindows } from '../server/windows/series-windows.js';
 
 /*
  * A target's page plan (server/sources/scrape/page-plan.ts) and points plan
@@ -222,5 +231,61 @@ describe('a page plan on generated pages', () => {
     );
     // The generated rounds did take the plan, often.
     expect(hits).toBeGreaterThan(500);
+  });
+});
+
+describe('a scrape target reading through its plans, over HTTP', () => {
+  it('publishes, round after round, what a fresh parse and fold of each page gives', async () => {
+    // Layouts that change under the target: rounds of moving values, then a line added, a counter reset, NaN, a bucket added, lines moved.
+    const lines = (r: number) => [
+      '# TYPE tok counter',
+      `tok_total{m="a"} ${100 + r * 10}`,
+      `tok_total{m="b"} ${r < 6 ? 7 + r : r - 6}`,
+      '# TYPE g gauge',
+      `g{path="x"} ${r % 3 === 2 ? 'NaN' : r * 1.5}`,
+      '# TYPE lat histogram',
+      `lat_bucket{le="0.1"} ${r}`,
+      ...(r >= 8 ? [`lat_bucket{le="0.5"} ${2 * r}`] : []),
+      `lat_bucket{le="1"} ${3 * r}`,
+      `lat_bucket{le="+Inf"} ${4 * r}`,
+      `lat_count ${4 * r}`,
+      '# TYPE rpc summary',
+      `rpc{quantile="0.5"} ${r % 4 === 3 ? 'NaN' : 0.2 * r}`,
+      `rpc_count ${10 * r}`,
+      ...(r >= 4 ? ['up 1'] : []),
+    ];
+    const texts = Array.from({ length: 14 }, (_, r) => {
+      const l = lines(r);
+      return (r >= 11 ? [...l.slice(3), ...l.slice(0, 3)] : l).join('\n') + '\n';
+    });
+    const queue = [...texts];
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(queue.shift() ?? ''));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const spec = parseTargetSpec(`http://127.0.0.1:${(server.address() as { port: number }).port}/metrics;name=t`);
+    if (!spec.ok) throw new Error(spec.error);
+    let clock = 1_000_000;
+    const hub = new MemoryHub({ capacity: 64 });
+    const target = new ScrapeTarget({ spec: spec.spec, hub, windows: new SeriesWindows({ span: 60_000 }, 1000), logger: pino({ level: 'silent' }), interval: 1000, window: 60_000, maxSeries: 1000, now: () => clock });
+    const ticks: TickEvent[] = [];
+    hub.subscribe((e) => void ('tick' in e && ticks.push(e.tick)));
+    const reference = new Folder(60_000);
+    try {
+      for (const text of texts) {
+        const before = ticks.length;
+        await target.scrape();
+        expect(target.state, String(target.problem)).toBe('up');
+        const got = ticks.length > before ? Object.fromEntries(Object.entries(ticks.at(-1)!.values as Record<string, Stat>).map(([k, st]) => [k, st.v])) : {};
+        const fold = reference.fold(expositionPoints(parseExposition(text)).points, clock);
+        fold.commit();
+        const want = Object.fromEntries(fold.readings.filter((x) => Math.abs(x.v) <= INGEST_VALUE_MAX).map((x) => [x.key, x.v]));
+        expect(got, text).toEqual(want);
+        clock += 1000;
+      }
+    } finally {
+      await target.stop();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+    expect(ticks.length).toBe(texts.length);
   });
 });
