@@ -30,7 +30,8 @@
  *   (fetchPage on the target's own connection, bytes, where the tree has
  *   them; else fetchText through node:http, decoded), kept alive;
  * - fetch + parse + points + rates/quantiles: a real ScrapeTarget whose publish()
- *   is replaced by nothing, so everything upstream of the windows;
+ *   is replaced by nothing, so everything upstream of the windows. This row and
+ *   the fetch row time a target's steady state: --warm rounds (100) first;
  * - round over HTTP: a real ScrapeTarget scraping a child process that serves
  *   the page (the child's CPU is not counted), into a bare hub;
  * - round over HTTP, as the server runs it: the target of the tree's own
@@ -39,7 +40,7 @@
  *   Run it under the server's flag too:
  *   node --max-semi-space-size=1 --import tsx scripts/bench-scrape.ts
  *
- *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509]
+ *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509] [--warm 100]
  */
 import { execFileSync, fork } from 'node:child_process';
 import { Agent, createServer } from 'node:http';
@@ -59,6 +60,8 @@ const SERIES = Number(arg('series', '1000'));
 const ROUNDS = Number(arg('rounds', '200'));
 const RUNS = Number(arg('runs', '5'));
 const BASELINE = arg('baseline', '755e509');
+/** Rounds the fetch and upstream rows run before timing (see scrapeRounds). */
+const WARM = Number(arg('warm', '100'));
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- two trees' modules, loaded by path */
@@ -172,7 +175,7 @@ async function fetchOnly(x: Tree, port: number): Promise<number> {
   const get = x.fetchPage ?? x.fetchText;
   const once = () => get(url, { timeout: 5000, maxBytes: 16 << 20, agent, connection });
   try {
-    for (let i = 0; i < 3; i++) await once();
+    for (let i = 0; i < WARM; i++) await once();
     const c0 = cpu();
     for (let r = 0; r < ROUNDS; r++) await once();
     return (cpu() - c0) / ROUNDS;
@@ -189,7 +192,7 @@ async function fetchOnly(x: Tree, port: number): Promise<number> {
 async function upstream(x: Tree, port: number): Promise<number> {
   const target = httpTarget(x, port);
   (target as unknown as { publish: () => void }).publish = () => {};
-  return scrapeRounds(target);
+  return scrapeRounds(target, WARM);
 }
 
 function httpTarget(x: Tree, port: number): InstanceType<Tree['ScrapeTarget']> {
@@ -230,8 +233,13 @@ async function asServer(x: Tree, port: number): Promise<number> {
   }
 }
 
-async function scrapeRounds(target: InstanceType<Tree['ScrapeTarget']>): Promise<number> {
-  for (let i = 0; i < 3; i++) await target.scrape(); // warm: connection, JIT, windows
+/**
+ * CPU per round of ROUNDS scrapes after `warm` (connection, JIT, windows). The
+ * rows kept from before warm 3 rounds; the fetch and upstream rows, which look
+ * at a target's steady state (it runs for hours), warm WARM for both trees.
+ */
+async function scrapeRounds(target: InstanceType<Tree['ScrapeTarget']>, warm = 3): Promise<number> {
+  for (let i = 0; i < warm; i++) await target.scrape();
   const c0 = cpu();
   for (let r = 0; r < ROUNDS; r++) await target.scrape();
   const ms = (cpu() - c0) / ROUNDS;

@@ -33,7 +33,7 @@ export async function fetchText(url: string, options: FetchOptions): Promise<{ t
   return { text: body.toString('utf8'), at };
 }
 
-/** GETs a metrics page as bytes, undecoded (see fetchText): a page plan reads most of it without decoding it. */
+/** GETs a metrics page as bytes, undecoded (see fetchText): a page plan (page-plan.ts) reads it as Latin-1 when its layout held. */
 export function fetchPage(url: string, { timeout, maxBytes, signal, agent, connection, now = Date.now }: FetchOptions): Promise<{ body: Buffer; at: number }> {
   if (connection) {
     return new Promise((resolve, reject) => {

@@ -4,10 +4,12 @@ import { decimalAt, parseExposition, parseValue, type ExpoSample, type Family, t
 /*
  * A target's page plan: where each line of its last page lay and what it gave.
  * A target writes the same lines in the same order every round, only the values
- * move; so a page is first read against the plan, in bytes, undecoded: every
- * line must have the very bytes of the last page's line at the same place up to
- * its value (the whole line for a comment or a blank), and the value must read
- * as a number. Then the page is the last page with new values, and
+ * move; so a page is first read against the plan, as Latin-1 (one character
+ * per byte, no UTF-8 decoding): every line must have the very bytes of the
+ * last page's line at the same place up to its value (the whole line for a
+ * comment or a blank; what follows a value, such as a timestamp, is ignored
+ * as parseExposition ignores it), and the value must read as parseExposition
+ * reads it. Then the page is the last page with new values, and
  * parseExposition would give the same families with these values: they are
  * returned, the same array as last time (expositionPoints knows it by that),
  * their samples given the new values. Anything else (a line added, removed,
