@@ -21,7 +21,8 @@
  * Rows, each the median over --runs runs of --rounds rounds:
  * - parse: exposition.ts alone, with its series cache (as a target runs it);
  * - parse through the page plan: the page's bytes read against the last page's
- *   layout (page-plan.ts), as a target now reads them ('-' in a tree without);
+ *   layout (page-plan.ts), as a target now reads them, after --warm rounds
+ *   ('-' in a tree without);
  * - parse (parse-prometheus-text-format): the npm parser alone;
  * - round in-process: parse + points + rates/quantiles + windows + publish into
  *   a bare hub (JSON.stringify as its encoder);
@@ -128,6 +129,8 @@ function planOnly(x: Tree, pages: string[], bytes: Buffer[]): number {
   if (!x.PagePlan) return NaN;
   const plan = new x.PagePlan();
   const cache = new x.SeriesCache();
+  // A target's steady state, as the fetch and upstream rows: WARM rounds first.
+  for (let r = 0; r < WARM; r++) plan.read(bytes[r % bytes.length], cache);
   return perRound(pages, (_text, r) => plan.read(bytes[r], cache));
 }
 
