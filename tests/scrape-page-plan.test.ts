@@ -234,6 +234,26 @@ describe('a page plan on generated pages', () => {
   });
 });
 
+describe('a page plan reading values', () => {
+  it('reads every decimal value as Number() does, and the words the format allows, through the plan', () => {
+    const decimal = fc
+      .tuple(fc.constantFrom('', '+', '-'), fc.stringMatching(/^[0-9]{0,18}$/), fc.option(fc.stringMatching(/^[0-9]{0,18}$/)), fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.integer({ min: 0, max: 400 }))))
+      .map(([sign, int, frac, exp]) => `${sign}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : `${exp[0]}${exp[1]}${exp[2]}`}`);
+    const values = fc.array(fc.oneof(decimal, fc.double().map(String), fc.constantFrom('0', '-0', '1e22', '1e23', '9007199254740993', '0.1', '.1e-22', '+Inf', 'Inf', '-Inf', 'NaN', 'nan', '0x1f', 'Infinity', '1_0')), { minLength: 3, maxLength: 3 });
+    let hits = 0;
+    fc.assert(
+      fc.property(fc.array(values, { minLength: 2, maxLength: 4 }), (rounds_) => {
+        const texts = [['1', '2', '3'], ...rounds_].map((vs) => `# TYPE x gauge\nx{i="0"} ${vs[0]}\nx{i="1"} ${vs[1]}\r\nx{i="2"} ${vs[2]} 1700000000000\n`);
+        const { got, want, plan } = rounds(texts);
+        expect(got).toEqual(want);
+        hits += plan.hits;
+      }),
+      { numRuns: 2000 },
+    );
+    expect(hits).toBeGreaterThan(1000);
+  });
+});
+
 describe('a scrape target reading through its plans, over HTTP', () => {
   it('publishes, round after round, what a fresh parse and fold of each page gives', async () => {
     // Layouts that change under the target: rounds of moving values, then a line added, a counter reset, NaN, a bucket added, lines moved.

@@ -376,7 +376,7 @@ for (let k = 1; k <= 22; k++) POW10.push(POW10[k - 1] * 10);
  * multiply or divide rounds correctly: exactly what Number() gives
  * (Clinger's fast path), with no string made.
  */
-export function decimalAt(text: string, i: number, j: number): number | undefined {
+function decimalAt(text: string, i: number, j: number): number | undefined {
   let c = text.charCodeAt(i);
   const neg = c === 45; /* - */
   if (neg || c === 43 /* + */) c = text.charCodeAt(++i);
