@@ -254,7 +254,9 @@ function groups(f: Family, drop: 'le' | 'quantile'): Map<string, Group> {
 
 function histogramPoints(f: Family, { name, unit }: Naming, out: ExpoPoints, ops: Op[] | null): void {
   for (const g of groups(f, 'le').values()) {
-    const buckets: Array<{ le: number; s: ExpoSample }> = [];
+    const buckets: Bucket[] = [];
+    // The bucket samples in the same order, for a plan's step.
+    let samples: ExpoSample[] | null = ops ? [] : null;
     let count: ExpoSample | null = null;
     let sorted = true;
     for (const s of g.samples) {
@@ -263,21 +265,27 @@ function histogramPoints(f: Family, { name, unit }: Naming, out: ExpoPoints, ops
         const le = boundOf(s);
         // In order (and no NaN) as a page writes them: then the (stable) sort would leave them as they are.
         if (!(buckets.length === 0 || buckets[buckets.length - 1].le <= le)) sorted = false;
-        buckets.push({ le, s });
+        buckets.push({ le, count: s.value });
+        samples?.push(s);
       }
     }
-    if (!sorted) buckets.sort((a, b) => a.le - b.le);
+    if (!sorted) {
+      // A stable sort of the positions by bound: the order the buckets' own stable sort gives.
+      const order = buckets.map((_, i) => i).sort((a, b) => buckets[a].le - buckets[b].le);
+      const bs = order.map((i) => buckets[i]);
+      if (samples) samples = order.map((i) => samples![i]);
+      buckets.splice(0, buckets.length, ...bs);
+    }
     const l = name && legalGroup(g.memo, g.labels, name);
     const ok = buckets.length >= 2 && buckets[buckets.length - 1].le === Infinity && !buckets.some((b) => Number.isNaN(b.le));
     if (!name || !l || !ok) {
       out.dropped++;
       continue;
     }
-    const bs: Bucket[] = buckets.map((b) => ({ le: b.le, count: b.s.value }));
     const n = count ? count.value : NaN;
-    const p: Histogram = { kind: 'histogram', name, labels: l.labels, key: l.key, unit, buckets: bs, count: Number.isNaN(n) ? bs[bs.length - 1].count : n };
+    const p: Histogram = { kind: 'histogram', name, labels: l.labels, key: l.key, unit, buckets, count: Number.isNaN(n) ? buckets[buckets.length - 1].count : n };
     out.points.push(p);
-    ops?.push(new Op(HISTOGRAM, p, buckets.map((b) => b.s), count, []));
+    if (samples) ops!.push(new Op(HISTOGRAM, p, samples, count, []));
   }
 }
 
