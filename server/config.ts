@@ -79,7 +79,7 @@ export const SETTINGS = {
   heartbeat: { env: 'HEARTBEAT', help: 'keep-alive comment interval, ms (0: off)', schema: ms(0, 600_000).default(15_000) },
   retry: { env: 'RETRY', help: 'reconnect delay suggested to clients, ms (jittered)', schema: ms(100, 600_000).default(2000) },
   replay: { env: 'REPLAY', help: 'events kept for Last-Event-ID replay', schema: int(16, 1_000_000).default(4096) },
-  replayBytes: { env: 'REPLAY_BYTES', help: 'bytes of events kept for replay without Redis (the oldest go first past it)', schema: int(1 << 16, 1 << 30).default(32 << 20) },
+  replayBytes: { env: 'REPLAY_BYTES', help: 'bytes of events kept for replay (the oldest go first past it): in memory, and about as many in the Redis stream', schema: int(1 << 16, 1 << 30).default(32 << 20) },
   maxClients: { env: 'MAX_CLIENTS', help: 'concurrent stream clients before 503', schema: int(1, 1_000_000).default(10_000) },
   clientBuffer: { env: 'CLIENT_BUFFER', help: 'unsent bytes per client before it is cut off', schema: int(1024, 1 << 30).default(1 << 20) },
   clientStall: { env: 'CLIENT_STALL', help: 'ms a client may go without its socket draining before it is cut off (0: off)', schema: ms(0, 3_600_000).default(30_000) },

@@ -15,7 +15,7 @@ import { RedisHub } from './hub/redis/redis-hub.js';
 /** The embedded MemoryHub, or with a Redis URL a RedisHub that agents only publish to. */
 export function createHub(config: Config, logger: Logger): Hub {
   if (!config.redisUrl) return new MemoryHub({ capacity: config.replay, maxBytes: config.replayBytes });
-  return new RedisHub({ url: config.redisUrl, logger, maxlen: config.replay, read: config.role !== 'agent' });
+  return new RedisHub({ url: config.redisUrl, logger, maxlen: config.replay, maxBytes: config.replayBytes, read: config.role !== 'agent' });
 }
 
 export function samplesHost(config: Config): boolean {

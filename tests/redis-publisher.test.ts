@@ -76,4 +76,49 @@ describe.skipIf(!redisBin.path)('RedisPublisher', () => {
       conn.disconnect();
     }
   });
+
+  it('keeps the stream near REPLAY_BYTES: MAXLEN follows the size of the entries', async () => {
+    const conn = new Redis(redis.url);
+    try {
+      await conn.del(keys.stream, keys.epoch);
+      const p = new RedisPublisher(conn, { keys, maxlen: 100_000, maxBytes: 200_000, logger });
+      await p.ensureEpoch();
+      const big = `{"x":"${'y'.repeat(10_000)}"}`;
+      for (let i = 0; i < 600; i++) p.publish('app', big);
+      await p.drain(10_000);
+      expect(p.maxlen).toBe(Math.floor(200_000 / big.length)); // 19
+      // XADD MAXLEN ~ trims whole nodes of the stream (stream-node-max-entries, 100): 19 plus at most a node.
+      const len = await conn.xlen(keys.stream);
+      expect(len).toBeLessThanOrEqual(19 + 100);
+      expect(len).toBeGreaterThanOrEqual(19);
+      // Small entries again: the cap climbs back towards maxlen as their size is learnt.
+      for (let i = 0; i < 2000; i++) p.publish('app', '{"n":1}');
+      await p.drain(10_000);
+      expect(p.maxlen).toBeGreaterThan(10_000);
+    } finally {
+      conn.disconnect();
+    }
+  });
+
+  it('holds at most maxBytes of publishes while disconnected, keeping the newest', async () => {
+    const conn = new Redis(redis.url, { enableOfflineQueue: false, lazyConnect: true });
+    await conn.connect();
+    try {
+      const p = new RedisPublisher(conn, { keys, maxlen: 1000, maxBytes: 50_000, bufferMax: 10_000, logger });
+      await p.ensureEpoch();
+      const ended = new Promise((r) => conn.once('end', r));
+      conn.disconnect();
+      await ended;
+      for (let i = 1; i <= 20; i++) p.publish('app', `{"n":${i},"pad":"${'z'.repeat(10_000)}"}`);
+      expect(p.buffered).toBe(4); // 4 entries of ~10 KB fit in 50 KB, 5 do not
+      expect(p.dropped).toBe(16);
+      await conn.connect();
+      p.flush();
+      await p.drain();
+      const ns = (await entries()).filter((e) => e.d).map((e) => JSON.parse(e.d).n);
+      expect(ns.slice(-4)).toEqual([17, 18, 19, 20]);
+    } finally {
+      conn.disconnect();
+    }
+  });
 });

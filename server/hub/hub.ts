@@ -100,3 +100,24 @@ export function encodeFrame(id: string, channel: string, data: string): Buffer {
   // JSON.stringify escapes CR and LF, so data is one line; id and channel are validated.
   return Buffer.from(`id: ${id}\nevent: ${channel}\ndata: ${data}\n\n`);
 }
+
+/** Bytes of an event's frames (both, when it has a compact one). */
+export function frameBytes(e: HubEvent): number {
+  return e.frame.length + (e.channel !== 'status' && e.compact ? e.compact.length : 0);
+}
+
+const NO_VALUES: TickEvent['values'] = Object.freeze(Object.create(null));
+
+/**
+ * What a replay buffer keeps of an event: what a replay writes (its frames) and
+ * matches on (channel and source), not a tick's values, which the listeners have
+ * had and nothing reads again. Those are a Stat object per series per tick:
+ * 4096 ticks of 40 series kept ~10 MB of heap alive (and for the collector to
+ * walk) that no replay ever used.
+ */
+export function forReplay(e: HubEvent): HubEvent {
+  if (e.channel === 'status') return e;
+  const slim: { -readonly [K in keyof TickHubEvent]: TickHubEvent[K] } = { id: e.id, seq: e.seq, channel: e.channel, frame: e.frame, tick: { t: e.tick.t, source: e.tick.source, values: NO_VALUES } };
+  if (e.compact) slim.compact = e.compact;
+  return slim;
+}

@@ -1,6 +1,6 @@
 import type { ChannelName, StatusEvent, TickEvent } from '../../shared/schema.js';
 import { formatId, newEpoch, parseId } from './event-id.js';
-import { encodeFrame, tickEvent, type Hub, type HubEvent, type HubListener, type Replay, type TickHubEvent } from './hub.js';
+import { encodeFrame, forReplay, frameBytes, tickEvent, type Hub, type HubEvent, type HubListener, type Replay } from './hub.js';
 import { wholeTick, type TickEncoder } from './tick-json.js';
 
 export interface MemoryHubOptions {
@@ -99,24 +99,4 @@ export class MemoryHub implements Hub {
   async stop(): Promise<void> {
     this.listeners.length = 0;
   }
-}
-
-function frameBytes(e: HubEvent): number {
-  return e.frame.length + (e.channel !== 'status' && e.compact ? e.compact.length : 0);
-}
-
-const NO_VALUES: TickEvent['values'] = Object.freeze(Object.create(null));
-
-/**
- * What the ring keeps of an event: what a replay writes (its frames) and matches
- * on (channel and source), not a tick's values, which the listeners have had and
- * nothing reads again. Those are a Stat object per series per tick: 4096 ticks of
- * 40 series kept ~10 MB of heap alive (and for the collector to walk) that no
- * replay ever used.
- */
-function forReplay(e: HubEvent): HubEvent {
-  if (e.channel === 'status') return e;
-  const slim: { -readonly [K in keyof TickHubEvent]: TickHubEvent[K] } = { id: e.id, seq: e.seq, channel: e.channel, frame: e.frame, tick: { t: e.tick.t, source: e.tick.source, values: NO_VALUES } };
-  if (e.compact) slim.compact = e.compact;
-  return slim;
 }

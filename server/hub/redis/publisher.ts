@@ -50,8 +50,15 @@ interface Batch {
 
 export interface RedisPublisherOptions {
   keys: RedisKeys;
-  /** Approximate cap of the stream (XADD MAXLEN ~). */
+  /** Approximate cap of the stream (XADD MAXLEN ~), in entries. */
   maxlen: number;
+  /**
+   * Approximate cap of the stream in bytes (REPLAY_BYTES): MAXLEN is lowered to
+   * what fits at the entries' recent size. Also the most bytes held while Redis
+   * is away. A scrape target of 1,000 series writes ~130 KB an entry: 4096 of
+   * them were over 500 MB of Redis memory, and as much read back on start.
+   */
+  maxBytes?: number;
   /** Events held while Redis is away; past it the oldest are dropped and the next write starts a new epoch. */
   bufferMax?: number;
   logger: Logger;
@@ -76,6 +83,10 @@ export class RedisPublisher {
   private readonly script: PublishScript;
   private retryTimer: NodeJS.Timeout | null = null;
   private lastError = '';
+  /** Characters of the data queued (JSON is mostly ASCII: about its bytes). */
+  private queuedBytes = 0;
+  /** Recent size of an entry's data (moving average), for MAXLEN. */
+  private entryBytes = 0;
   dropped = 0;
 
   constructor(
@@ -94,7 +105,11 @@ export class RedisPublisher {
 
   publish(channel: string, data: string): void {
     this.queue.push(channel, data);
-    if (this.queue.length / 2 > (this.opts.bufferMax ?? 10_000)) {
+    this.queuedBytes += data.length;
+    this.entryBytes = this.entryBytes ? this.entryBytes + (data.length - this.entryBytes) / 64 : data.length;
+    const maxBytes = this.opts.maxBytes ?? Infinity;
+    while (this.queue.length > 2 && (this.queue.length / 2 > (this.opts.bufferMax ?? 10_000) || this.queuedBytes > maxBytes)) {
+      this.queuedBytes -= this.queue[1].length;
       this.queue.splice(0, 2);
       this.dropped++;
       this.overflowed = true;
@@ -102,10 +117,17 @@ export class RedisPublisher {
     this.flush();
   }
 
+  /** The stream's MAXLEN now: `maxlen`, or fewer entries when their recent size would pass `maxBytes`. */
+  get maxlen(): number {
+    const { maxlen, maxBytes } = this.opts;
+    if (!maxBytes || !this.entryBytes) return maxlen;
+    return Math.max(16, Math.min(maxlen, Math.floor(maxBytes / this.entryBytes)));
+  }
+
   /** The current epoch, creating it (and its marker) if Redis has none. */
   ensureEpoch(): Promise<string> {
     const { stream, epoch } = this.opts.keys;
-    return this.script(stream, epoch, this.batchKey, newEpoch(), '0', this.opts.maxlen, 0);
+    return this.script(stream, epoch, this.batchKey, newEpoch(), '0', this.maxlen, 0);
   }
 
   /** Sends what is queued if Redis is reachable; safe to call any time. */
@@ -115,11 +137,12 @@ export class RedisPublisher {
     if (!batch) {
       if (this.queue.length === 0) return;
       batch = { no: ++this.batchNo, force: this.overflowed, items: this.queue.splice(0, BATCH_MAX * 2) };
+      for (let i = 1; i < batch.items.length; i += 2) this.queuedBytes -= batch.items[i].length;
       this.overflowed = false;
     }
     this.retry = batch;
     const { stream, epoch } = this.opts.keys;
-    this.inFlight = this.script(stream, epoch, this.batchKey, newEpoch(), batch.force ? '1' : '0', this.opts.maxlen, batch.no, ...batch.items).then(
+    this.inFlight = this.script(stream, epoch, this.batchKey, newEpoch(), batch.force ? '1' : '0', this.maxlen, batch.no, ...batch.items).then(
       () => {
         this.retry = null;
         this.lastError = '';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { HubEvent, HubReset } from '../hub.js';
+import { forReplay, frameBytes, type HubEvent, type HubReset } from '../hub.js';
 import type { TickEncoder } from '../tick-json.js';
 import { compareEntryIds, decodeEntry, type DecodedEntry, type RawEntry } from './events.js';
 import type { RedisLink } from './link.js';
@@ -16,6 +16,8 @@ export interface RedisReaderOptions {
   logger: Logger;
   /** Entries read back on start and on a reset; also the size of the frame cache. */
   warm: number;
+  /** Bytes of frames the cache holds at most (REPLAY_BYTES); the oldest go first. */
+  maxBytes?: number;
   block: number;
   onEvent: (e: HubEvent) => void;
   onReset: (r: HubReset) => void;
@@ -66,6 +68,7 @@ export class RedisReader {
   encode: TickEncoder | undefined;
   /** Recent events by entry id, so replays reuse their frames. */
   readonly cache = new Map<string, HubEvent>();
+  private cacheBytes = 0;
   private progress: Array<() => void> = [];
   private running = false;
   /** The last read error logged; the same error is logged once, not per retry. */
@@ -220,8 +223,17 @@ export class RedisReader {
   }
 
   private remember(entry: string, e: HubEvent): void {
-    this.cache.set(entry, e);
-    if (this.cache.size > this.o.warm) this.cache.delete(this.cache.keys().next().value!);
+    const had = this.cache.get(entry);
+    if (had) this.cacheBytes -= frameBytes(had);
+    const slim = forReplay(e);
+    this.cache.set(entry, slim);
+    this.cacheBytes += frameBytes(slim);
+    const maxBytes = this.o.maxBytes ?? Infinity;
+    while (this.cache.size > this.o.warm || (this.cache.size > 1 && this.cacheBytes > maxBytes)) {
+      const [oldest, old] = this.cache.entries().next().value!;
+      this.cache.delete(oldest);
+      this.cacheBytes -= frameBytes(old);
+    }
   }
 
   private wake(): void {

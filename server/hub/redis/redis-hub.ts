@@ -23,6 +23,8 @@ export interface RedisHubOptions {
   warm?: number;
   /** Publishes held in memory while Redis is away. */
   bufferMax?: number;
+  /** Bytes the stream, the publishes held while Redis is away and the frame cache each hold at most (REPLAY_BYTES). */
+  maxBytes?: number;
   /** XREAD BLOCK time; an idle read also checks that the epoch is unchanged, ms. */
   block?: number;
   /** How long the judging lease outlives its holder, ms (see RedisLease). */
@@ -56,7 +58,7 @@ export class RedisHub implements Hub {
     const block = opts.block ?? 2000;
     this.link = new RedisLink({ url: opts.url, logger: opts.logger, socketTimeout: Math.max(10_000, block + 5000) });
     this.cmd = this.link.open('vigil-cmd');
-    this.publisher = new RedisPublisher(this.cmd, { keys: this.keys, maxlen, bufferMax: opts.bufferMax, logger: opts.logger });
+    this.publisher = new RedisPublisher(this.cmd, { keys: this.keys, maxlen, maxBytes: opts.maxBytes, bufferMax: opts.bufferMax, logger: opts.logger });
     this.reader =
       opts.read === false
         ? null
@@ -68,6 +70,7 @@ export class RedisHub implements Hub {
             publisher: this.publisher,
             logger: opts.logger,
             warm: opts.warm ?? maxlen,
+            maxBytes: opts.maxBytes,
             block,
             onEvent: (e) => {
               for (const l of this.listeners) l(e);
