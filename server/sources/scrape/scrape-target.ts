@@ -48,6 +48,8 @@ export class ScrapeTarget {
   private readonly keys = new Set<string>();
   /** The keys of the last tick published, in order (shared with the hub's stages: never changed). */
   private lastKeys: readonly string[] = [];
+  /** Whether lastKeys are in the object's own order (none is an array index). */
+  private lastInOrder = true;
   private readonly cache: SeriesCache;
   /** Family names as Vigil's, worked out once. */
   private readonly names: NameMemo = new Map();
@@ -131,22 +133,27 @@ export class ScrapeTarget {
     const keys: string[] = [];
     const last = this.lastKeys;
     let same = true;
-    let inOrder = true;
+    // Keys taken from the last tick unchecked keep its answer.
+    let inOrder = this.lastInOrder;
     let capped = 0;
     let held = 0;
     for (const r of readings) {
       // NaN, ±Inf and values past ±1e300 (window sums would overflow, JSON would say null) are left out.
       if (!(Math.abs(r.v) <= INGEST_VALUE_MAX)) continue;
       const key = r.key;
-      const known = this.keys.has(key);
+      // While the keys so far are the last tick's, in order, this one is too if it is the next of them:
+      // held already, and not yet in this tick (the last tick's keys were each once).
+      const next = same && last[keys.length] === key;
+      const known = next || this.keys.has(key);
       if (!known && this.keys.size >= this.o.maxSeries) {
         capped++;
         continue;
       }
       try {
         const stat = this.o.windows.record(key, this.name, r.unit, t, r.v);
-        if (tick.values[key] === undefined) {
-          same &&= last[keys.length] === key;
+        if (next) keys.push(key);
+        else if (tick.values[key] === undefined) {
+          same = false;
           keys.push(key);
           // An array index would come first in the object's own order (no metric name is one).
           inOrder &&= !(key.charCodeAt(0) <= 57);
@@ -166,6 +173,7 @@ export class ScrapeTarget {
     }
     if (!held) return;
     this.lastKeys = same && keys.length === last.length ? last : keys;
+    this.lastInOrder = inOrder;
     if (inOrder) withTickKeys(tick.values, this.lastKeys);
     this.o.hub.publish('app', tick);
   }
