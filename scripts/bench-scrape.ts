@@ -13,17 +13,30 @@
  * encodes the tick: JSON.stringify in a bare hub; the stream's encoder in
  * the server row, whose projection, tiers and checks also take the tick).
  * The in-process rows stamp round r at r seconds (windows settle at 60
- * samples, as at 1 Hz); the HTTP rows run rounds back to back on the wall
- * clock, as the target's own clock says, so their windows hold every round.
+ * samples, as at 1 Hz). The HTTP rows run rounds back to back, and by default
+ * (--clock stepped) step the target's clock 1 s a round, so their windows hold
+ * 60 samples and the tiers' 10 s buckets turn every 10 rounds, as a target at
+ * 1 Hz; --clock wall leaves the target on the wall clock (then its windows hold
+ * every round and all rounds fall in one or two tier buckets). The round rows
+ * warm --warm rounds first too, so windows are full, as on a server that has run.
  * The page (scripts/bench/scrape-page.ts) is synthetic and vLLM/node_exporter-
  * shaped; its values move every round.
  *
  * Rows, each the median over --runs runs of --rounds rounds:
  * - parse: exposition.ts alone, with its series cache (as a target runs it);
+ * - parse through the page plan: the page's bytes read against the last page's
+ *   layout (page-plan.ts), as a target now reads them, after --warm rounds
+ *   ('-' in a tree without);
  * - parse (parse-prometheus-text-format): the npm parser alone;
  * - round in-process: parse + points + rates/quantiles + windows + publish into
  *   a bare hub (JSON.stringify as its encoder);
  * - of which windows + publish: the same readings recorded and published alone;
+ * - fetch alone over HTTP: the tree's GET of the page as its target makes it
+ *   (fetchPage on the target's own connection, bytes, where the tree has
+ *   them; else fetchText through node:http, decoded), kept alive;
+ * - fetch + parse + points + rates/quantiles: a real ScrapeTarget whose publish()
+ *   is replaced by nothing, so everything upstream of the windows. This row and
+ *   the fetch row time a target's steady state: --warm rounds (100) first;
  * - round over HTTP: a real ScrapeTarget scraping a child process that serves
  *   the page (the child's CPU is not counted), into a bare hub;
  * - round over HTTP, as the server runs it: the target of the tree's own
@@ -32,10 +45,10 @@
  *   Run it under the server's flag too:
  *   node --max-semi-space-size=1 --import tsx scripts/bench-scrape.ts
  *
- *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509]
+ *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509] [--warm 100] [--clock stepped|wall]
  */
 import { execFileSync, fork } from 'node:child_process';
-import { createServer } from 'node:http';
+import { Agent, createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
@@ -52,6 +65,11 @@ const SERIES = Number(arg('series', '1000'));
 const ROUNDS = Number(arg('rounds', '200'));
 const RUNS = Number(arg('runs', '5'));
 const BASELINE = arg('baseline', '755e509');
+/** Rounds the fetch and upstream rows run before timing (see scrapeRounds). */
+const WARM = Number(arg('warm', '100'));
+/** The HTTP rows' target clock: stepped 1 s a round (as at 1 Hz), or the wall clock. */
+const CLOCK = arg('clock', 'stepped');
+if (CLOCK !== 'stepped' && CLOCK !== 'wall') throw new Error('--clock is stepped or wall');
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- two trees' modules, loaded by path */
@@ -59,9 +77,17 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 interface Tree {
   parseExposition: (text: string, cache?: any) => any;
   SeriesCache: new () => any;
+  /** The target's own HTTP connection (page-connection.ts), in trees that have one. */
+  PageConnection?: new (url: string, accept: string) => { destroy(): void };
+  ACCEPT: string;
+  /** The page plan (page-plan.ts), in trees that have one. */
+  PagePlan?: new () => { read(page: Buffer, cache: any): any };
   expositionPoints: (families: any, keep?: any, names?: any) => { points: any[] };
   Folder: new (window: number) => { fold(points: any[], t: number): { readings: Array<{ key: string; unit: string; v: number }>; commit(): void } };
   ScrapeTarget: new (o: any) => { scrape(): Promise<void>; state: string; problem: string | null; stop(): Promise<void> };
+  /** The tree's GET of a page: fetchPage (bytes) where it has one, else fetchText. */
+  fetchPage?: (url: string, o: any) => Promise<unknown>;
+  fetchText: (url: string, o: any) => Promise<unknown>;
   parseTargetSpec: (s: string) => { ok: true; spec: any } | { ok: false; error: string };
   SeriesWindows: new (o: any, max: number) => { record(key: string, source: string, unit: string, t: number, v: number): any };
   MemoryHub: new (o: any) => { publish(channel: string, tick: any): void; encodeWith(e: any): void };
@@ -71,7 +97,10 @@ interface Tree {
 
 async function loadTree(dir: string): Promise<Tree> {
   const m = async (p: string) => import(join(dir, p));
-  const [exposition, points, folder, target, spec, windows, hub, config, pipeline] = await Promise.all([
+  const [fetch, connection, plan, exposition, points, folder, target, spec, windows, hub, config, pipeline] = await Promise.all([
+    m('server/sources/scrape/fetch-text.ts'),
+    m('server/sources/scrape/page-connection.ts').catch(() => ({})),
+    m('server/sources/scrape/page-plan.ts').catch(() => ({})),
     m('server/sources/scrape/exposition.ts'),
     m('server/sources/scrape/exposition-points.ts'),
     m('server/sources/scrape/folder.ts'),
@@ -82,7 +111,7 @@ async function loadTree(dir: string): Promise<Tree> {
     m('server/config.ts'),
     m('server/pipeline.ts'),
   ]);
-  return { ...exposition, ...points, ...folder, ...target, ...spec, ...windows, ...hub, ...config, ...pipeline };
+  return { ...fetch, ...connection, ...plan, ...exposition, ...points, ...folder, ...target, ...spec, ...windows, ...hub, ...config, ...pipeline };
 }
 
 const cpu = () => {
@@ -100,6 +129,16 @@ function perRound(pages: string[], fn: (text: string, r: number) => void): numbe
 function parseOnly(x: Tree, pages: string[]): number {
   const cache = new x.SeriesCache();
   return perRound(pages, (text) => x.parseExposition(text, cache));
+}
+
+/** The page read as a target now reads it: its bytes against the page plan; NaN for a tree without one. */
+function planOnly(x: Tree, pages: string[], bytes: Buffer[]): number {
+  if (!x.PagePlan) return NaN;
+  const plan = new x.PagePlan();
+  const cache = new x.SeriesCache();
+  // A target's steady state, as the fetch and upstream rows: WARM rounds first.
+  for (let r = 0; r < WARM; r++) plan.read(bytes[r % bytes.length], cache);
+  return perRound(pages, (_text, r) => plan.read(bytes[r], cache));
 }
 
 function inProcess(x: Tree, pages: string[]): number {
@@ -138,10 +177,38 @@ function windowsOnly(x: Tree, pages: string[]): number {
   });
 }
 
-async function overHttp(x: Tree, port: number): Promise<number> {
+/** The tree's own GET of the page over a kept-alive connection, as a target makes it, and nothing else. */
+async function fetchOnly(x: Tree, port: number): Promise<number> {
+  const url = `http://127.0.0.1:${port}/metrics`;
+  const agent = new Agent({ keepAlive: true, maxSockets: 1, maxFreeSockets: 1 });
+  const connection = x.PageConnection ? new x.PageConnection(url, x.ACCEPT) : undefined;
+  const get = x.fetchPage ?? x.fetchText;
+  const once = () => get(url, { timeout: 5000, maxBytes: 16 << 20, agent, connection });
+  try {
+    for (let i = 0; i < WARM; i++) await once();
+    const c0 = cpu();
+    for (let r = 0; r < ROUNDS; r++) await once();
+    return (cpu() - c0) / ROUNDS;
+  } finally {
+    agent.destroy();
+    connection?.destroy();
+  }
+}
+
+/**
+ * A real ScrapeTarget whose publish() does nothing: fetch, parse, points and
+ * rates/quantiles (Folder), everything upstream of the windows.
+ */
+async function upstream(x: Tree, port: number): Promise<number> {
+  const target = httpTarget(x, port);
+  (target as unknown as { publish: () => void }).publish = () => {};
+  return scrapeRounds(target, WARM);
+}
+
+function httpTarget(x: Tree, port: number): InstanceType<Tree['ScrapeTarget']> {
   const spec = x.parseTargetSpec(`http://127.0.0.1:${port}/metrics;name=bench`);
   if (!spec.ok) throw new Error(spec.error);
-  const target = new x.ScrapeTarget({
+  return new x.ScrapeTarget({
     spec: spec.spec,
     hub: new x.MemoryHub({ capacity: 64 }),
     windows: new x.SeriesWindows({ span: 60_000 }, 100_000),
@@ -150,7 +217,10 @@ async function overHttp(x: Tree, port: number): Promise<number> {
     window: 60_000,
     maxSeries: 100_000,
   });
-  return scrapeRounds(target);
+}
+
+async function overHttp(x: Tree, port: number): Promise<number> {
+  return scrapeRounds(httpTarget(x, port), WARM);
 }
 
 /**
@@ -165,7 +235,7 @@ async function asServer(x: Tree, port: number): Promise<number> {
   p.stream.start();
   p.checks.start();
   try {
-    return await scrapeRounds(p.scrapers.targets[0]);
+    return await scrapeRounds(p.scrapers.targets[0], WARM);
   } finally {
     p.checks.stop();
     p.stream.stop();
@@ -173,10 +243,23 @@ async function asServer(x: Tree, port: number): Promise<number> {
   }
 }
 
-async function scrapeRounds(target: InstanceType<Tree['ScrapeTarget']>): Promise<number> {
-  for (let i = 0; i < 3; i++) await target.scrape(); // warm: connection, JIT, windows
+/**
+ * CPU per round of ROUNDS scrapes after `warm` (connection, JIT, windows), the
+ * target's clock stepped 1 s a round unless --clock wall. The rows over HTTP
+ * look at a target's steady state (it runs for hours): WARM rounds first, for
+ * both trees.
+ */
+async function scrapeRounds(target: InstanceType<Tree['ScrapeTarget']>, warm = 3): Promise<number> {
+  // Both trees' targets read their clock from a private `now` (Date.now unless given).
+  let clock = Date.now();
+  if (CLOCK === 'stepped') (target as unknown as { now: () => number }).now = () => clock;
+  const round = async () => {
+    await target.scrape();
+    clock += 1000;
+  };
+  for (let i = 0; i < warm; i++) await round();
   const c0 = cpu();
-  for (let r = 0; r < ROUNDS; r++) await target.scrape();
+  for (let r = 0; r < ROUNDS; r++) await round();
   const ms = (cpu() - c0) / ROUNDS;
   if (target.state !== 'up') throw new Error(`bench target is ${target.state}: ${target.problem}`);
   await target.stop();
@@ -192,11 +275,14 @@ function serve(): void {
 
 const ROWS = [
   ['parse', 'parse (exposition.ts, cached)'],
+  ['plan', 'parse from bytes through the page plan (page-plan.ts), as a target now reads'],
   ['npm', 'parse (parse-prometheus-text-format), for scale'],
   ['inproc', 'round in-process: parse, points, rates/quantiles, windows, publish'],
   ['windows', '  of which windows + publish of its readings (any source pays these)'],
-  ['http', 'round over HTTP: a real ScrapeTarget, bare hub (target ≤ 2 ms per 1,000)'],
-  ['server', 'round over HTTP as the server runs it (createPipeline: stream encoding, projection, tiers)'],
+  ['fetch', 'fetch alone over HTTP: GET, body (decoded where the tree decodes it), as the target makes it'],
+  ['upstream', 'fetch + parse + points + rates/quantiles over HTTP: a real ScrapeTarget, publish() left out'],
+  ['http', 'round over HTTP: a real ScrapeTarget, bare hub (JSON.stringify of whole ticks; no server runs this)'],
+  ['server', '**round over HTTP as the server runs it** (createPipeline: stream encoding, projection, tiers, checks; target ≤ 2 ms per 1,000)'],
 ] as const;
 type Row = (typeof ROWS)[number][0];
 
@@ -208,6 +294,8 @@ async function main(): Promise<void> {
     const trees = { now: await loadTree(ROOT), before: await loadTree(baseline.dir) };
     const port = await new Promise<number>((r) => child.once('message', (p) => r(p as number)));
     const pages = Array.from({ length: ROUNDS }, (_, r) => page(SERIES, r));
+    // The pages as a fetch hands them over, made once (not inside a timed row).
+    const bytes = pages.map((p) => Buffer.from(p));
     const lines = pages[0].split('\n').filter((l) => l && !l.startsWith('#')).length;
     const rows = { now: {} as Record<Row, number[]>, before: {} as Record<Row, number[]> };
     for (const k of ROWS) rows.now[k[0]] = [], rows.before[k[0]] = [];
@@ -215,9 +303,12 @@ async function main(): Promise<void> {
       // Alternating within a run, in a different order each run.
       const order = run % 2 ? (['before', 'now'] as const) : (['now', 'before'] as const);
       for (const which of order) rows[which].parse.push(parseOnly(trees[which], pages));
+      for (const which of order) rows[which].plan.push(planOnly(trees[which], pages, bytes));
       rows.now.npm.push(perRound(pages, (t) => parsePrometheusTextFormat(t)));
       for (const which of order) rows[which].inproc.push(inProcess(trees[which], pages));
       for (const which of order) rows[which].windows.push(windowsOnly(trees[which], pages));
+      for (const which of order) rows[which].fetch.push(await fetchOnly(trees[which], port));
+      for (const which of order) rows[which].upstream.push(await upstream(trees[which], port));
       for (const which of order) rows[which].http.push(await overHttp(trees[which], port));
       for (const which of order) rows[which].server.push(await asServer(trees[which], port));
     }
@@ -231,7 +322,8 @@ async function main(): Promise<void> {
       const n = per1k(median(rows.now[k]));
       console.log(`| ${label} | ${fmt(b)} | ${fmt(n)} | ${Number.isFinite(b) ? `${(n / b).toFixed(2)}x` : ''} |`);
     }
-    console.log(`\nruns (now, server row): ${rows.now.server.map((x) => per1k(x).toFixed(2)).join(' ')}; (before): ${rows.before.server.map((x) => per1k(x).toFixed(2)).join(' ')}`);
+    console.log(`\nruns (now, upstream row): ${rows.now.upstream.map((x) => per1k(x).toFixed(2)).join(' ')}; (before): ${rows.before.upstream.map((x) => per1k(x).toFixed(2)).join(' ')}`);
+    console.log(`runs (now, server row): ${rows.now.server.map((x) => per1k(x).toFixed(2)).join(' ')}; (before): ${rows.before.server.map((x) => per1k(x).toFixed(2)).join(' ')}`);
   } finally {
     child.kill();
     baseline.remove();

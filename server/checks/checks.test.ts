@@ -3,6 +3,7 @@ import type { DashboardsFile } from '../../shared/dashboards.js';
 import type { StatusEvent, TickEvent } from '../../shared/schema.js';
 import type { HubEvent } from '../hub/hub.js';
 import { MemoryHub } from '../hub/memory-hub.js';
+import { withTickKeys } from '../hub/tick-keys.js';
 import { Checks } from './checks.js';
 
 const stat = (v: number, avg = v) => ({ v, min: v, max: v, avg, n: 1, trend: 'stable' as const, u: '%' });
@@ -99,6 +100,31 @@ describe('Checks', () => {
     (checks as unknown as { expire(): void }).expire();
     expect(checks.list()).toEqual([]);
     expect(seen.at(-1)).toMatchObject({ full: false, checks: [], removed: ['wall/0.0/app.x@a'] });
+  });
+
+  it('judges a source that hands the same key array every tick (a scrape target) by place, also after its series were forgotten', () => {
+    const hub = new MemoryHub();
+    let now = 0;
+    const checks = new Checks({ hub, dashboards: file([{ metric: 'app.x', critical: 10 }, { metric: 'app.y', warn: 5 }]), now: () => now, idleTtl: 10_000, every: 60_000 });
+    checks.start();
+    stop = () => checks.stop();
+    const keys = ['app.y', 'app.x'] as const;
+    const tick = (t: number, y: number, x: number) => {
+      now = t;
+      hub.publish('app', { t, source: 'a', values: withTickKeys({ 'app.y': stat(y), 'app.x': stat(x) }, keys) });
+    };
+    const states = () => Object.fromEntries(checks.list().map((c) => [c.id, c.status]));
+    tick(0, 1, 1);
+    tick(1000, 6, 1);
+    expect(states()).toEqual({ 'wall/0.0/app.x@a': 'ok', 'wall/0.1/app.y@a': 'warn' });
+    tick(2000, 1, 20);
+    expect(states()).toEqual({ 'wall/0.0/app.x@a': 'critical', 'wall/0.1/app.y@a': 'ok' });
+    now = 20_000;
+    (checks as unknown as { expire(): void }).expire();
+    expect(checks.list()).toEqual([]);
+    // Back with the very same key array: its series are made again, not read from a stale place.
+    tick(21_000, 9, 30);
+    expect(states()).toEqual({ 'wall/0.0/app.x@a': 'critical', 'wall/0.1/app.y@a': 'warn' });
   });
 
   it('rebuilds every check from the series seen on reload, and announces them in full', () => {

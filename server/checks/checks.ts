@@ -40,6 +40,12 @@ export class Checks {
    * hashed per series per tick.
    */
   private readonly bySource = new Map<string, Map<string, SeenSeries>>();
+  /**
+   * Each source's series in the order of its last tick's keys: a source that
+   * hands the same key array tick after tick (a scrape target) is read by
+   * place, with no lookup per series. Dropped when one of its series is.
+   */
+  private readonly aligned = new Map<string, { keys: readonly string[]; series: SeenSeries[] }>();
   private unsubscribe: (() => void) | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly now: () => number;
@@ -150,18 +156,23 @@ export class Checks {
     let held = this.bySource.get(source);
     if (!held) this.bySource.set(source, (held = new Map()));
     const keys = tickKeys(values);
+    const at = this.aligned.get(source);
+    const byPlace = at?.keys === keys ? at.series : null;
+    const placed: SeenSeries[] | null = byPlace ? null : [];
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
-      let s = held.get(key);
+      let s = byPlace ? byPlace[i] : held.get(key);
       if (!s) {
         s = { key, source, stat: values[key], seen: t, checks: this.checksFor(key, source, t) };
         this.series.set(`${key}@${source}`, s);
         held.set(key, s);
       }
+      placed?.push(s);
       s.stat = values[key];
       s.seen = t;
       for (const c of s.checks) if (c.observe(s.stat, t)) changed.push({ ...c.state });
     }
+    if (placed) this.aligned.set(source, { keys, series: placed });
     if (changed.length) this.publish({ t, full: false, checks: changed, removed: [] });
   }
 
@@ -175,6 +186,7 @@ export class Checks {
       if (now - s.seen > ttl) {
         for (const c of s.checks) removed.push(c.state.id);
         this.series.delete(id);
+        this.aligned.delete(s.source);
         const held = this.bySource.get(s.source);
         held?.delete(s.key);
         if (held?.size === 0) this.bySource.delete(s.source);

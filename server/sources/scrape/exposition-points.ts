@@ -12,25 +12,111 @@ export interface ExpoPoints {
 
 const FOLDED = new Set(['counter', 'histogram', 'summary']);
 
+type Histogram = Extract<Point, { kind: 'histogram' }>;
+type Summary = Extract<Point, { kind: 'summary' }>;
+
+const SCALAR = 0;
+const HISTOGRAM = 1;
+const SUMMARY = 2;
+
+/**
+ * One step of a points plan: one point of the page and the samples it is made
+ * of (a gauge's or counter's own; a histogram's buckets in bound order; a
+ * summary's quantiles), one class so that replaying reads one shape.
+ */
+class Op {
+  constructor(
+    readonly kind: typeof SCALAR | typeof HISTOGRAM | typeof SUMMARY,
+    readonly point: Point,
+    readonly samples: readonly ExpoSample[],
+    readonly count: ExpoSample | null,
+    /** A summary's quantile objects, one per sample. */
+    readonly slots: readonly { q: number; v: number }[],
+  ) {}
+}
+
+/**
+ * What expositionPoints made of a page's families, step by step: while a page
+ * plan (page-plan.ts) hands back the same families array (the page's layout
+ * held, only its values moved), the steps are replayed on the new values:
+ * which points there are, their names, labels and keys, a histogram's bucket
+ * order and a summary's quantiles depend on the layout alone; what depends on
+ * the values (a non-finite gauge or counter or quantile left out, a missing
+ * count) is decided again each round, as the full reading decides it.
+ * Histogram and summary points are reused from round to round: read them
+ * within the round (Folder.fold copies what it keeps).
+ */
+export class PointsPlan {
+  families: readonly Family[] | null = null;
+  keep: ((name: string) => boolean) | null = null;
+  ops: Op[] = [];
+  dropped = 0;
+}
+
+const KEEP_ALL = () => true;
+
 /**
  * The points of a parsed exposition, by family type (see folder.ts for what each
  * becomes). `keep` filters on the family's own name (`vllm:*`). Left out: info
  * and stateset families, gauge histograms, a counter's `_created` (and the
  * `x_created` gauges the 0.0.4 format of prometheus_client writes beside a
- * counter, histogram or summary x), and non-finite values of gauges.
+ * counter, histogram or summary x), and non-finite values of gauges. With a
+ * plan, the same families array as last time replays it (PointsPlan).
  */
-export function expositionPoints(families: readonly Family[], keep: (name: string) => boolean = () => true, names: NameMemo = new Map()): ExpoPoints {
+export function expositionPoints(families: readonly Family[], keep: (name: string) => boolean = KEEP_ALL, names: NameMemo = new Map(), plan?: PointsPlan): ExpoPoints {
+  if (plan && plan.families === families && plan.keep === keep) return replay(plan);
   const types = new Map(families.map((f) => [f.name, f.type]));
   const out: ExpoPoints = { points: [], dropped: 0 };
+  const ops: Op[] | null = plan ? [] : null;
   if (names.size > 10_000) names.clear();
   for (const f of families) {
     if (!keep(f.name)) continue;
-    if (f.type === 'counter') counterPoints(f, naming(f.name, true, names), out);
-    else if (f.type === 'histogram') histogramPoints(f, naming(f.name, false, names), out);
-    else if (f.type === 'summary') summaryPoints(f, naming(f.name, false, names), out);
+    if (f.type === 'counter') counterPoints(f, naming(f.name, true, names), out, ops);
+    else if (f.type === 'histogram') histogramPoints(f, naming(f.name, false, names), out, ops);
+    else if (f.type === 'summary') summaryPoints(f, naming(f.name, false, names), out, ops);
     else if (f.type === 'gauge' || f.type === 'untyped' || f.type === 'unknown') {
       if (isCreated(f.name, types)) continue;
-      gaugePoints(f, naming(f.name, false, names), out);
+      gaugePoints(f, naming(f.name, false, names), out, ops);
+    }
+  }
+  if (plan) {
+    plan.families = families;
+    plan.keep = keep;
+    plan.ops = ops!;
+    plan.dropped = out.dropped;
+  }
+  return out;
+}
+
+/** The points of the plan's families with their samples' values now, as the full reading would give them. */
+function replay(plan: PointsPlan): ExpoPoints {
+  const out: ExpoPoints = { points: [], dropped: plan.dropped };
+  const ops = plan.ops;
+  for (let k = 0; k < ops.length; k++) {
+    const op = ops[k];
+    if (op.kind === SCALAR) {
+      const v = op.samples[0].value;
+      if (!Number.isFinite(v)) continue;
+      (op.point as Scalar).v = v;
+      out.points.push(op.point);
+    } else if (op.kind === HISTOGRAM) {
+      const p = op.point as Histogram;
+      for (let i = 0; i < op.samples.length; i++) p.buckets[i].count = op.samples[i].value;
+      const count = op.count ? op.count.value : NaN;
+      p.count = Number.isNaN(count) ? p.buckets[p.buckets.length - 1].count : count;
+      out.points.push(p);
+    } else {
+      const p = op.point as Summary;
+      p.quantiles.length = 0;
+      for (let i = 0; i < op.samples.length; i++) {
+        const v = op.samples[i].value;
+        if (!Number.isFinite(v)) continue;
+        op.slots[i].v = v;
+        p.quantiles.push(op.slots[i]);
+      }
+      const count = op.count ? op.count.value : NaN;
+      p.count = Number.isNaN(count) ? 0 : count;
+      out.points.push(p);
     }
   }
   return out;
@@ -110,21 +196,30 @@ function scalar(memo: SeriesMemo, kind: Scalar['kind'], l: Legal, name: string, 
   return p;
 }
 
-function gaugePoints(f: Family, { name, unit }: Naming, out: ExpoPoints): void {
+function gaugePoints(f: Family, { name, unit }: Naming, out: ExpoPoints, ops: Op[] | null): void {
   for (const s of f.samples) {
     const l = name && legal(s.memo, s.labels, name);
     if (!name || !l) out.dropped++;
-    else if (Number.isFinite(s.value)) out.points.push(scalar(s.memo, 'gauge', l, name, unit, s.value, out));
+    else scalarPoint(s, 'gauge', l, name, unit, out, ops);
   }
 }
 
-function counterPoints(f: Family, { name, unit }: Naming, out: ExpoPoints): void {
+function counterPoints(f: Family, { name, unit }: Naming, out: ExpoPoints, ops: Op[] | null): void {
   for (const s of f.samples) {
     if (s.suffix !== '' && s.suffix !== '_total') continue;
     const l = name && legal(s.memo, s.labels, name);
     if (!name || !l) out.dropped++;
-    else if (Number.isFinite(s.value)) out.points.push(scalar(s.memo, 'counter', l, name, unit, s.value, out));
+    else scalarPoint(s, 'counter', l, name, unit, out, ops);
   }
+}
+
+/** A gauge's or counter's point, when its value is finite; a plan's step either way (a later round's value may be). */
+function scalarPoint(s: ExpoSample, kind: Scalar['kind'], l: Legal, name: string, unit: string, out: ExpoPoints, ops: Op[] | null): void {
+  const finite = Number.isFinite(s.value);
+  if (!finite && !ops) return;
+  const p = scalar(s.memo, kind, l, name, unit, s.value, out);
+  if (finite) out.points.push(p);
+  ops?.push(new Op(SCALAR, p, [s], null, []));
 }
 
 interface Group {
@@ -157,29 +252,40 @@ function groups(f: Family, drop: 'le' | 'quantile'): Map<string, Group> {
   return by;
 }
 
-function histogramPoints(f: Family, { name, unit }: Naming, out: ExpoPoints): void {
+function histogramPoints(f: Family, { name, unit }: Naming, out: ExpoPoints, ops: Op[] | null): void {
   for (const g of groups(f, 'le').values()) {
     const buckets: Bucket[] = [];
-    let count = NaN;
+    // The bucket samples in the same order, for a plan's step.
+    let samples: ExpoSample[] | null = ops ? [] : null;
+    let count: ExpoSample | null = null;
     let sorted = true;
     for (const s of g.samples) {
-      if (s.suffix === '_count') count = s.value;
+      if (s.suffix === '_count') count = s;
       else if (s.suffix === '_bucket' && s.labels.le !== undefined) {
         const le = boundOf(s);
         // In order (and no NaN) as a page writes them: then the (stable) sort would leave them as they are.
         if (!(buckets.length === 0 || buckets[buckets.length - 1].le <= le)) sorted = false;
         buckets.push({ le, count: s.value });
+        samples?.push(s);
       }
     }
-    if (!sorted) buckets.sort((a, b) => a.le - b.le);
+    if (!sorted) {
+      // A stable sort of the positions by bound: the order the buckets' own stable sort gives.
+      const order = buckets.map((_, i) => i).sort((a, b) => buckets[a].le - buckets[b].le);
+      const bs = order.map((i) => buckets[i]);
+      if (samples) samples = order.map((i) => samples![i]);
+      buckets.splice(0, buckets.length, ...bs);
+    }
     const l = name && legalGroup(g.memo, g.labels, name);
     const ok = buckets.length >= 2 && buckets[buckets.length - 1].le === Infinity && !buckets.some((b) => Number.isNaN(b.le));
     if (!name || !l || !ok) {
       out.dropped++;
       continue;
     }
-    if (Number.isNaN(count)) count = buckets[buckets.length - 1].count;
-    out.points.push({ kind: 'histogram', name, labels: l.labels, key: l.key, unit, buckets, count });
+    const n = count ? count.value : NaN;
+    const p: Histogram = { kind: 'histogram', name, labels: l.labels, key: l.key, unit, buckets, count: Number.isNaN(n) ? buckets[buckets.length - 1].count : n };
+    out.points.push(p);
+    if (samples) ops!.push(new Op(HISTOGRAM, p, samples, count, []));
   }
 }
 
@@ -193,7 +299,7 @@ function boundOf(s: ExpoSample): number {
   return s.memo.le;
 }
 
-function summaryPoints(f: Family, { name, unit }: Naming, out: ExpoPoints): void {
+function summaryPoints(f: Family, { name, unit }: Naming, out: ExpoPoints, ops: Op[] | null): void {
   for (const g of groups(f, 'quantile').values()) {
     const l = name && legalGroup(g.memo, g.labels, name);
     if (!name || !l) {
@@ -201,16 +307,24 @@ function summaryPoints(f: Family, { name, unit }: Naming, out: ExpoPoints): void
       continue;
     }
     const quantiles: { q: number; v: number }[] = [];
-    let count = NaN;
+    const slots: { q: number; v: number }[] = [];
+    const samples: ExpoSample[] = [];
+    let count: ExpoSample | null = null;
     for (const s of g.samples) {
-      if (s.suffix === '_count') count = s.value;
-      else if (s.suffix === '' && s.labels.quantile !== undefined && Number.isFinite(s.value)) {
+      if (s.suffix === '_count') count = s;
+      else if (s.suffix === '' && s.labels.quantile !== undefined) {
         const q = Number(s.labels.quantile);
-        if (q >= 0 && q <= 1) quantiles.push({ q, v: s.value });
+        if (!(q >= 0 && q <= 1)) continue;
+        const slot = { q, v: s.value };
+        slots.push(slot);
+        samples.push(s);
+        if (Number.isFinite(s.value)) quantiles.push(slot);
       }
     }
-    if (Number.isNaN(count)) count = 0;
-    out.points.push({ kind: 'summary', name, labels: l.labels, key: l.key, unit, quantiles, count });
+    const n = count ? count.value : NaN;
+    const p: Summary = { kind: 'summary', name, labels: l.labels, key: l.key, unit, quantiles, count: Number.isNaN(n) ? 0 : n };
+    out.points.push(p);
+    ops?.push(new Op(SUMMARY, p, samples, count, slots));
   }
 }
 

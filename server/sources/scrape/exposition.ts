@@ -106,7 +106,20 @@ const TYPES = new Set<string>(['counter', 'gauge', 'histogram', 'gaugehistogram'
  * samples returned are valid until the next parse with that cache, which reuses
  * their objects: read them within the round (as a scrape target does).
  */
-export function parseExposition(text: string, cache: SeriesCache = new SeriesCache(0)): Family[] {
+/**
+ * Told where each line of a parse lies in the text (character offsets), as a
+ * page plan (page-plan.ts) remembers a page's layout: `fixed` for a line read
+ * as nothing but a type (comments, blanks, `# TYPE`), `sample` with where its
+ * series text ends and the sample it gave, `eof` for `# EOF`. `next` is where
+ * the next line starts (past the text's end for a last line without `\n`).
+ */
+export interface LineRecorder {
+  fixed(from: number, next: number): void;
+  sample(from: number, seriesEnd: number, sample: ExpoSample): void;
+  eof(from: number, next: number): void;
+}
+
+export function parseExposition(text: string, cache: SeriesCache = new SeriesCache(0), rec?: LineRecorder): Family[] {
   const families = new Map<string, Family>();
   if (cache.map.size > cache.max) {
     cache.map.clear();
@@ -125,14 +138,26 @@ export function parseExposition(text: string, cache: SeriesCache = new SeriesCac
     lineNo++;
     if (end > from && text.charCodeAt(end - 1) === 13 /* \r */) end--;
     const c = text.charCodeAt(from);
-    if (end === from) continue;
-    if (c === 35 /* # */) {
-      if (end - from === 5 && text.startsWith('# EOF', from)) break;
-      if (text.startsWith('# TYPE ', from)) typeLine(text.slice(from, end), families, lineNo);
+    if (end === from) {
+      rec?.fixed(from, pos);
       continue;
     }
-    if (!(c > 32 && c < 127) && /^\s*$/.test(text.slice(from, end))) continue;
+    if (c === 35 /* # */) {
+      if (end - from === 5 && text.startsWith('# EOF', from)) {
+        rec?.eof(from, pos);
+        break;
+      }
+      if (text.startsWith('# TYPE ', from)) typeLine(text.slice(from, end), families, lineNo);
+      rec?.fixed(from, pos);
+      continue;
+    }
+    if (!(c > 32 && c < 127) && /^\s*$/.test(text.slice(from, end))) {
+      rec?.fixed(from, pos);
+      continue;
+    }
     const series = sameLine(text, from, end, families, cache, samples) ?? knownLine(text, from, end, families, cache) ?? sampleLine(text.slice(from, end), families, lineNo, cache);
+    // Just pushed, the series' sample is this line's.
+    rec?.sample(from, from + series.text.length, series.sample!);
     // At most `max` remembered: a page of millions of lines of one series must not leave an array as long behind.
     if (order && samples < cache.max) order[samples] = series;
     samples++;
@@ -392,7 +417,7 @@ function decimalAt(text: string, i: number, j: number): number | undefined {
   return neg ? -v : v;
 }
 
-function parseValue(s: string): number | null {
+export function parseValue(s: string): number | null {
   if (s === '') return null;
   if (s === '+Inf' || s === 'Inf' || s === '+inf') return Infinity;
   if (s === '-Inf' || s === '-inf') return -Infinity;

@@ -1,5 +1,6 @@
 import { get as httpGet, type Agent } from 'node:http';
 import { get as httpsGet } from 'node:https';
+import type { PageConnection } from './page-connection.js';
 
 /** Why a scrape failed, as one short phrase for the state-change log line. */
 export class ScrapeError extends Error {}
@@ -21,10 +22,24 @@ export interface FetchOptions {
   signal?: AbortSignal;
   /** A keep-alive agent of the target's own (http or https, as its URL), so a scrape reuses the connection. */
   agent?: Agent;
+  /** For an http URL, the target's own connection (page-connection.ts): read off the socket, without node:http's client. */
+  connection?: PageConnection;
   now?: () => number;
 }
 
-export function fetchText(url: string, { timeout, maxBytes, signal, agent, now = Date.now }: FetchOptions): Promise<{ text: string; at: number }> {
+/** fetchPage's body decoded as UTF-8. */
+export async function fetchText(url: string, options: FetchOptions): Promise<{ text: string; at: number }> {
+  const { body, at } = await fetchPage(url, options);
+  return { text: body.toString('utf8'), at };
+}
+
+/** GETs a metrics page as bytes, undecoded (see fetchText): a page plan (page-plan.ts) reads it as Latin-1 when its layout held. */
+export function fetchPage(url: string, { timeout, maxBytes, signal, agent, connection, now = Date.now }: FetchOptions): Promise<{ body: Buffer; at: number }> {
+  if (connection) {
+    return new Promise((resolve, reject) => {
+      connection.get({ timeout, maxBytes, signal, now }, (problem, body, at) => (problem === null ? resolve({ body: body!, at: at! }) : reject(new ScrapeError(problem))));
+    });
+  }
   // node:http rather than fetch(): a 100 KB page through fetch's web streams cost
   // Vigil about 3.5 ms more CPU per scrape (scripts/bench-scrape.ts).
   return new Promise((resolve, reject) => {
@@ -63,7 +78,7 @@ export function fetchText(url: string, { timeout, maxBytes, signal, agent, now =
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onStop);
-        resolve({ text: Buffer.concat(chunks, bytes).toString('utf8'), at });
+        resolve({ body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, bytes), at });
       });
       res.on('error', (err) => fail(`read failed (${causeOf(err)})`));
     });

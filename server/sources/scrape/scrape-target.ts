@@ -7,10 +7,12 @@ import { keyedByMetric, metricKey } from '../../../shared/series.js';
 import type { Hub } from '../../hub/hub.js';
 import { withTickKeys } from '../../hub/tick-keys.js';
 import { CardinalityError, type SeriesWindows } from '../../windows/series-windows.js';
-import { parseExposition, SeriesCache } from './exposition.js';
-import { expositionPoints, type NameMemo } from './exposition-points.js';
-import { fetchText, ScrapeError } from './fetch-text.js';
+import { SeriesCache } from './exposition.js';
+import { expositionPoints, PointsPlan, type NameMemo } from './exposition-points.js';
+import { ACCEPT, fetchPage, ScrapeError } from './fetch-text.js';
+import { PageConnection } from './page-connection.js';
 import { Folder } from './folder.js';
+import { PagePlan } from './page-plan.js';
 import type { TargetSpec } from './target-spec.js';
 
 export interface ScrapeTargetOptions {
@@ -46,11 +48,17 @@ export class ScrapeTarget {
   private readonly keys = new Set<string>();
   /** The keys of the last tick published, in order (shared with the hub's stages: never changed). */
   private lastKeys: readonly string[] = [];
+  /** Whether lastKeys are in the object's own order (none is an array index). */
+  private lastInOrder = true;
   private readonly cache: SeriesCache;
   /** Family names as Vigil's, worked out once. */
   private readonly names: NameMemo = new Map();
-  /** One kept-alive connection per target: no TCP (or TLS) handshake each round. */
+  /** The layout of the last page and what its lines gave: a round that keeps it only reads values. */
+  private readonly plan = new PagePlan();
+  private readonly pointsPlan = new PointsPlan();
+  /** One kept-alive connection per target: no TCP (or TLS) handshake each round. Plain http reads it off the socket (page-connection.ts). */
   private readonly agent: HttpAgent;
+  private readonly connection: PageConnection | null;
   private readonly now: () => number;
   readonly interval: number;
   readonly timeout: number;
@@ -69,6 +77,7 @@ export class ScrapeTarget {
     this.folder = new Folder(o.window);
     const opts = { keepAlive: true, maxSockets: 1, maxFreeSockets: 1 };
     this.agent = o.spec.url.startsWith('https:') ? new HttpsAgent(opts) : new HttpAgent(opts);
+    this.connection = o.spec.url.startsWith('http:') ? new PageConnection(o.spec.url, ACCEPT) : null;
     // Room for every line of a page whose series are capped, and their le/quantile lines.
     this.cache = new SeriesCache(Math.max(10_000, o.maxSeries * 20));
   }
@@ -90,6 +99,7 @@ export class ScrapeTarget {
     this.abort.abort();
     await this.running;
     this.agent.destroy();
+    this.connection?.destroy();
   }
 
   /** One scrape, unless the last is still running. Never throws. */
@@ -101,10 +111,10 @@ export class ScrapeTarget {
 
   private async once(): Promise<void> {
     try {
-      const { text, at: t } = await fetchText(this.o.spec.url, { timeout: this.timeout, maxBytes: this.o.maxBytes ?? 16 << 20, signal: this.abort.signal, agent: this.agent, now: this.now });
+      const { body, at: t } = await fetchPage(this.o.spec.url, { timeout: this.timeout, maxBytes: this.o.maxBytes ?? 16 << 20, signal: this.abort.signal, agent: this.agent, connection: this.connection ?? undefined, now: this.now });
       if (this.abort.signal.aborted) return;
-      const families = parseExposition(text, this.cache);
-      const { points, dropped } = expositionPoints(families, this.o.spec.keep, this.names);
+      const families = this.plan.read(body, this.cache);
+      const { points, dropped } = expositionPoints(families, this.o.spec.keep, this.names, this.pointsPlan);
       const fold = this.folder.fold(points, t);
       fold.commit();
       this.dropped = dropped;
@@ -123,22 +133,27 @@ export class ScrapeTarget {
     const keys: string[] = [];
     const last = this.lastKeys;
     let same = true;
-    let inOrder = true;
+    // Keys taken from the last tick unchecked keep its answer.
+    let inOrder = this.lastInOrder;
     let capped = 0;
     let held = 0;
     for (const r of readings) {
       // NaN, ±Inf and values past ±1e300 (window sums would overflow, JSON would say null) are left out.
       if (!(Math.abs(r.v) <= INGEST_VALUE_MAX)) continue;
       const key = r.key;
-      const known = this.keys.has(key);
+      // While the keys so far are the last tick's, in order, this one is too if it is the next of them:
+      // held already, and not yet in this tick (the last tick's keys were each once).
+      const next = same && last[keys.length] === key;
+      const known = next || this.keys.has(key);
       if (!known && this.keys.size >= this.o.maxSeries) {
         capped++;
         continue;
       }
       try {
         const stat = this.o.windows.record(key, this.name, r.unit, t, r.v);
-        if (tick.values[key] === undefined) {
-          same &&= last[keys.length] === key;
+        if (next) keys.push(key);
+        else if (tick.values[key] === undefined) {
+          same = false;
           keys.push(key);
           // An array index would come first in the object's own order (no metric name is one).
           inOrder &&= !(key.charCodeAt(0) <= 57);
@@ -158,6 +173,7 @@ export class ScrapeTarget {
     }
     if (!held) return;
     this.lastKeys = same && keys.length === last.length ? last : keys;
+    this.lastInOrder = inOrder;
     if (inOrder) withTickKeys(tick.values, this.lastKeys);
     this.o.hub.publish('app', tick);
   }
