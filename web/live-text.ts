@@ -204,6 +204,8 @@ export class TextLayer {
   /** Every tile's boxes are to be read again (a tile came or went, the container resized). */
   private all = true;
   private font = '';
+  /** The canvas's letterSpacing as last set: setting it, even to the same value, costs as much as a font. */
+  private spacing = '0px';
   private fill = '';
   /** The canvas's size, CSS px, and its pixel ratio. */
   private size = { w: 0, h: 0, ratio: 0 };
@@ -276,6 +278,7 @@ export class TextLayer {
         ctx.textBaseline = 'alphabetic';
         ctx.textAlign = 'left';
         this.font = this.fill = '';
+        this.spacing = '0px'; // a resized canvas's state is reset
         this.size = { w, h, ratio };
         this.gone.length = 0;
         for (const s of this.slots) for (const p of s.placed) p.text = '';
@@ -360,7 +363,7 @@ export class TextLayer {
     if (this.font === s.key) return;
     this.font = s.key;
     this.ctx!.font = s.font;
-    this.ctx!.letterSpacing = s.letterSpacing;
+    if (this.spacing !== s.letterSpacing) this.ctx!.letterSpacing = this.spacing = s.letterSpacing;
   }
 
   /**
