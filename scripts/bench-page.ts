@@ -291,6 +291,7 @@ for (const row of rows) {
     await logHeap();
     const m0 = await metrics(cdp);
     const f0 = await frames();
+    const renders0 = row.floor ? null : await page.evaluate(() => (window as unknown as { vigil: { renders?: number } }).vigil.renders ?? null);
     const end = t0 + minutes * 60_000;
     while (performance.now() < end) {
       await page.waitForTimeout(Math.min(60_000, end - performance.now()));
@@ -302,6 +303,7 @@ for (const row of rows) {
     const m1 = await metrics(cdp);
     const wall = (performance.now() - t0) / 1000;
     const f1 = await frames();
+    const renders = row.floor ? null : await page.evaluate(() => (window as unknown as { vigil: { renders?: number } }).vigil.renders ?? null);
     // Before the snapshot and the trace, which pause the page long enough to make tiles stale.
     const tilesShown = row.floor ? tiles : await page.locator('.tile:not(.stale)').count();
     heaps.push(await heapAfterGc(cdp));
@@ -338,7 +340,8 @@ for (const row of rows) {
       settled,
       String(Math.max(0, reloads)),
     ]);
-    process.stderr.write(`done: ${row.rate} Hz, ${row.label}, ${row.floor ? 'floor' : 'vigil'}: busy ${results.at(-1)![4]} %\n`);
+    const rendered = renders !== null && renders0 !== null ? `, ${renders - renders0} of ${f1 - f0} frames rendered` : '';
+    process.stderr.write(`done: ${row.rate} Hz, ${row.label}, ${row.floor ? 'floor' : 'vigil'}: busy ${results.at(-1)![4]} %${rendered}\n`);
   } finally {
     await browser.close();
     await vigil?.stop();

@@ -11,6 +11,8 @@ import { DashboardMatcher } from '../shared/tile-match.js';
 import { dashboardSections, statusSummary } from './dashboard-view.js';
 import { fetchDashboards, fetchHostFacts, hostLine } from './server-info.js';
 import { flushText } from './live-text.js';
+import { LiveTiles } from './live-tiles.js';
+import { formatAge } from './format.js';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 
@@ -21,6 +23,8 @@ export interface Page {
   model: StreamModel;
   store: SeriesStore;
   loop: FrameLoop;
+  /** Frames that rendered with Preact; the others only updated tiles from the store (bench-page prints both). */
+  readonly renders: number;
   stop(): void;
 }
 
@@ -49,6 +53,8 @@ export function boot(options: PageOptions, root: HTMLElement): Page {
   );
   const colors = channelColors();
   let loop: FrameLoop | null = null;
+  /** Bumped when what the page shows around its tiles changes other than through the model or the store (dashboards, host facts). */
+  let shell = 0;
   // The dashboard to show; null until api/dashboards answers (then the page groups by channel if it never does).
   let matcher: DashboardMatcher | null = null;
   let dashboardTitle = '';
@@ -65,10 +71,12 @@ export function boot(options: PageOptions, root: HTMLElement): Page {
         matcher = new DashboardMatcher(file.dashboards[name]);
         summaryOf = -1;
         dashboardTitle = file.dashboards[name].title ?? '';
+        shell++;
         loop?.request();
       },
       (err: Error) => {
         loadProblem = `dashboards not loaded (${err.message}); grouping by channel`;
+        shell++;
         loop?.request();
       },
     );
@@ -76,6 +84,7 @@ export function boot(options: PageOptions, root: HTMLElement): Page {
   fetchHostFacts(opts.token).then(
     (h) => {
       host = h ? hostLine(h) : null;
+      shell++;
       loop?.request();
     },
     () => {},
@@ -122,9 +131,26 @@ export function boot(options: PageOptions, root: HTMLElement): Page {
     };
   }
 
+  const live = new LiveTiles();
+  let renders = 0;
+  /** Everything the last render showed that is not a tile's data; a frame that changes none of it need not render. */
+  let rendered = '';
+  const shellKey = (now: number) =>
+    `${shell}|${store.structure}|${model.checksVersion}|${model.snapshots > 0}|${model.state}|${model.malformed}|${model.lastProblem}|` +
+    `${model.lastEventAt === -Infinity ? '' : formatAge(now - model.lastEventAt)}|${window.innerWidth}x${window.innerHeight}`;
+
   const draw = () => {
     if (html.dataset.state !== model.state) html.dataset.state = model.state;
-    render(<App view={view(Date.now())} colors={colors} width={window.innerWidth} height={window.innerHeight} />, root);
+    const now = Date.now();
+    const key = shellKey(now);
+    // Only values changed (the common tick): the tiles update from the store, without a view or a render.
+    if (key === rendered && live.size && live.update(store, model.settings?.interval ?? 1000, now)) {
+      flushText();
+      return;
+    }
+    rendered = key;
+    renders++;
+    render(<App view={view(now)} colors={colors} width={window.innerWidth} height={window.innerHeight} live={opts.view === 'status' ? null : live} />, root);
     // The live tiles' figures changed in this render: drawn now, in the same frame.
     flushText();
   };
@@ -139,6 +165,9 @@ export function boot(options: PageOptions, root: HTMLElement): Page {
     model,
     store,
     loop,
+    get renders() {
+      return renders;
+    },
     stop() {
       model.stop();
       loop?.stop();

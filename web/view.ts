@@ -110,6 +110,11 @@ function labelOf(s: Series): string {
   return label;
 }
 
+/** "now", "4 s ago", … or "no data yet": a tile's age as it reads. */
+export function ageOf(s: Series, now: number): string {
+  return s.seenAt === -Infinity ? 'no data yet' : formatAge(now - s.seenAt);
+}
+
 export function tileView(s: Series, interval: number, now: number): TileView {
   const label = labelOf(s);
   return {
@@ -122,7 +127,7 @@ export function tileView(s: Series, interval: number, now: number): TileView {
     stat: s.stat,
     ring: s.ring,
     version: s.version,
-    age: s.seenAt === -Infinity ? 'no data yet' : formatAge(now - s.seenAt),
+    age: ageOf(s, now),
     stale: isStale(s, interval, now),
     check: null,
     warnAt: null,

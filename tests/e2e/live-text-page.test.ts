@@ -68,6 +68,43 @@ describe.skipIf(!bin.path)('live figures drawn into the page\'s text canvas', ()
     await browser?.close();
   });
 
+  it('shows ticks that change only values without rendering the page, trends and lines tiles included', async () => {
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${srv.url}/?kiosk`);
+      await page.waitForFunction(() => document.querySelectorAll('.tile.cv .num').length >= 5 && document.querySelectorAll('.tile.multi').length >= 1, null, { timeout: 10_000 * SCALE });
+      type W = { vigil: { renders: number; loop: { frames: number; request(): void }; model: { stop(): void }; store: { get(k: string): { stat: { trend: string } | null } | undefined } } };
+      const count = () => page.evaluate(() => [(window as unknown as W).vigil.renders, (window as unknown as W).vigil.loop.frames]);
+      const [r0, f0] = await count();
+      await page.waitForTimeout(2000);
+      const [r1, f1] = await count();
+      // Ticks every 250 ms: most frames only update tiles from the store; a render is for a new tile, a check, the connection.
+      expect(f1 - f0).toBeGreaterThanOrEqual(4);
+      expect(r1 - r0).toBeLessThan((f1 - f0) / 2);
+      // With the stream stopped and one more frame drawn, every trend arrow is its series' trend now (written without a render).
+      const wrong = await page.evaluate(async () => {
+        const v = (window as unknown as W).vigil;
+        v.model.stop();
+        v.loop.request();
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        const out: string[] = [];
+        let n = 0;
+        for (const t of document.querySelectorAll<HTMLElement>('.tile:not(.multi)')) {
+          const el = t.querySelector('.trend');
+          const trend = v.store.get(t.dataset.key ?? '')?.stat?.trend;
+          if (!el || !trend) continue;
+          n++;
+          if (!el.classList.contains(`trend-${trend}`) || el.getAttribute('aria-label') !== `trend ${trend}`) out.push(`${t.dataset.key}: ${el.className} vs ${trend}`);
+        }
+        return { n, out };
+      });
+      expect(wrong.n).toBeGreaterThanOrEqual(5);
+      expect(wrong.out).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
   for (const query of ['', '?kiosk', '?embed']) {
     it(`sit where the DOM would put them, within a pixel (${query || 'default view'})`, async () => {
       const page = await browser.context.newPage();

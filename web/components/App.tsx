@@ -8,6 +8,7 @@ import { SpanSwitch } from './SpanSwitch.js';
 import { StatusPage } from './StatusPage.js';
 import { Tile } from './Tile.js';
 import { textLayer } from '../live-text.js';
+import type { LiveTiles } from '../live-tiles.js';
 
 /** The live tiles' text canvas, over the tiles' container (see live-text.ts). */
 function TextCanvas() {
@@ -20,9 +21,11 @@ export interface AppProps {
   /** Viewport size in CSS pixels, for the kiosk grid. */
   width: number;
   height: number;
+  /** The tiles that update without a render (boot's frames in which only values changed). */
+  live?: LiveTiles | null;
 }
 
-function Group({ group, colors, span }: { group: GroupView; colors: AppProps['colors']; span: number }) {
+function Group({ group, colors, span, live }: { group: GroupView; colors: AppProps['colors']; span: number; live: LiveTiles | null }) {
   return (
     <section class="group" data-group={group.key} aria-label={group.title || `${group.channel} on ${group.source}`}>
       <h2 class="group-title">
@@ -37,7 +40,7 @@ function Group({ group, colors, span }: { group: GroupView; colors: AppProps['co
       </h2>
       <div class="grid">
         {group.tiles.map((t) => (
-          <Tile key={t.key} tile={t} showSource={false} color={colors[t.channel]} span={span} />
+          <Tile key={t.key} tile={t} showSource={false} color={colors[t.channel]} span={span} live={live} />
         ))}
       </div>
     </section>
@@ -50,7 +53,7 @@ export function kioskBar(width: number, height: number): number {
 }
 
 /** The kiosk view: one grid sized to the screen; each section opens with a cell that names it. */
-function Kiosk({ view, colors, width, height }: AppProps) {
+function Kiosk({ view, colors, width, height, live }: AppProps) {
   const bar = kioskBar(width, height);
   const cells = view.groups.reduce((n, g) => n + g.tiles.length + (g.title ? 1 : 0), 0);
   const { cols, rows } = fitGrid(cells, width - 16, height - 16 - bar);
@@ -64,7 +67,7 @@ function Kiosk({ view, colors, width, height }: AppProps) {
             {g.title}
           </h2>
         ) : null,
-        ...g.tiles.map((t) => <Tile key={t.key} tile={t} showSource={view.sources > 1 && !g.title} color={colors[t.channel]} span={view.spanMs} />),
+        ...g.tiles.map((t) => <Tile key={t.key} tile={t} showSource={view.sources > 1 && !g.title} color={colors[t.channel]} span={view.spanMs} live={live} />),
       ])}
     </main>
   );
@@ -110,7 +113,7 @@ export function App(props: AppProps) {
           <TextCanvas />
           {view.groups.length === 0 && <Empty view={view} />}
           {view.groups.map((g) => (
-            <Group key={g.key} group={g} colors={colors} span={view.spanMs} />
+            <Group key={g.key} group={g} colors={colors} span={view.spanMs} live={props.live ?? null} />
           ))}
         </main>
       )}

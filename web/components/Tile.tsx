@@ -2,7 +2,9 @@ import { Component, type ComponentChildren } from 'preact';
 import type { CheckState, Trend } from '../../shared/schema.js';
 import { formatWith, formatWithText } from '../format.js';
 import { type LiveDom, LiveSlot, type LiveText, textLayer } from '../live-text.js';
-import type { TileView } from '../view.js';
+import type { LiveTile, LiveTiles } from '../live-tiles.js';
+import type { SeriesStore } from '../series-store.js';
+import { ageOf, isStale, type TileView } from '../view.js';
 import { Sparkline } from './Sparkline.js';
 
 const ARROW: Record<Trend, string> = { rising: '▲', falling: '▼', stable: '▶' };
@@ -27,6 +29,8 @@ export interface TileProps {
   color: string;
   /** Span of the sparkline's time axis, ms: points are placed by time over it. */
   span: number;
+  /** The page's tiles that update without a render (the tile joins while mounted). */
+  live?: LiveTiles | null;
 }
 
 /**
@@ -167,6 +171,37 @@ function Legend({ lines }: { lines: readonly TileView[] }) {
   );
 }
 
+/**
+ * The trend arrow. It turns often (a noisy series flips between stable and
+ * rising), so it is written here, not by Preact: a tile whose trend alone
+ * changed updates it without a render (Tile.liveUpdate), and Preact, which owns
+ * none of its attributes or text, can never leave a stale one behind.
+ */
+export class TrendMark extends Component<{ trend: Trend }> {
+  private el: HTMLElement | null = null;
+  private shown: Trend | null = null;
+  private readonly setEl = (el: HTMLElement | null) => void (this.el = el);
+
+  show(trend: Trend): void {
+    const el = this.el;
+    if (!el || trend === this.shown) return;
+    this.shown = trend;
+    el.className = `trend trend-${trend}`;
+    el.title = `trend: ${trend}`;
+    el.setAttribute('aria-label', `trend ${trend}`);
+    el.textContent = ARROW[trend];
+  }
+  override componentDidMount(): void {
+    this.show(this.props.trend);
+  }
+  override componentDidUpdate(): void {
+    this.show(this.props.trend);
+  }
+  override render() {
+    return <span class="trend" ref={this.setEl} />;
+  }
+}
+
 interface FrameProps {
   tile: TileView;
   /** The tile's accessible name (and the title's tooltip); its status is added. */
@@ -225,6 +260,7 @@ interface LiveSetters {
   refs: LiveRefs;
   set: { [K in keyof LiveRefs]: (el: HTMLElement | null) => void };
   spark: (s: Sparkline | null) => void;
+  trend: (t: TrendMark | null) => void;
   /** Ids of the text boxes, for the rows' accessible names. */
   id: string;
 }
@@ -236,15 +272,7 @@ function SingleTile({ tile, showSource, color, span }: TileProps, live: LiveSett
   const now = stat ? formatWith(stat.v, unit, format) : null;
   const set = live.set;
   const id = live.id;
-  const side = check ? (
-    <StateBadge check={check} />
-  ) : (
-    stat && (
-      <span class={`trend trend-${stat.trend}`} title={`trend: ${stat.trend}`} aria-label={`trend ${stat.trend}`}>
-        {ARROW[stat.trend]}
-      </span>
-    )
-  );
+  const side = check ? <StateBadge check={check} /> : stat && <TrendMark ref={live.trend} trend={stat.trend} />;
   return (
     <TileFrame tile={tile} full={`${tile.name} on ${tile.source}`} source={showSource || tile.showSource} side={side} canvasText={drawsText(tile)}>
       {/* The box has a fixed size; its inner box is a relayout boundary, so a new value lays out this row alone. */}
@@ -328,13 +356,13 @@ function sameFrame(a: TileProps, b: TileProps): boolean {
 }
 
 /**
- * Between two frames of the same tile (sameFrame), only the live text and the
- * points changed: a tile of one series, not stale (its age is Preact's text
- * then), with a value before and after, the same trend (an attribute) and a
- * unit shown or not alike.
+ * Between two frames of the same tile (sameFrame), only the live text, the
+ * trend and the points changed: a tile of one series, not stale (its age is
+ * Preact's text then), with a value before and after and a unit shown or not
+ * alike.
  */
 function liveOnly(x: TileView, y: TileView): boolean {
-  if (x.lines || x.stale || !x.stat || !y.stat || x.stat.trend !== y.stat.trend) return false;
+  if (x.lines || x.stale || !x.stat || !y.stat) return false;
   return !formatWith(x.stat.v, x.unit, x.format).unit === !formatWith(y.stat.v, y.unit, y.format).unit;
 }
 
@@ -343,14 +371,15 @@ function liveOnly(x: TileView, y: TileView): boolean {
  * a new state). When only a single series' value, figures, age or points
  * changed, it writes those and redraws its sparkline without rendering.
  */
-export class Tile extends Component<TileProps> {
+export class Tile extends Component<TileProps> implements LiveTile {
   private readonly live: LiveSetters = (() => {
     const refs: LiveRefs = { valueIn: null, footIn: null, num: null, unit: null, age: null, ageText: null, min: null, avg: null, max: null };
     const set = {} as LiveSetters['set'];
     for (const k of Object.keys(refs) as Array<keyof LiveRefs>) set[k] = (el) => void (refs[k] = el);
-    return { refs, set, spark: (s) => void (this.sparkline = s), id: `t${++tiles}` };
+    return { refs, set, spark: (s) => void (this.sparkline = s), trend: (t) => void (this.trend = t), id: `t${++tiles}` };
   })();
   private sparkline: Sparkline | null = null;
+  private trend: TrendMark | null = null;
   /** What the text layer draws (written with the DOM text). */
   private readonly text: LiveText = { value: '', unit: '', age: '', min: '', avg: '', max: '' };
   private readonly formatted: Formatted = { v: NaN, min: NaN, avg: NaN, max: NaN, unit: '', format: null };
@@ -374,12 +403,71 @@ export class Tile extends Component<TileProps> {
     if (!sameFrame(this.props, next)) return true;
     if (x.version === y.version && x.age === y.age && x.stat === y.stat) return false;
     if (!liveOnly(x, y)) return true;
+    this.trend?.show(y.stat!.trend);
     this.show(y);
     writeLive(y, this.live.refs, this.text);
     if (y.version !== x.version) this.sparkline?.refresh();
     return false;
   }
+  /**
+   * The frame's update without a render (LiveTiles): the props' view is brought
+   * up to the store (it is what the tile shows, so the next render's
+   * shouldComponentUpdate compares against it) and the live text and points
+   * drawn, as shouldComponentUpdate does for a frame that changed only those.
+   */
+  liveUpdate(store: SeriesStore, interval: number, now: number): boolean {
+    const t = this.props.tile;
+    if (t.lines) return this.linesUpdate(t, t.lines, store, interval, now);
+    const s = store.get(t.key);
+    if (!s || s.ring !== t.ring || s.unit !== t.unit || isStale(s, interval, now) !== t.stale) return false;
+    const age = ageOf(s, now);
+    if (t.version === s.version && t.age === age && t.stat === s.stat) return true;
+    // A stale tile's age is Preact's text; a unit shown or not moves the text's boxes.
+    if (t.stale || !s.stat || !t.stat) return false;
+    if (s.stat.v !== t.stat.v && !formatWith(s.stat.v, s.unit, t.format).unit !== !this.text.unit) return false;
+    const redraw = s.version !== t.version;
+    t.stat = s.stat;
+    t.version = s.version;
+    t.age = age;
+    this.trend?.show(s.stat.trend);
+    this.show(t);
+    writeLive(t, this.live.refs, this.text);
+    if (redraw) this.sparkline?.refresh();
+    return true;
+  }
+
+  /**
+   * A tile of lines: its legend and plot are Preact's, so new points render
+   * this tile alone (a Preact render of one component, in this frame's
+   * microtasks) after its lines' views are brought up to the store. A line gone
+   * stale or back makes the page render (the tile's own staleness follows it).
+   */
+  private linesUpdate(t: TileView, lines: TileView[], store: SeriesStore, interval: number, now: number): boolean {
+    let changed = false;
+    for (const l of lines) {
+      const s = store.get(l.key);
+      if (!s || s.ring !== l.ring || s.unit !== l.unit || isStale(s, interval, now) !== l.stale) return false;
+      if (s.version !== l.version || s.stat !== l.stat || ageOf(s, now) !== l.age) changed = true;
+    }
+    if (!changed) return true;
+    let version = 0;
+    for (const l of lines) {
+      const s = store.get(l.key)!;
+      l.stat = s.stat;
+      l.version = s.version;
+      l.age = ageOf(s, now);
+      version += s.version;
+    }
+    // As foldLines: the tile's stat and age are its first line's, its version the sum of theirs.
+    t.stat = lines[0].stat;
+    t.age = lines[0].age;
+    t.version = version;
+    this.forceUpdate();
+    return true;
+  }
+
   override componentDidMount(): void {
+    this.props.live?.add(this);
     if (this.props.tile.lines) return;
     this.show(this.props.tile);
     writeLive(this.props.tile, this.live.refs, this.text);
@@ -407,6 +495,7 @@ export class Tile extends Component<TileProps> {
     if (shape !== this.shape) (this.shape = shape), (this.slot.restyle = this.slot.dirty = true);
   }
   override componentWillUnmount(): void {
+    this.props.live?.delete(this);
     if (this.attached) textLayer().remove(this.slot);
   }
   override render() {
