@@ -45,7 +45,10 @@
  *   Run it under the server's flag too:
  *   node --max-semi-space-size=1 --import tsx scripts/bench-scrape.ts
  *
- *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509] [--warm 100] [--clock stepped|wall]
+ *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509] [--warm 100] [--clock stepped|wall] [--rows server,upstream]
+ *
+ * --rows runs only the rows named (their first word in ROWS below), for more
+ * runs of the row that matters in the same time.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { Agent, createServer } from 'node:http';
@@ -285,6 +288,9 @@ const ROWS = [
   ['server', '**round over HTTP as the server runs it** (createPipeline: stream encoding, projection, tiers, checks; target ≤ 2 ms per 1,000)'],
 ] as const;
 type Row = (typeof ROWS)[number][0];
+const ONLY = arg('rows', '') ? new Set(arg('rows', '').split(',')) : null;
+for (const r of ONLY ?? []) if (!ROWS.some(([k]) => k === r)) throw new Error(`--rows: no row ${r}; rows are ${ROWS.map(([k]) => k).join(', ')}`);
+const wanted = (r: Row) => !ONLY || ONLY.has(r);
 
 async function main(): Promise<void> {
   const rev = execFileSync('git', ['rev-parse', '--short', BASELINE], { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -302,15 +308,15 @@ async function main(): Promise<void> {
     for (let run = 0; run < RUNS; run++) {
       // Alternating within a run, in a different order each run.
       const order = run % 2 ? (['before', 'now'] as const) : (['now', 'before'] as const);
-      for (const which of order) rows[which].parse.push(parseOnly(trees[which], pages));
-      for (const which of order) rows[which].plan.push(planOnly(trees[which], pages, bytes));
-      rows.now.npm.push(perRound(pages, (t) => parsePrometheusTextFormat(t)));
-      for (const which of order) rows[which].inproc.push(inProcess(trees[which], pages));
-      for (const which of order) rows[which].windows.push(windowsOnly(trees[which], pages));
-      for (const which of order) rows[which].fetch.push(await fetchOnly(trees[which], port));
-      for (const which of order) rows[which].upstream.push(await upstream(trees[which], port));
-      for (const which of order) rows[which].http.push(await overHttp(trees[which], port));
-      for (const which of order) rows[which].server.push(await asServer(trees[which], port));
+      if (wanted('parse')) for (const which of order) rows[which].parse.push(parseOnly(trees[which], pages));
+      if (wanted('plan')) for (const which of order) rows[which].plan.push(planOnly(trees[which], pages, bytes));
+      if (wanted('npm')) rows.now.npm.push(perRound(pages, (t) => parsePrometheusTextFormat(t)));
+      if (wanted('inproc')) for (const which of order) rows[which].inproc.push(inProcess(trees[which], pages));
+      if (wanted('windows')) for (const which of order) rows[which].windows.push(windowsOnly(trees[which], pages));
+      if (wanted('fetch')) for (const which of order) rows[which].fetch.push(await fetchOnly(trees[which], port));
+      if (wanted('upstream')) for (const which of order) rows[which].upstream.push(await upstream(trees[which], port));
+      if (wanted('http')) for (const which of order) rows[which].http.push(await overHttp(trees[which], port));
+      if (wanted('server')) for (const which of order) rows[which].server.push(await asServer(trees[which], port));
     }
     const per1k = (ms: number) => (ms * 1000) / lines;
     const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
@@ -318,12 +324,13 @@ async function main(): Promise<void> {
     console.log(`| what | before (${rev}) | now | now / before |`);
     console.log('| --- | ---: | ---: | ---: |');
     for (const [k, label] of ROWS) {
+      if (!wanted(k)) continue;
       const b = per1k(median(rows.before[k]));
       const n = per1k(median(rows.now[k]));
       console.log(`| ${label} | ${fmt(b)} | ${fmt(n)} | ${Number.isFinite(b) ? `${(n / b).toFixed(2)}x` : ''} |`);
     }
-    console.log(`\nruns (now, upstream row): ${rows.now.upstream.map((x) => per1k(x).toFixed(2)).join(' ')}; (before): ${rows.before.upstream.map((x) => per1k(x).toFixed(2)).join(' ')}`);
-    console.log(`runs (now, server row): ${rows.now.server.map((x) => per1k(x).toFixed(2)).join(' ')}; (before): ${rows.before.server.map((x) => per1k(x).toFixed(2)).join(' ')}`);
+    if (wanted('upstream')) console.log(`\nruns (now, upstream row): ${rows.now.upstream.map((x) => per1k(x).toFixed(2)).join(' ')}; (before): ${rows.before.upstream.map((x) => per1k(x).toFixed(2)).join(' ')}`);
+    if (wanted('server')) console.log(`runs (now, server row): ${rows.now.server.map((x) => per1k(x).toFixed(2)).join(' ')}; (before): ${rows.before.server.map((x) => per1k(x).toFixed(2)).join(' ')}`);
   } finally {
     child.kill();
     baseline.remove();

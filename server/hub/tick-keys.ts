@@ -6,7 +6,8 @@ const keysOf = new WeakMap<object, readonly string[]>();
  * for a tick), worked out once per tick for every stage that reads the tick
  * (encoder, projection, tiers, checks): a tick of a scrape target holds
  * hundreds of keys in a dictionary, and listing them costs about as much as
- * reading every value. A tick is never changed once published; the array is
+ * reading every value. A tick's keys never change once published (its stats
+ * do: they are its windows' live ones, SeriesWindows.record); the array is
  * shared, so it must not be changed either.
  */
 export function tickKeys(values: object): readonly string[] {

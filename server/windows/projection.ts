@@ -177,11 +177,10 @@ export class Projection {
       let m = g.metrics.get(name);
       if (!m) {
         if (this.series >= this.maxSeries) continue;
-        g.metrics.set(name, (m = { stat, updated: t }));
+        g.metrics.set(name, (m = { stat: { ...stat }, updated: t }));
         g.history.add(name);
         this.series++;
-      }
-      m.stat = stat;
+      } else copyStat(m.stat, stat);
       m.updated = t;
       g.history.set(name, stat.v);
     }
@@ -311,4 +310,20 @@ export function eventMatches(e: HubEvent, filter: SnapshotFilter): boolean {
   // Check states belong to no one channel: a client that names channels asks for them by `status`.
   if (e.channel === 'status') return !filter.channels || filter.channels.has('status');
   return (!filter.channels || filter.channels.has(e.channel)) && (!filter.sources || filter.sources.has(e.tick.source));
+}
+
+/**
+ * The projection keeps its own copy of each series' stat, written over in
+ * place: a tick's stats are its source's live ones (SeriesWindows.record),
+ * which change at the next record, and the stream's encoder compares the next
+ * tick with what the projection holds.
+ */
+function copyStat(to: Stat, from: Stat): void {
+  to.v = from.v;
+  to.min = from.min;
+  to.max = from.max;
+  to.avg = from.avg;
+  to.n = from.n;
+  to.trend = from.trend;
+  to.u = from.u;
 }

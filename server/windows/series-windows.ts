@@ -54,7 +54,11 @@ export class SeriesWindows {
 
   /**
    * Adds a sample to the series of a metric key (name and labels, shared/series.ts)
-   * and returns the window's stat. `now` is when it arrived: a `t` ahead of it counts
+   * and returns the window's stat: the window's own object, refreshed in place
+   * (SlidingWindow.live), so a 1,000-series source makes no garbage of Stats a
+   * tick. It holds the figures until the series' next record: a tick's stats are
+   * read while it is published (hub listeners run synchronously); anything that
+   * keeps them longer copies them. `now` is when it arrived: a `t` ahead of it counts
    * as `now`, a late one never becomes `v` (SlidingWindow's rule on times). Throws
    * CardinalityError past a cap.
    */
@@ -72,7 +76,7 @@ export class SeriesWindows {
       if (name !== key) this.labelSets.set(seriesKey(name, source), (this.labelSets.get(seriesKey(name, source)) ?? 0) + 1);
     }
     w.push(t, v, now);
-    return w.stat(unit);
+    return w.live(unit);
   }
 
   delete(key: string, source: string): void {

@@ -142,14 +142,41 @@ export class SlidingWindow {
     return 'stable';
   }
 
+  /** The window's figures as a new Stat. */
   stat(unit: string): Stat {
+    return this.fill({ v: NaN, min: NaN, max: NaN, avg: NaN, n: 0, trend: 'stable', u: unit }, unit);
+  }
+
+  /**
+   * The window's figures in the one Stat this window owns, refreshed in place
+   * and returned: no object per sample. It changes at the next push, so whoever
+   * keeps figures past that copies them (SeriesWindows.record's rule).
+   */
+  live(unit: string): Stat {
+    return this.fill((this.own ??= { v: NaN, min: NaN, max: NaN, avg: NaN, n: 0, trend: 'stable', u: unit }), unit);
+  }
+
+  private own: Stat | undefined;
+
+  private fill(out: Stat, unit: string): Stat {
     const n = this.samples.length;
-    if (!n) return { v: NaN, min: NaN, max: NaN, avg: NaN, n, trend: 'stable', u: unit };
+    out.n = n;
+    out.u = unit;
+    if (!n) {
+      out.v = out.min = out.max = out.avg = NaN;
+      out.trend = 'stable';
+      return out;
+    }
     // As last(), min(), max(), avg() and trend(), each worked out once.
     const min = this.mins.frontB();
     const max = this.maxs.frontB();
     const avg = Math.min(max, Math.max(min, (this.sumV + this.sumVc) / n));
-    return { v: this.newestV, min, max, avg, n, trend: this.trendOf(avg, min, max), u: unit };
+    out.v = this.newestV;
+    out.min = min;
+    out.max = max;
+    out.avg = avg;
+    out.trend = this.trendOf(avg, min, max);
+    return out;
   }
 
   private evictBefore(cutoff: number): void {

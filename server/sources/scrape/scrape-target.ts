@@ -2,8 +2,8 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import { INGEST_VALUE_MAX } from '../../../shared/ingest.js';
-import type { TickEvent } from '../../../shared/schema.js';
-import { keyedByMetric, metricKey } from '../../../shared/series.js';
+import type { Stat } from '../../../shared/schema.js';
+import { keyedByMetric, metricKey, sameKeys } from '../../../shared/series.js';
 import type { Hub } from '../../hub/hub.js';
 import { withTickKeys } from '../../hub/tick-keys.js';
 import { CardinalityError, type SeriesWindows } from '../../windows/series-windows.js';
@@ -48,6 +48,9 @@ export class ScrapeTarget {
   private readonly keys = new Set<string>();
   /** The keys of the last tick published, in order (shared with the hub's stages: never changed). */
   private lastKeys: readonly string[] = [];
+  /** The last tick's stats by place (its windows' live ones) and its values object, which serves again while nothing changes. */
+  private lastStats: readonly Stat[] = [];
+  private lastValues: Record<string, Stat> = keyedByMetric();
   /** Whether lastKeys are in the object's own order (none is an array index). */
   private lastInOrder = true;
   private readonly cache: SeriesCache;
@@ -129,10 +132,13 @@ export class ScrapeTarget {
   }
 
   private publish(readings: ReturnType<Folder['fold']>['readings'], t: number): void {
-    const tick: TickEvent = { t, source: this.name, values: keyedByMetric() };
-    const keys: string[] = [];
     const last = this.lastKeys;
-    let same = true;
+    const lastStats = this.lastStats;
+    // Null while this tick is the last one so far: its keys in order, each with the same stat object (its
+    // window's live one, SeriesWindows.record), so the last tick's values serve again, unwritten. A new
+    // values object is made only once the keys part from the last tick's.
+    let fresh: { values: Record<string, Stat>; keys: string[]; stats: Stat[] } | null = null;
+    let n = 0;
     // Keys taken from the last tick unchecked keep its answer.
     let inOrder = this.lastInOrder;
     let capped = 0;
@@ -143,7 +149,7 @@ export class ScrapeTarget {
       const key = r.key;
       // While the keys so far are the last tick's, in order, this one is too if it is the next of them:
       // held already, and not yet in this tick (the last tick's keys were each once).
-      const next = same && last[keys.length] === key;
+      const next = fresh === null && last[n] === key;
       const known = next || this.keys.has(key);
       if (!known && this.keys.size >= this.o.maxSeries) {
         capped++;
@@ -151,16 +157,21 @@ export class ScrapeTarget {
       }
       try {
         const stat = this.o.windows.record(key, this.name, r.unit, t, r.v);
-        if (next) keys.push(key);
-        else if (tick.values[key] === undefined) {
-          same = false;
-          keys.push(key);
-          // An array index would come first in the object's own order (no metric name is one).
-          inOrder &&= !(key.charCodeAt(0) <= 57);
-        }
-        tick.values[key] = stat;
-        if (!known) this.keys.add(key);
         held++;
+        if (!known) this.keys.add(key);
+        // The same window as last tick (not one made anew after the windows forgot the series): its stat is in place.
+        if (next && lastStats[n] === stat) {
+          n++;
+          continue;
+        }
+        fresh ??= this.lastTickUpTo(n);
+        // A key twice on one page is one window, so one stat object: already in place.
+        if (fresh.values[key] !== undefined) continue;
+        fresh.values[key] = stat;
+        fresh.keys.push(key);
+        fresh.stats.push(stat);
+        // An array index would come first in the object's own order (no metric name is one).
+        inOrder &&= !(key.charCodeAt(0) <= 57);
       } catch (err) {
         if (!(err instanceof CardinalityError)) throw err;
         capped++;
@@ -172,10 +183,26 @@ export class ScrapeTarget {
       this.o.logger.warn({ target: this.name, held: this.keys.size, left_out: capped }, 'scrape target has more series than the cap (SCRAPE_MAX_SERIES); the rest are left out');
     }
     if (!held) return;
-    this.lastKeys = same && keys.length === last.length ? last : keys;
-    this.lastInOrder = inOrder;
-    if (inOrder) withTickKeys(tick.values, this.lastKeys);
-    this.o.hub.publish('app', tick);
+    // Fewer keys than last tick, the rest the same: its first n.
+    if (!fresh && n < last.length) fresh = this.lastTickUpTo(n);
+    if (fresh) {
+      this.lastValues = fresh.values;
+      // The same keys after all (a stat made anew, a line twice): the same array, which every stage compares at once.
+      if (!sameKeys(last, fresh.keys)) this.lastKeys = fresh.keys;
+      this.lastStats = fresh.stats;
+      this.lastInOrder = inOrder;
+      if (inOrder) withTickKeys(fresh.values, this.lastKeys);
+    }
+    this.o.hub.publish('app', { t, source: this.name, values: this.lastValues });
+  }
+
+  /** A new values object holding the last tick's first `n` keys and stats. */
+  private lastTickUpTo(n: number): { values: Record<string, Stat>; keys: string[]; stats: Stat[] } {
+    const values = keyedByMetric<Stat>();
+    const keys = this.lastKeys.slice(0, n);
+    const stats = this.lastStats.slice(0, n);
+    for (let i = 0; i < n; i++) values[keys[i]] = stats[i];
+    return { values, keys, stats };
   }
 
   private setState(state: TargetState, problem: string | null): void {
