@@ -15,6 +15,7 @@ import { Scrapers } from './sources/scrape/scrapers.js';
 import { StreamServer } from './stream/stream-server.js';
 import { Projection } from './windows/projection.js';
 import { compactTickJson, KeyJson, streamTickJson } from './hub/tick-json.js';
+import { tickKeys } from './hub/tick-keys.js';
 import { SeriesWindows } from './windows/series-windows.js';
 import { TierPersister } from './windows/tier-persister.js';
 import { TierStore } from './windows/tier-store.js';
@@ -116,8 +117,9 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   const keyJson = new KeyJson(2 * capacity);
   hub.encodeWith?.((channel, tick) => {
     const base = projection.statBase(channel, tick.source);
-    const json = streamTickJson(tick, base, keyJson);
-    return stream.compactClients > 0 ? { json, compact: compactTickJson(tick, base, projection.layout(channel, tick.source)) } : { json };
+    const placed = projection.placedBase(channel, tick.source, tickKeys(tick.values));
+    const json = streamTickJson(tick, base, keyJson, placed);
+    return stream.compactClients > 0 ? { json, compact: compactTickJson(tick, base, projection.layout(channel, tick.source), placed) } : { json };
   });
   // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
   hub.onReset?.(({ fromId, recent }) => {

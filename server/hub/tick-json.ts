@@ -1,5 +1,5 @@
 import { sameKeys } from '../../shared/series.js';
-import { tickKeys } from './tick-keys.js';
+import { tickKeys, tickStats } from './tick-keys.js';
 import { type ChannelName, type Stat, type TickEvent, TREND_DIGIT } from '../../shared/schema.js';
 
 /**
@@ -8,6 +8,13 @@ import { type ChannelName, type Stat, type TickEvent, TREND_DIGIT } from '../../
  * whole: then the next tick carries it whole.
  */
 export type StatBase = (key: string) => Stat | undefined;
+
+/**
+ * The same stats by place, for a tick whose keys are the very array of the
+ * group's last tick (Projection.placedBase): no lookup per series. Null: use
+ * the StatBase.
+ */
+export type PlacedBase = readonly { readonly stat: Stat }[] | null;
 
 /** A tick's `data:` JSON: keyed (every client's default), and compact (`?compact=1`) when the encoder writes one. */
 export interface TickData {
@@ -30,12 +37,13 @@ export const wholeTick: TickEncoder = (_channel, tick) => ({ json: JSON.stringif
  * JSON.stringify like any string: whatever a source names a series, the
  * `data:` line stays one line of JSON.
  */
-export function streamTickJson(tick: TickEvent, base: StatBase | null, names: KeyJson | null = null): string {
+export function streamTickJson(tick: TickEvent, base: StatBase | null, names: KeyJson | null = null, placed: PlacedBase = null): string {
   let out = `{"t":${num(tick.t)},"source":${JSON.stringify(tick.source)},"values":{`;
   const keys = tickKeys(tick.values);
+  const stats = tickStats(tick.values);
+  const texts = names ? names.forKeys(keys) : null;
   for (let i = 0; i < keys.length; i++) {
-    const key = keys[i];
-    out += `${i ? ',' : ''}${names ? names.of(key) : `${JSON.stringify(key)}:`}${statJson(tick.values[key], base?.(key))}`;
+    out += `${i ? ',' : ''}${texts ? texts[i] : `${JSON.stringify(keys[i])}:`}${statJson(stats[i], placed ? placed[i].stat : base?.(keys[i]))}`;
   }
   return `${out}}}`;
 }
@@ -51,6 +59,15 @@ export class KeyJson {
   private readonly texts = new Map<string, string>();
 
   constructor(readonly max = 100_000) {}
+
+  /** of(key) for each of `keys`, by place; made once per keys array (a source's ticks share one while its keys stay). */
+  forKeys(keys: readonly string[]): readonly string[] {
+    let texts = this.byKeys.get(keys);
+    if (!texts) this.byKeys.set(keys, (texts = keys.map((k) => this.of(k))));
+    return texts;
+  }
+
+  private readonly byKeys = new WeakMap<readonly string[], readonly string[]>();
 
   of(key: string): string {
     let text = this.texts.get(key);
@@ -69,12 +86,13 @@ export class KeyJson {
  * holds them (null: unknown, so listed). Keys are what a tick costs most at
  * 1 Hz (about half of its bytes); a source's keys rarely change between ticks.
  */
-export function compactTickJson(tick: TickEvent, base: StatBase | null, layout: readonly string[] | null): string {
+export function compactTickJson(tick: TickEvent, base: StatBase | null, layout: readonly string[] | null, placed: PlacedBase = null): string {
   const keys = tickKeys(tick.values);
+  const stats = tickStats(tick.values);
   let out = `{"t":${num(tick.t)},"source":${JSON.stringify(tick.source)}`;
   if (!sameKeys(layout, keys)) out += `,"keys":${JSON.stringify(keys)}`;
   out += ',"values":[';
-  for (let i = 0; i < keys.length; i++) out += `${i ? ',' : ''}${statJson(tick.values[keys[i]], base?.(keys[i]), COMPACT)}`;
+  for (let i = 0; i < keys.length; i++) out += `${i ? ',' : ''}${statJson(stats[i], placed ? placed[i].stat : base?.(keys[i]), COMPACT)}`;
   return `${out}]}`;
 }
 

@@ -191,7 +191,7 @@ export class ScrapeTarget {
       if (!sameKeys(last, fresh.keys)) this.lastKeys = fresh.keys;
       this.lastStats = fresh.stats;
       this.lastInOrder = inOrder;
-      if (inOrder) withTickKeys(fresh.values, this.lastKeys);
+      if (inOrder) withTickKeys(fresh.values, this.lastKeys, fresh.stats);
     }
     this.o.hub.publish('app', { t, source: this.name, values: this.lastValues });
   }
