@@ -42,8 +42,9 @@
  * - round over HTTP, as the server runs it: the target of the tree's own
  *   createPipeline, whose hub encodes each tick as the stream sends it and whose
  *   projection (with its tiers), stream and checks take every tick (no client).
- *   Run it under the server's flag too:
- *   node --max-semi-space-size=1 --import tsx scripts/bench-scrape.ts
+ *   Run it under the server's flag too, and with --expose-gc so that what one
+ *   row left behind is collected before the next row's rounds are timed:
+ *   node --max-semi-space-size=1 --expose-gc --import tsx scripts/bench-scrape.ts
  *
  *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509] [--warm 100] [--clock stepped|wall] [--rows server,upstream]
  *
@@ -261,6 +262,8 @@ async function scrapeRounds(target: InstanceType<Tree['ScrapeTarget']>, warm = 3
     clock += 1000;
   };
   for (let i = 0; i < warm; i++) await round();
+  // What earlier rows and runs left behind is collected now, not inside this row's rounds (with --expose-gc).
+  (globalThis as { gc?: () => void }).gc?.();
   const c0 = cpu();
   for (let r = 0; r < ROUNDS; r++) await round();
   const ms = (cpu() - c0) / ROUNDS;

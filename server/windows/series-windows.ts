@@ -30,8 +30,25 @@ export class SeriesWindows {
     readonly maxLabelSets = 256,
   ) {}
 
+  /** Windows forgotten (delete) so far: while it stays the same, every window handed out is still held. */
+  private forgottenCount = 0;
+
   get size(): number {
     return this.count;
+  }
+
+  get forgotten(): number {
+    return this.forgottenCount;
+  }
+
+  /**
+   * The window of a series held, for a producer that records the same series
+   * tick after tick (a scrape target): it pushes to the window and reads its
+   * live stat itself, with no lookup per series, for as long as `forgotten`
+   * has not changed since.
+   */
+  held(key: string, source: string): SlidingWindow | undefined {
+    return this.windows.get(source)?.get(key);
   }
 
   has(key: string, source: string): boolean {
@@ -83,6 +100,7 @@ export class SeriesWindows {
     const bySource = this.windows.get(source);
     if (!bySource?.delete(key)) return;
     this.count--;
+    this.forgottenCount++;
     if (!bySource.size) this.windows.delete(source);
     const name = keyName(key);
     if (name === key) return;

@@ -126,20 +126,7 @@ export class SlidingWindow {
   }
 
   trend(): Trend {
-    return this.trendOf(this.avg(), this.min(), this.max());
-  }
-
-  /** trend() given the window's avg, min and max, which stat() has at hand. */
-  private trendOf(avg: number, min: number, max: number): Trend {
-    const n = this.samples.length;
-    if (n < 3) return 'stable';
-    const covered = (this.samples.backA() - this.samples.frontA()) / 1000;
-    const scale = Math.max(Math.abs(avg), max - min);
-    if (scale === 0 || covered === 0) return 'stable';
-    const change = (this.slope() * covered) / scale;
-    if (change > this.trendThreshold) return 'rising';
-    if (change < -this.trendThreshold) return 'falling';
-    return 'stable';
+    return this.stat('').trend;
   }
 
   /** The window's figures as a new Stat. */
@@ -167,7 +154,7 @@ export class SlidingWindow {
       out.trend = 'stable';
       return out;
     }
-    // As last(), min(), max(), avg() and trend(), each worked out once.
+    // As last(), min(), max(), avg() and the trend, each worked out once.
     const min = this.mins.frontB();
     const max = this.maxs.frontB();
     const avg = Math.min(max, Math.max(min, (this.sumV + this.sumVc) / n));
@@ -175,7 +162,18 @@ export class SlidingWindow {
     out.min = min;
     out.max = max;
     out.avg = avg;
-    out.trend = this.trendOf(avg, min, max);
+    // The trend: rising or falling when the slope, over the time the samples cover, moves the value by
+    // more than trendThreshold of its scale (the larger of |avg| and max - min). Worked out here rather
+    // than in a method of its own: doubles passed to a call that is not inlined are boxed, a few heap
+    // numbers per series per tick.
+    out.trend = 'stable';
+    if (n < 3) return out;
+    const covered = (this.samples.backA() - this.samples.frontA()) / 1000;
+    const scale = Math.max(Math.abs(avg), max - min);
+    if (scale === 0 || covered === 0) return out;
+    const change = (this.slope() * covered) / scale;
+    if (change > this.trendThreshold) out.trend = 'rising';
+    else if (change < -this.trendThreshold) out.trend = 'falling';
     return out;
   }
 
