@@ -91,7 +91,7 @@ describe('ticks that carry only what changed', () => {
           const base = p.statBase(ch, tick.source);
           // By place where the tick's keys are the very array of its group's last tick (as a scrape target's are).
           const placed = p.placedBase(ch, tick.source, tickKeys(tick.values));
-          const json = streamTickJson(tick, base, null, placed);
+          const json = streamTickJson(tick, base, undefined, placed);
           // Some events without a compact frame, as a Redis replay of entries this server did not encode: keyed for everyone.
           return tick.t % 2000 === 0 ? { json } : { json, compact: compactTickJson(tick, base, p.layout(ch, tick.source), placed) };
         });
