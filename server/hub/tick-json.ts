@@ -159,8 +159,14 @@ function writeStat(out: JsonBytes, s: Stat, prev: Stat | undefined, f: StatNames
   }
   out.ascii('{"v":');
   out.ascii(num(s.v));
-  if (min) out.ascii(f.min + num(s.min));
-  if (max) out.ascii(f.max + num(s.max));
+  if (min) {
+    out.ascii(f.min);
+    out.ascii(num(s.min));
+  }
+  if (max) {
+    out.ascii(f.max);
+    out.ascii(num(s.max));
+  }
   if (avg) {
     out.ascii(f.avg);
     out.ascii(num(s.avg));
