@@ -42,10 +42,14 @@
  * - round over HTTP, as the server runs it: the target of the tree's own
  *   createPipeline, whose hub encodes each tick as the stream sends it and whose
  *   projection (with its tiers), stream and checks take every tick (no client).
- *   Run it under the server's flag too:
- *   node --max-semi-space-size=1 --import tsx scripts/bench-scrape.ts
+ *   Run it under the server's flag too, and with --expose-gc so that what one
+ *   row left behind is collected before the next row's rounds are timed:
+ *   node --max-semi-space-size=1 --expose-gc --import tsx scripts/bench-scrape.ts
  *
- *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509] [--warm 100] [--clock stepped|wall]
+ *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509] [--warm 100] [--server-warm 600] [--clock stepped|wall] [--rows server,upstream]
+ *
+ * --rows runs only the rows named (their first word in ROWS below), for more
+ * runs of the row that matters in the same time.
  */
 import { execFileSync, fork } from 'node:child_process';
 import { Agent, createServer } from 'node:http';
@@ -67,6 +71,13 @@ const RUNS = Number(arg('runs', '5'));
 const BASELINE = arg('baseline', '755e509');
 /** Rounds the fetch and upstream rows run before timing (see scrapeRounds). */
 const WARM = Number(arg('warm', '100'));
+/**
+ * Rounds the server row runs before timing: a server is past its first ten
+ * minutes for all but ten minutes of its life. By then its replay holds all
+ * REPLAY_BYTES allows (~480 rounds of this page) and the JIT has settled; at
+ * 100 rounds a round still cost about a third more.
+ */
+const SERVER_WARM = Number(arg('server-warm', '600'));
 /** The HTTP rows' target clock: stepped 1 s a round (as at 1 Hz), or the wall clock. */
 const CLOCK = arg('clock', 'stepped');
 if (CLOCK !== 'stepped' && CLOCK !== 'wall') throw new Error('--clock is stepped or wall');
@@ -235,7 +246,7 @@ async function asServer(x: Tree, port: number): Promise<number> {
   p.stream.start();
   p.checks.start();
   try {
-    return await scrapeRounds(p.scrapers.targets[0], WARM);
+    return await scrapeRounds(p.scrapers.targets[0], SERVER_WARM);
   } finally {
     p.checks.stop();
     p.stream.stop();
@@ -258,6 +269,8 @@ async function scrapeRounds(target: InstanceType<Tree['ScrapeTarget']>, warm = 3
     clock += 1000;
   };
   for (let i = 0; i < warm; i++) await round();
+  // What earlier rows and runs left behind is collected now, not inside this row's rounds (with --expose-gc).
+  (globalThis as { gc?: () => void }).gc?.();
   const c0 = cpu();
   for (let r = 0; r < ROUNDS; r++) await round();
   const ms = (cpu() - c0) / ROUNDS;
@@ -282,9 +295,21 @@ const ROWS = [
   ['fetch', 'fetch alone over HTTP: GET, body (decoded where the tree decodes it), as the target makes it'],
   ['upstream', 'fetch + parse + points + rates/quantiles over HTTP: a real ScrapeTarget, publish() left out'],
   ['http', 'round over HTTP: a real ScrapeTarget, bare hub (JSON.stringify of whole ticks; no server runs this)'],
-  ['server', '**round over HTTP as the server runs it** (createPipeline: stream encoding, projection, tiers, checks; target ≤ 2 ms per 1,000)'],
+  ['server', '**round over HTTP as the server runs it** (createPipeline: stream encoding, projection, tiers, checks; each tree in a process of its own; target ≤ 2 ms per 1,000)'],
 ] as const;
 type Row = (typeof ROWS)[number][0];
+const ONLY = arg('rows', '') ? new Set(arg('rows', '').split(',')) : null;
+for (const r of ONLY ?? []) if (!ROWS.some(([k]) => k === r)) throw new Error(`--rows: no row ${r}; rows are ${ROWS.map(([k]) => k).join(', ')}`);
+const wanted = (r: Row) => !ONLY || ONLY.has(r);
+
+/** serverOf in a child process of the same node flags, for the tree at `dir`. */
+function inOwnProcess(dir: string, port: number): Promise<number> {
+  const child = fork(process.argv[1], [...process.argv.slice(2), '--server-of', dir, '--port', String(port)], { execArgv: process.execArgv });
+  return new Promise((resolve, reject) => {
+    child.once('message', (ms) => resolve(ms as number));
+    child.once('exit', (code) => reject(new Error(`server row child exited with ${code}`)));
+  });
+}
 
 async function main(): Promise<void> {
   const rev = execFileSync('git', ['rev-parse', '--short', BASELINE], { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -302,15 +327,15 @@ async function main(): Promise<void> {
     for (let run = 0; run < RUNS; run++) {
       // Alternating within a run, in a different order each run.
       const order = run % 2 ? (['before', 'now'] as const) : (['now', 'before'] as const);
-      for (const which of order) rows[which].parse.push(parseOnly(trees[which], pages));
-      for (const which of order) rows[which].plan.push(planOnly(trees[which], pages, bytes));
-      rows.now.npm.push(perRound(pages, (t) => parsePrometheusTextFormat(t)));
-      for (const which of order) rows[which].inproc.push(inProcess(trees[which], pages));
-      for (const which of order) rows[which].windows.push(windowsOnly(trees[which], pages));
-      for (const which of order) rows[which].fetch.push(await fetchOnly(trees[which], port));
-      for (const which of order) rows[which].upstream.push(await upstream(trees[which], port));
-      for (const which of order) rows[which].http.push(await overHttp(trees[which], port));
-      for (const which of order) rows[which].server.push(await asServer(trees[which], port));
+      if (wanted('parse')) for (const which of order) rows[which].parse.push(parseOnly(trees[which], pages));
+      if (wanted('plan')) for (const which of order) rows[which].plan.push(planOnly(trees[which], pages, bytes));
+      if (wanted('npm')) rows.now.npm.push(perRound(pages, (t) => parsePrometheusTextFormat(t)));
+      if (wanted('inproc')) for (const which of order) rows[which].inproc.push(inProcess(trees[which], pages));
+      if (wanted('windows')) for (const which of order) rows[which].windows.push(windowsOnly(trees[which], pages));
+      if (wanted('fetch')) for (const which of order) rows[which].fetch.push(await fetchOnly(trees[which], port));
+      if (wanted('upstream')) for (const which of order) rows[which].upstream.push(await upstream(trees[which], port));
+      if (wanted('http')) for (const which of order) rows[which].http.push(await overHttp(trees[which], port));
+      if (wanted('server')) for (const which of order) rows[which].server.push(await inOwnProcess(which === 'now' ? ROOT : baseline.dir, port));
     }
     const per1k = (ms: number) => (ms * 1000) / lines;
     const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
@@ -318,17 +343,30 @@ async function main(): Promise<void> {
     console.log(`| what | before (${rev}) | now | now / before |`);
     console.log('| --- | ---: | ---: | ---: |');
     for (const [k, label] of ROWS) {
+      if (!wanted(k)) continue;
       const b = per1k(median(rows.before[k]));
       const n = per1k(median(rows.now[k]));
       console.log(`| ${label} | ${fmt(b)} | ${fmt(n)} | ${Number.isFinite(b) ? `${(n / b).toFixed(2)}x` : ''} |`);
     }
-    console.log(`\nruns (now, upstream row): ${rows.now.upstream.map((x) => per1k(x).toFixed(2)).join(' ')}; (before): ${rows.before.upstream.map((x) => per1k(x).toFixed(2)).join(' ')}`);
-    console.log(`runs (now, server row): ${rows.now.server.map((x) => per1k(x).toFixed(2)).join(' ')}; (before): ${rows.before.server.map((x) => per1k(x).toFixed(2)).join(' ')}`);
+    if (wanted('upstream')) console.log(`\nruns (now, upstream row): ${rows.now.upstream.map((x) => per1k(x).toFixed(2)).join(' ')}; (before): ${rows.before.upstream.map((x) => per1k(x).toFixed(2)).join(' ')}`);
+    if (wanted('server')) console.log(`runs (now, server row): ${rows.now.server.map((x) => per1k(x).toFixed(2)).join(' ')}; (before): ${rows.before.server.map((x) => per1k(x).toFixed(2)).join(' ')}`);
   } finally {
     child.kill();
     baseline.remove();
   }
 }
 
+/**
+ * The server row of one tree in a process of its own (`--server-of DIR --port N`):
+ * two trees' pipelines in one process slowed the one timed by about 0.4 ms a
+ * round (each tree's own code and objects competing for the same caches and
+ * JIT), and spread the runs wider. Sends the CPU ms per round to the parent.
+ */
+async function serverOf(dir: string, port: number): Promise<void> {
+  const ms = await asServer(await loadTree(dir), port);
+  process.send!(ms, () => process.exit(0));
+}
+
 if (process.argv.includes('--child')) serve();
+else if (process.argv.includes('--server-of')) await serverOf(arg('server-of', ''), Number(arg('port', '0')));
 else await main();

@@ -14,7 +14,9 @@ import { Sampler, type Source } from './sources/sampler.js';
 import { Scrapers } from './sources/scrape/scrapers.js';
 import { StreamServer } from './stream/stream-server.js';
 import { Projection } from './windows/projection.js';
-import { compactTickJson, KeyJson, streamTickJson } from './hub/tick-json.js';
+import { JsonBytes } from './hub/json-bytes.js';
+import { KeyJson, writeCompactTick, writeStreamTick } from './hub/tick-json.js';
+import { tickKeys } from './hub/tick-keys.js';
 import { SeriesWindows } from './windows/series-windows.js';
 import { TierPersister } from './windows/tier-persister.js';
 import { TierStore } from './windows/tier-store.js';
@@ -113,11 +115,15 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   // Ticks go out with what changed since the projection's state, which is what every client holds.
   // Compact ticks (the page's) also leave out the keys while a group's keys stay those of its last tick;
   // written only while a client wants them (else a resuming one gets those events keyed).
+  // Written as bytes into two buffers kept from tick to tick (JsonBytes), framed by the hub at once.
   const keyJson = new KeyJson(2 * capacity);
+  const keyed = new JsonBytes();
+  const compact = new JsonBytes();
   hub.encodeWith?.((channel, tick) => {
     const base = projection.statBase(channel, tick.source);
-    const json = streamTickJson(tick, base, keyJson);
-    return stream.compactClients > 0 ? { json, compact: compactTickJson(tick, base, projection.layout(channel, tick.source)) } : { json };
+    const placed = projection.placedBase(channel, tick.source, tickKeys(tick.values));
+    const json = writeStreamTick(keyed, tick, base, keyJson, placed);
+    return stream.compactClients > 0 ? { json, compact: writeCompactTick(compact, tick, base, projection.layout(channel, tick.source), placed) } : { json };
   });
   // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
   hub.onReset?.(({ fromId, recent }) => {

@@ -30,14 +30,28 @@ afterAll(() => new Promise((r) => server.close(r)));
 
 /** Scrapes each page in turn, 1 s apart; the values of each round's tick by key. */
 async function rounds(...texts: string[]): Promise<Array<Record<string, number>>> {
+  return (await statRounds(texts)).map((r) => Object.fromEntries(Object.entries(r).map(([k, s]) => [k, s.v])));
+}
+
+/**
+ * As rounds, the whole stats of each round's tick, copied while it is published
+ * (a tick's stats are its windows' live ones). `between(i, windows)` runs after round i.
+ */
+async function statRounds(texts: string[], between?: (i: number, windows: SeriesWindows) => void): Promise<Array<Record<string, Stat>>> {
   const spec = parseTargetSpec(url);
   if (!spec.ok) throw new Error(spec.error);
   const hub = new MemoryHub({ capacity: 64 });
   let clock = 1_000_000;
-  const target = new ScrapeTarget({ spec: spec.spec, hub, windows: new SeriesWindows({ span: 60_000 }, 1000), logger: pino({ level: 'silent' }), interval: 1000, window: 60_000, maxSeries: 1000, now: () => clock });
+  const windows = new SeriesWindows({ span: 60_000 }, 1000);
+  const target = new ScrapeTarget({ spec: spec.spec, hub, windows, logger: pino({ level: 'silent' }), interval: 1000, window: 60_000, maxSeries: 1000, now: () => clock });
   const ticks: TickEvent[] = [];
-  hub.subscribe((e) => void ('tick' in e && ticks.push(e.tick)));
-  const out: Array<Record<string, number>> = [];
+  const copies: Array<Record<string, Stat>> = [];
+  hub.subscribe((e) => {
+    if (!('tick' in e)) return;
+    ticks.push(e.tick);
+    copies.push(structuredClone({ ...e.tick.values }));
+  });
+  const out: Array<Record<string, Stat>> = [];
   let lastKeys: readonly string[] | null = null;
   try {
     for (const text of texts) {
@@ -46,13 +60,16 @@ async function rounds(...texts: string[]): Promise<Array<Record<string, number>>
       await target.scrape();
       expect(target.state, String(target.problem)).toBe('up');
       const values = ticks.length > before ? (ticks.at(-1)!.values as Record<string, Stat>) : {};
+      // Its stats as published are what the windows hold now (read before the next record).
+      if (ticks.length > before) expect({ ...values }).toEqual(copies.at(-1));
       // The keys the target hands every stage (tickKeys) are the tick's own, in its order, each once;
       // the very array of the tick before while they are the same.
       const keys = tickKeys(values);
       expect(keys).toEqual(Object.keys(values));
       if (ticks.length > before && lastKeys) expect(keys === lastKeys).toBe(sameKeys(lastKeys, Object.keys(values)));
       if (ticks.length > before) lastKeys = keys;
-      out.push(Object.fromEntries(Object.entries(values).map(([k, s]) => [k, s.v])));
+      out.push(ticks.length > before ? copies.at(-1)! : {});
+      between?.(out.length - 1, windows);
       clock += 1000;
     }
   } finally {
@@ -108,5 +125,35 @@ describe('a scrape target read through its caches', () => {
     expect(r[3]['lat.rate']).toBe(10);
     expect(r[3]['lat.p50']).toBeCloseTo(0.1 + 0.9 * 0.5, 12);
     expect(r[4]).toEqual({ 'lat.rate': 6 });
+  });
+
+  it('gives every tick its own stats while the page stays the same, and a series the windows forgot starts anew', async () => {
+    const page = (v: number) => `g{a="1"} ${v}\ng{a="2"} ${v + 1}\nh ${v + 2}\n`;
+    const r = await statRounds([page(1), page(2), page(3), page(4), page(5)], (i, windows) => {
+      // As the windows' sweep does to a series gone quiet: its window, and the stat object it owned, are gone.
+      if (i === 2) windows.delete('g{a=2}', 't');
+    });
+    expect(r.map((x) => x['g{a=1}'].n)).toEqual([1, 2, 3, 4, 5]);
+    expect(r.map((x) => x.h.v)).toEqual([3, 4, 5, 6, 7]);
+    expect(r.map((x) => [x['g{a=2}'].v, x['g{a=2}'].n, x['g{a=2}'].min])).toEqual([
+      [2, 1, 2],
+      [3, 2, 2],
+      [4, 3, 2],
+      [5, 1, 5],
+      [6, 2, 5],
+    ]);
+    expect(r[4]['g{a=1}']).toEqual({ v: 5, min: 1, max: 5, avg: 3, n: 5, trend: 'rising', u: '' });
+  });
+
+  it('keeps the order and stats right when lines drop off the end, come back, and repeat', async () => {
+    const r = await statRounds(['a 1\nb 2\nc 3\n', 'a 2\nb 3\n', 'a 3\nb 4\nc 5\n', 'a 4\nb 5\nb 6\nc 7\n', 'a 5\nb 7\nc 8\n']);
+    expect(r.map((x) => Object.keys(x))).toEqual([['a', 'b', 'c'], ['a', 'b'], ['a', 'b', 'c'], ['a', 'b', 'c'], ['a', 'b', 'c']]);
+    expect(r.map((x) => Object.values(x).map((s) => `${s.v}/${s.n}`))).toEqual([
+      ['1/1', '2/1', '3/1'],
+      ['2/2', '3/2'],
+      ['3/3', '4/3', '5/2'],
+      ['4/4', '6/5', '7/3'],
+      ['5/5', '7/6', '8/4'],
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import type { DashboardsFile } from '../../shared/dashboards.js';
 import { type CheckState, type Stat, type StatusEvent, worse, type CheckStatus } from '../../shared/schema.js';
 import { DashboardMatcher, hasLevels } from '../../shared/tile-match.js';
 import type { Hub, HubEvent } from '../hub/hub.js';
-import { tickKeys } from '../hub/tick-keys.js';
+import { tickKeys, tickStats } from '../hub/tick-keys.js';
 import { Check } from './check.js';
 
 export interface ChecksOptions {
@@ -156,6 +156,7 @@ export class Checks {
     let held = this.bySource.get(source);
     if (!held) this.bySource.set(source, (held = new Map()));
     const keys = tickKeys(values);
+    const stats = tickStats(values);
     const at = this.aligned.get(source);
     const byPlace = at?.keys === keys ? at.series : null;
     const placed: SeenSeries[] | null = byPlace ? null : [];
@@ -163,12 +164,12 @@ export class Checks {
       const key = keys[i];
       let s = byPlace ? byPlace[i] : held.get(key);
       if (!s) {
-        s = { key, source, stat: values[key], seen: t, checks: this.checksFor(key, source, t) };
+        s = { key, source, stat: stats[i], seen: t, checks: this.checksFor(key, source, t) };
         this.series.set(`${key}@${source}`, s);
         held.set(key, s);
       }
       placed?.push(s);
-      s.stat = values[key];
+      s.stat = stats[i];
       s.seen = t;
       for (const c of s.checks) if (c.observe(s.stat, t)) changed.push({ ...c.state });
     }

@@ -1,4 +1,5 @@
 import type { ChannelName, StatusEvent, TickEvent } from '../../shared/schema.js';
+import type { JsonBytes } from './json-bytes.js';
 import type { TickEncoder } from './tick-json.js';
 
 interface HubEventBase {
@@ -96,8 +97,9 @@ export function tickEvent(id: string, seq: number, channel: ChannelName, tick: T
   return event;
 }
 
-export function encodeFrame(id: string, channel: string, data: string): Buffer {
-  // JSON.stringify escapes CR and LF, so data is one line; id and channel are validated.
+export function encodeFrame(id: string, channel: string, data: string | JsonBytes): Buffer {
+  // JSON.stringify escapes CR and LF, so data is one line (JsonBytes writes strings through it too); id and channel are validated.
+  if (typeof data !== 'string') return data.framed(`id: ${id}\nevent: ${channel}\ndata: `, '\n\n');
   return Buffer.from(`id: ${id}\nevent: ${channel}\ndata: ${data}\n\n`);
 }
 

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyChange, CompactTick, expandCompact, type Stat, StreamTick } from '../../shared/schema.js';
-import { compactTickJson, KeyJson, num, streamTickJson } from './tick-json.js';
+import { compactTickJson, KeyJson, num, streamTickJson, writeStreamTick } from './tick-json.js';
+import { encodeFrame } from './hub.js';
 
 const stat = (v: number, more: Partial<Stat> = {}): Stat => ({ v, min: 0, max: 10, avg: 5, n: 60, trend: 'stable', u: '%', ...more });
 const parse = (json: string) => StreamTick.parse(JSON.parse(json));
@@ -96,8 +97,8 @@ describe('KeyJson', () => {
 
   it('holds at most max keys', () => {
     const names = new KeyJson(3);
-    for (let i = 0; i < 10; i++) expect(names.of(`k${i}`)).toBe(`"k${i}":`);
-    expect((names as unknown as { texts: Map<string, string> }).texts.size).toBeLessThanOrEqual(3);
+    for (let i = 0; i < 10; i++) expect(names.of(`k${i}`).toString()).toBe(`"k${i}":`);
+    expect((names as unknown as { texts: Map<string, Buffer> }).texts.size).toBeLessThanOrEqual(3);
   });
 });
 
@@ -131,5 +132,43 @@ describe('num', () => {
         }),
       { numRuns: 5000 },
     );
+  });
+});
+
+describe('ticks written as bytes', () => {
+  it('write any key, source and unit as the JSON.stringify text of the same tick would read, in UTF-8, on one line', () => {
+    // Whole stats (no base) carry every field, so the text must equal a reference built with JSON.stringify.
+    const text = fc.string({ unit: 'binary', maxLength: 12 });
+    fc.assert(
+      fc.property(fc.uniqueArray(text, { minLength: 1, maxLength: 6 }), text, text, fc.double({ noNaN: true, noDefaultInfinity: true }), (keys, source, u, v) => {
+        const values = Object.create(null) as Record<string, Stat>;
+        for (const k of keys) values[k] = stat(v, { u });
+        const tick = { t: 7, source, values };
+        const json = streamTickJson(tick, null);
+        expect(json).not.toMatch(/[\n\r]/);
+        const ref = `{"t":7,"source":${JSON.stringify(source)},"values":{${Object.keys(values)
+          .map((k) => `${JSON.stringify(k)}:{"v":${num(Object.is(v, -0) ? 0 : v)},"min":0,"max":10,"avg":5,"n":60,"trend":"stable","u":${JSON.stringify(u)}}`)
+          .join(',')}}}`;
+        expect(json).toBe(ref);
+        const compact = compactTickJson(tick, null, null);
+        expect(JSON.parse(compact)).toEqual(JSON.parse(`{"t":7,"source":${JSON.stringify(source)},"keys":${JSON.stringify(Object.keys(values))},"values":${JSON.stringify(Object.keys(values).map(() => JSON.parse(ref).values[Object.keys(values)[0]]).map((s: Record<string, unknown>) => ({ v: s.v, l: 0, h: 10, a: 5, n: 60, d: 0, u })))}}`));
+      }),
+    );
+  });
+
+  it('grow past their first buffer and frame a tick of megabytes whole', async () => {
+    const { JsonBytes } = await import('./json-bytes.js');
+    const values = Object.create(null) as Record<string, Stat>;
+    for (let i = 0; i < 20_000; i++) values[`metric_${i}{label="é${i}"}`] = stat(i / 3);
+    const out = new JsonBytes();
+    const frame = encodeFrame('e-1', 'app', writeStreamTick(out, { t: 1, source: 's', values }, null, new KeyJson()));
+    const text = frame.toString('utf8');
+    expect(text.startsWith('id: e-1\nevent: app\ndata: {')).toBe(true);
+    expect(text.endsWith('}}\n\n')).toBe(true);
+    const parsed = JSON.parse(text.slice('id: e-1\nevent: app\ndata: '.length)) as { values: Record<string, Stat> };
+    expect(Object.keys(parsed.values)).toHaveLength(20_000);
+    expect(parsed.values['metric_19999{label="é19999"}']).toEqual(stat(19999 / 3));
+    // The same writer begun again holds nothing of the tick before.
+    expect(writeStreamTick(out, { t: 2, source: 's', values: { a: stat(1) } }, null, new KeyJson()).text()).toBe(streamTickJson({ t: 2, source: 's', values: { a: stat(1) } }, null));
   });
 });

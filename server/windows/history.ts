@@ -37,21 +37,32 @@ export class GroupHistory {
     return this.values.has(name);
   }
 
-  /** A metric absent from every tick held so far. */
-  add(name: string): void {
-    if (!this.values.has(name)) this.values.set(name, new Float64Array(this.capacity).fill(NaN));
+  /** A metric absent from every tick held so far; its ring (the one `set` writes, slot `newestSlot` the newest). */
+  add(name: string): Float64Array {
+    let ring = this.values.get(name);
+    if (!ring) this.values.set(name, (ring = new Float64Array(this.capacity).fill(NaN)));
+    return ring;
   }
 
   remove(name: string): void {
     this.values.delete(name);
   }
 
-  /** Starts a tick at `t` (overwriting the oldest when full); every metric is absent from it until `set`. */
-  push(t: number): void {
+  /**
+   * Starts a tick at `t` (overwriting the oldest when full); every metric is
+   * absent from it until `set`. `every`: the caller writes every metric's ring
+   * at `newestSlot` itself, so none is cleared first.
+   */
+  push(t: number, every = false): void {
     this.newest = (this.newest + 1) % this.capacity;
     this.times[this.newest] = t;
-    for (const v of this.values.values()) v[this.newest] = NaN;
+    if (!every) for (const v of this.values.values()) v[this.newest] = NaN;
     if (this.size < this.capacity) this.size++;
+  }
+
+  /** The slot of the newest tick in every ring (after the first push). */
+  get newestSlot(): number {
+    return this.newest;
   }
 
   /** The value of `name` at the newest tick; ignored before the first tick or for a metric not added. */

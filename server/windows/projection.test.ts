@@ -162,3 +162,25 @@ describe('Projection snapshot, property', () => {
     );
   });
 });
+
+describe('Projection and the sources’ live stats', () => {
+  it('keeps its own copy of each stat: a window recording after the tick changes neither the base of the next tick nor the snapshot', async () => {
+    const { SeriesWindows } = await import('./series-windows.js');
+    const hub = new MemoryHub({ epoch: 'e1' });
+    const p = new Projection(hub, { history: 5 });
+    p.start();
+    const windows = new SeriesWindows({ span: 60_000 }, 100);
+    const live = windows.record('app.x', 's', 'ms', 1000, 5);
+    hub.publish('app', { t: 1000, source: 's', values: { 'app.x': live } });
+    // The next sample lands in the same object (SeriesWindows.record's rule) before its tick is published.
+    expect(windows.record('app.x', 's', 'ms', 2000, 9)).toBe(live);
+    expect(live).toMatchObject({ v: 9, max: 9, n: 2 });
+    // What every client holds is still the published tick's figures: the encoder compares the next tick with these.
+    expect(p.statBase('app', 's')!('app.x')).toEqual({ v: 5, min: 5, max: 5, avg: 5, n: 1, trend: 'stable', u: 'ms' });
+    expect(p.snapshot(settings, {}, false, 'e1', 2000).groups[0].values['app.x']).toEqual({ v: 5, min: 5, max: 5, avg: 5, n: 1, trend: 'stable', u: 'ms' });
+    hub.publish('app', { t: 2000, source: 's', values: { 'app.x': live } });
+    windows.record('app.x', 's', 'ms', 3000, 1);
+    expect(p.statBase('app', 's')!('app.x')).toEqual({ v: 9, min: 5, max: 9, avg: 7, n: 2, trend: 'stable', u: 'ms' });
+    p.stop();
+  });
+});

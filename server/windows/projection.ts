@@ -5,12 +5,14 @@ import { mergedColumn, rangeTimeline, spanStat, tierRange } from './tier-query.j
 import type { TierStore } from './tier-store.js';
 import type { Hub, HubEvent, TickHubEvent } from '../hub/hub.js';
 import type { StatBase } from '../hub/tick-json.js';
-import { tickKeys } from '../hub/tick-keys.js';
+import { tickKeys, tickStats } from '../hub/tick-keys.js';
 
 interface Metric {
   stat: Stat;
   /** Time of the last tick that carried it. */
   updated: number;
+  /** Its ring in the group's history. */
+  ring: Float64Array;
 }
 
 /** The ticks of one (channel, source): each metric's last stat, and the shared history rings. */
@@ -21,6 +23,11 @@ interface Group {
   history: GroupHistory;
   /** The keys of its last tick, in order: what a compact stream's next tick is written against. */
   layout: readonly string[] | null;
+  /**
+   * The metrics of `layout` by place, when it held every one: a tick with the
+   * same keys array (tickKeys) is folded by place, no lookup per series.
+   */
+  placed: Metric[] | null;
 }
 
 /** A group's metrics and their latest stats, without history (what a tick carries), and when each last came. */
@@ -165,28 +172,62 @@ export class Projection {
     const key = `${event.channel}@${source}`;
     let g = this.groups.get(key);
     if (!g) {
-      g = { channel: event.channel, source, metrics: new Map(), history: new GroupHistory(this.historySize), layout: null };
+      g = { channel: event.channel, source, metrics: new Map(), history: new GroupHistory(this.historySize), layout: null, placed: null };
       this.groups.set(key, g);
     }
-    g.history.push(t);
     // Own keys only: a tick parsed from outside (Redis) is a plain object.
     const keys = tickKeys(values);
-    if (!sameKeys(g.layout, keys)) g.layout = keys;
-    for (const name of keys) {
-      const stat = values[name];
-      let m = g.metrics.get(name);
-      if (!m) {
-        if (this.series >= this.maxSeries) continue;
-        g.metrics.set(name, (m = { stat, updated: t }));
-        g.history.add(name);
-        this.series++;
+    const stats = tickStats(values);
+    const placed = g.layout === keys ? g.placed : null;
+    // By place, every metric held is in the tick: each ring's newest slot is written below, none cleared first.
+    g.history.push(t, placed !== null && placed.length === g.metrics.size);
+    const slot = g.history.newestSlot;
+    if (placed) {
+      for (let i = 0; i < placed.length; i++) {
+        const m = placed[i];
+        const stat = stats[i];
+        copyStat(m.stat, stat);
+        m.updated = t;
+        m.ring[slot] = stat.v;
       }
-      m.stat = stat;
-      m.updated = t;
-      g.history.set(name, stat.v);
-    }
+    } else this.applyByKey(g, keys, stats, t);
     if (!g.metrics.size) this.groups.delete(key);
     if (t - this.lastSweep > 60_000) this.sweep(t);
+  }
+
+  /** applyTick for keys other than the group's last tick's array: each series looked up, and `placed` made anew. */
+  private applyByKey(g: Group, keys: readonly string[], stats: readonly Stat[], t: number): void {
+    const slot = g.history.newestSlot;
+    let placed: Metric[] | null = [];
+    for (let i = 0; i < keys.length; i++) {
+      const name = keys[i];
+      const stat = stats[i];
+      let m = g.metrics.get(name);
+      if (!m) {
+        if (this.series >= this.maxSeries) {
+          placed = null;
+          continue;
+        }
+        g.metrics.set(name, (m = { stat: { ...stat }, updated: t, ring: g.history.add(name) }));
+        this.series++;
+      } else copyStat(m.stat, stat);
+      m.updated = t;
+      m.ring[slot] = stat.v;
+      placed?.push(m);
+    }
+    if (!sameKeys(g.layout, keys)) g.layout = keys;
+    g.placed = placed && g.layout === keys ? placed : null;
+  }
+
+  /**
+   * The stats every client holds for the series of `keys`, by place, when
+   * `keys` is the very array of the group's last tick (StatBase's, without a
+   * lookup per series); null otherwise (then use statBase).
+   */
+  placedBase(channel: ChannelName, source: string, keys: readonly string[]): readonly { readonly stat: Stat }[] | null {
+    if (!this.unsubscribe) return null;
+    const g = this.groups.get(`${channel}@${source}`);
+    return g && g.layout === keys ? g.placed : null;
   }
 
   /** `points`: newest ticks per group to include (default and at most: all held). */
@@ -266,6 +307,7 @@ export class Projection {
         if (now - m.updated <= this.idleTtl) continue;
         g.metrics.delete(name);
         g.history.remove(name);
+        g.placed = null;
         this.series--;
       }
       if (!g.metrics.size) this.groups.delete(key);
@@ -311,4 +353,20 @@ export function eventMatches(e: HubEvent, filter: SnapshotFilter): boolean {
   // Check states belong to no one channel: a client that names channels asks for them by `status`.
   if (e.channel === 'status') return !filter.channels || filter.channels.has('status');
   return (!filter.channels || filter.channels.has(e.channel)) && (!filter.sources || filter.sources.has(e.tick.source));
+}
+
+/**
+ * The projection keeps its own copy of each series' stat, written over in
+ * place: a tick's stats are its source's live ones (SeriesWindows.record),
+ * which change at the next record, and the stream's encoder compares the next
+ * tick with what the projection holds.
+ */
+function copyStat(to: Stat, from: Stat): void {
+  to.v = from.v;
+  to.min = from.min;
+  to.max = from.max;
+  to.avg = from.avg;
+  to.n = from.n;
+  to.trend = from.trend;
+  to.u = from.u;
 }

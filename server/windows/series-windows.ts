@@ -30,8 +30,25 @@ export class SeriesWindows {
     readonly maxLabelSets = 256,
   ) {}
 
+  /** Windows forgotten (delete) so far: while it stays the same, every window handed out is still held. */
+  private forgottenCount = 0;
+
   get size(): number {
     return this.count;
+  }
+
+  get forgotten(): number {
+    return this.forgottenCount;
+  }
+
+  /**
+   * The window of a series held, for a producer that records the same series
+   * tick after tick (a scrape target): it pushes to the window and reads its
+   * live stat itself, with no lookup per series, for as long as `forgotten`
+   * has not changed since.
+   */
+  held(key: string, source: string): SlidingWindow | undefined {
+    return this.windows.get(source)?.get(key);
   }
 
   has(key: string, source: string): boolean {
@@ -54,7 +71,11 @@ export class SeriesWindows {
 
   /**
    * Adds a sample to the series of a metric key (name and labels, shared/series.ts)
-   * and returns the window's stat. `now` is when it arrived: a `t` ahead of it counts
+   * and returns the window's stat: the window's own object, refreshed in place
+   * (SlidingWindow.live), so a 1,000-series source makes no garbage of Stats a
+   * tick. It holds the figures until the series' next record: a tick's stats are
+   * read while it is published (hub listeners run synchronously); anything that
+   * keeps them longer copies them. `now` is when it arrived: a `t` ahead of it counts
    * as `now`, a late one never becomes `v` (SlidingWindow's rule on times). Throws
    * CardinalityError past a cap.
    */
@@ -72,13 +93,14 @@ export class SeriesWindows {
       if (name !== key) this.labelSets.set(seriesKey(name, source), (this.labelSets.get(seriesKey(name, source)) ?? 0) + 1);
     }
     w.push(t, v, now);
-    return w.stat(unit);
+    return w.live(unit);
   }
 
   delete(key: string, source: string): void {
     const bySource = this.windows.get(source);
     if (!bySource?.delete(key)) return;
     this.count--;
+    this.forgottenCount++;
     if (!bySource.size) this.windows.delete(source);
     const name = keyName(key);
     if (name === key) return;

@@ -4,6 +4,7 @@ import { applyChange, type ChannelName, CompactTick, expandCompact, Snapshot, sn
 import { MemoryHub } from '../hub/memory-hub.js';
 import { frameFor, type HubEvent } from '../hub/hub.js';
 import { compactTickJson, streamTickJson } from '../hub/tick-json.js';
+import { tickKeys, withTickKeys } from '../hub/tick-keys.js';
 import { eventMatches, Projection, type SnapshotFilter } from './projection.js';
 
 /*
@@ -88,9 +89,11 @@ describe('ticks that carry only what changed', () => {
         p.start();
         hub.encodeWith((ch, tick) => {
           const base = p.statBase(ch, tick.source);
-          const json = streamTickJson(tick, base);
+          // By place where the tick's keys are the very array of its group's last tick (as a scrape target's are).
+          const placed = p.placedBase(ch, tick.source, tickKeys(tick.values));
+          const json = streamTickJson(tick, base, undefined, placed);
           // Some events without a compact frame, as a Redis replay of entries this server did not encode: keyed for everyone.
-          return tick.t % 2000 === 0 ? { json } : { json, compact: compactTickJson(tick, base, p.layout(ch, tick.source)) };
+          return tick.t % 2000 === 0 ? { json } : { json, compact: compactTickJson(tick, base, p.layout(ch, tick.source), placed) };
         });
         const clients: Client[] = [];
         hub.subscribe((e) => {
@@ -102,10 +105,18 @@ describe('ticks that carry only what changed', () => {
           c.live = true;
         };
         let t = 0;
+        const lastKeys = new Map<string, string[]>();
         for (const o of ops) {
           if (o.kind === 'tick') {
             t += o.dt;
             const values = Object.fromEntries(Object.entries(o.values).map(([k, [v, lo, trend]]) => [k, { v, min: lo, max: v + lo, avg: v / 2, n: t % 7, trend: (['rising', 'falling', 'stable'] as const)[trend % 3], u: lo ? 'ms' : '' }]));
+            // As a scrape target: the same keys array as the group's last tick while its keys stay, and its stats by place.
+            const group = `${o.channel}@${o.source}`;
+            const keys = Object.keys(values);
+            const last = lastKeys.get(group);
+            const same = last && last.length === keys.length && last.every((k, i) => k === keys[i]);
+            if (!same) lastKeys.set(group, keys);
+            if (t % 3000 !== 0) withTickKeys(values, lastKeys.get(group)!, keys.map((k) => values[k]));
             hub.publish(o.channel, { t, source: o.source, values });
           } else if (o.kind === 'connect') {
             const c = new Client({ channels: o.channels && new Set(o.channels), sources: o.sources && new Set(o.sources), compact: o.compact });

@@ -1,5 +1,5 @@
 import type { ChannelName, TickEvent } from '../../shared/schema.js';
-import { tickKeys } from '../hub/tick-keys.js';
+import { tickKeys, tickStats } from '../hub/tick-keys.js';
 import { TIERS, TierRing, type TierSpec } from './tier.js';
 
 /** The tiers of one (channel, source): each series' buckets in every tier. */
@@ -7,8 +7,13 @@ export class GroupTiers {
   readonly rings: TierRing[];
   /** Time of the newest tick folded in; ticks at or before it are not folded again (a replay, a reload). */
   through = -Infinity;
-  /** Time of each series' newest tick, to forget series idle for longer than the longest tier. */
-  readonly updated = new Map<string, number>();
+  private readonly times = new Map<string, number>();
+  /**
+   * The keys of the newest ticks whose time is not yet in `times`, and that
+   * time: while a source's ticks carry the same keys array (tickKeys), a tick
+   * writes one number here rather than one per series into the map.
+   */
+  private seen: { keys: readonly string[]; t: number } | null = null;
 
   constructor(
     readonly channel: ChannelName,
@@ -24,6 +29,25 @@ export class GroupTiers {
     this.rings.splice(0, this.rings.length, ...specs.map((s) => new TierRing(s)));
     this.through = -Infinity;
     for (const k of keys) this.updated.set(k, -Infinity);
+  }
+
+  /** Time of each series' newest tick, to forget series idle for longer than the longest tier. */
+  get updated(): Map<string, number> {
+    const s = this.seen;
+    if (s) {
+      this.seen = null;
+      for (const k of s.keys) if (this.times.has(k)) this.times.set(k, s.t);
+    }
+    return this.times;
+  }
+
+  /** Every series of `keys` that the group holds had a tick at `t` (as setting each in `updated`). */
+  saw(keys: readonly string[], t: number): void {
+    if (this.seen?.keys === keys) this.seen.t = t;
+    else {
+      if (this.seen) void this.updated;
+      this.seen = { keys, t };
+    }
   }
 
   ring(name: string): TierRing | undefined {
@@ -145,12 +169,13 @@ export class TierStore {
     const keys = tickKeys(values);
     let vs = this.vs;
     if (vs.length < keys.length) this.vs = vs = new Float64Array(Math.max(keys.length, 2 * vs.length));
-    for (let k = 0; k < keys.length; k++) vs[k] = values[keys[k]].v;
+    const stats = tickStats(values);
+    for (let k = 0; k < keys.length; k++) vs[k] = stats[k].v;
     for (let i = 0; i < rings.length; i++) {
       const slot = rings[i].slotFor(t);
       if (slot >= 0) rings[i].foldTick(slot, keys, vs, this.admitTo(g));
     }
-    for (let k = 0; k < keys.length; k++) if (g.updated.has(keys[k])) g.updated.set(keys[k], t);
+    g.saw(keys, t);
     this.version++;
   }
 

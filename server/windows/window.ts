@@ -126,30 +126,55 @@ export class SlidingWindow {
   }
 
   trend(): Trend {
-    return this.trendOf(this.avg(), this.min(), this.max());
+    return this.stat('').trend;
   }
 
-  /** trend() given the window's avg, min and max, which stat() has at hand. */
-  private trendOf(avg: number, min: number, max: number): Trend {
-    const n = this.samples.length;
-    if (n < 3) return 'stable';
-    const covered = (this.samples.backA() - this.samples.frontA()) / 1000;
-    const scale = Math.max(Math.abs(avg), max - min);
-    if (scale === 0 || covered === 0) return 'stable';
-    const change = (this.slope() * covered) / scale;
-    if (change > this.trendThreshold) return 'rising';
-    if (change < -this.trendThreshold) return 'falling';
-    return 'stable';
-  }
-
+  /** The window's figures as a new Stat. */
   stat(unit: string): Stat {
+    return this.fill({ v: NaN, min: NaN, max: NaN, avg: NaN, n: 0, trend: 'stable', u: unit }, unit);
+  }
+
+  /**
+   * The window's figures in the one Stat this window owns, refreshed in place
+   * and returned: no object per sample. It changes at the next push, so whoever
+   * keeps figures past that copies them (SeriesWindows.record's rule).
+   */
+  live(unit: string): Stat {
+    return this.fill((this.own ??= { v: NaN, min: NaN, max: NaN, avg: NaN, n: 0, trend: 'stable', u: unit }), unit);
+  }
+
+  private own: Stat | undefined;
+
+  private fill(out: Stat, unit: string): Stat {
     const n = this.samples.length;
-    if (!n) return { v: NaN, min: NaN, max: NaN, avg: NaN, n, trend: 'stable', u: unit };
-    // As last(), min(), max(), avg() and trend(), each worked out once.
+    out.n = n;
+    out.u = unit;
+    if (!n) {
+      out.v = out.min = out.max = out.avg = NaN;
+      out.trend = 'stable';
+      return out;
+    }
+    // As last(), min(), max(), avg() and the trend, each worked out once.
     const min = this.mins.frontB();
     const max = this.maxs.frontB();
     const avg = Math.min(max, Math.max(min, (this.sumV + this.sumVc) / n));
-    return { v: this.newestV, min, max, avg, n, trend: this.trendOf(avg, min, max), u: unit };
+    out.v = this.newestV;
+    out.min = min;
+    out.max = max;
+    out.avg = avg;
+    // The trend: rising or falling when the slope, over the time the samples cover, moves the value by
+    // more than trendThreshold of its scale (the larger of |avg| and max - min). Worked out here rather
+    // than in a method of its own: doubles passed to a call that is not inlined are boxed, a few heap
+    // numbers per series per tick.
+    out.trend = 'stable';
+    if (n < 3) return out;
+    const covered = (this.samples.backA() - this.samples.frontA()) / 1000;
+    const scale = Math.max(Math.abs(avg), max - min);
+    if (scale === 0 || covered === 0) return out;
+    const change = (this.slope() * covered) / scale;
+    if (change > this.trendThreshold) out.trend = 'rising';
+    else if (change < -this.trendThreshold) out.trend = 'falling';
+    return out;
   }
 
   private evictBefore(cutoff: number): void {

@@ -2,11 +2,12 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Logger } from 'pino';
 import { INGEST_VALUE_MAX } from '../../../shared/ingest.js';
-import type { TickEvent } from '../../../shared/schema.js';
-import { keyedByMetric, metricKey } from '../../../shared/series.js';
+import type { Stat } from '../../../shared/schema.js';
+import { keyedByMetric, metricKey, sameKeys } from '../../../shared/series.js';
 import type { Hub } from '../../hub/hub.js';
 import { withTickKeys } from '../../hub/tick-keys.js';
 import { CardinalityError, type SeriesWindows } from '../../windows/series-windows.js';
+import type { SlidingWindow } from '../../windows/window.js';
 import { SeriesCache } from './exposition.js';
 import { expositionPoints, PointsPlan, type NameMemo } from './exposition-points.js';
 import { ACCEPT, fetchPage, ScrapeError } from './fetch-text.js';
@@ -46,9 +47,11 @@ export class ScrapeTarget {
   private readonly abort = new AbortController();
   private readonly folder: Folder;
   private readonly keys = new Set<string>();
-  /** The keys of the last tick published, in order (shared with the hub's stages: never changed). */
-  private lastKeys: readonly string[] = [];
-  /** Whether lastKeys are in the object's own order (none is an array index). */
+  /** The last tick published by place (keys shared with the hub's stages: never changed), and its values object, which serves again while nothing changes. */
+  private last: TickPlaces = { keys: [], stats: [], windows: [], values: keyedByMetric() };
+  /** The windows' `forgotten` when the last tick was published. */
+  private forgotten = 0;
+  /** Whether the last tick's keys are in the object's own order (none is an array index). */
   private lastInOrder = true;
   private readonly cache: SeriesCache;
   /** Family names as Vigil's, worked out once. */
@@ -129,10 +132,14 @@ export class ScrapeTarget {
   }
 
   private publish(readings: ReturnType<Folder['fold']>['readings'], t: number): void {
-    const tick: TickEvent = { t, source: this.name, values: keyedByMetric() };
-    const keys: string[] = [];
-    const last = this.lastKeys;
-    let same = true;
+    const last = this.last;
+    // No window forgotten since the last tick: each of its windows is still the one of its key.
+    const direct = this.o.windows.forgotten === this.forgotten;
+    // Null while this tick is the last one so far: its keys in order, each with the same window and so the
+    // same stat object (the window's live one), so the last tick's values serve again, unwritten. A new
+    // values object is made only once the keys part from the last tick's.
+    let fresh: (TickPlaces & { keys: string[] }) | null = null;
+    let n = 0;
     // Keys taken from the last tick unchecked keep its answer.
     let inOrder = this.lastInOrder;
     let capped = 0;
@@ -143,7 +150,15 @@ export class ScrapeTarget {
       const key = r.key;
       // While the keys so far are the last tick's, in order, this one is too if it is the next of them:
       // held already, and not yet in this tick (the last tick's keys were each once).
-      const next = same && last[keys.length] === key;
+      const next = fresh === null && last.keys[n] === key;
+      if (next && direct) {
+        // As windows.record, without looking the window up.
+        const w = last.windows[n++];
+        w.push(t, r.v);
+        w.live(r.unit);
+        held++;
+        continue;
+      }
       const known = next || this.keys.has(key);
       if (!known && this.keys.size >= this.o.maxSeries) {
         capped++;
@@ -151,31 +166,51 @@ export class ScrapeTarget {
       }
       try {
         const stat = this.o.windows.record(key, this.name, r.unit, t, r.v);
-        if (next) keys.push(key);
-        else if (tick.values[key] === undefined) {
-          same = false;
-          keys.push(key);
-          // An array index would come first in the object's own order (no metric name is one).
-          inOrder &&= !(key.charCodeAt(0) <= 57);
-        }
-        tick.values[key] = stat;
-        if (!known) this.keys.add(key);
         held++;
+        if (!known) this.keys.add(key);
+        // The same window as last tick (not one made anew after the windows forgot the series): its stat is in place.
+        if (next && last.stats[n] === stat) {
+          n++;
+          continue;
+        }
+        fresh ??= placesUpTo(last, n);
+        // A key twice on one page is one window, so one stat object: already in place.
+        if (fresh.values[key] !== undefined) continue;
+        fresh.values[key] = stat;
+        fresh.keys.push(key);
+        fresh.stats.push(stat);
+        fresh.windows.push(this.o.windows.held(key, this.name)!);
+        // An array index would come first in the object's own order (no metric name is one).
+        inOrder &&= !(key.charCodeAt(0) <= 57);
       } catch (err) {
         if (!(err instanceof CardinalityError)) throw err;
         capped++;
       }
     }
+    this.noteCapped(capped);
+    if (!held) return;
+    // Fewer keys than last tick, the rest the same: its first n.
+    if (!fresh && n < last.keys.length) fresh = placesUpTo(last, n);
+    if (fresh) this.keep(fresh, inOrder);
+    this.forgotten = this.o.windows.forgotten;
+    this.o.hub.publish('app', { t, source: this.name, values: this.last.values });
+  }
+
+  /** Makes `fresh` the last tick, its keys the very array of the last while they are the same. */
+  private keep(fresh: TickPlaces, inOrder: boolean): void {
+    // The same keys after all (a stat made anew, a line twice): the same array, which every stage compares at once.
+    const keys = sameKeys(this.last.keys, fresh.keys) ? this.last.keys : fresh.keys;
+    this.last = { ...fresh, keys };
+    this.lastInOrder = inOrder;
+    if (inOrder) withTickKeys(fresh.values, keys, fresh.stats);
+  }
+
+  private noteCapped(capped: number): void {
     this.dropped += capped;
     if (capped && !this.warnedCap) {
       this.warnedCap = true;
       this.o.logger.warn({ target: this.name, held: this.keys.size, left_out: capped }, 'scrape target has more series than the cap (SCRAPE_MAX_SERIES); the rest are left out');
     }
-    if (!held) return;
-    this.lastKeys = same && keys.length === last.length ? last : keys;
-    this.lastInOrder = inOrder;
-    if (inOrder) withTickKeys(tick.values, this.lastKeys);
-    this.o.hub.publish('app', tick);
   }
 
   private setState(state: TargetState, problem: string | null): void {
@@ -187,4 +222,20 @@ export class ScrapeTarget {
     if (state === 'up') this.o.logger.info({ target: this.name, url }, was === 'starting' ? 'scrape target up' : 'scrape target back up');
     else this.o.logger.warn({ target: this.name, url, problem }, 'scrape target down; its series go stale');
   }
+}
+
+/** A tick of a target by place: its keys in order, their live stats and windows, and the values object. */
+interface TickPlaces {
+  keys: readonly string[];
+  stats: Stat[];
+  windows: SlidingWindow[];
+  values: Record<string, Stat>;
+}
+
+/** A new tick holding the first `n` keys of `last`, their stats and windows. */
+function placesUpTo(last: TickPlaces, n: number): TickPlaces & { keys: string[] } {
+  const values = keyedByMetric<Stat>();
+  const keys = last.keys.slice(0, n);
+  for (let i = 0; i < n; i++) values[keys[i]] = last.stats[i];
+  return { keys, stats: last.stats.slice(0, n), windows: last.windows.slice(0, n), values };
 }
