@@ -46,7 +46,7 @@
  *   row left behind is collected before the next row's rounds are timed:
  *   node --max-semi-space-size=1 --expose-gc --import tsx scripts/bench-scrape.ts
  *
- *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509] [--warm 100] [--server-warm 600] [--clock stepped|wall] [--rows server,upstream]
+ *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509] [--warm 100] [--server-warm 600] [--page-open] [--clock stepped|wall] [--rows server,upstream]
  *
  * --rows runs only the rows named (their first word in ROWS below), for more
  * runs of the row that matters in the same time.
@@ -78,6 +78,8 @@ const WARM = Number(arg('warm', '100'));
  * 100 rounds a round still cost about a third more.
  */
 const SERVER_WARM = Number(arg('server-warm', '600'));
+/** The server row with a page open: the tick's compact form written too (see asServer). */
+const PAGE_OPEN = process.argv.includes('--page-open');
 /** The HTTP rows' target clock: stepped 1 s a round (as at 1 Hz), or the wall clock. */
 const CLOCK = arg('clock', 'stepped');
 if (CLOCK !== 'stepped' && CLOCK !== 'wall') throw new Error('--clock is stepped or wall');
@@ -242,6 +244,8 @@ async function overHttp(x: Tree, port: number): Promise<number> {
 async function asServer(x: Tree, port: number): Promise<number> {
   const config = x.parseConfig({}, {}, ['--scrape', `http://127.0.0.1:${port}/metrics;name=bench`, '--scrape-max-series', '100000', '--data-dir', '']);
   const p = x.createPipeline(config, { sources: () => [], logger: pino({ level: 'silent' }) });
+  // --page-open: the stream counts one compact client (the page's ?compact=1), so every tick is written in both forms, as with a wall display open.
+  if (PAGE_OPEN) Object.defineProperty(p.stream, 'compactClients', { get: () => 1 });
   p.projection.start();
   p.stream.start();
   p.checks.start();

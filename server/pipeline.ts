@@ -15,7 +15,7 @@ import { Scrapers } from './sources/scrape/scrapers.js';
 import { StreamServer } from './stream/stream-server.js';
 import { Projection } from './windows/projection.js';
 import { JsonBytes } from './hub/json-bytes.js';
-import { KeyJson, writeCompactTick, writeStreamTick } from './hub/tick-json.js';
+import { KeyJson, writeTicks } from './hub/tick-json.js';
 import { tickKeys } from './hub/tick-keys.js';
 import { SeriesWindows } from './windows/series-windows.js';
 import { TierPersister } from './windows/tier-persister.js';
@@ -122,8 +122,10 @@ export function createPipeline(config: Config, deps: PipelineDeps = {}): Pipelin
   hub.encodeWith?.((channel, tick) => {
     const base = projection.statBase(channel, tick.source);
     const placed = projection.placedBase(channel, tick.source, tickKeys(tick.values));
-    const json = writeStreamTick(keyed, tick, base, keyJson, placed);
-    return stream.compactClients > 0 ? { json, compact: writeCompactTick(compact, tick, base, projection.layout(channel, tick.source), placed) } : { json };
+    // Both in one pass while a page (a compact client) is open: each number's text is made once.
+    const both = stream.compactClients > 0;
+    writeTicks(keyed, both ? compact : null, tick, base, keyJson, projection.layout(channel, tick.source), placed);
+    return both ? { json: keyed, compact } : { json: keyed };
   });
   // A hub whose epoch changes (Redis reset) rebuilds the projection from the new epoch, then resets every client.
   hub.onReset?.(({ fromId, recent }) => {

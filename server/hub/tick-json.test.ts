@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyChange, CompactTick, expandCompact, type Stat, StreamTick } from '../../shared/schema.js';
-import { compactTickJson, KeyJson, num, streamTickJson, writeStreamTick } from './tick-json.js';
+import { compactTickJson, KeyJson, num, streamTickJson, writeTicks } from './tick-json.js';
 import { encodeFrame } from './hub.js';
+import { JsonBytes } from './json-bytes.js';
 
 const stat = (v: number, more: Partial<Stat> = {}): Stat => ({ v, min: 0, max: 10, avg: 5, n: 60, trend: 'stable', u: '%', ...more });
 const parse = (json: string) => StreamTick.parse(JSON.parse(json));
@@ -157,11 +158,11 @@ describe('ticks written as bytes', () => {
   });
 
   it('grow past their first buffer and frame a tick of megabytes whole', async () => {
-    const { JsonBytes } = await import('./json-bytes.js');
     const values = Object.create(null) as Record<string, Stat>;
     for (let i = 0; i < 20_000; i++) values[`metric_${i}{label="é${i}"}`] = stat(i / 3);
     const out = new JsonBytes();
-    const frame = encodeFrame('e-1', 'app', writeStreamTick(out, { t: 1, source: 's', values }, null, new KeyJson()));
+    writeTicks(out, null, { t: 1, source: 's', values }, null, new KeyJson(), null);
+    const frame = encodeFrame('e-1', 'app', out);
     const text = frame.toString('utf8');
     expect(text.startsWith('id: e-1\nevent: app\ndata: {')).toBe(true);
     expect(text.endsWith('}}\n\n')).toBe(true);
@@ -169,6 +170,31 @@ describe('ticks written as bytes', () => {
     expect(Object.keys(parsed.values)).toHaveLength(20_000);
     expect(parsed.values['metric_19999{label="é19999"}']).toEqual(stat(19999 / 3));
     // The same writer begun again holds nothing of the tick before.
-    expect(writeStreamTick(out, { t: 2, source: 's', values: { a: stat(1) } }, null, new KeyJson()).text()).toBe(streamTickJson({ t: 2, source: 's', values: { a: stat(1) } }, null));
+    writeTicks(out, null, { t: 2, source: 's', values: { a: stat(1) } }, null, new KeyJson(), null);
+    expect(out.text()).toBe(streamTickJson({ t: 2, source: 's', values: { a: stat(1) } }, null));
+  });
+
+  it('write the keyed and the compact tick in one pass exactly as each alone', () => {
+    const field = fc.oneof(fc.constantFrom(0, 1, 2.5), fc.double({ noNaN: true, noDefaultInfinity: true }));
+    const statArb = fc.record({ v: field, min: field, max: field, avg: field, n: fc.nat(100), trend: fc.constantFrom('rising', 'falling', 'stable' as const), u: fc.constantFrom('', '%', 'ms') });
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9_]{0,5}$/), { minLength: 1, maxLength: 5 }), fc.array(fc.tuple(statArb, fc.option(statArb, { nil: undefined })), { minLength: 5, maxLength: 5 }), fc.boolean(), (keys, pairs, sameLayout) => {
+        const values = Object.create(null) as Record<string, Stat>;
+        const bases = new Map<string, Stat | undefined>();
+        keys.forEach((k, i) => {
+          values[k] = pairs[i][0];
+          bases.set(k, pairs[i][1]);
+        });
+        const tick = { t: 3, source: 'src', values };
+        const base = (k: string) => bases.get(k);
+        const layout = sameLayout ? Object.keys(values) : null;
+        const [k, c] = [new JsonBytes(), new JsonBytes()];
+        writeTicks(k, c, tick, base, new KeyJson(), layout);
+        expect(k.text()).toBe(streamTickJson(tick, base));
+        expect(c.text()).toBe(compactTickJson(tick, base, layout));
+        // And what each says is the same tick.
+        expect(expandCompact(CompactTick.parse(JSON.parse(c.text())), Object.keys(values))).toEqual(StreamTick.parse(JSON.parse(k.text())));
+      }),
+    );
   });
 });

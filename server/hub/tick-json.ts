@@ -1,7 +1,7 @@
 import { sameKeys } from '../../shared/series.js';
 import { JsonBytes } from './json-bytes.js';
 import { tickKeys, tickStats } from './tick-keys.js';
-import { type ChannelName, type Stat, type TickEvent, TREND_DIGIT } from '../../shared/schema.js';
+import { type ChannelName, type Stat, type TickEvent, type Trend, TREND_DIGIT } from '../../shared/schema.js';
 
 /**
  * A series' stat as every client of the stream holds it right now (from its
@@ -40,28 +40,57 @@ export const wholeTick: TickEncoder = (_channel, tick) => ({ json: JSON.stringif
  * Numbers take their shortest exact JSON form (`1.529e9` rather than
  * `1529000000`), so nothing is rounded here. Keys and the source go through
  * JSON.stringify like any string: whatever a source names a series, the
- * `data:` line stays one line of JSON. Written into `out` (begun here).
+ * `data:` line stays one line of JSON.
+ *
+ * The same tick as a CompactTick (shared/schema.ts): `values` an array in the
+ * order of the tick's keys, which are listed only when they differ from
+ * `layout`, the keys of the group's previous tick as every client of the stream
+ * holds them (null: unknown, so listed). Keys are what a tick costs most at
+ * 1 Hz (about half of its bytes); a source's keys rarely change between ticks.
+ *
+ * Either or both are written (each into its JsonBytes, begun here) in one pass,
+ * each number's text made once for both: it is what writing a tick costs most.
  */
-export function writeStreamTick(out: JsonBytes, tick: TickEvent, base: StatBase | null, names: KeyJson, placed: PlacedBase = null): JsonBytes {
-  out.begin();
-  out.ascii(`{"t":${num(tick.t)},"source":`);
-  out.string(tick.source);
-  out.ascii(',"values":{');
+export function writeTicks(keyed: JsonBytes | null, compact: JsonBytes | null, tick: TickEvent, base: StatBase | null, names: KeyJson, layout: readonly string[] | null, placed: PlacedBase = null): void {
   const keys = tickKeys(tick.values);
   const stats = tickStats(tick.values);
-  const texts = names.forKeys(keys);
-  for (let i = 0; i < keys.length; i++) {
-    if (i) out.byte(COMMA);
-    out.bytes(texts[i]);
-    writeStat(out, stats[i], placed ? placed[i].stat : base?.(keys[i]), KEYED);
+  const head = `{"t":${num(tick.t)},"source":`;
+  if (keyed) {
+    keyed.begin().ascii(head);
+    keyed.string(tick.source);
+    keyed.ascii(',"values":{');
   }
-  out.ascii('}}');
-  return out;
+  if (compact) {
+    compact.begin().ascii(head);
+    compact.string(tick.source);
+    if (!sameKeys(layout, keys)) writeKeys(compact, keys);
+    compact.ascii(',"values":[');
+  }
+  const texts = keyed ? names.forKeys(keys) : null;
+  for (let i = 0; i < keys.length; i++) {
+    if (i) {
+      keyed?.byte(COMMA);
+      compact?.byte(COMMA);
+    }
+    if (texts) keyed!.bytes(texts[i]);
+    writeStat(keyed, compact, stats[i], placed ? placed[i].stat : base?.(keys[i]));
+  }
+  keyed?.ascii('}}');
+  compact?.ascii(']}');
 }
 
-/** writeStreamTick as a string. */
+/** The keyed tick alone, as a string. */
 export function streamTickJson(tick: TickEvent, base: StatBase | null, names: KeyJson = new KeyJson(), placed: PlacedBase = null): string {
-  return writeStreamTick(new JsonBytes(), tick, base, names, placed).text();
+  const out = new JsonBytes();
+  writeTicks(out, null, tick, base, names, null, placed);
+  return out.text();
+}
+
+/** The compact tick alone, as a string. */
+export function compactTickJson(tick: TickEvent, base: StatBase | null, layout: readonly string[] | null, placed: PlacedBase = null): string {
+  const out = new JsonBytes();
+  writeTicks(null, out, tick, base, new KeyJson(), layout, placed);
+  return out.text();
 }
 
 /**
@@ -94,58 +123,29 @@ export class KeyJson {
   }
 }
 
-/**
- * The same tick as a CompactTick (shared/schema.ts): `values` an array in the
- * order of the tick's keys, which are listed only when they differ from
- * `layout`, the keys of the group's previous tick as every client of the stream
- * holds them (null: unknown, so listed). Keys are what a tick costs most at
- * 1 Hz (about half of its bytes); a source's keys rarely change between ticks.
- */
-export function writeCompactTick(out: JsonBytes, tick: TickEvent, base: StatBase | null, layout: readonly string[] | null, placed: PlacedBase = null): JsonBytes {
-  const keys = tickKeys(tick.values);
-  const stats = tickStats(tick.values);
-  out.begin();
-  out.ascii(`{"t":${num(tick.t)},"source":`);
-  out.string(tick.source);
-  if (!sameKeys(layout, keys)) {
-    out.ascii(',"keys":[');
-    for (let i = 0; i < keys.length; i++) {
-      if (i) out.byte(COMMA);
-      out.string(keys[i]);
-    }
-    out.byte(0x5d);
-  }
-  out.ascii(',"values":[');
+function writeKeys(out: JsonBytes, keys: readonly string[]): void {
+  out.ascii(',"keys":[');
   for (let i = 0; i < keys.length; i++) {
     if (i) out.byte(COMMA);
-    writeStat(out, stats[i], placed ? placed[i].stat : base?.(keys[i]), COMPACT);
+    out.string(keys[i]);
   }
-  out.ascii(']}');
-  return out;
-}
-
-/** writeCompactTick as a string. */
-export function compactTickJson(tick: TickEvent, base: StatBase | null, layout: readonly string[] | null, placed: PlacedBase = null): string {
-  return writeCompactTick(new JsonBytes(), tick, base, layout, placed).text();
+  out.byte(0x5d);
 }
 
 const COMMA = 0x2c;
+const CLOSE = 0x7d;
 
-/** Field names of a StatChange, and of a CompactStat (shared/schema.ts). */
-interface StatNames {
-  min: string;
-  max: string;
-  avg: string;
-  trend: (t: Stat['trend']) => string;
-}
-const KEYED: StatNames = { min: ',"min":', max: ',"max":', avg: ',"avg":', trend: (t) => `,"trend":"${t}"` };
-const COMPACT: StatNames = { min: ',"l":', max: ',"h":', avg: ',"a":', trend: (t) => `,"d":${TREND_DIGIT[t]}` };
+/** Field names of a StatChange (k), and of a CompactStat (c) (shared/schema.ts). */
+const K = { v: '{"v":', min: ',"min":', max: ',"max":', avg: ',"avg":', trend: (t: Trend) => `,"trend":"${t}"` };
+const C = { v: '{"v":', min: ',"l":', max: ',"h":', avg: ',"a":', trend: (t: Trend) => `,"d":${TREND_DIGIT[t]}` };
 
-function writeStat(out: JsonBytes, s: Stat, prev: Stat | undefined, f: StatNames): void {
+/** A stat into the keyed tick (k), the compact one (c), or both, each number's text made once. */
+function writeStat(k: JsonBytes | null, c: JsonBytes | null, s: Stat, prev: Stat | undefined): void {
   if (!prev) {
-    out.ascii(`{"v":${num(s.v)}${f.min}${num(s.min)}${f.max}${num(s.max)}${f.avg}${num(s.avg)},"n":${s.n}${f.trend(s.trend)},"u":`);
-    out.string(s.u);
-    out.byte(0x7d);
+    const rest = [num(s.min), num(s.max), num(s.avg)];
+    const v = num(s.v);
+    if (k) writeWhole(k, K, v, rest, s);
+    if (c) writeWhole(c, C, v, rest, s);
     return;
   }
   const min = !Object.is(s.min, prev.min);
@@ -153,30 +153,50 @@ function writeStat(out: JsonBytes, s: Stat, prev: Stat | undefined, f: StatNames
   const avg = !Object.is(s.avg, prev.avg);
   const trend = s.trend !== prev.trend;
   const u = s.u !== prev.u;
+  const v = num(s.v);
   if (!(min || max || avg || trend || u)) {
-    out.ascii(num(s.v));
+    k?.ascii(v);
+    c?.ascii(v);
     return;
   }
-  out.ascii('{"v":');
-  out.ascii(num(s.v));
-  if (min) {
-    out.ascii(f.min);
-    out.ascii(num(s.min));
+  field(k, c, K.v, C.v, v);
+  if (min) field(k, c, K.min, C.min, num(s.min));
+  if (max) field(k, c, K.max, C.max, num(s.max));
+  if (avg) field(k, c, K.avg, C.avg, num(s.avg));
+  if (trend) {
+    k?.ascii(K.trend(s.trend));
+    c?.ascii(C.trend(s.trend));
   }
-  if (max) {
-    out.ascii(f.max);
-    out.ascii(num(s.max));
-  }
-  if (avg) {
-    out.ascii(f.avg);
-    out.ascii(num(s.avg));
-  }
-  if (trend) out.ascii(f.trend(s.trend));
+  if (k) closeStat(k, u, s);
+  if (c) closeStat(c, u, s);
+}
+
+/** A changed stat's unit, when it changed, and its end. */
+function closeStat(out: JsonBytes, u: boolean, s: Stat): void {
   if (u) {
     out.ascii(',"u":');
     out.string(s.u);
   }
-  out.byte(0x7d);
+  out.byte(CLOSE);
+}
+
+/** A field's name (each form's) and its number's text. */
+function field(k: JsonBytes | null, c: JsonBytes | null, kName: string, cName: string, text: string): void {
+  if (k) {
+    k.ascii(kName);
+    k.ascii(text);
+  }
+  if (c) {
+    c.ascii(cName);
+    c.ascii(text);
+  }
+}
+
+/** A stat whole (its series' first tick on the stream): every field, `n` and the unit too. */
+function writeWhole(out: JsonBytes, f: typeof K, v: string, [min, max, avg]: string[], s: Stat): void {
+  out.ascii(`${f.v}${v}${f.min}${min}${f.max}${max}${f.avg}${avg},"n":${s.n}${f.trend(s.trend)},"u":`);
+  out.string(s.u);
+  out.byte(CLOSE);
 }
 
 /** The shortest JSON text that parses back to exactly `x` (null for what JSON cannot carry, as JSON.stringify). */
