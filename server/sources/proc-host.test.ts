@@ -63,10 +63,12 @@ afterEach(() => {
 async function twoSamples() {
   const excluded = globsRegExp(['lo', 'veth*']);
   writeProc(1);
-  const src = new ProcHostSource(null, { root, sysBlock: sys, keepInterface: (i) => !excluded.test(i) });
+  // A clock of the test's own: the two reads are exactly one second apart, however slow the machine.
+  const t0 = 1_000_000;
+  const src = new ProcHostSource(null, { root, sysBlock: sys, keepInterface: (i) => !excluded.test(i), now: () => t0 });
   await src.start();
   writeProc(2);
-  const readings = src.sample(Date.now() + 1000);
+  const readings = src.sample(t0 + 1000);
   return { src, values: new Map(readings.map((r) => [metricKey(r.name, r.labels), r])) };
 }
 
@@ -82,8 +84,8 @@ describe('the /proc host source', () => {
   it('turns counter deltas into rates and shares', async () => {
     const { values } = await twoSamples();
     const v = (k: string) => values.get(k)?.v;
-    // start() stamps its read with Date.now(): a second, give or take the test's own time.
-    const near = (k: string, x: number) => expect(Math.abs(v(k)! - x)).toBeLessThanOrEqual(0.05 * x);
+    // Exactly one second between the reads (the test's clock), so rates are exact.
+    const near = (k: string, x: number) => expect(v(k)).toBeCloseTo(x, 9);
     // One second: 965 ticks, of which 100 user, 50 system, 800 idle, 10 iowait, 5 softirq.
     expect(v('host.cpu.mode{mode=user}')).toBeCloseTo((100 * 100) / 965, 6);
     expect(v('host.cpu.total')).toBeCloseTo((100 * 155) / 965, 6);

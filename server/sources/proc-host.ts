@@ -22,6 +22,8 @@ export interface ProcHostOptions {
   keepInterface?: (iface: string) => boolean;
   root?: string;
   sysBlock?: string;
+  /** The clock start() stamps its first read with (default Date.now); sample() is given its time. */
+  now?: () => number;
 }
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
@@ -47,11 +49,13 @@ export class ProcHostSource implements Source, Exporter {
   private readonly keep: (iface: string) => boolean;
   private readonly root: string;
   private readonly psi: boolean;
+  private readonly now: () => number;
 
   constructor(
     private readonly usage: DiskUsage | null,
-    { keepInterface = () => true, root = '/proc', sysBlock = '/sys/block' }: ProcHostOptions = {},
+    { keepInterface = () => true, root = '/proc', sysBlock = '/sys/block', now = Date.now }: ProcHostOptions = {},
   ) {
+    this.now = now;
     this.keep = keepInterface;
     this.root = root;
     this.disks = wholeDisks(sysBlock);
@@ -59,7 +63,7 @@ export class ProcHostSource implements Source, Exporter {
   }
 
   async start(): Promise<void> {
-    this.prev = this.read(Date.now());
+    this.prev = this.read(this.now());
     await this.usage?.start();
   }
 
