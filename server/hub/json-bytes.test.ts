@@ -13,13 +13,25 @@ function written(x: number): string {
 describe('JsonBytes.number', () => {
   it('writes exactly what num() gives (the shortest exact JSON form), digits straight or not', () => {
     const decimals = fc.tuple(fc.integer({ min: -2e9, max: 2e9 }), fc.integer({ min: 0, max: 8 })).map(([m, k]) => m / 10 ** k);
-    const special = fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 0.01, 0.009999999, 1e9, 999_999_999.999999, 2 ** 31, -(2 ** 31), 2 ** 31 - 1, 100_000, 99_999, -100_000, 1_529_000_000, 1e21, 5e-324, 0.1 + 0.2);
+    const special = fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 0.01, 0.009999999, 1e9, 999_999_999.999999, 2 ** 31, -(2 ** 31), 2 ** 31 - 1, 100_000, 99_999, -100_000, -10_000, -9_999, -99_900, -20_000, 1_529_000_000, 1e21, 5e-324, 0.1 + 0.2);
     fc.assert(
       fc.property(fc.oneof(fc.double(), decimals, fc.integer(), special), (x) => {
         expect(written(x)).toBe(num(x));
       }),
       { numRuns: 20_000 },
     );
+  });
+
+  it('writes every whole number from -120000 to 120000, and every multiple of 100 to 2^31, as num() does', () => {
+    const out = new JsonBytes();
+    const wrong: number[] = [];
+    const check = (x: number) => {
+      out.begin().number(x, num);
+      if (out.text() !== num(x)) wrong.push(x);
+    };
+    for (let x = -120_000; x <= 120_000; x++) check(x);
+    for (let x = 100; x < 2 ** 31; x += 100 * 997) (check(x), check(-x));
+    expect(wrong.slice(0, 5)).toEqual([]);
   });
 
   it('parses back to the same number', () => {

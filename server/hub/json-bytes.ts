@@ -54,8 +54,9 @@ export class JsonBytes {
    */
   number(x: number, text: (x: number) => string): void {
     if (x === (x | 0)) {
-      // num() keeps the plain form below 100000 and for any number not ending in 00 (else 1e5, 1.529e9 can be shorter).
-      if ((x < 100_000 && x > -100_000) || x % 100 !== 0) {
+      // num() keeps the plain form while it is under six characters (0 to 99999, -1 to -9999) and for any number not
+      // ending in 00 (else 1e5, -1e4 or 1.529e9 can be shorter).
+      if ((x < 100_000 && x > -10_000) || x % 100 !== 0) {
         this.whole(x);
         return;
       }
