@@ -8,11 +8,12 @@
  * layer for all of them), and only the strings whose text or place changed are
  * cleared and drawn again: a tick changes no DOM that is rendered, redraws
  * about two strings a tile, and leaves each sparkline's canvas the plot's size.
- * The DOM keeps the same text in boxes that are not rendered (screen readers
- * read it through aria-labelledby, tests through textContent), and fixes the
- * geometry: the layer copies where the value row and footer are, their fonts
- * and colours, and lays the strings out as the DOM's flex rows would (see
- * layoutFoot).
+ * The trend arrow in the tile's header is drawn here too. Screen readers get
+ * the same strings as the `aria-label` of the value row and footer (a tick
+ * changes no text node). The DOM keeps the text boxes, not rendered, and they
+ * fix the geometry: the layer copies where the value row, footer and arrow
+ * are, their fonts and colours, and lays the strings out as the DOM's flex rows
+ * would (see layoutFoot).
  */
 
 import type { Trend } from '../shared/schema.js';
@@ -198,6 +199,8 @@ export class LiveSlot {
   readonly next: Placed[] = Array.from({ length: N }, empty);
   /** Bit i: place i is to be drawn in this flush. */
   pending = 0;
+  /** For tests: writes the strings into the tile's hidden DOM text boxes (a live tile names them for screen readers instead). */
+  writeDom: () => void = () => {};
 
   constructor(readonly dom: () => LiveDom | null) {}
 

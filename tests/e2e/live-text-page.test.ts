@@ -34,6 +34,8 @@ async function drawnVsDom(page: Page): Promise<Array<{ key: string; text: string
     // Freeze the page's drawing, then show the DOM text of the same tiles.
     (window as unknown as { vigil: { loop: { stop(): void } } }).vigil.loop.stop();
     layer.style.display = 'none';
+    // A live tile's text boxes are not written (screen readers read aria-labels): fill them as a stale tile's would be.
+    for (const t of tiles) (t as HTMLElement & { vigilText: { writeDom(): void } }).vigilText.writeDom();
     for (const t of tiles) t.classList.remove('cv');
     const ctx = document.createElement('canvas').getContext('2d')!;
     const trendOf: Record<string, string> = { '▲': 'rising', '▼': 'falling', '▶': 'stable' };
@@ -114,6 +116,37 @@ describe.skipIf(!bin.path)('live figures drawn into the page\'s text canvas', ()
       });
       expect(wrong.n).toBeGreaterThanOrEqual(5);
       expect(wrong.out).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('changes no text, class or style of a live tile on a tick: only the names screen readers read', async () => {
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${srv.url}/?kiosk`);
+      await page.waitForFunction(() => document.querySelectorAll('.tile.cv').length >= 5, null, { timeout: 10_000 * SCALE });
+      // Two seconds of ticks every 250 ms: every DOM change inside a live tile (one of one series the text layer draws for).
+      const seen = await page.evaluate(async () => {
+        const changes: string[] = [];
+        let names = 0;
+        const mo = new MutationObserver((records) => {
+          for (const r of records) {
+            const el = r.target instanceof Element ? r.target : r.target.parentElement;
+            const tile = el?.closest('.tile');
+            if (!tile?.classList.contains('cv')) continue;
+            if (r.type === 'attributes' && (r.attributeName === 'aria-label' || r.attributeName === 'title')) names++;
+            else changes.push(`${tile.getAttribute('data-key')}: ${r.type} ${r.attributeName ?? ''} on ${el?.className}`);
+          }
+        });
+        mo.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+        await new Promise((r) => setTimeout(r, 2000));
+        mo.disconnect();
+        return { changes, names };
+      });
+      // The figures change every tick, so their names do; nothing a style rule or layout reads does.
+      expect(seen.names).toBeGreaterThanOrEqual(10);
+      expect(seen.changes.slice(0, 10)).toEqual([]);
     } finally {
       await page.close();
     }

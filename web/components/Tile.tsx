@@ -98,11 +98,25 @@ function liveText(tile: TileView, t: LiveText, last: Formatted): boolean {
   return changed;
 }
 
+/** Sets an attribute when it differs (aria-label, title: attributes no style rule reads, so no restyle). */
+function setAttr(el: HTMLElement | null | undefined, name: string, v: string): void {
+  if (el && el.getAttribute(name) !== v) el.setAttribute(name, v);
+}
+
 /**
- * Writes the live text into the DOM: shown there for a stale tile; for a live
- * one the boxes are not rendered, and only screen readers and tests read them.
+ * Writes the live text into the DOM. A stale tile (or one with no value) shows
+ * it there as text. A live one (the text layer draws it) only names its value
+ * row and footer for screen readers: `aria-label` on those `role="img"` boxes,
+ * the same names their unrendered text gave them through aria-labelledby, so a
+ * tick changes no text node and Chromium has no style or layout to bring up to
+ * date. Its text boxes are then left as they were (`.cv` hides them).
  */
 function writeLive(tile: TileView, r: LiveRefs, t: LiveText): void {
+  if (drawsText(tile)) {
+    setAttr(r.valueIn?.parentElement, 'aria-label', `${t.value}${t.unit ? ` ${t.unit}` : ''} updated ${t.age}`);
+    setAttr(r.footIn?.parentElement, 'aria-label', `${t.min} ${t.avg} ${t.max}`);
+    return;
+  }
   if (tile.stat) {
     setText(r.num, t.value);
     setText(r.unit, t.unit);
@@ -111,7 +125,12 @@ function writeLive(tile: TileView, r: LiveRefs, t: LiveText): void {
     setText(r.max, t.max);
   }
   setText(r.ageText, tile.age);
-  if (r.age && r.age.title !== `updated ${tile.age}`) r.age.title = `updated ${tile.age}`;
+  setAttr(r.age, 'title', `updated ${tile.age}`);
+}
+
+/** Writes a live tile's text into its (hidden) DOM boxes as a stale tile shows it: for tests that compare the two. */
+function writeDomText(tile: TileView, r: LiveRefs, t: LiveText): void {
+  writeLive({ ...tile, stale: true }, r, t);
 }
 
 /** What decides the text boxes' places and styles: a change measures them again. */
@@ -293,7 +312,8 @@ function SingleTile({ tile, showSource, color, span }: TileProps, live: LiveSett
     <TileFrame tile={tile} full={`${tile.name} on ${tile.source}`} source={showSource || tile.showSource} side={side} canvasText={drawsText(tile)}>
       {/* The box has a fixed size; its inner box is a relayout boundary, so a new value lays out this row alone. */}
       {/* Drawn by the text layer when live: named by its (unrendered) text for screen readers. */}
-      <div class="tile-value" role="img" aria-labelledby={now ? `${id}-n ${now.unit ? `${id}-u ` : ''}${id}-a` : `${id}-n ${id}-a`}>
+      {/* Named by its text when that is shown; when drawn, writeLive names it (aria-label, which Preact never owns). */}
+      <div class="tile-value" role="img" aria-labelledby={drawsText(tile) ? undefined : now ? `${id}-n ${now.unit ? `${id}-u ` : ''}${id}-a` : `${id}-n ${id}-a`}>
         <div class="in" ref={set.valueIn}>
           {now ? (
             <>
@@ -316,7 +336,7 @@ function SingleTile({ tile, showSource, color, span }: TileProps, live: LiveSett
         </div>
       </div>
       <Sparkline ref={live.spark} ring={tile.ring} version={tile.version} unit={unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values`} />
-      <footer class="tile-foot" title={stat ? 'over the window' : undefined} role={stat ? 'img' : undefined} aria-labelledby={stat ? `${id}-min ${id}-avg ${id}-max` : undefined}>
+      <footer class="tile-foot" title={stat ? 'over the window' : undefined} role={stat ? 'img' : undefined} aria-labelledby={stat && !drawsText(tile) ? `${id}-min ${id}-avg ${id}-max` : undefined}>
         <div class="in" ref={set.footIn}>
           {stat && (
             <>
@@ -498,6 +518,7 @@ export class Tile extends Component<TileProps> implements LiveTile {
     // For tests: what the layer draws for this tile (an expando, not an attribute: nothing restyles).
     const el = this.live.refs.valueIn?.closest('.tile');
     if (el) (el as Element & { vigilText?: LiveSlot }).vigilText = this.slot;
+    this.slot.writeDom = () => writeDomText(this.props.tile, this.live.refs, this.text);
   }
   private attached = false;
   override componentDidUpdate(): void {
