@@ -30,7 +30,9 @@
  * window and prints the renderer main thread's self time by kind (script,
  * gc, style, layout, paint, layerize, commit) and the heaviest events.
  * `--profile S` samples S seconds of the Vigil page's JavaScript (CDP Profiler)
- * and prints the functions with the most self time.
+ * and prints the functions with the most self time; `--alloc S` samples what
+ * the page's JavaScript allocates for S seconds (CDP HeapProfiler sampling),
+ * KB per second by function: GC time follows it.
  * For experiments, `--init-script FILE` runs FILE in the Vigil page before its
  * own scripts and `--inject FILE` once its tiles show (e.g. a CSS rule to try).
  * `--heap-snapshots DIR` takes a V8 heap snapshot of each Vigil row at the
@@ -54,7 +56,7 @@ import { createVigil } from '../server/vigil.js';
 import { launchBrowser } from '../tests/helpers/browser.js';
 import { ensurePageBuilt } from '../tests/helpers/page-build.js';
 import { diffCensus, type HeapCensus, takeCensus } from './bench/heap-diff.js';
-import { profilePage, type TraceBreakdown, tracePage } from './bench/page-trace.js';
+import { allocationsOf, profilePage, type TraceBreakdown, tracePage } from './bench/page-trace.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -70,6 +72,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '1' },
     trace: { type: 'string', default: '0' },
     profile: { type: 'string', default: '0' },
+    alloc: { type: 'string', default: '0' },
     'init-script': { type: 'string' },
     inject: { type: 'string' },
     'heap-snapshots': { type: 'string' },
@@ -317,6 +320,11 @@ for (const row of rows) {
     if (Number(args.profile) > 0 && !row.floor) {
       const top = await profilePage(cdp, Number(args.profile), (ms) => page.waitForTimeout(ms));
       process.stderr.write(`JS self time, ms/s (${row.label}): ${top.map(([f, ms]) => `${f} ${ms.toFixed(2)}`).join('; ')}\n`);
+    }
+    if (Number(args.alloc) > 0) {
+      const top = await allocationsOf(cdp, Number(args.alloc), (ms) => page.waitForTimeout(ms));
+      const total = top.reduce((s, [, kb]) => s + kb, 0);
+      process.stderr.write(`JS allocations, KB/s (${row.label}, ${row.floor ? 'floor' : 'vigil'}; top 25 sum ${total.toFixed(1)}): ${top.map(([f, kb]) => `${f} ${kb.toFixed(1)}`).join('; ')}\n`);
     }
     const pct = (k: string) => ((100 * (m1[k] - m0[k])) / wall).toFixed(2);
     const mb = (b: number) => (b / 1048576).toFixed(2);
