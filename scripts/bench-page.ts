@@ -47,6 +47,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import type { CDPSession, Page } from 'playwright-core';
@@ -54,7 +55,6 @@ import { parseConfig } from '../server/config.js';
 import type { Reading, Source } from '../server/sources/sampler.js';
 import { createVigil } from '../server/vigil.js';
 import { launchBrowser } from '../tests/helpers/browser.js';
-import { ensurePageBuilt } from '../tests/helpers/page-build.js';
 import { diffCensus, type HeapCensus, takeCensus } from './bench/heap-diff.js';
 import { allocationsOf, profilePage, type TraceBreakdown, tracePage } from './bench/page-trace.js';
 
@@ -234,7 +234,19 @@ async function waitForTiles(page: Page, n: number): Promise<void> {
   });
 }
 
-const pageDir = await ensurePageBuilt();
+/**
+ * This page, built afresh for production into a temporary directory, as a
+ * baseline DIR is (`npx vite build --outDir DIR`). Not dist/web: the e2e tests
+ * rebuild that under vitest, whose build is a development one (larger, with
+ * development checks), which would weigh on this page's side of the ratio.
+ */
+async function buildPage(): Promise<string> {
+  const outDir = mkdtempSync(join(tmpdir(), 'bench-page-web-'));
+  const { build } = await import('vite');
+  await build({ configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)), mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  return outDir;
+}
+const pageDir = await buildPage();
 const results: string[][] = [];
 const traceSeconds = Number(args.trace) || 0;
 const traces: Array<[string, TraceBreakdown]> = [];
