@@ -51,8 +51,9 @@
  * --rows runs only the rows named (their first word in ROWS below), for more
  * runs of the row that matters in the same time.
  */
-import { execFileSync, fork } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { Agent, createServer } from 'node:http';
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
@@ -82,6 +83,15 @@ const SERVER_WARM = Number(arg('server-warm', '600'));
 const PAGE_OPEN = process.argv.includes('--page-open');
 /** The HTTP rows' target clock: stepped 1 s a round (as at 1 Hz), or the wall clock. */
 const CLOCK = arg('clock', 'stepped');
+/**
+ * What the server row runs: `built` (the default), each tree compiled by tsc with
+ * the build's own config into a directory of its own, as `npm start` runs
+ * dist/server/main.js; or `source`, its TypeScript through tsx as the other
+ * rows. Through tsx a round cost 15-25 % more than the same tree's tsc output
+ * (three alternating passes of each: 2.8-3.1 against 2.3-2.7 ms).
+ */
+const SERVER_FROM = arg('server-from', 'built');
+if (SERVER_FROM !== 'built' && SERVER_FROM !== 'source') throw new Error('--server-from is built or source');
 if (CLOCK !== 'stepped' && CLOCK !== 'wall') throw new Error('--clock is stepped or wall');
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -108,8 +118,9 @@ interface Tree {
   createPipeline: (config: any, deps: any) => any;
 }
 
-async function loadTree(dir: string): Promise<Tree> {
-  const m = async (p: string) => import(join(dir, p));
+/** A tree's modules, from its TypeScript sources (through tsx) or, with ext '.js', from its tsc output. */
+async function loadTree(dir: string, ext = '.ts'): Promise<Tree> {
+  const m = async (p: string) => import(join(dir, p.replace(/\.ts$/, ext)));
   const [fetch, connection, plan, exposition, points, folder, target, spec, windows, hub, config, pipeline] = await Promise.all([
     m('server/sources/scrape/fetch-text.ts'),
     m('server/sources/scrape/page-connection.ts').catch(() => ({})),
@@ -283,11 +294,37 @@ async function scrapeRounds(target: InstanceType<Tree['ScrapeTarget']>, warm = 3
   return ms;
 }
 
-/** The child: serves page(SERIES, n) for the n-th request, so values move. */
+/**
+ * The child: serves page(SERIES, n) for the n-th request, so values move. The
+ * pages of a row are made before the row starts (`{ ahead: count }`, answered
+ * `ready`): made while the row runs, 88 KB of string building a round ran on
+ * the VM's other core beside the process timed, and slowed it (on a 2-vCPU VM
+ * the two may share one physical core).
+ */
 function serve(): void {
   let n = 0;
-  const srv = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(page(SERIES, n++)));
+  let base = 0;
+  let ahead: string[] = [];
+  process.on('message', (m: { ahead: number }) => {
+    base = n;
+    ahead = [];
+    for (let i = 0; i < m.ahead; i++) ahead.push(page(SERIES, n + i));
+    process.send!('ready');
+  });
+  const srv = createServer((_req, res) => {
+    const body = n - base < ahead.length ? ahead[n - base] : page(SERIES, n);
+    n++;
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body);
+  });
   srv.listen(0, '127.0.0.1', () => process.send!((srv.address() as { port: number }).port));
+}
+
+/** Has the page child make the next `count` pages now, before a row over HTTP times anything. */
+function pagesAhead(child: ChildProcess, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('message', () => resolve());
+    child.send({ ahead: count });
+  });
 }
 
 const ROWS = [
@@ -305,6 +342,26 @@ type Row = (typeof ROWS)[number][0];
 const ONLY = arg('rows', '') ? new Set(arg('rows', '').split(',')) : null;
 for (const r of ONLY ?? []) if (!ROWS.some(([k]) => k === r)) throw new Error(`--rows: no row ${r}; rows are ${ROWS.map(([k]) => k).join(', ')}`);
 const wanted = (r: Row) => !ONLY || ONLY.has(r);
+
+/**
+ * The tree at `dir` compiled into `out` by tsc with this checkout's build config
+ * (tsconfig.build.json: server/ and shared/, ES2022), as `npm run build` makes
+ * dist/; `out` lies inside the checkout, so its imports find node_modules.
+ */
+function built(dir: string, out: string): string {
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const config = join(dir, 'tsconfig.bench-build.json');
+  writeFileSync(config, JSON.stringify({ extends: join(ROOT, 'tsconfig.build.json'), compilerOptions: { rootDir: dir, outDir: out, declaration: false, sourceMap: false }, include: [join(dir, 'server'), join(dir, 'shared')] }));
+  try {
+    // Emitted even when an old tree no longer type-checks against today's dependencies (tsc's exit code then is 2).
+    execFileSync(process.execPath, [tsc, '-p', config], { cwd: ROOT, stdio: 'ignore' });
+  } catch (err) {
+    if ((err as { status?: number }).status !== 2) throw err;
+  } finally {
+    rmSync(config, { force: true });
+  }
+  return out;
+}
 
 /** serverOf in a child process of the same node flags, for the tree at `dir`. */
 function inOwnProcess(dir: string, port: number): Promise<number> {
@@ -326,6 +383,11 @@ async function main(): Promise<void> {
     // The pages as a fetch hands them over, made once (not inside a timed row).
     const bytes = pages.map((p) => Buffer.from(p));
     const lines = pages[0].split('\n').filter((l) => l && !l.startsWith('#')).length;
+    const serverDirs = { now: ROOT, before: baseline.dir };
+    if (wanted('server') && SERVER_FROM === 'built') {
+      serverDirs.now = built(ROOT, join(baseline.dir, 'built-now'));
+      serverDirs.before = built(baseline.dir, join(baseline.dir, 'built-before'));
+    }
     const rows = { now: {} as Record<Row, number[]>, before: {} as Record<Row, number[]> };
     for (const k of ROWS) rows.now[k[0]] = [], rows.before[k[0]] = [];
     for (let run = 0; run < RUNS; run++) {
@@ -336,10 +398,12 @@ async function main(): Promise<void> {
       if (wanted('npm')) rows.now.npm.push(perRound(pages, (t) => parsePrometheusTextFormat(t)));
       if (wanted('inproc')) for (const which of order) rows[which].inproc.push(inProcess(trees[which], pages));
       if (wanted('windows')) for (const which of order) rows[which].windows.push(windowsOnly(trees[which], pages));
-      if (wanted('fetch')) for (const which of order) rows[which].fetch.push(await fetchOnly(trees[which], port));
-      if (wanted('upstream')) for (const which of order) rows[which].upstream.push(await upstream(trees[which], port));
-      if (wanted('http')) for (const which of order) rows[which].http.push(await overHttp(trees[which], port));
-      if (wanted('server')) for (const which of order) rows[which].server.push(await inOwnProcess(which === 'now' ? ROOT : baseline.dir, port));
+      // Each row over HTTP makes at most warm + ROUNDS + 1 requests (the +1: a first scrape the pipeline may start itself).
+      const ahead = (warm: number) => pagesAhead(child, warm + ROUNDS + 2);
+      if (wanted('fetch')) for (const which of order) await ahead(WARM), rows[which].fetch.push(await fetchOnly(trees[which], port));
+      if (wanted('upstream')) for (const which of order) await ahead(WARM), rows[which].upstream.push(await upstream(trees[which], port));
+      if (wanted('http')) for (const which of order) await ahead(WARM), rows[which].http.push(await overHttp(trees[which], port));
+      if (wanted('server')) for (const which of order) await ahead(SERVER_WARM), rows[which].server.push(await inOwnProcess(serverDirs[which], port));
     }
     const per1k = (ms: number) => (ms * 1000) / lines;
     const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
@@ -367,7 +431,7 @@ async function main(): Promise<void> {
  * JIT), and spread the runs wider. Sends the CPU ms per round to the parent.
  */
 async function serverOf(dir: string, port: number): Promise<void> {
-  const ms = await asServer(await loadTree(dir), port);
+  const ms = await asServer(await loadTree(dir, SERVER_FROM === 'built' ? '.js' : '.ts'), port);
   process.send!(ms, () => process.exit(0));
 }
 

@@ -153,16 +153,14 @@ function writeStat(k: JsonBytes | null, c: JsonBytes | null, s: Stat, prev: Stat
   const avg = !Object.is(s.avg, prev.avg);
   const trend = s.trend !== prev.trend;
   const u = s.u !== prev.u;
-  const v = num(s.v);
   if (!(min || max || avg || trend || u)) {
-    k?.ascii(v);
-    c?.ascii(v);
+    number(k, c, s.v);
     return;
   }
-  field(k, c, K.v, C.v, v);
-  if (min) field(k, c, K.min, C.min, num(s.min));
-  if (max) field(k, c, K.max, C.max, num(s.max));
-  if (avg) field(k, c, K.avg, C.avg, num(s.avg));
+  field(k, c, K.v, C.v, s.v);
+  if (min) field(k, c, K.min, C.min, s.min);
+  if (max) field(k, c, K.max, C.max, s.max);
+  if (avg) field(k, c, K.avg, C.avg, s.avg);
   if (trend) {
     k?.ascii(K.trend(s.trend));
     c?.ascii(C.trend(s.trend));
@@ -180,16 +178,19 @@ function closeStat(out: JsonBytes, u: boolean, s: Stat): void {
   out.byte(CLOSE);
 }
 
-/** A field's name (each form's) and its number's text. */
-function field(k: JsonBytes | null, c: JsonBytes | null, kName: string, cName: string, text: string): void {
-  if (k) {
-    k.ascii(kName);
-    k.ascii(text);
-  }
-  if (c) {
-    c.ascii(cName);
-    c.ascii(text);
-  }
+/** A field's name (each form's) and its number. */
+function field(k: JsonBytes | null, c: JsonBytes | null, kName: string, cName: string, x: number): void {
+  k?.ascii(kName);
+  c?.ascii(cName);
+  number(k, c, x);
+}
+
+/** A number into either or both forms: written once, and copied into the compact one. */
+function number(k: JsonBytes | null, c: JsonBytes | null, x: number): void {
+  if (!k) return c!.number(x, num);
+  const from = k.length;
+  k.number(x, num);
+  c?.copyFrom(k, from);
 }
 
 /** A stat whole (its series' first tick on the stream): every field, `n` and the unit too. */

@@ -1,6 +1,7 @@
 import type { ChannelName, ChannelsResponse, CheckState, ExpandedGroup, ExpandedSnapshot, SpanName, Stat, StatusEvent, StreamSettings } from '../../shared/schema.js';
 import { keyedByMetric, sameKeys } from '../../shared/series.js';
 import { GroupHistory } from './history.js';
+import { copyStat, type StatCell, statCell } from './stat-cell.js';
 import { mergedColumn, rangeTimeline, spanStat, tierRange } from './tier-query.js';
 import type { TierStore } from './tier-store.js';
 import type { Hub, HubEvent, TickHubEvent } from '../hub/hub.js';
@@ -8,7 +9,12 @@ import type { StatBase } from '../hub/tick-json.js';
 import { tickKeys, tickStats } from '../hub/tick-keys.js';
 
 interface Metric {
-  stat: Stat;
+  /**
+   * Its stat as every client holds it: the projection's own copy, written over
+   * in place (a tick's stats are its source's live ones, which change at the
+   * next record, and the stream's encoder compares the next tick with this).
+   */
+  stat: StatCell;
   /** Time of the last tick that carried it. */
   updated: number;
   /** Its ring in the group's history. */
@@ -208,7 +214,7 @@ export class Projection {
           placed = null;
           continue;
         }
-        g.metrics.set(name, (m = { stat: { ...stat }, updated: t, ring: g.history.add(name) }));
+        g.metrics.set(name, (m = { stat: statCell(stat), updated: t, ring: g.history.add(name) }));
         this.series++;
       } else copyStat(m.stat, stat);
       m.updated = t;
@@ -353,20 +359,4 @@ export function eventMatches(e: HubEvent, filter: SnapshotFilter): boolean {
   // Check states belong to no one channel: a client that names channels asks for them by `status`.
   if (e.channel === 'status') return !filter.channels || filter.channels.has('status');
   return (!filter.channels || filter.channels.has(e.channel)) && (!filter.sources || filter.sources.has(e.tick.source));
-}
-
-/**
- * The projection keeps its own copy of each series' stat, written over in
- * place: a tick's stats are its source's live ones (SeriesWindows.record),
- * which change at the next record, and the stream's encoder compares the next
- * tick with what the projection holds.
- */
-function copyStat(to: Stat, from: Stat): void {
-  to.v = from.v;
-  to.min = from.min;
-  to.max = from.max;
-  to.avg = from.avg;
-  to.n = from.n;
-  to.trend = from.trend;
-  to.u = from.u;
 }

@@ -1,5 +1,6 @@
 import type { Stat, Trend } from '../../shared/schema.js';
 import { PairDeque } from './number-deque.js';
+import { StatCell } from './stat-cell.js';
 
 export interface WindowOptions {
   /** Span of the window, ms. Samples older than `latest t - span` are evicted. */
@@ -131,7 +132,7 @@ export class SlidingWindow {
 
   /** The window's figures as a new Stat. */
   stat(unit: string): Stat {
-    return this.fill({ v: NaN, min: NaN, max: NaN, avg: NaN, n: 0, trend: 'stable', u: unit }, unit);
+    return this.fill(new StatCell(unit), unit);
   }
 
   /**
@@ -140,7 +141,7 @@ export class SlidingWindow {
    * keeps figures past that copies them (SeriesWindows.record's rule).
    */
   live(unit: string): Stat {
-    return this.fill((this.own ??= { v: NaN, min: NaN, max: NaN, avg: NaN, n: 0, trend: 'stable', u: unit }), unit);
+    return this.fill((this.own ??= new StatCell(unit)), unit);
   }
 
   private own: Stat | undefined;

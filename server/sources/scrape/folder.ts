@@ -41,14 +41,22 @@ export interface KeyedReading extends Reading {
 
 export const QUANTILES = [0.5, 0.95, 0.99] as const;
 
-/** A counter's last value and time as committed, and the value a fold staged (kept by its commit). */
-interface CounterState {
-  v: number;
-  t: number;
-  sv: number;
-  st: number;
+/**
+ * A counter's last value and time as committed, and the value a fold staged
+ * (kept by its commit). A class, so its number fields are doubles updated in
+ * place (see StatCell: as an object literal starting with `v` they were tagged,
+ * a new heap number on every store).
+ */
+class CounterState {
+  v = NaN;
+  t = NaN;
   /** The fold that staged sv and st (a fold never committed leaves them, and no later fold has its number). */
-  fold: number;
+  fold = 0;
+
+  constructor(
+    public sv: number,
+    public st: number,
+  ) {}
 }
 
 /** What one fold staged of the counters: the states it wrote, and the counters new to it. */
@@ -85,13 +93,22 @@ export interface Fold {
 }
 
 export function quantileSuffix(q: number): string {
-  return `p${String(Math.round(q * 1000) / 10).replace('.', '_')}`;
+  let s = SUFFIXES.get(q);
+  if (s === undefined) {
+    s = `p${String(Math.round(q * 1000) / 10).replace('.', '_')}`;
+    // A summary's quantiles are a few fixed numbers; one sending ever new ones must not grow this.
+    if (SUFFIXES.size < 64) SUFFIXES.set(q, s);
+  }
+  return s;
 }
+
+const SUFFIXES = new Map<number, string>();
 
 const QUANTILE_SUFFIXES = QUANTILES.map(quantileSuffix);
 
 export function rateUnit(unit: string): string {
-  return `${unit}/s`;
+  // Most counters have no unit: no new string for each of them every round.
+  return unit === '' ? '/s' : `${unit}/s`;
 }
 
 /** The key of `name.suffix` with the labels of `key` (the key of `name`). */
@@ -180,7 +197,7 @@ export class Folder {
     let s = this.counters.get(key) ?? stage.fresh?.get(key);
     let last: { v: number; t: number } | null = null;
     if (!s) {
-      s = { v: NaN, t: NaN, sv: v, st: t, fold: 0 };
+      s = new CounterState(v, t);
       (stage.fresh ??= new Map()).set(key, s);
     } else last = s.fold === stage.id ? { v: s.sv, t: s.st } : s;
     if (s.fold !== stage.id) {
