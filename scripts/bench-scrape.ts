@@ -45,8 +45,10 @@
  *   Run it under the server's flag too, and with --expose-gc so that what one
  *   row left behind is collected before the next row's rounds are timed:
  *   node --max-semi-space-size=1 --expose-gc --import tsx scripts/bench-scrape.ts
+ *   Each tree runs here as tsc compiles it (as npm start runs dist/), each in a
+ *   child process of its own (--server-from source: through tsx instead).
  *
- *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509] [--warm 100] [--server-warm 600] [--page-open] [--clock stepped|wall] [--rows server,upstream]
+ *   npx tsx scripts/bench-scrape.ts [--series 1000] [--rounds 200] [--runs 5] [--baseline 755e509] [--warm 100] [--server-warm 600] [--server-from built|source] [--page-open] [--clock stepped|wall] [--rows server,upstream]
  *
  * --rows runs only the rows named (their first word in ROWS below), for more
  * runs of the row that matters in the same time.

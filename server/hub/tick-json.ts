@@ -139,6 +139,19 @@ const CLOSE = 0x7d;
 const K = { v: '{"v":', min: ',"min":', max: ',"max":', avg: ',"avg":', trend: (t: Trend) => `,"trend":"${t}"` };
 const C = { v: '{"v":', min: ',"l":', max: ',"h":', avg: ',"a":', trend: (t: Trend) => `,"d":${TREND_DIGIT[t]}` };
 
+/** The same names as bytes, made once (each changed stat writes two or three of them). */
+const bytesOf = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+const TRENDS = Object.keys(TREND_DIGIT) as Trend[];
+const names = (f: typeof K) => ({
+  v: bytesOf(f.v),
+  min: bytesOf(f.min),
+  max: bytesOf(f.max),
+  avg: bytesOf(f.avg),
+  trend: Object.fromEntries(TRENDS.map((t) => [t, bytesOf(f.trend(t))])) as Record<Trend, Uint8Array>,
+});
+const KB = names(K);
+const CB = names(C);
+
 /** A stat into the keyed tick (k), the compact one (c), or both, each number's text made once. */
 function writeStat(k: JsonBytes | null, c: JsonBytes | null, s: Stat, prev: Stat | undefined): void {
   if (!prev) {
@@ -157,13 +170,13 @@ function writeStat(k: JsonBytes | null, c: JsonBytes | null, s: Stat, prev: Stat
     number(k, c, s.v);
     return;
   }
-  field(k, c, K.v, C.v, s.v);
-  if (min) field(k, c, K.min, C.min, s.min);
-  if (max) field(k, c, K.max, C.max, s.max);
-  if (avg) field(k, c, K.avg, C.avg, s.avg);
+  field(k, c, KB.v, CB.v, s.v);
+  if (min) field(k, c, KB.min, CB.min, s.min);
+  if (max) field(k, c, KB.max, CB.max, s.max);
+  if (avg) field(k, c, KB.avg, CB.avg, s.avg);
   if (trend) {
-    k?.ascii(K.trend(s.trend));
-    c?.ascii(C.trend(s.trend));
+    k?.raw(KB.trend[s.trend]);
+    c?.raw(CB.trend[s.trend]);
   }
   if (k) closeStat(k, u, s);
   if (c) closeStat(c, u, s);
@@ -179,9 +192,9 @@ function closeStat(out: JsonBytes, u: boolean, s: Stat): void {
 }
 
 /** A field's name (each form's) and its number. */
-function field(k: JsonBytes | null, c: JsonBytes | null, kName: string, cName: string, x: number): void {
-  k?.ascii(kName);
-  c?.ascii(cName);
+function field(k: JsonBytes | null, c: JsonBytes | null, kName: Uint8Array, cName: Uint8Array, x: number): void {
+  k?.raw(kName);
+  c?.raw(cName);
   number(k, c, x);
 }
 

@@ -51,6 +51,12 @@ export class PointsPlan {
   keep: ((name: string) => boolean) | null = null;
   ops: Op[] = [];
   dropped = 0;
+  /**
+   * The array a replay fills, kept from round to round: grown anew by ~750
+   * pushes it was ~20 KB of garbage a round. A replay's points are read before
+   * the next one (the target folds them at once).
+   */
+  points: Point[] = [];
 }
 
 const KEEP_ALL = () => true;
@@ -90,7 +96,8 @@ export function expositionPoints(families: readonly Family[], keep: (name: strin
 
 /** The points of the plan's families with their samples' values now, as the full reading would give them. */
 function replay(plan: PointsPlan): ExpoPoints {
-  const out: ExpoPoints = { points: [], dropped: plan.dropped };
+  const points = plan.points;
+  let n = 0;
   const ops = plan.ops;
   for (let k = 0; k < ops.length; k++) {
     const op = ops[k];
@@ -98,13 +105,13 @@ function replay(plan: PointsPlan): ExpoPoints {
       const v = op.samples[0].value;
       if (!Number.isFinite(v)) continue;
       (op.point as Scalar).v = v;
-      out.points.push(op.point);
+      n = put(points, n, op.point);
     } else if (op.kind === HISTOGRAM) {
       const p = op.point as Histogram;
       for (let i = 0; i < op.samples.length; i++) p.buckets[i].count = op.samples[i].value;
       const count = op.count ? op.count.value : NaN;
       p.count = Number.isNaN(count) ? p.buckets[p.buckets.length - 1].count : count;
-      out.points.push(p);
+      n = put(points, n, p);
     } else {
       const p = op.point as Summary;
       p.quantiles.length = 0;
@@ -116,10 +123,19 @@ function replay(plan: PointsPlan): ExpoPoints {
       }
       const count = op.count ? op.count.value : NaN;
       p.count = Number.isNaN(count) ? 0 : count;
-      out.points.push(p);
+      n = put(points, n, p);
     }
   }
-  return out;
+  // Fewer points than last round (a value gone non-finite): the array's tail is let go.
+  if (points.length > n) points.length = n;
+  return { points, dropped: plan.dropped };
+}
+
+/** `p` as the n-th of `points` (written over, or pushed past the end); the count after it. */
+function put(points: Point[], n: number, p: Point): number {
+  if (n < points.length) points[n] = p;
+  else points.push(p);
+  return n + 1;
 }
 
 /** What a family's name becomes: worked out once per name and kept by the target (legalName runs five regexes). */

@@ -42,6 +42,34 @@ export interface KeyedReading extends Reading {
 export const QUANTILES = [0.5, 0.95, 0.99] as const;
 
 /**
+ * A fold's readings in an array kept from fold to fold (the readings are new
+ * objects; grown anew by ~750 pushes the array was ~20 KB of garbage a round).
+ * Whoever takes a fold's readings reads them before the Folder folds again: a
+ * scrape target publishes them at once, OTLP copies them into its samples.
+ */
+class ReadingList {
+  private readonly items: KeyedReading[] = [];
+  private n = 0;
+
+  begin(): this {
+    this.n = 0;
+    return this;
+  }
+
+  add(r: KeyedReading): void {
+    if (this.n < this.items.length) this.items[this.n] = r;
+    else this.items.push(r);
+    this.n++;
+  }
+
+  /** The readings added since begin (a fold with fewer than the last lets the rest go). */
+  end(): KeyedReading[] {
+    if (this.items.length > this.n) this.items.length = this.n;
+    return this.items;
+  }
+}
+
+/**
  * A counter's last value and time as committed, and the value a fold staged
  * (kept by its commit). A class, so its number fields are doubles updated in
  * place (see StatCell: as an object literal starting with `v` they were tagged,
@@ -87,6 +115,7 @@ interface HistogramState {
 }
 
 export interface Fold {
+  /** Read them before the Folder's next fold, which reuses the array. */
   readings: KeyedReading[];
   /** Keeps the state this fold computed; a fold never committed changes nothing (all-or-nothing ingest). */
   commit(): void;
@@ -142,6 +171,7 @@ export class Folder {
   private lastSweep = 0;
   /** Folds so far (each one's CounterStage id). */
   private folds = 0;
+  private readonly readings = new ReadingList();
   /** Scratch for a histogram's bucket increases. */
   private delta = new Float64Array(16);
 
@@ -153,17 +183,17 @@ export class Folder {
 
   /** The readings of these points at time t (ms), and the state to keep. */
   fold(points: readonly Point[], t: number): Fold {
-    const readings: KeyedReading[] = [];
+    const readings = this.readings.begin();
     const counters: CounterStage = { id: ++this.folds, touched: [], fresh: null };
     const histograms = new Map<string, HistogramState>();
     for (const p of points) {
       const key = p.key ?? metricKey(p.name, p.labels);
       switch (p.kind) {
         case 'gauge':
-          readings.push({ key, name: p.name, labels: p.labels, unit: p.unit, v: p.v });
+          readings.add({ key, name: p.name, labels: p.labels, unit: p.unit, v: p.v });
           break;
         case 'delta':
-          if (p.span > 0) readings.push({ key, name: p.name, labels: p.labels, unit: rateUnit(p.unit), v: (p.v * 1000) / p.span });
+          if (p.span > 0) readings.add({ key, name: p.name, labels: p.labels, unit: rateUnit(p.unit), v: (p.v * 1000) / p.span });
           break;
         case 'counter':
           this.counter(key, p.name, p.labels, p.unit, p.v, stamp(p, t), readings, counters);
@@ -171,7 +201,7 @@ export class Folder {
         case 'summary':
           for (const { q, v } of p.quantiles) {
             const [k, name] = this.sub(key, p.name, quantileSuffix(q));
-            readings.push({ key: k, name, labels: p.labels, unit: p.unit, v });
+            readings.add({ key: k, name, labels: p.labels, unit: p.unit, v });
           }
           const [k, name] = this.sub(key, p.name, 'rate');
           this.counter(k, name, p.labels, '', p.count, stamp(p, t), readings, counters);
@@ -182,7 +212,7 @@ export class Folder {
       }
     }
     return {
-      readings,
+      readings: readings.end(),
       commit: () => {
         for (const s of counters.touched) (s.v = s.sv), (s.t = s.st);
         if (counters.fresh) for (const [k, s] of counters.fresh) this.counters.set(k, s);
@@ -192,7 +222,7 @@ export class Folder {
     };
   }
 
-  private counter(key: string, name: string, labels: Labels, unit: string, v: number, t: number, out: KeyedReading[], stage: CounterStage): void {
+  private counter(key: string, name: string, labels: Labels, unit: string, v: number, t: number, out: ReadingList, stage: CounterStage): void {
     // The value this fold staged for the key if any, else the one committed: one lookup, no state object made.
     let s = this.counters.get(key) ?? stage.fresh?.get(key);
     let last: { v: number; t: number } | null = null;
@@ -208,10 +238,10 @@ export class Folder {
     s.st = t;
     if (!last || t <= last.t) return;
     const increase = v >= last.v ? v - last.v : v;
-    out.push({ key, name, labels, unit: rateUnit(unit), v: (increase * 1000) / (t - last.t) });
+    out.add({ key, name, labels, unit: rateUnit(unit), v: (increase * 1000) / (t - last.t) });
   }
 
-  private histogram(key: string, p: Extract<Point, { kind: 'histogram' }>, t: number, out: KeyedReading[], staged: Map<string, HistogramState>, counters: CounterStage): void {
+  private histogram(key: string, p: Extract<Point, { kind: 'histogram' }>, t: number, out: ReadingList, staged: Map<string, HistogramState>, counters: CounterStage): void {
     const [rateKey, rateName] = this.sub(key, p.name, 'rate');
     this.counter(rateKey, rateName, p.labels, '', p.count, t, out, counters);
     const n = p.buckets.length;
@@ -232,7 +262,7 @@ export class Folder {
       const v = quantileOfCounts(QUANTILES[i], state.les, delta);
       if (!Number.isFinite(v)) continue;
       const [k, name] = this.sub(key, p.name, QUANTILE_SUFFIXES[i]);
-      out.push({ key: k, name, labels: p.labels, unit: p.unit, v });
+      out.add({ key: k, name, labels: p.labels, unit: p.unit, v });
     }
   }
 
