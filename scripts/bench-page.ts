@@ -44,7 +44,7 @@
  * built into DIR) against the same server, alternating with this one for
  * `--rounds` rounds, and prints the medians side by side.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -242,6 +242,7 @@ async function waitForTiles(page: Page, n: number): Promise<void> {
  */
 async function buildPage(): Promise<string> {
   const outDir = mkdtempSync(join(tmpdir(), 'bench-page-web-'));
+  process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
   const { build } = await import('vite');
   await build({ configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)), mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   return outDir;
