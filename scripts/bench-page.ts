@@ -30,7 +30,9 @@
  * window and prints the renderer main thread's self time by kind (script,
  * gc, style, layout, paint, layerize, commit) and the heaviest events.
  * `--profile S` samples S seconds of the Vigil page's JavaScript (CDP Profiler)
- * and prints the functions with the most self time.
+ * and prints the functions with the most self time; `--alloc S` samples what
+ * the page's JavaScript allocates for S seconds (CDP HeapProfiler sampling),
+ * KB per second by function: GC time follows it.
  * For experiments, `--init-script FILE` runs FILE in the Vigil page before its
  * own scripts and `--inject FILE` once its tiles show (e.g. a CSS rule to try).
  * `--heap-snapshots DIR` takes a V8 heap snapshot of each Vigil row at the
@@ -42,9 +44,10 @@
  * built into DIR) against the same server, alternating with this one for
  * `--rounds` rounds, and prints the medians side by side.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import type { CDPSession, Page } from 'playwright-core';
@@ -52,9 +55,8 @@ import { parseConfig } from '../server/config.js';
 import type { Reading, Source } from '../server/sources/sampler.js';
 import { createVigil } from '../server/vigil.js';
 import { launchBrowser } from '../tests/helpers/browser.js';
-import { ensurePageBuilt } from '../tests/helpers/page-build.js';
 import { diffCensus, type HeapCensus, takeCensus } from './bench/heap-diff.js';
-import { profilePage, type TraceBreakdown, tracePage } from './bench/page-trace.js';
+import { allocationsOf, profilePage, type TraceBreakdown, tracePage } from './bench/page-trace.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -70,6 +72,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '1' },
     trace: { type: 'string', default: '0' },
     profile: { type: 'string', default: '0' },
+    alloc: { type: 'string', default: '0' },
     'init-script': { type: 'string' },
     inject: { type: 'string' },
     'heap-snapshots': { type: 'string' },
@@ -231,7 +234,20 @@ async function waitForTiles(page: Page, n: number): Promise<void> {
   });
 }
 
-const pageDir = await ensurePageBuilt();
+/**
+ * This page, built afresh for production into a temporary directory, as a
+ * baseline DIR is (`npx vite build --outDir DIR`). Not dist/web: the e2e tests
+ * rebuild that under vitest, whose build is a development one (larger, with
+ * development checks), which would weigh on this page's side of the ratio.
+ */
+async function buildPage(): Promise<string> {
+  const outDir = mkdtempSync(join(tmpdir(), 'bench-page-web-'));
+  process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
+  const { build } = await import('vite');
+  await build({ configFile: fileURLToPath(new URL('../vite.config.ts', import.meta.url)), mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  return outDir;
+}
+const pageDir = await buildPage();
 const results: string[][] = [];
 const traceSeconds = Number(args.trace) || 0;
 const traces: Array<[string, TraceBreakdown]> = [];
@@ -317,6 +333,11 @@ for (const row of rows) {
     if (Number(args.profile) > 0 && !row.floor) {
       const top = await profilePage(cdp, Number(args.profile), (ms) => page.waitForTimeout(ms));
       process.stderr.write(`JS self time, ms/s (${row.label}): ${top.map(([f, ms]) => `${f} ${ms.toFixed(2)}`).join('; ')}\n`);
+    }
+    if (Number(args.alloc) > 0) {
+      const top = await allocationsOf(cdp, Number(args.alloc), (ms) => page.waitForTimeout(ms));
+      const total = top.reduce((s, [, kb]) => s + kb, 0);
+      process.stderr.write(`JS allocations, KB/s (${row.label}, ${row.floor ? 'floor' : 'vigil'}; top 25 sum ${total.toFixed(1)}): ${top.map(([f, kb]) => `${f} ${kb.toFixed(1)}`).join('; ')}\n`);
     }
     const pct = (k: string) => ((100 * (m1[k] - m0[k])) / wall).toFixed(2);
     const mb = (b: number) => (b / 1048576).toFixed(2);

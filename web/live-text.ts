@@ -8,12 +8,18 @@
  * layer for all of them), and only the strings whose text or place changed are
  * cleared and drawn again: a tick changes no DOM that is rendered, redraws
  * about two strings a tile, and leaves each sparkline's canvas the plot's size.
- * The DOM keeps the same text in boxes that are not rendered (screen readers
- * read it through aria-labelledby, tests through textContent), and fixes the
- * geometry: the layer copies where the value row and footer are, their fonts
- * and colours, and lays the strings out as the DOM's flex rows would (see
- * layoutFoot).
+ * The trend arrow in the tile's header is drawn here too. Screen readers get
+ * the same strings as the `aria-label` of the value row and footer (a tick
+ * changes no text node). The DOM keeps the text boxes, not rendered, and they
+ * fix the geometry: the layer copies where the value row, footer and arrow
+ * are, their fonts and colours, and lays the strings out as the DOM's flex rows
+ * would (see layoutFoot).
  */
+
+import type { Trend } from '../shared/schema.js';
+
+/** The trend arrow's glyph per trend (the DOM's, and what the layer draws). */
+export const ARROW: Record<Trend, string> = { rising: '▲', falling: '▼', stable: '▶' };
 
 /** What a live tile's canvas writes. */
 export interface LiveText {
@@ -24,6 +30,8 @@ export interface LiveText {
   min: string;
   avg: string;
   max: string;
+  /** The trend arrow's trend; '' when the tile shows none (a state badge instead). */
+  trend: Trend | '';
 }
 
 export interface TextStyle {
@@ -60,6 +68,9 @@ export interface LiveGeometry {
   figGap: number;
   /** The DOM shows "updated " before the age (not in kiosk nor narrow tiles). */
   ageWord: boolean;
+  /** The trend arrow's box (null: no arrow) and its style per trend (the colours of `.trend-<trend>`). */
+  trend: Box | null;
+  arrow: Record<Trend, TextStyle> | null;
 }
 
 /**
@@ -105,6 +116,8 @@ export interface LiveDom {
   unit: HTMLElement | null;
   age: HTMLElement;
   min: HTMLElement;
+  /** The trend arrow's box (TrendMark), or null when the tile shows a state instead. */
+  trend: HTMLElement | null;
 }
 
 function gapOf(el: Element | null, fallback: number): number {
@@ -128,7 +141,21 @@ function measureStyles(d: LiveDom): LiveGeometry {
     footGap: gapOf(d.footIn, 0),
     figGap: gapOf(d.min.parentElement, 10),
     ageWord: !!word && getComputedStyle(word).display !== 'none',
+    trend: null,
+    arrow: d.trend ? arrowStyles(d.trend) : null,
   };
+}
+
+/**
+ * The arrow's style per trend: its font, and the colour `.trend-<trend>` gives
+ * (read from the custom properties styles.css sets on `.trend`, so the box's own
+ * class, which the layer leaves alone, does not matter).
+ */
+function arrowStyles(el: Element): Record<Trend, TextStyle> {
+  const s = styleOf(el);
+  const cs = getComputedStyle(el);
+  const color = (t: Trend) => cs.getPropertyValue(`--trend-${t}`).trim() || s.color;
+  return { rising: { ...s, color: color('rising') }, falling: { ...s, color: color('falling') }, stable: { ...s, color: color('stable') } };
 }
 
 /** What was drawn where (CSS px from the layer canvas's top left), for tests. */
@@ -138,7 +165,9 @@ export interface Drawn {
   /** Baseline. */
   y: number;
   w: number;
-  box: 'value' | 'foot';
+  box: 'value' | 'foot' | 'trend';
+  /** The fill colour (a CSS colour). */
+  color: string;
 }
 
 /** A string placed by a layout: empty text when it is not shown. */
@@ -150,8 +179,8 @@ interface Placed {
   s: TextStyle | null;
 }
 
-/** The six strings of a tile, in this order (one place each): value, unit, age, min, avg, max. */
-const N = 6;
+/** The strings of a tile, in this order (one place each): value, unit, age, min, avg, max, trend arrow. */
+const N = 7;
 const empty = (): Placed => ({ text: '', x: 0, y: 0, w: 0, s: null });
 
 /** One live tile on the layer. */
@@ -170,13 +199,15 @@ export class LiveSlot {
   readonly next: Placed[] = Array.from({ length: N }, empty);
   /** Bit i: place i is to be drawn in this flush. */
   pending = 0;
+  /** For tests: writes the strings into the tile's hidden DOM text boxes (a live tile names them for screen readers instead). */
+  writeDom: () => void = () => {};
 
   constructor(readonly dom: () => LiveDom | null) {}
 
   /** What the layer shows for this tile (for tests). */
   shown(): Drawn[] {
     const out: Drawn[] = [];
-    this.placed.forEach((p, i) => p.text && out.push({ text: p.text, x: p.x, y: p.y, w: p.w, box: i < 3 ? 'value' : 'foot' }));
+    this.placed.forEach((p, i) => p.text && out.push({ text: p.text, x: p.x, y: p.y, w: p.w, box: i < 3 ? 'value' : i < 6 ? 'foot' : 'trend', color: p.s?.color ?? '' }));
     return out;
   }
 }
@@ -309,6 +340,9 @@ export class TextLayer {
       if (g.value.w !== v.width || g.foot.w !== f.width || g.value.h !== v.height) Object.assign(g, measureStyles(d));
       g.value = { x: v.left - origin.x, y: v.top - origin.y, w: v.width, h: v.height };
       g.foot = { x: f.left - origin.x, y: f.top - origin.y, w: f.width, h: f.height };
+      const a = d.trend?.getBoundingClientRect();
+      g.trend = a ? { x: a.left - origin.x, y: a.top - origin.y, w: a.width, h: a.height } : null;
+      if (!!g.trend !== !!g.arrow) g.arrow = d.trend ? arrowStyles(d.trend) : null;
       s.dirty = true;
     }
     let draws = false;
@@ -441,6 +475,13 @@ export class TextLayer {
     if (at.min !== null) put(3, g.figs, t.min, f.x + at.min, fb, minW);
     if (at.avg !== null) put(4, g.figs, t.avg, f.x + at.avg, fb, avgW);
     if (at.max !== null) put(5, g.figs, t.max, f.x + at.max, fb, maxW);
+    // The arrow is centred in its box (text-align: center), on its line box's baseline.
+    if (t.trend && g.trend && g.arrow) {
+      const s = g.arrow[t.trend];
+      const glyph = ARROW[t.trend];
+      const w = this.widthOf(s, glyph);
+      put(6, s, glyph, g.trend.x + (g.trend.w - w) / 2, this.baseline(s, g.trend.y + (g.trend.h - s.line) / 2), w);
+    }
     for (const o of out) if (!o.text) o.s = null;
   }
 

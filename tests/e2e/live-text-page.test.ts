@@ -14,6 +14,7 @@ interface Drawn {
   y: number;
   w: number;
   box: string;
+  color: string;
 }
 
 /**
@@ -33,17 +34,29 @@ async function drawnVsDom(page: Page): Promise<Array<{ key: string; text: string
     // Freeze the page's drawing, then show the DOM text of the same tiles.
     (window as unknown as { vigil: { loop: { stop(): void } } }).vigil.loop.stop();
     layer.style.display = 'none';
+    // A live tile's text boxes are not written (screen readers read aria-labels): fill them as a stale tile's would be.
+    for (const t of tiles) (t as HTMLElement & { vigilText: { writeDom(): void } }).vigilText.writeDom();
     for (const t of tiles) t.classList.remove('cv');
     const ctx = document.createElement('canvas').getContext('2d')!;
+    const trendOf: Record<string, string> = { '▲': 'rising', '▼': 'falling', '▶': 'stable' };
+    const css = (c: string) => ((ctx.fillStyle = '#000'), (ctx.fillStyle = c), String(ctx.fillStyle));
     tiles.forEach((t, i) => {
-      const spans = [...t.querySelectorAll<HTMLElement>('.num, .unit, .age, .figs > span')];
+      // The arrow's box keeps a glyph, hidden, while the layer draws it: show the drawn trend there as the DOM would.
+      const arrow = drawn[i].find((d) => d.box === 'trend');
+      const mark = t.querySelector<HTMLElement>('.trend');
+      if (arrow && mark) {
+        mark.className = `trend trend-${trendOf[arrow.text]}`;
+        mark.textContent = arrow.text;
+        if (css(arrow.color) !== css(getComputedStyle(mark).color)) out.push({ key: t.dataset.key ?? '', text: `${arrow.text} in ${arrow.color}, the DOM's ${getComputedStyle(mark).color}`, dx: 99, dy: 99 });
+      }
+      const spans = [...t.querySelectorAll<HTMLElement>('.num, .unit, .age, .figs > span, .trend')];
       for (const d of drawn[i]) {
         const el = spans.find((s) => (s.textContent ?? '').replace(/\s+/g, ' ').trim() === d.text);
         if (!el) continue; // an age cut with an ellipsis, or a figure the DOM wrapped out of sight too
         const r = document.createRange();
         r.selectNodeContents(el);
         const q = r.getClientRects()[0];
-        if (!q || q.top >= (el.closest('.tile-foot, .tile-value') as HTMLElement).getBoundingClientRect().bottom) continue;
+        if (!q || q.top >= (el.closest('.tile-foot, .tile-value, .tile-head') as HTMLElement).getBoundingClientRect().bottom) continue;
         const cs = getComputedStyle(el);
         ctx.font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
         const ascent = Math.round(ctx.measureText('0').fontBoundingBoxAscent);
@@ -94,12 +107,52 @@ describe.skipIf(!bin.path)('live figures drawn into the page\'s text canvas', ()
           const trend = v.store.get(t.dataset.key ?? '')?.stat?.trend;
           if (!el || !trend) continue;
           n++;
-          if (!el.classList.contains(`trend-${trend}`) || el.getAttribute('aria-label') !== `trend ${trend}`) out.push(`${t.dataset.key}: ${el.className} vs ${trend}`);
+          // A live tile's arrow is drawn by the text layer (its box's class and glyph are left as they were); another's is the DOM's.
+          const arrow = (t as HTMLElement & { vigilText?: { shown(): Array<{ box: string; text: string }> } }).vigilText?.shown().find((d) => d.box === 'trend')?.text;
+          const shows = t.classList.contains('cv') ? arrow === { rising: '▲', falling: '▼', stable: '▶' }[trend] : el.classList.contains(`trend-${trend}`);
+          if (!shows || el.getAttribute('aria-label') !== `trend ${trend}`) out.push(`${t.dataset.key}: ${t.classList.contains('cv') ? arrow : el.className} vs ${trend}`);
         }
         return { n, out };
       });
       expect(wrong.n).toBeGreaterThanOrEqual(5);
       expect(wrong.out).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('changes no text, class or style of a live tile on a tick: only the names screen readers read', async () => {
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${srv.url}/?kiosk`);
+      await page.waitForFunction(() => document.querySelectorAll('.tile.cv').length >= 5, null, { timeout: 10_000 * SCALE });
+      // Two seconds of ticks every 250 ms: every DOM change inside a live tile (one of one series the text layer draws for).
+      // Only a window without a render counts (the host source finds series for a while: new tiles mount, the page renders).
+      const seen = await page.evaluate(async () => {
+        const v = (window as unknown as { vigil: { renders: number } }).vigil;
+        for (let attempt = 0; ; attempt++) {
+          const changes: string[] = [];
+          let names = 0;
+          const mo = new MutationObserver((records) => {
+            for (const r of records) {
+              const el = r.target instanceof Element ? r.target : r.target.parentElement;
+              const tile = el?.closest('.tile');
+              if (!tile?.classList.contains('cv')) continue;
+              if (r.type === 'attributes' && (r.attributeName === 'aria-label' || r.attributeName === 'title')) names++;
+              else changes.push(`${tile.getAttribute('data-key')}: ${r.type} ${r.attributeName ?? ''} on ${el?.className}`);
+            }
+          });
+          const renders = v.renders;
+          mo.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+          await new Promise((r) => setTimeout(r, 2000));
+          mo.disconnect();
+          if (v.renders === renders || attempt === 9) return { changes, names, rendered: v.renders - renders };
+        }
+      });
+      expect(seen.rendered).toBe(0);
+      // The figures change every tick, so their names do; nothing a style rule or layout reads does.
+      expect(seen.names).toBeGreaterThanOrEqual(10);
+      expect(seen.changes.slice(0, 10)).toEqual([]);
     } finally {
       await page.close();
     }
@@ -141,6 +194,7 @@ describe.skipIf(!bin.path)('live figures drawn into the page\'s text canvas', ()
         // Every live tile drew its value, and the figures it drew are the DOM's.
         expect(rows.filter((r) => /^[\d.–-]/.test(r.text)).length).toBeGreaterThanOrEqual(5);
         expect(rows.some((r) => r.text.startsWith('max '))).toBe(true);
+        expect(rows.filter((r) => /^[▲▼▶]$/.test(r.text)).length).toBeGreaterThanOrEqual(3);
         const worst = (k: 'dx' | 'dy') => Math.max(...rows.map((r) => Math.abs(r[k])));
         for (const r of rows) if (Math.abs(r.dx) > 1 || Math.abs(r.dy) > 1) console.log(JSON.stringify(r));
         console.log(`${query || 'default'}: ${rows.length} strings, worst |dx| ${worst('dx').toFixed(2)} px, |dy| ${worst('dy').toFixed(2)} px`);

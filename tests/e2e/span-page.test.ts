@@ -63,7 +63,7 @@ describe.skipIf(!bin.path)('the page at ?span=1h', () => {
       expect(Math.max(...past!.hi)).toBe(900);
       expect(past!.t.every((t) => t % 70_000 === 0)).toBe(true);
       const tile = page.locator('.tile[data-key="app.latency@past"]');
-      await expect.poll(() => tile.locator('.tile-foot').textContent()).toMatch(/max 900/);
+      await expect.poll(() => tile.locator('.tile-foot').ariaSnapshot()).toMatch(/max 900/);
 
       // Live ticks fold into the open bucket: host.cpu.total keeps its aligned buckets, the newest growing.
       const before = await seriesOf(page, 'host.cpu.total', srv.vigil.config.source);

@@ -1,13 +1,11 @@
 import { Component, type ComponentChildren } from 'preact';
 import type { CheckState, Trend } from '../../shared/schema.js';
 import { formatWith, formatWithText } from '../format.js';
-import { type LiveDom, LiveSlot, type LiveText, textLayer } from '../live-text.js';
+import { ARROW, type LiveDom, LiveSlot, type LiveText, textLayer } from '../live-text.js';
 import type { LiveTile, LiveTiles } from '../live-tiles.js';
 import type { SeriesStore } from '../series-store.js';
 import { ageOf, isStale, type TileView } from '../view.js';
 import { Sparkline } from './Sparkline.js';
-
-const ARROW: Record<Trend, string> = { rising: '▲', falling: '▼', stable: '▶' };
 
 /** A state is a shape and a word, never a colour alone. */
 export const STATE_ICON: Record<CheckState['status'], string> = { ok: '✓', warn: '▲', critical: '✕', unknown: '?' };
@@ -74,7 +72,7 @@ interface Formatted {
 function liveText(tile: TileView, t: LiveText, last: Formatted): boolean {
   const { stat, unit, format } = tile;
   let changed = false;
-  const set = (k: keyof LiveText, v: string) => {
+  const set = <K extends keyof LiveText>(k: K, v: LiveText[K]) => {
     if (t[k] !== v) (t[k] = v), (changed = true);
   };
   if (stat) {
@@ -95,14 +93,30 @@ function liveText(tile: TileView, t: LiveText, last: Formatted): boolean {
     last.format = format;
   }
   set('age', tile.age);
+  // The arrow shows where there is no state badge (SingleTile).
+  set('trend', stat && !tile.check ? stat.trend : '');
   return changed;
 }
 
+/** Sets an attribute when it differs (aria-label, title: attributes no style rule reads, so no restyle). */
+function setAttr(el: HTMLElement | null | undefined, name: string, v: string): void {
+  if (el && el.getAttribute(name) !== v) el.setAttribute(name, v);
+}
+
 /**
- * Writes the live text into the DOM: shown there for a stale tile; for a live
- * one the boxes are not rendered, and only screen readers and tests read them.
+ * Writes the live text into the DOM. A stale tile (or one with no value) shows
+ * it there as text. A live one (the text layer draws it) only names its value
+ * row and footer for screen readers: `aria-label` on those `role="img"` boxes,
+ * the same names their unrendered text gave them through aria-labelledby, so a
+ * tick changes no text node and Chromium has no style or layout to bring up to
+ * date. Its text boxes are then left as they were (`.cv` hides them).
  */
 function writeLive(tile: TileView, r: LiveRefs, t: LiveText): void {
+  if (drawsText(tile)) {
+    setAttr(r.valueIn?.parentElement, 'aria-label', `${t.value}${t.unit ? ` ${t.unit}` : ''} updated ${t.age}`);
+    setAttr(r.footIn?.parentElement, 'aria-label', `${t.min} ${t.avg} ${t.max}`);
+    return;
+  }
   if (tile.stat) {
     setText(r.num, t.value);
     setText(r.unit, t.unit);
@@ -111,7 +125,12 @@ function writeLive(tile: TileView, r: LiveRefs, t: LiveText): void {
     setText(r.max, t.max);
   }
   setText(r.ageText, tile.age);
-  if (r.age && r.age.title !== `updated ${tile.age}`) r.age.title = `updated ${tile.age}`;
+  setAttr(r.age, 'title', `updated ${tile.age}`);
+}
+
+/** Writes a live tile's text into its (hidden) DOM boxes as a stale tile shows it: for tests that compare the two. */
+function writeDomText(tile: TileView, r: LiveRefs, t: LiveText): void {
+  writeLive({ ...tile, stale: true }, r, t);
 }
 
 /** What decides the text boxes' places and styles: a change measures them again. */
@@ -126,9 +145,9 @@ function drawsText(tile: TileView): boolean {
 }
 
 /** The elements the text layer copies, once they are all there. */
-function domOf(r: LiveRefs): LiveDom | null {
+function domOf(r: LiveRefs, trend: HTMLElement | null): LiveDom | null {
   const { valueIn, footIn, num, age, min } = r;
-  return valueIn && footIn && num && age && min ? { valueIn, footIn, num, unit: r.unit, age, min } : null;
+  return valueIn && footIn && num && age && min ? { valueIn, footIn, num, unit: r.unit, age, min, trend } : null;
 }
 
 /**
@@ -175,27 +194,43 @@ function Legend({ lines }: { lines: readonly TileView[] }) {
  * The trend arrow. It turns often (a noisy series flips between stable and
  * rising), so it is written here, not by Preact: a tile whose trend alone
  * changed updates it without a render (Tile.liveUpdate), and Preact, which owns
- * none of its attributes or text, can never leave a stale one behind.
+ * none of its attributes or text, can never leave a stale one behind. On a live
+ * tile the text layer draws the arrow (`drawn`): the box keeps the glyph it was
+ * mounted or last shown with, hidden, and a new trend changes only its name
+ * and tooltip (attributes no style rule reads), so a tick restyles, lays out
+ * and paints no DOM.
  */
-export class TrendMark extends Component<{ trend: Trend }> {
+export class TrendMark extends Component<{ trend: Trend; drawn: boolean }> {
   private el: HTMLElement | null = null;
-  private shown: Trend | null = null;
+  /** The trend its name says, and the one its class and glyph show. */
+  private named: Trend | null = null;
+  private painted: Trend | null = null;
   private readonly setEl = (el: HTMLElement | null) => void (this.el = el);
 
-  show(trend: Trend): void {
+  /** The box the text layer draws the arrow in. */
+  get element(): HTMLElement | null {
+    return this.el;
+  }
+
+  show(trend: Trend, drawn: boolean): void {
     const el = this.el;
-    if (!el || trend === this.shown) return;
-    this.shown = trend;
+    if (!el) return;
+    if (trend !== this.named) {
+      this.named = trend;
+      el.title = `trend: ${trend}`;
+      el.setAttribute('aria-label', `trend ${trend}`);
+    }
+    // Mounted with a glyph even when drawn, so its box is the size it has when shown.
+    if (trend === this.painted || (drawn && this.painted)) return;
+    this.painted = trend;
     el.className = `trend trend-${trend}`;
-    el.title = `trend: ${trend}`;
-    el.setAttribute('aria-label', `trend ${trend}`);
     el.textContent = ARROW[trend];
   }
   override componentDidMount(): void {
-    this.show(this.props.trend);
+    this.show(this.props.trend, this.props.drawn);
   }
   override componentDidUpdate(): void {
-    this.show(this.props.trend);
+    this.show(this.props.trend, this.props.drawn);
   }
   override render() {
     return <span class="trend" ref={this.setEl} />;
@@ -272,12 +307,13 @@ function SingleTile({ tile, showSource, color, span }: TileProps, live: LiveSett
   const now = stat ? formatWith(stat.v, unit, format) : null;
   const set = live.set;
   const id = live.id;
-  const side = check ? <StateBadge check={check} /> : stat && <TrendMark ref={live.trend} trend={stat.trend} />;
+  const side = check ? <StateBadge check={check} /> : stat && <TrendMark ref={live.trend} trend={stat.trend} drawn={drawsText(tile)} />;
   return (
     <TileFrame tile={tile} full={`${tile.name} on ${tile.source}`} source={showSource || tile.showSource} side={side} canvasText={drawsText(tile)}>
       {/* The box has a fixed size; its inner box is a relayout boundary, so a new value lays out this row alone. */}
       {/* Drawn by the text layer when live: named by its (unrendered) text for screen readers. */}
-      <div class="tile-value" role="img" aria-labelledby={now ? `${id}-n ${now.unit ? `${id}-u ` : ''}${id}-a` : `${id}-n ${id}-a`}>
+      {/* Named by its text when that is shown; when drawn, writeLive names it (aria-label, which Preact never owns). */}
+      <div class="tile-value" role="img" aria-labelledby={drawsText(tile) ? undefined : now ? `${id}-n ${now.unit ? `${id}-u ` : ''}${id}-a` : `${id}-n ${id}-a`}>
         <div class="in" ref={set.valueIn}>
           {now ? (
             <>
@@ -300,7 +336,7 @@ function SingleTile({ tile, showSource, color, span }: TileProps, live: LiveSett
         </div>
       </div>
       <Sparkline ref={live.spark} ring={tile.ring} version={tile.version} unit={unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values`} />
-      <footer class="tile-foot" title={stat ? 'over the window' : undefined} role={stat ? 'img' : undefined} aria-labelledby={stat ? `${id}-min ${id}-avg ${id}-max` : undefined}>
+      <footer class="tile-foot" title={stat ? 'over the window' : undefined} role={stat ? 'img' : undefined} aria-labelledby={stat && !drawsText(tile) ? `${id}-min ${id}-avg ${id}-max` : undefined}>
         <div class="in" ref={set.footIn}>
           {stat && (
             <>
@@ -381,10 +417,10 @@ export class Tile extends Component<TileProps> implements LiveTile {
   private sparkline: Sparkline | null = null;
   private trend: TrendMark | null = null;
   /** What the text layer draws (written with the DOM text). */
-  private readonly text: LiveText = { value: '', unit: '', age: '', min: '', avg: '', max: '' };
+  private readonly text: LiveText = { value: '', unit: '', age: '', min: '', avg: '', max: '', trend: '' };
   private readonly formatted: Formatted = { v: NaN, min: NaN, avg: NaN, max: NaN, unit: '', format: null };
   /** This tile on the page's text layer. */
-  private readonly slot = new LiveSlot(() => domOf(this.live.refs));
+  private readonly slot = new LiveSlot(() => domOf(this.live.refs, this.trend?.element ?? null));
 
   /** The tile's shape when its text boxes' styles were last read. */
   private shape = '';
@@ -403,7 +439,7 @@ export class Tile extends Component<TileProps> implements LiveTile {
     if (!sameFrame(this.props, next)) return true;
     if (x.version === y.version && x.age === y.age && x.stat === y.stat) return false;
     if (!liveOnly(x, y)) return true;
-    this.trend?.show(y.stat!.trend);
+    this.trend?.show(y.stat!.trend, drawsText(y));
     this.show(y);
     writeLive(y, this.live.refs, this.text);
     if (y.version !== x.version) this.sparkline?.refresh();
@@ -429,7 +465,7 @@ export class Tile extends Component<TileProps> implements LiveTile {
     t.stat = s.stat;
     t.version = s.version;
     t.age = age;
-    this.trend?.show(s.stat.trend);
+    this.trend?.show(s.stat.trend, drawsText(t));
     this.show(t);
     writeLive(t, this.live.refs, this.text);
     if (redraw) this.sparkline?.refresh();
@@ -482,6 +518,7 @@ export class Tile extends Component<TileProps> implements LiveTile {
     // For tests: what the layer draws for this tile (an expando, not an attribute: nothing restyles).
     const el = this.live.refs.valueIn?.closest('.tile');
     if (el) (el as Element & { vigilText?: LiveSlot }).vigilText = this.slot;
+    this.slot.writeDom = () => writeDomText(this.props.tile, this.live.refs, this.text);
   }
   private attached = false;
   override componentDidUpdate(): void {
