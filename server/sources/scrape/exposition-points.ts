@@ -3,6 +3,7 @@ import type { ExpoSample, Family, SeriesMemo } from './exposition.js';
 import type { Point } from './folder.js';
 import { legalLabels, legalName, unitOfName } from './names.js';
 import type { Bucket } from './quantile.js';
+import { ReusedList } from './reused-list.js';
 
 export interface ExpoPoints {
   points: Point[];
@@ -51,12 +52,8 @@ export class PointsPlan {
   keep: ((name: string) => boolean) | null = null;
   ops: Op[] = [];
   dropped = 0;
-  /**
-   * The array a replay fills, kept from round to round: grown anew by ~750
-   * pushes it was ~20 KB of garbage a round. A replay's points are read before
-   * the next one (the target folds them at once).
-   */
-  points: Point[] = [];
+  /** What a replay fills (read before the next replay: the target folds them at once). */
+  readonly points = new ReusedList<Point>();
 }
 
 const KEEP_ALL = () => true;
@@ -96,8 +93,7 @@ export function expositionPoints(families: readonly Family[], keep: (name: strin
 
 /** The points of the plan's families with their samples' values now, as the full reading would give them. */
 function replay(plan: PointsPlan): ExpoPoints {
-  const points = plan.points;
-  let n = 0;
+  const points = plan.points.begin();
   const ops = plan.ops;
   for (let k = 0; k < ops.length; k++) {
     const op = ops[k];
@@ -105,13 +101,13 @@ function replay(plan: PointsPlan): ExpoPoints {
       const v = op.samples[0].value;
       if (!Number.isFinite(v)) continue;
       (op.point as Scalar).v = v;
-      n = put(points, n, op.point);
+      points.add(op.point);
     } else if (op.kind === HISTOGRAM) {
       const p = op.point as Histogram;
       for (let i = 0; i < op.samples.length; i++) p.buckets[i].count = op.samples[i].value;
       const count = op.count ? op.count.value : NaN;
       p.count = Number.isNaN(count) ? p.buckets[p.buckets.length - 1].count : count;
-      n = put(points, n, p);
+      points.add(p);
     } else {
       const p = op.point as Summary;
       p.quantiles.length = 0;
@@ -123,19 +119,10 @@ function replay(plan: PointsPlan): ExpoPoints {
       }
       const count = op.count ? op.count.value : NaN;
       p.count = Number.isNaN(count) ? 0 : count;
-      n = put(points, n, p);
+      points.add(p);
     }
   }
-  // Fewer points than last round (a value gone non-finite): the array's tail is let go.
-  if (points.length > n) points.length = n;
-  return { points, dropped: plan.dropped };
-}
-
-/** `p` as the n-th of `points` (written over, or pushed past the end); the count after it. */
-function put(points: Point[], n: number, p: Point): number {
-  if (n < points.length) points[n] = p;
-  else points.push(p);
-  return n + 1;
+  return { points: points.end(), dropped: plan.dropped };
 }
 
 /** What a family's name becomes: worked out once per name and kept by the target (legalName runs five regexes). */

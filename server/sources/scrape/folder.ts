@@ -1,6 +1,7 @@
 import { metricKey, type Labels } from '../../../shared/series.js';
 import type { Reading } from '../sampler.js';
 import { evenOut, quantileOfCounts, type Bucket } from './quantile.js';
+import { ReusedList } from './reused-list.js';
 
 /*
  * Other programs' metrics as Vigil readings, with the state that takes:
@@ -40,34 +41,6 @@ export interface KeyedReading extends Reading {
 }
 
 export const QUANTILES = [0.5, 0.95, 0.99] as const;
-
-/**
- * A fold's readings in an array kept from fold to fold (the readings are new
- * objects; grown anew by ~750 pushes the array was ~20 KB of garbage a round).
- * Whoever takes a fold's readings reads them before the Folder folds again: a
- * scrape target publishes them at once, OTLP copies them into its samples.
- */
-class ReadingList {
-  private readonly items: KeyedReading[] = [];
-  private n = 0;
-
-  begin(): this {
-    this.n = 0;
-    return this;
-  }
-
-  add(r: KeyedReading): void {
-    if (this.n < this.items.length) this.items[this.n] = r;
-    else this.items.push(r);
-    this.n++;
-  }
-
-  /** The readings added since begin (a fold with fewer than the last lets the rest go). */
-  end(): KeyedReading[] {
-    if (this.items.length > this.n) this.items.length = this.n;
-    return this.items;
-  }
-}
 
 /**
  * A counter's last value and time as committed, and the value a fold staged
@@ -171,7 +144,8 @@ export class Folder {
   private lastSweep = 0;
   /** Folds so far (each one's CounterStage id). */
   private folds = 0;
-  private readonly readings = new ReadingList();
+  /** A fold's readings, in an array kept from fold to fold (read before the next fold). */
+  private readonly readings = new ReusedList<KeyedReading>();
   /** Scratch for a histogram's bucket increases. */
   private delta = new Float64Array(16);
 
@@ -222,7 +196,7 @@ export class Folder {
     };
   }
 
-  private counter(key: string, name: string, labels: Labels, unit: string, v: number, t: number, out: ReadingList, stage: CounterStage): void {
+  private counter(key: string, name: string, labels: Labels, unit: string, v: number, t: number, out: ReusedList<KeyedReading>, stage: CounterStage): void {
     // The value this fold staged for the key if any, else the one committed: one lookup, no state object made.
     let s = this.counters.get(key) ?? stage.fresh?.get(key);
     let last: { v: number; t: number } | null = null;
@@ -241,7 +215,7 @@ export class Folder {
     out.add({ key, name, labels, unit: rateUnit(unit), v: (increase * 1000) / (t - last.t) });
   }
 
-  private histogram(key: string, p: Extract<Point, { kind: 'histogram' }>, t: number, out: ReadingList, staged: Map<string, HistogramState>, counters: CounterStage): void {
+  private histogram(key: string, p: Extract<Point, { kind: 'histogram' }>, t: number, out: ReusedList<KeyedReading>, staged: Map<string, HistogramState>, counters: CounterStage): void {
     const [rateKey, rateName] = this.sub(key, p.name, 'rate');
     this.counter(rateKey, rateName, p.labels, '', p.count, t, out, counters);
     const n = p.buckets.length;
