@@ -2,7 +2,7 @@
  * bench-page: what the wall-display page costs the browser.
  *
  *   npx tsx scripts/bench-page.ts [--minutes 1] [--tiles 50] [--rates 1,10] [--no-dpr-compare]
- *                                 [--no-floor] [--uncapped] [--judged] [--baseline DIR --rounds 3] [--trace S]
+ *                                 [--no-floor] [--uncapped] [--judged] [--baseline DIR --rounds 3] [--trace S [--trace-dir DIR]]
  *                                 [--init-script FILE] [--inject FILE]
  *
  * Starts a real Vigil on port 0 whose only source is a synthetic channel of
@@ -28,7 +28,10 @@
  * inside each metric's range, so states change as the waves cross them).
  * `--trace S` records S seconds of a Chromium trace after each row's measured
  * window and prints the renderer main thread's self time by kind (script,
- * gc, style, layout, paint, layerize, commit) and the heaviest events.
+ * gc, style, layout, paint, layerize, commit) and the heaviest events;
+ * `--trace-dir DIR` also keeps each trace there (DevTools' Performance panel
+ * loads it; it shows which event ran under which: how HitTest under
+ * OverlayInterstitialAdDetector was found).
  * `--profile S` samples S seconds of the Vigil page's JavaScript (CDP Profiler)
  * and prints the functions with the most self time; `--alloc S` samples what
  * the page's JavaScript allocates for S seconds (CDP HeapProfiler sampling),
@@ -71,6 +74,7 @@ const { values: args } = parseArgs({
     baseline: { type: 'string' },
     rounds: { type: 'string', default: '1' },
     trace: { type: 'string', default: '0' },
+    'trace-dir': { type: 'string' },
     profile: { type: 'string', default: '0' },
     alloc: { type: 'string', default: '0' },
     'init-script': { type: 'string' },
@@ -329,7 +333,7 @@ for (const row of rows) {
       process.stderr.write(`${row.rate} Hz, ${row.label}:\n${diffCensus(censuses[0], censuses[1]).join('\n')}\n`);
     }
     // After the measured window, so tracing never weighs on the busy figure.
-    if (traceSeconds > 0) traces.push([`${row.rate} Hz, ${row.label}, ${row.floor ? 'floor' : 'vigil'}`, await tracePage(cdp, traceSeconds, (ms) => page.waitForTimeout(ms))]);
+    if (traceSeconds > 0) traces.push([`${row.rate} Hz, ${row.label}, ${row.floor ? 'floor' : 'vigil'}`, await tracePage(cdp, traceSeconds, (ms) => page.waitForTimeout(ms), args['trace-dir'] ? join(args['trace-dir'], `${row.rate}hz-dpr${row.screenDpr}-${row.floor ? 'floor' : row.pageDir ? 'baseline' : 'vigil'}-${Date.now()}.json`) : undefined)]);
     if (Number(args.profile) > 0 && !row.floor) {
       const top = await profilePage(cdp, Number(args.profile), (ms) => page.waitForTimeout(ms));
       process.stderr.write(`JS self time, ms/s (${row.label}): ${top.map(([f, ms]) => `${f} ${ms.toFixed(2)}`).join('; ')}\n`);

@@ -3,6 +3,7 @@
  * the renderer's main thread, its complete events reduced to self time per
  * kind (script, style, layout, paint, layerize, commit, gc, other).
  */
+import { writeFileSync } from 'node:fs';
 import type { CDPSession } from 'playwright-core';
 
 interface TraceEvent {
@@ -12,7 +13,7 @@ interface TraceEvent {
   dur?: number;
   pid: number;
   tid: number;
-  args?: { name?: string };
+  args?: { name?: string; [k: string]: unknown };
 }
 
 /** Kinds of main-thread work, by trace event name (Chromium 12x-15x names). */
@@ -39,8 +40,8 @@ export interface TraceBreakdown {
   top: Array<[string, number]>;
 }
 
-/** Traces `seconds` of the page through `cdp` and reduces the renderer main thread's events. */
-export async function tracePage(cdp: CDPSession, seconds: number, wait: (ms: number) => Promise<void>): Promise<TraceBreakdown> {
+/** Traces `seconds` of the page through `cdp` and reduces the renderer main thread's events; `saveAs`: also write the trace there (Chrome's JSON trace format). */
+export async function tracePage(cdp: CDPSession, seconds: number, wait: (ms: number) => Promise<void>, saveAs?: string): Promise<TraceBreakdown> {
   const events: TraceEvent[] = [];
   const onData = (e: { value: TraceEvent[] }) => {
     for (const ev of e.value) events.push(ev);
@@ -59,6 +60,8 @@ export async function tracePage(cdp: CDPSession, seconds: number, wait: (ms: num
   await cdp.send('Tracing.end');
   await done;
   cdp.off('Tracing.dataCollected', onData as never);
+  // The whole trace, for DevTools' Performance panel (Load profile) or a script: which event ran under which, with its arguments.
+  if (saveAs) writeFileSync(saveAs, JSON.stringify({ traceEvents: events }));
   return reduce(events, (Date.now() - t0) / 1000);
 }
 
