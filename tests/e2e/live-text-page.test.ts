@@ -7,6 +7,7 @@ import { type Running, startVigil } from '../helpers/server.js';
 
 const bin = requireBinary('chromium', 'apt-get install -y chromium', ['/usr/bin/chromium']);
 const SCALE = Math.max(1, Number(process.env.TEST_TIMEOUT_SCALE) || 1);
+const TOKEN = 'live-text-page-ingest-token-0123456789';
 
 interface Drawn {
   text: string;
@@ -145,6 +146,43 @@ describe.skipIf(!bin.path)('live figures drawn into the page\'s text canvas', ()
     }
   });
 
+  it("turns a live tile's arrow without touching its tooltip (a new title would restyle it: Chromium's abbr[title] rule)", async () => {
+    // A server of its own: the series goes stale once the pushes stop, and a stale tile renders every second.
+    const own = await startVigil({ interval: 250, ingestToken: TOKEN, ingestCoalesce: 0 }, { pageDir: await ensurePageBuilt() });
+    const push = (value: number) =>
+      fetch(`${own.url}/api/ingest`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ source: 'trend-test', metrics: [{ name: 'test.flip', value, unit: 'ms' }] }),
+      }).then((r) => expect(r.status).toBe(202));
+    const page = await browser.context.newPage();
+    try {
+      await page.goto(`${own.url}/`);
+      const arrow = page.locator('.tile[data-key^="test.flip@"] .trend');
+      for (const v of [1, 2, 3, 4]) {
+        await push(v);
+        await page.waitForTimeout(300);
+      }
+      await expect.poll(() => arrow.getAttribute('aria-label'), { timeout: 10_000 * SCALE }).toBe('trend rising');
+      await page.evaluate(() => {
+        const el = document.querySelector('.tile[data-key^="test.flip@"] .trend')!;
+        const seen: string[] = ((window as unknown as { titleWrites: string[] }).titleWrites = []);
+        new MutationObserver((rs) => rs.forEach((r) => r.attributeName === 'title' && seen.push((r.target as Element).getAttribute('title') ?? ''))).observe(el, { attributes: true });
+      });
+      for (const v of [-100, -200, -300, -400]) {
+        await push(v);
+        await page.waitForTimeout(300);
+      }
+      await expect.poll(() => arrow.getAttribute('aria-label'), { timeout: 10_000 * SCALE }).toBe('trend falling');
+      expect(await page.locator('.tile[data-key^="test.flip@"]').getAttribute('class')).toContain(' cv');
+      expect(await page.evaluate(() => (window as unknown as { titleWrites: string[] }).titleWrites)).toEqual([]);
+      expect(await arrow.getAttribute('title')).toBe('trend over the window: ▲ rising, ▼ falling, ▶ stable');
+    } finally {
+      await page.close();
+      await own.stop();
+    }
+  });
+
   it('changes no text, class or style of a live tile on a tick: only the names screen readers read', async () => {
     const page = await browser.context.newPage();
     try {
@@ -162,7 +200,7 @@ describe.skipIf(!bin.path)('live figures drawn into the page\'s text canvas', ()
               const el = r.target instanceof Element ? r.target : r.target.parentElement;
               const tile = el?.closest('.tile');
               if (!tile?.classList.contains('cv')) continue;
-              if (r.type === 'attributes' && (r.attributeName === 'aria-label' || r.attributeName === 'title')) names++;
+              if (r.type === 'attributes' && r.attributeName === 'aria-label') names++;
               else changes.push(`${tile.getAttribute('data-key')}: ${r.type} ${r.attributeName ?? ''} on ${el?.className}`);
             }
           });

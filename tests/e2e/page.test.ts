@@ -106,7 +106,9 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     await expect.poll(() => cpu.locator('.tile-value').ariaSnapshot()).toMatch(/^- img "[\d.]+ % updated (now|\d+ s ago)"$/);
     // CPU is judged on the built-in dashboard: its state is a word as well as a colour.
     expect(await cpu.locator('.state').textContent()).toMatch(/^. (OK|WARN|CRITICAL|UNKNOWN)$/);
-    expect(await page.locator('.tile[data-key^="host.mem.used@"] .trend').getAttribute('title')).toMatch(/^trend: (rising|falling|stable)$/);
+    // The arrow: its trend for screen readers; its tooltip says what the arrows mean (fixed: a tick sets no title).
+    expect(await page.locator('.tile[data-key^="host.mem.used@"] .trend').getAttribute('aria-label')).toMatch(/^trend (rising|falling|stable)$/);
+    expect(await page.locator('.tile[data-key^="host.mem.used@"] .trend').getAttribute('title')).toBe('trend over the window: ▲ rising, ▼ falling, ▶ stable');
     expect(await cpu.locator('.tile-foot').ariaSnapshot()).toMatch(/img "min .+ % avg .+ % max .+ %"/);
     // Every footer figure is whole on the footer's visible line or wholly out of sight on a hidden one, never cut:
     // in the DOM for a tile that shows its text there (stale), in the text canvas's layout for a live tile (.cv).

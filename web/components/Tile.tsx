@@ -191,14 +191,24 @@ function Legend({ lines }: { lines: readonly TileView[] }) {
 }
 
 /**
+ * The arrow's tooltip says what the glyphs mean, and never changes: a new
+ * `title` restyles its element every time (Chromium's own stylesheet selects
+ * `abbr[title]`, so any element's title is in a style invalidation set), and
+ * on a noisy series the arrow turns every few seconds (bench-page, traced with
+ * invalidation tracking: `title` on `.trend`, the page's only style
+ * invalidation on a tick). Screen readers get the trend now, as `aria-label`.
+ */
+export const TREND_TITLE = `trend over the window: ${ARROW.rising} rising, ${ARROW.falling} falling, ${ARROW.stable} stable`;
+
+/**
  * The trend arrow. It turns often (a noisy series flips between stable and
  * rising), so it is written here, not by Preact: a tile whose trend alone
  * changed updates it without a render (Tile.liveUpdate), and Preact, which owns
- * none of its attributes or text, can never leave a stale one behind. On a live
+ * only its fixed tooltip, can never leave a stale glyph or name behind. On a live
  * tile the text layer draws the arrow (`drawn`): the box keeps the glyph it was
  * mounted or last shown with, hidden, and a new trend changes only its name
- * and tooltip (attributes no style rule reads), so a tick restyles, lays out
- * and paints no DOM.
+ * (`aria-label`, which no style rule reads), so a tick restyles, lays out and
+ * paints no DOM.
  */
 export class TrendMark extends Component<{ trend: Trend; drawn: boolean }> {
   private el: HTMLElement | null = null;
@@ -217,7 +227,6 @@ export class TrendMark extends Component<{ trend: Trend; drawn: boolean }> {
     if (!el) return;
     if (trend !== this.named) {
       this.named = trend;
-      el.title = `trend: ${trend}`;
       el.setAttribute('aria-label', `trend ${trend}`);
     }
     // Mounted with a glyph even when drawn, so its box is the size it has when shown.
@@ -233,7 +242,7 @@ export class TrendMark extends Component<{ trend: Trend; drawn: boolean }> {
     this.show(this.props.trend, this.props.drawn);
   }
   override render() {
-    return <span class="trend" ref={this.setEl} />;
+    return <span class="trend" title={TREND_TITLE} ref={this.setEl} />;
   }
 }
 
