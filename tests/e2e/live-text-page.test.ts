@@ -183,6 +183,45 @@ describe.skipIf(!bin.path)('live figures drawn into the page\'s text canvas', ()
     }
   });
 
+  it("turns a stale tile's age every second without rendering the page", async () => {
+    const own = await startVigil({ interval: 250, ingestToken: TOKEN, ingestCoalesce: 0 }, { pageDir: await ensurePageBuilt() });
+    const page = await browser.context.newPage();
+    try {
+      for (const value of [1, 2]) {
+        const r = await fetch(`${own.url}/api/ingest`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ source: 'gone', metrics: [{ name: 'test.gone', value, unit: 'ms' }] }),
+        });
+        expect(r.status).toBe(202);
+      }
+      await page.goto(`${own.url}/?kiosk`);
+      const tile = page.locator('.tile[data-key^="test.gone@"]');
+      await expect.poll(() => tile.getAttribute('data-stale'), { timeout: 15_000 * SCALE }).toBe('true');
+      // Host tiles keep ticking beside it; a window of 2.5 s with no tile coming or going must render nothing.
+      const seen = await page.evaluate(async () => {
+        const v = (window as unknown as { vigil: { renders: number } }).vigil;
+        const tag = () => document.querySelector('.tile[data-key^="test.gone@"] .stale-tag')?.textContent?.replace(/\s+/g, ' ').trim() ?? '';
+        for (let attempt = 0; ; attempt++) {
+          const [renders, before] = [v.renders, tag()];
+          await new Promise((r) => setTimeout(r, 2500));
+          const tiles = document.querySelectorAll('.tile').length;
+          await new Promise((r) => setTimeout(r, 0));
+          if ((v.renders === renders && document.querySelectorAll('.tile').length === tiles) || attempt === 9) return { rendered: v.renders - renders, before, after: tag() };
+        }
+      });
+      expect(seen.rendered).toBe(0);
+      expect(seen.before).toMatch(/^⚠ stale · (now|\d+ s ago)$/);
+      expect(seen.after).toMatch(/^⚠ stale · \d+ s ago$/);
+      expect(seen.after).not.toBe(seen.before);
+      // What a screen reader reads is the DOM's text: the same age.
+      expect(await tile.locator('.tile-value').ariaSnapshot()).toContain(seen.after.replace('⚠ ', ''));
+    } finally {
+      await page.close();
+      await own.stop();
+    }
+  });
+
   it('changes no text, class or style of a live tile on a tick: only the names screen readers read', async () => {
     const page = await browser.context.newPage();
     try {

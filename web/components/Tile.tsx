@@ -45,6 +45,8 @@ interface LiveRefs {
   unit: HTMLElement | null;
   age: HTMLElement | null;
   ageText: HTMLElement | null;
+  /** A stale tile's age, after "⚠ stale · " (written here, not by Preact: it turns every second). */
+  staleAge: HTMLElement | null;
   min: HTMLElement | null;
   avg: HTMLElement | null;
   max: HTMLElement | null;
@@ -125,6 +127,7 @@ function writeLive(tile: TileView, r: LiveRefs, t: LiveText): void {
     setText(r.max, t.max);
   }
   setText(r.ageText, tile.age);
+  setText(r.staleAge, tile.age);
   setAttr(r.age, 'title', `updated ${tile.age}`);
 }
 
@@ -334,7 +337,9 @@ function SingleTile({ tile, showSource, color, span }: TileProps, live: LiveSett
           )}
           <span class="age" id={`${id}-a`} ref={set.age}>
             {tile.stale ? (
-              <strong class="stale-tag">⚠ stale · {tile.age}</strong>
+              <strong class="stale-tag">
+                ⚠ stale · <span ref={set.staleAge} />
+              </strong>
             ) : (
               <>
                 <span class="age-word">updated </span>
@@ -418,7 +423,7 @@ function liveOnly(x: TileView, y: TileView): boolean {
  */
 export class Tile extends Component<TileProps> implements LiveTile {
   private readonly live: LiveSetters = (() => {
-    const refs: LiveRefs = { valueIn: null, footIn: null, num: null, unit: null, age: null, ageText: null, min: null, avg: null, max: null };
+    const refs: LiveRefs = { valueIn: null, footIn: null, num: null, unit: null, age: null, ageText: null, staleAge: null, min: null, avg: null, max: null };
     const set = {} as LiveSetters['set'];
     for (const k of Object.keys(refs) as Array<keyof LiveRefs>) set[k] = (el) => void (refs[k] = el);
     return { refs, set, spark: (s) => void (this.sparkline = s), trend: (t) => void (this.trend = t), id: `t${++tiles}` };
@@ -467,8 +472,17 @@ export class Tile extends Component<TileProps> implements LiveTile {
     if (!s || s.ring !== t.ring || s.unit !== t.unit || isStale(s, interval, now) !== t.stale) return false;
     const age = ageOf(s, now);
     if (t.version === s.version && t.age === age && t.stat === s.stat) return true;
-    // A stale tile's age is Preact's text; a unit shown or not moves the text's boxes.
-    if (t.stale || !s.stat || !t.stat) return false;
+    if (t.stale) {
+      // A stale tile waits for data: only its age turns, every second, written into its DOM text without a render.
+      // New data makes it live again (a render, above); a stale tile of lines renders alone (linesUpdate).
+      if (t.version !== s.version || t.stat !== s.stat) return false;
+      t.age = age;
+      this.show(t);
+      writeLive(t, this.live.refs, this.text);
+      return true;
+    }
+    // A unit shown or not moves the text's boxes.
+    if (!s.stat || !t.stat) return false;
     if (s.stat.v !== t.stat.v && !formatWith(s.stat.v, s.unit, t.format).unit !== !this.text.unit) return false;
     const redraw = s.version !== t.version;
     t.stat = s.stat;
