@@ -201,7 +201,7 @@ function Legend({ lines }: { lines: readonly TileView[] }) {
  * invalidation tracking: `title` on `.trend`, the page's only style
  * invalidation on a tick). Screen readers get the trend now, as `aria-label`.
  */
-export const TREND_TITLE = `trend over the window: ${ARROW.rising} rising, ${ARROW.falling} falling, ${ARROW.stable} stable`;
+const TREND_TITLE = `trend over the window: ${ARROW.rising} rising, ${ARROW.falling} falling, ${ARROW.stable} stable`;
 
 /**
  * The trend arrow. It turns often (a noisy series flips between stable and
@@ -474,7 +474,7 @@ export class Tile extends Component<TileProps> implements LiveTile {
     if (t.version === s.version && t.age === age && t.stat === s.stat) return true;
     if (t.stale) {
       // A stale tile waits for data: only its age turns, every second, written into its DOM text without a render.
-      // New data makes it live again (a render, above); a stale tile of lines renders alone (linesUpdate).
+      // New data makes it live again (a render, above).
       if (t.version !== s.version || t.stat !== s.stat) return false;
       t.age = age;
       this.show(t);
