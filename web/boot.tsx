@@ -151,8 +151,8 @@ export function boot(options: PageOptions, root: HTMLElement): Page {
     rendered = key;
     renders++;
     render(<App view={view(now)} colors={colors} width={window.innerWidth} height={window.innerHeight} live={opts.view === 'status' ? null : live} />, root);
-    // The live tiles' figures changed in this render: drawn now, in the same frame.
-    flushText();
+    // The live tiles' figures changed in this render, and tiles may have moved: their boxes are read again and drawn now, in the same frame.
+    flushText(true);
   };
   root.textContent = ''; // the static "Loading…" placeholder; Preact does not diff against it
   loop = new FrameLoop(draw);

@@ -222,8 +222,9 @@ const metricCache = new Map<string, { a: number; d: number }>();
  * what changed: a string whose text or place is new is cleared and drawn, as is
  * any string its clearing touched; the others keep their pixels. Draws are
  * grouped by style, so the font is set about four times a frame, not per string.
- * Where the text boxes are is read only when the layout may have changed: a tile
- * rendered (its own boxes), a tile came or went, or the container resized (all).
+ * Where the text boxes are is read only when the layout may have changed: the
+ * page rendered, a tile came or went, or the container resized (all tiles' boxes),
+ * or a tile rendered a new shape (its own).
  */
 export class TextLayer {
   private canvas: HTMLCanvasElement | null = null;
@@ -265,6 +266,15 @@ export class TextLayer {
       this.ro.observe(box);
     }
   };
+
+  /**
+   * Reads every tile's boxes again in the next flush: after a render, which may
+   * move tiles without any coming or going or the container resizing (a kiosk's
+   * section cell arriving with the dashboards pushes every tile one cell on).
+   */
+  relayout(): void {
+    this.all = true;
+  }
 
   /** Clears the canvas and draws every string afresh (tests compare it with what the frames drew, string by string). */
   repaint(): void {
@@ -525,7 +535,12 @@ export function textLayer(): TextLayer {
   return (layer ??= new TextLayer(() => devicePixelRatio));
 }
 
-/** Draws what the live tiles changed in this frame (nothing when no live tile was ever shown). */
-export function flushText(): void {
+/**
+ * Draws what the live tiles changed in this frame (nothing when no live tile
+ * was ever shown); `rendered`: the page rendered in this frame, so tiles may
+ * have moved and their boxes are read again.
+ */
+export function flushText(rendered = false): void {
+  if (rendered) layer?.relayout();
   layer?.flush();
 }

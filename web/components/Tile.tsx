@@ -551,7 +551,7 @@ export class Tile extends Component<TileProps> implements LiveTile {
     writeLive(this.props.tile, this.live.refs, this.text);
     const shape = shapeOf(this.props);
     // A new shape (a unit or a source line shown, a stale tile come back) may move and restyle its boxes: read them again.
-    // Other renders (a new trend or state) leave them where they were; a new size comes through the layer's ResizeObserver.
+    // Where its boxes are is read again after every render of the page (flushText(true)): a render may move tiles.
     if (shape !== this.shape) (this.shape = shape), (this.slot.restyle = this.slot.dirty = true);
   }
   override componentWillUnmount(): void {
