@@ -334,9 +334,9 @@ for (const row of rows) {
     }
     // After the measured window, so tracing never weighs on the busy figure.
     if (traceSeconds > 0) traces.push([`${row.rate} Hz, ${row.label}, ${row.floor ? 'floor' : 'vigil'}`, await tracePage(cdp, traceSeconds, (ms) => page.waitForTimeout(ms), args['trace-dir'] ? join(args['trace-dir'], `${row.rate}hz-dpr${row.screenDpr}-${row.floor ? 'floor' : row.pageDir ? 'baseline' : 'vigil'}-${Date.now()}.json`) : undefined)]);
-    if (Number(args.profile) > 0 && !row.floor) {
+    if (Number(args.profile) > 0) {
       const top = await profilePage(cdp, Number(args.profile), (ms) => page.waitForTimeout(ms));
-      process.stderr.write(`JS self time, ms/s (${row.label}): ${top.map(([f, ms]) => `${f} ${ms.toFixed(2)}`).join('; ')}\n`);
+      process.stderr.write(`JS self time, ms/s (${row.label}, ${row.floor ? 'floor' : 'vigil'}): ${top.map(([f, ms]) => `${f} ${ms.toFixed(2)}`).join('; ')}\n`);
     }
     if (Number(args.alloc) > 0) {
       const top = await allocationsOf(cdp, Number(args.alloc), (ms) => page.waitForTimeout(ms));

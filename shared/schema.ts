@@ -193,6 +193,25 @@ export function applyChange(prev: Stat | null | undefined, c: StatChange): Stat 
   };
 }
 
+/**
+ * A series' stat after a CompactStat: what applyChange gives for the StatChange
+ * expandCompact makes of it, without making that object (a client applies
+ * every compact tick's stats this way).
+ */
+export function applyCompact(prev: Stat | null | undefined, c: CompactStat): Stat {
+  const base = prev ?? { v: NaN, min: NaN, max: NaN, avg: NaN, n: 0, trend: 'stable' as const, u: '' };
+  if (typeof c === 'number') return { v: c, min: base.min, max: base.max, avg: base.avg, n: base.n, trend: base.trend, u: base.u };
+  return {
+    v: c.v,
+    min: c.l ?? base.min,
+    max: c.h ?? base.max,
+    avg: c.a ?? base.avg,
+    n: c.n ?? base.n,
+    trend: c.d === undefined ? base.trend : DIGIT_TREND[c.d],
+    u: c.u ?? base.u,
+  };
+}
+
 /** States of a check, from best to worst: `?fail=` on api/status counts in this order. */
 export const CHECK_STATUSES = ['ok', 'unknown', 'warn', 'critical'] as const;
 export const CheckStatus = z.enum(CHECK_STATUSES);

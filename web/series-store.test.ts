@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Snapshot, TickEvent } from '../shared/schema.js';
+import { type CompactStat, type CompactTick, expandCompact, Snapshot, TickEvent } from '../shared/schema.js';
 import { SeriesStore } from './series-store.js';
 
 const stat = (v: number, u = '%') => ({ v, min: v, max: v, avg: v, n: 1, trend: 'stable' as const, u });
@@ -111,5 +112,62 @@ describe('SeriesStore', () => {
     expect(s.get('constructor@constructor')!.stat?.v).toBe(9);
     expect([...s.get('constructor@constructor')!.ring.view()[1]]).toEqual([1, 9]);
     expect(s.list()).toHaveLength(3);
+  });
+});
+
+describe('SeriesStore.applyCompact', () => {
+  const name = fc.constantFrom('host.cpu.total', 'host.cpu.core0', 'host.mem.used', '__proto__', 'constructor');
+  const compactStat: fc.Arbitrary<CompactStat> = fc.oneof(
+    fc.double({ noNaN: true, min: -1e6, max: 1e6 }),
+    fc.record(
+      {
+        v: fc.double({ noNaN: true, min: -1e6, max: 1e6 }),
+        l: fc.double({ noNaN: true, min: -1e6, max: 1e6 }),
+        h: fc.double({ noNaN: true, min: -1e6, max: 1e6 }),
+        a: fc.double({ noNaN: true, min: -1e6, max: 1e6 }),
+        d: fc.constantFrom(-1 as const, 0 as const, 1 as const),
+        n: fc.nat(1000),
+        u: fc.constantFrom('%', 'B', ''),
+      },
+      { requiredKeys: ['v'] },
+    ),
+  );
+  // A tick: its layout (distinct names; a new array when it changes, as the stream model keeps it), time step and stats.
+  const tick = fc.uniqueArray(name, { minLength: 1, maxLength: 5 }).chain((keys) =>
+    fc.record({
+      keys: fc.constant(keys),
+      dt: fc.integer({ min: -1000, max: 2000 }),
+      values: fc.array(compactStat, { minLength: keys.length, maxLength: keys.length }),
+      same: fc.boolean(),
+      // A snapshot first (a reconnect) of another history: the store's series are new objects, the layout array kept.
+      resnap: fc.constantFrom(0, 0, 0, 3, 4),
+    }),
+  );
+
+  it('leaves the store as applyTick of the expanded tick does, layouts reused and changed, snapshots between, replays and filters included', () => {
+    fc.assert(
+      fc.property(fc.array(tick, { minLength: 1, maxLength: 12 }), fc.boolean(), (ticks, filtered) => {
+        const accept = filtered ? (i: { name: string }) => i.name !== 'host.mem.used' : undefined;
+        const a = new SeriesStore(accept, 5);
+        const b = new SeriesStore(accept, 5);
+        a.applySnapshot(snap, 0);
+        b.applySnapshot(snap, 0);
+        let t = 10_000;
+        let layout: string[] | null = null;
+        for (const [i, k] of ticks.entries()) {
+          t += k.dt;
+          if (k.resnap) for (const s of [a, b]) s.applySnapshot({ ...snap, settings: { ...snap.settings, history: k.resnap } }, i);
+          // Tick after tick the stream model hands over the same layout array until the keys change.
+          if (!layout || !k.same || layout.length !== k.keys.length) layout = [...k.keys];
+          const keys = layout;
+          const c: CompactTick = { t, source: 'a', values: k.values.slice(0, keys.length) };
+          expect(a.applyCompact('host', 'a', t, keys, c.values, i)).toBe(b.applyTick('host', expandCompact(c, keys)!, i));
+        }
+        const state = (s: SeriesStore) => s.list().map((x) => ({ key: x.key, unit: x.unit, stat: x.stat, seenAt: x.seenAt, version: x.version, points: x.ring.view().map((v) => [...v]) }));
+        expect(state(a)).toEqual(state(b));
+        expect(a.structure).toBe(b.structure);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,5 +1,5 @@
-import type { ChannelName, Snapshot, Stat, StreamTick } from '../shared/schema.js';
-import { applyChange, columnPoints, groupTimes, seriesKey } from '../shared/schema.js';
+import type { ChannelName, CompactStat, Snapshot, Stat, StreamTick } from '../shared/schema.js';
+import { applyChange, applyCompact, columnPoints, groupTimes, seriesKey } from '../shared/schema.js';
 import { Buckets, type Points } from './buckets.js';
 import { Ring } from './ring.js';
 
@@ -43,6 +43,8 @@ export class SeriesStore {
   capacity: number;
   /** Bumped when series are added or removed (not on new points). */
   structure = 0;
+  /** Each compact layout's series, in its order, as of `structure` (see applyCompact). */
+  private readonly layoutSeries = new WeakMap<readonly string[], { structure: number; channel: ChannelName; source: string; series: Array<Series | null> }>();
 
   constructor(
     private readonly accept: SeriesFilter = () => true,
@@ -111,26 +113,60 @@ export class SeriesStore {
     let added = 0;
     for (const name in tick.values) {
       const change = tick.values[name];
-      const key = seriesKey(name, tick.source);
-      let series = this.map.get(key);
-      if (!series) {
-        const info = { name, source: tick.source, channel, unit: (typeof change === 'number' ? undefined : change.u) ?? '' };
-        if (!this.accept(info)) continue;
-        series = this.create(info);
-        this.map.set(key, series);
-        this.ordered.push(series);
-        this.structure++;
-      }
-      // Over a coarse span's figures the fold keeps them; foldSpan reads only v and u.
-      const stat = applyChange(series.stat, change);
-      if (!series.ring.push(tick.t, stat.v)) continue;
-      series.stat = series.ring instanceof Buckets && series.stat ? foldSpan(series.stat, stat) : stat;
-      series.unit = stat.u;
-      series.seenAt = now;
-      series.version++;
-      added++;
+      const series = this.seriesOf(channel, tick.source, name, typeof change === 'number' ? undefined : change.u);
+      if (series && this.point(series, tick.t, applyChange(series.stat, change), now)) added++;
     }
     return added;
+  }
+
+  /**
+   * A compact tick (CompactTick) whose stats follow `keys`, its group's layout:
+   * what applyTick does with the tick expandCompact makes of it, without making
+   * it. The layout's series are looked up once per layout (the same array,
+   * tick after tick) and again only when series came or went.
+   */
+  applyCompact(channel: ChannelName, source: string, t: number, keys: readonly string[], values: readonly CompactStat[], now: number): number {
+    let cached = this.layoutSeries.get(keys);
+    if (!cached || cached.structure !== this.structure || cached.channel !== channel || cached.source !== source) {
+      const series = keys.map((name, i) => {
+        const c = values[i];
+        return this.seriesOf(channel, source, name, typeof c === 'number' ? undefined : c?.u);
+      });
+      this.layoutSeries.set(keys, (cached = { structure: this.structure, channel, source, series }));
+    }
+    let added = 0;
+    const n = Math.min(keys.length, values.length);
+    for (let i = 0; i < n; i++) {
+      const series = cached.series[i];
+      if (series && this.point(series, t, applyCompact(series.stat, values[i]), now)) added++;
+    }
+    return added;
+  }
+
+  /** The series of `name` from `source`, created when new; null when the filters leave it out. */
+  private seriesOf(channel: ChannelName, source: string, name: string, unit: string | undefined): Series | null {
+    const key = seriesKey(name, source);
+    let series = this.map.get(key);
+    if (!series) {
+      const info = { name, source, channel, unit: unit ?? '' };
+      if (!this.accept(info)) return null;
+      series = this.create(info);
+      this.map.set(key, series);
+      this.ordered.push(series);
+      this.structure++;
+    }
+    return series;
+  }
+
+  /** Appends a tick's point and stat to `series`; false for a point not newer than its newest (a replay). */
+  private point(series: Series, t: number, stat: Stat, now: number): boolean {
+    if (!series.ring.push(t, stat.v)) return false;
+    // Over a coarse span's figures the fold keeps them; foldSpan reads only v and u.
+    series.stat = series.ring instanceof Buckets && series.stat ? foldSpan(series.stat, stat) : stat;
+    series.unit = stat.u;
+    series.seenAt = now;
+    series.version++;
+    return true;
   }
 
   clear(): void {

@@ -1,4 +1,4 @@
-import { CHANNELS, type ChannelName, type CheckState, CompactTick, expandCompact, Snapshot, snapshotLayout, StatusEvent, type StreamSettings, StreamTick } from '../shared/schema.js';
+import { CHANNELS, type ChannelName, type CheckState, CompactTick, Snapshot, snapshotLayout, StatusEvent, type StreamSettings, StreamTick } from '../shared/schema.js';
 import { backoffDelay } from './backoff.js';
 import type { SeriesStore } from './series-store.js';
 
@@ -170,11 +170,7 @@ export class StreamModel {
         const r = StatusEvent.safeParse(json);
         if (!r.success) return this.reject(channel, r.error.issues[0]);
         this.applyStatus(r.data);
-      } else {
-        const tick = this.tick(channel, json);
-        if (!tick) return;
-        this.o.store.applyTick(channel, tick, now);
-      }
+      } else if (!this.tick(channel, json, now)) return;
     } catch (err) {
       this.reject(channel ?? 'snapshot', { message: (err as Error).message, path: [] });
       return;
@@ -183,31 +179,35 @@ export class StreamModel {
   }
 
   /**
-   * A tick keyed (StreamTick) or compact (CompactTick: `values` an array). A compact
-   * tick whose layout this page does not hold cannot be read: it starts over
-   * with a fresh snapshot rather than draw values under the wrong names.
+   * A tick keyed (StreamTick) or compact (CompactTick: `values` an array), applied
+   * to the store; false when it could not be read. A compact tick whose layout
+   * this page does not hold cannot be read: it starts over with a fresh snapshot
+   * rather than draw values under the wrong names.
    */
-  private tick(channel: ChannelName, json: unknown): StreamTick | null {
+  private tick(channel: ChannelName, json: unknown, now: number): boolean {
     const values = (json as { values?: unknown } | null)?.values;
     if (!Array.isArray(values)) {
       const r = StreamTick.safeParse(json);
-      if (!r.success) return this.reject(channel, r.error.issues[0]), null;
+      if (!r.success) return this.reject(channel, r.error.issues[0]), false;
       // A keyed tick (a replay the server had no compact frame for) sets the layout as well.
       this.layouts.set(`${channel}@${r.data.source}`, Object.keys(r.data.values));
-      return r.data;
+      this.o.store.applyTick(channel, r.data, now);
+      return true;
     }
     const r = CompactTick.safeParse(json);
-    if (!r.success) return this.reject(channel, r.error.issues[0]), null;
-    const group = `${channel}@${r.data.source}`;
-    const tick = expandCompact(r.data, this.layouts.get(group));
-    if (!tick) {
+    if (!r.success) return this.reject(channel, r.error.issues[0]), false;
+    const c = r.data;
+    const group = `${channel}@${c.source}`;
+    const keys = c.keys ?? this.layouts.get(group);
+    if (!keys || keys.length !== c.values.length) {
       this.reject(channel, { message: `no layout for ${group}: starting over with a snapshot`, path: [] });
       this.lastEventId = null;
       this.scheduleReconnect();
-      return null;
+      return false;
     }
-    if (r.data.keys) this.layouts.set(group, r.data.keys);
-    return tick;
+    if (c.keys) this.layouts.set(group, c.keys);
+    this.o.store.applyCompact(channel, c.source, c.t, keys, c.values, now);
+    return true;
   }
 
   private applyStatus(s: StatusEvent): void {
