@@ -239,8 +239,15 @@ export class TextLayer {
   /** The canvas's letterSpacing as last set: setting it, even to the same value, costs as much as a font. */
   private spacing = '0px';
   private fill = '';
-  /** The canvas's size, CSS px, and its pixel ratio. */
-  private size = { w: 0, h: 0, ratio: 0 };
+  /**
+   * The canvas's size, CSS px, its pixel ratio, and where it sits in the
+   * container: `top` from the container's top, `of` the container's height.
+   * It covers the whole container when that is at most two viewports tall
+   * (a kiosk, most pages); a longer page gets a canvas two viewports tall around
+   * what is in view, moved as the page scrolls (see place): its bitmap, and the
+   * copy of it the compositor takes every frame, do not grow with the page.
+   */
+  private size = { w: 0, h: 0, ratio: 0, top: 0, of: 0 };
 
   constructor(private readonly ratio: () => number) {}
 
@@ -249,11 +256,13 @@ export class TextLayer {
     if (canvas === this.canvas) return;
     this.ro?.disconnect();
     this.ro = null;
+    removeEventListener('scroll', this.onScroll);
     this.canvas = canvas;
     this.ctx = canvas?.getContext('2d') ?? null;
+    if (canvas) addEventListener('scroll', this.onScroll, { passive: true });
     // For tests (an expando, not an attribute).
     if (canvas) (canvas as HTMLCanvasElement & { vigilLayer?: TextLayer }).vigilLayer = this;
-    this.size = { w: 0, h: 0, ratio: 0 };
+    this.size = { w: 0, h: 0, ratio: 0, top: 0, of: 0 };
     this.all = true;
     for (const s of this.slots) for (const p of s.placed) p.text = '';
     const box = canvas?.parentElement;
@@ -276,9 +285,25 @@ export class TextLayer {
     this.all = true;
   }
 
+  /**
+   * A scrolled page: when what is in view is no longer inside the canvas, the
+   * canvas moves to centre it and draws every tile there afresh. Until then it
+   * scrolls with the tiles (it is in their container), so their text never lags them.
+   */
+  private readonly onScroll = (): void => {
+    const box = this.canvas?.parentElement;
+    const a = this.size;
+    if (!box || a.h >= a.of) return;
+    const [top, bottom] = inView(box);
+    if (top < a.top || bottom > a.top + a.h) {
+      this.all = true;
+      this.flush();
+    }
+  };
+
   /** Clears the canvas and draws every string afresh (tests compare it with what the frames drew, string by string). */
   repaint(): void {
-    this.size = { w: 0, h: 0, ratio: 0 };
+    this.size = { w: 0, h: 0, ratio: 0, top: 0, of: 0 };
     this.all = true;
     this.flush();
   }
@@ -307,12 +332,20 @@ export class TextLayer {
       this.all = false;
       const ratio = this.ratio();
       const w = box.clientWidth;
-      const h = box.clientHeight;
+      const of = box.clientHeight;
       const a = this.size;
-      if (w !== a.w || h !== a.h || ratio !== a.ratio) {
-        // A new size: the canvas starts blank, every tile draws afresh.
+      const h = Math.min(of, 2 * innerHeight);
+      let top = 0;
+      if (h < of) {
+        // What is in view, centred in a canvas two viewports tall (kept where it is while that still holds it).
+        const [from, to] = inView(box);
+        top = a.h === h && a.of === of && from >= a.top && to <= a.top + h ? a.top : Math.round(Math.max(0, Math.min(of - h, (from + to - h) / 2)));
+      }
+      if (w !== a.w || h !== a.h || ratio !== a.ratio || top !== a.top || of !== a.of) {
+        // A new size or place: the canvas starts blank, every tile draws afresh.
         canvas.style.width = `${w}px`;
         canvas.style.height = `${h}px`;
+        canvas.style.top = `${top}px`;
         canvas.width = Math.max(1, Math.round(w * ratio));
         canvas.height = Math.max(1, Math.round(h * ratio));
         ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
@@ -320,7 +353,7 @@ export class TextLayer {
         ctx.textAlign = 'left';
         this.font = this.fill = '';
         this.spacing = '0px'; // a resized canvas's state is reset
-        this.size = { w, h, ratio };
+        this.size = { w, h, ratio, top, of };
         this.gone.length = 0;
         for (const s of this.slots) for (const p of s.placed) p.text = '';
       }
@@ -341,7 +374,7 @@ export class TextLayer {
       s.moved = false;
       if (!origin) {
         const r = box.getBoundingClientRect();
-        origin = { x: r.left + box.clientLeft, y: r.top + box.clientTop };
+        origin = { x: r.left + box.clientLeft, y: r.top + box.clientTop + this.size.top };
       }
       const g = s.geometry;
       const v = d.valueIn.getBoundingClientRect();
@@ -359,7 +392,8 @@ export class TextLayer {
     for (const s of this.slots) {
       if (!s.dirty) continue;
       s.dirty = false;
-      if (s.text && s.geometry) this.layout(s.geometry, s.text, s.next);
+      // A tile outside the canvas (a long page scrolled) draws nothing until the canvas comes to it.
+      if (s.text && s.geometry && this.covers(s.geometry)) this.layout(s.geometry, s.text, s.next);
       else for (const p of s.next) p.text = '';
       // A place whose string changed is cleared; so is one whose pixels a clearing touches.
       let todo = 0;
@@ -400,6 +434,12 @@ export class TextLayer {
         }
       }
     for (const s of this.slots) s.pending = 0;
+  }
+
+  /** Whether any of a tile's text boxes is on the canvas. */
+  private covers(g: LiveGeometry): boolean {
+    const top = Math.min(g.value.y, g.trend?.y ?? g.value.y);
+    return g.foot.y + g.foot.h >= 0 && top <= this.size.h;
   }
 
   /** Setting ctx.font parses it: only when it differs from the font set last. */
@@ -506,8 +546,10 @@ export class TextLayer {
   }
 }
 
-function moved(b: Box, r: DOMRect, ox: number, oy: number): boolean {
-  return b.x !== r.left - ox || b.y !== r.top - oy || b.w !== r.width || b.h !== r.height;
+/** The part of `box` (its padding box, from its top, CSS px) in the viewport. */
+function inView(box: Element): [number, number] {
+  const y = box.getBoundingClientRect().top + box.clientTop;
+  return [Math.max(0, -y), Math.min(box.clientHeight, innerHeight - y)];
 }
 
 /** The pixels a drawn string may cover: its advance and font box, two pixels more each side. */

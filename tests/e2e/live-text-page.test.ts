@@ -10,14 +10,14 @@ const bin = requireBinary('chromium', 'apt-get install -y chromium', ['/usr/bin/
 const SCALE = Math.max(1, Number(process.env.TEST_TIMEOUT_SCALE) || 1);
 const TOKEN = 'live-text-page-ingest-token-0123456789';
 
-/** Twelve app metrics of a few units, slow waves: one channel, so one section (the built-in dashboard's "App"). */
-const twelve: Source = {
+/** `n` app metrics of a few units, slow waves: one channel, so one section (the built-in dashboard's "App"). */
+const synthetic = (n: number): Source => ({
   channel: 'app',
   sample(now: number): Reading[] {
     const units = ['%', 'B', 'ms', '/s'];
-    return Array.from({ length: 12 }, (_, i) => ({ name: `app.synthetic.m${i}`, unit: units[i % units.length], v: 50 + 30 * Math.sin(now / 5000 + i) }));
+    return Array.from({ length: n }, (_, i) => ({ name: `app.synthetic.m${String(i).padStart(3, '0')}`, unit: units[i % units.length], v: 50 + 30 * Math.sin(now / 5000 + i) }));
   },
-};
+});
 
 interface Drawn {
   text: string;
@@ -273,21 +273,45 @@ describe.skipIf(!bin.path)('live figures drawn into the page\'s text canvas', ()
   // cell comes and pushes every tile one cell on, without a tile coming or going or the grid changing size: each tile's
   // figures were drawn one cell back (over the section cell and its neighbours) until the layer read its boxes after
   // every render. Twelve synthetic metrics of one channel, so the one section keeps the same tiles.
-  for (const [query, late] of [['', false], ['?kiosk', false], ['?embed', false], ['?kiosk', true]] as const) {
-    it(`sit where the DOM would put them, within a pixel (${query || 'default view'}${late ? ', dashboards late' : ''})`, async () => {
+  // `long`: 150 tiles in the default view, a page several screens long, scrolled to its end: the canvas is two viewports
+  // tall, not the page's height (its bitmap and its copy each frame grew with the page), and moves to what is in view.
+  for (const [query, setup] of [['', null], ['?kiosk', null], ['?embed', null], ['?kiosk', 'late'], ['', 'long']] as const) {
+    it(`sit where the DOM would put them, within a pixel (${query || 'default view'}${setup === 'late' ? ', dashboards late' : setup === 'long' ? ', a long page scrolled to its end' : ''})`, async () => {
       const page = await browser.context.newPage();
-      const own = late ? await startVigil({ interval: 250 }, { pageDir: await ensurePageBuilt(), sources: () => [twelve] }) : null;
+      const own = setup ? await startVigil({ interval: 250 }, { pageDir: await ensurePageBuilt(), sources: () => [synthetic(setup === 'long' ? 150 : 12)] }) : null;
       try {
-        if (late) await page.route('**/api/dashboards*', async (route) => void (await new Promise((f) => setTimeout(f, 2000)), await route.continue()));
+        if (setup === 'late') await page.route('**/api/dashboards*', async (route) => void (await new Promise((f) => setTimeout(f, 2000)), await route.continue()));
         await page.goto(`${(own ?? srv).url}/${query}`);
-        await page.waitForFunction(() => document.querySelectorAll('.tile.cv .num').length >= 5 && [...document.querySelectorAll('.tile.cv')].every((t) => ((t as HTMLElement & { vigilText?: { shown(): unknown[] } }).vigilText?.shown().length ?? 0) > 0), null, {
+        await page.waitForFunction(() => document.querySelectorAll('.tile.cv .num').length >= 5 && [...document.querySelectorAll('.tile.cv')].every((t) => ((t as HTMLElement & { vigilText?: { shown(): unknown[] } }).vigilText?.shown().length ?? 0) > 0 || t.getBoundingClientRect().top > innerHeight), null, {
           timeout: 10_000 * SCALE,
         });
-        if (late) {
+        if (setup === 'late') {
           // The tiles were drawn without a section; now it comes.
           expect(await page.locator('.kiosk-section').count()).toBe(0);
           await page.waitForSelector('.kiosk-section', { timeout: 10_000 * SCALE });
           await page.waitForTimeout(500);
+        }
+        if (setup === 'long') {
+          await page.waitForFunction(() => document.querySelectorAll('.tile').length >= 150, null, { timeout: 10_000 * SCALE });
+          const size = () =>
+            page.evaluate(() => {
+              const c = document.querySelector('canvas.live-text') as HTMLCanvasElement;
+              return { canvas: c.getBoundingClientRect().height, page: c.parentElement!.clientHeight, view: innerHeight };
+            });
+          const before = await size();
+          expect(before.page).toBeGreaterThan(3 * before.view);
+          expect(before.canvas).toBe(2 * before.view);
+          await page.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
+          await page.waitForTimeout(600);
+          expect((await size()).canvas).toBe(2 * before.view);
+          // Every tile in view draws its text there (the canvas came to them).
+          const inView = await page.evaluate(() =>
+            [...document.querySelectorAll('.tile.cv')]
+              .filter((t) => t.getBoundingClientRect().top >= 0 && t.getBoundingClientRect().bottom <= innerHeight)
+              .map((t) => (t as HTMLElement & { vigilText: { shown(): unknown[] } }).vigilText.shown().length),
+          );
+          expect(inView.length).toBeGreaterThanOrEqual(10);
+          expect(inView.filter((n) => n === 0)).toEqual([]);
         }
         // Screen readers get the figures from the (unrendered) DOM text: the value row and footer are images named by it.
         const first = page.locator('.tile.cv').first();
