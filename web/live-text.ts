@@ -215,57 +215,77 @@ export class LiveSlot {
 const widthCache = new Map<string, Map<number, number>>();
 const metricCache = new Map<string, { a: number; d: number }>();
 
+/** One canvas of the layer: a horizontal band of the tiles' container, `top` to `top + h` (CSS px from its top). */
+interface Band {
+  top: number;
+  h: number;
+  canvas: HTMLCanvasElement;
+  ctx: CanvasRenderingContext2D;
+  /** The font key, letterSpacing and fill last set on it (each set costs; a canvas keeps its own). */
+  font: string;
+  spacing: string;
+  fill: string;
+}
+
+/** Space kept above and below a row of text in its band, CSS px (beyond the font's box, which a clear already pads by 2). */
+const BAND_PAD = 3;
+
 /**
- * The page's one text canvas: the first child of the tiles' container (App
- * renders it), absolutely placed over its padding box, under the sticky status
- * bar. `flush()` runs in the frame loop's frame, after the render, and draws
- * what changed: a string whose text or place is new is cleared and drawn, as is
- * any string its clearing touched; the others keep their pixels. Draws are
- * grouped by style, so the font is set about four times a frame, not per string.
- * Where the text boxes are is read only when the layout may have changed: the
- * page rendered, a tile came or went, or the container resized (all tiles' boxes),
- * or a tile rendered a new shape (its own).
+ * The page's text layer: canvases in the first child of the tiles' container
+ * (App renders it, `.live-text`, absolutely placed at its padding box's top
+ * left, under the sticky status bar), one per band of rows that hold text: the
+ * tiles' header and value rows, and their footers. The sparklines' rows and
+ * the gaps have no canvas, so the bitmaps, and the copy of them the compositor
+ * takes every frame a string changed, are about half the container's area
+ * (one canvas over the whole grid: 1920x1015 px copied every second in a
+ * 1080p kiosk). `flush()` runs in the frame loop's frame, after the render,
+ * and draws what changed: a string whose text or place is new is cleared and
+ * drawn, as is any string its clearing touched; the others keep their pixels.
+ * Draws are grouped by style, so a band's font is set about four times a
+ * frame, not per string. Where the text boxes are is read only when the layout
+ * may have changed: the page rendered, a tile came or went, or the container
+ * resized (all tiles' boxes, and the bands again), or a tile rendered a new
+ * shape (its own). Coordinates are the container's (CSS px from its padding
+ * box's top left); a band draws translated by its top.
  */
 export class TextLayer {
-  private canvas: HTMLCanvasElement | null = null;
-  private ctx: CanvasRenderingContext2D | null = null;
+  private root: HTMLElement | null = null;
+  private bands: Band[] = [];
+  /** Measures text (widths, font metrics) apart from the bands, which come and go. */
+  private readonly measure: { ctx: CanvasRenderingContext2D | null; font: string; spacing: string } = { ctx: null, font: '', spacing: '0px' };
   private ro: ResizeObserver | null = null;
   private readonly slots = new Set<LiveSlot>();
   /** Rects to clear in the next flush (tiles gone), CSS px. */
   private readonly gone: number[] = [];
   /** Every tile's boxes are to be read again (a tile came or went, the container resized). */
   private all = true;
-  private font = '';
-  /** The canvas's letterSpacing as last set: setting it, even to the same value, costs as much as a font. */
-  private spacing = '0px';
-  private fill = '';
   /**
-   * The canvas's size, CSS px, its pixel ratio, and where it sits in the
-   * container: `top` from the container's top, `of` the container's height.
-   * It covers the whole container when that is at most two viewports tall
-   * (a kiosk, most pages); a longer page gets a canvas two viewports tall around
-   * what is in view, moved as the page scrolls (see place): its bitmap, and the
-   * copy of it the compositor takes every frame, do not grow with the page.
+   * The part of the container the layer covers, its width and the pixel ratio:
+   * `top` to `top + h` of a container `of` tall. All of it when the container is
+   * at most two viewports tall (a kiosk, most pages); a longer page gets two
+   * viewports around what is in view, moved as the page scrolls (onScroll), so
+   * the bitmaps do not grow with the page.
    */
   private size = { w: 0, h: 0, ratio: 0, top: 0, of: 0 };
 
   constructor(private readonly ratio: () => number) {}
 
-  /** The canvas to draw into (App's ref), or null when it is gone. */
-  readonly adopt = (canvas: HTMLCanvasElement | null): void => {
-    if (canvas === this.canvas) return;
+  /** The element to put the canvases in (App's ref), or null when it is gone. */
+  readonly adopt = (root: HTMLElement | null): void => {
+    if (root === this.root) return;
     this.ro?.disconnect();
     this.ro = null;
     removeEventListener('scroll', this.onScroll);
-    this.canvas = canvas;
-    this.ctx = canvas?.getContext('2d') ?? null;
-    if (canvas) addEventListener('scroll', this.onScroll, { passive: true });
+    for (const b of this.bands) b.canvas.remove();
+    this.bands = [];
+    this.root = root;
+    if (root) addEventListener('scroll', this.onScroll, { passive: true });
     // For tests (an expando, not an attribute).
-    if (canvas) (canvas as HTMLCanvasElement & { vigilLayer?: TextLayer }).vigilLayer = this;
+    if (root) (root as HTMLElement & { vigilLayer?: TextLayer }).vigilLayer = this;
     this.size = { w: 0, h: 0, ratio: 0, top: 0, of: 0 };
     this.all = true;
     for (const s of this.slots) for (const p of s.placed) p.text = '';
-    const box = canvas?.parentElement;
+    const box = root?.parentElement;
     if (box) {
       // Called after layout when the container's size changed (a resized window): draw again at once.
       this.ro = new ResizeObserver(() => {
@@ -286,12 +306,12 @@ export class TextLayer {
   }
 
   /**
-   * A scrolled page: when what is in view is no longer inside the canvas, the
-   * canvas moves to centre it and draws every tile there afresh. Until then it
-   * scrolls with the tiles (it is in their container), so their text never lags them.
+   * A scrolled page: when what is in view is no longer inside what the layer
+   * covers, it moves to centre it and draws every tile there afresh. Until then
+   * it scrolls with the tiles (it is in their container), so their text never lags them.
    */
   private readonly onScroll = (): void => {
-    const box = this.canvas?.parentElement;
+    const box = this.root?.parentElement;
     const a = this.size;
     if (!box || a.h >= a.of) return;
     const [top, bottom] = inView(box);
@@ -301,11 +321,34 @@ export class TextLayer {
     }
   };
 
-  /** Clears the canvas and draws every string afresh (tests compare it with what the frames drew, string by string). */
+  /** Clears the canvases and draws every string afresh (tests compare it with what the frames drew, string by string). */
   repaint(): void {
+    for (const b of this.bands) b.canvas.remove();
+    this.bands = [];
     this.size = { w: 0, h: 0, ratio: 0, top: 0, of: 0 };
     this.all = true;
     this.flush();
+  }
+
+  /** The bands' canvases, top to bottom, with their tops (CSS px in the container), for tests. */
+  canvases(): Array<{ canvas: HTMLCanvasElement; top: number }> {
+    return this.bands.map((b) => ({ canvas: b.canvas, top: b.top }));
+  }
+
+  /**
+   * For tests: the drawn strings whose font box is not wholly inside one band
+   * (they would be cut), of those inside what the layer covers (on a long page
+   * a tile across its edge, half a screen or more from the view, is cut there).
+   */
+  outside(): string[] {
+    const out: string[] = [];
+    const { top: from, h } = this.size;
+    for (const s of this.slots)
+      for (const p of s.placed) {
+        if (!p.text || top(p) < from || bottom(p) > from + h) continue;
+        if (!this.bands.some((b) => top(p) >= b.top && bottom(p) <= b.top + b.h)) out.push(`${p.text} ${top(p)}..${bottom(p)}`);
+      }
+    return out;
   }
 
   add(slot: LiveSlot): void {
@@ -323,40 +366,26 @@ export class TextLayer {
 
   /** Draws what changed; call after the frame's DOM changes. */
   flush(): void {
-    const canvas = this.canvas;
-    const ctx = this.ctx;
-    const box = canvas?.parentElement;
-    if (!canvas || !ctx || !box) return;
+    const root = this.root;
+    const box = root?.parentElement;
+    if (!root || !box) return;
+    this.measure.ctx ??= document.createElement('canvas').getContext('2d');
+    if (!this.measure.ctx) return;
     let origin: { x: number; y: number } | null = null;
-    if (this.all) {
+    const all = this.all;
+    if (all) {
       this.all = false;
-      const ratio = this.ratio();
       const w = box.clientWidth;
       const of = box.clientHeight;
       const a = this.size;
       const h = Math.min(of, 2 * innerHeight);
       let top = 0;
       if (h < of) {
-        // What is in view, centred in a canvas two viewports tall (kept where it is while that still holds it).
+        // What is in view, centred in two viewports (kept where it is while that still holds it).
         const [from, to] = inView(box);
         top = a.h === h && a.of === of && from >= a.top && to <= a.top + h ? a.top : Math.round(Math.max(0, Math.min(of - h, (from + to - h) / 2)));
       }
-      if (w !== a.w || h !== a.h || ratio !== a.ratio || top !== a.top || of !== a.of) {
-        // A new size or place: the canvas starts blank, every tile draws afresh.
-        canvas.style.width = `${w}px`;
-        canvas.style.height = `${h}px`;
-        canvas.style.top = `${top}px`;
-        canvas.width = Math.max(1, Math.round(w * ratio));
-        canvas.height = Math.max(1, Math.round(h * ratio));
-        ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-        ctx.textBaseline = 'alphabetic';
-        ctx.textAlign = 'left';
-        this.font = this.fill = '';
-        this.spacing = '0px'; // a resized canvas's state is reset
-        this.size = { w, h, ratio, top, of };
-        this.gone.length = 0;
-        for (const s of this.slots) for (const p of s.placed) p.text = '';
-      }
+      this.size = { w, h, ratio: this.ratio(), top, of };
       for (const s of this.slots) s.moved = true;
     }
     const clears = this.gone;
@@ -374,7 +403,7 @@ export class TextLayer {
       s.moved = false;
       if (!origin) {
         const r = box.getBoundingClientRect();
-        origin = { x: r.left + box.clientLeft, y: r.top + box.clientTop + this.size.top };
+        origin = { x: r.left + box.clientLeft, y: r.top + box.clientTop };
       }
       const g = s.geometry;
       const v = d.valueIn.getBoundingClientRect();
@@ -388,11 +417,19 @@ export class TextLayer {
       if (!!g.trend !== !!g.arrow) g.arrow = d.trend ? arrowStyles(d.trend) : null;
       s.dirty = true;
     }
+    if (all && this.placeBands(root)) {
+      // New canvases start blank: every tile draws afresh.
+      clears.length = 0;
+      for (const s of this.slots) {
+        for (const p of s.placed) p.text = '';
+        s.dirty = true;
+      }
+    }
     let draws = false;
     for (const s of this.slots) {
       if (!s.dirty) continue;
       s.dirty = false;
-      // A tile outside the canvas (a long page scrolled) draws nothing until the canvas comes to it.
+      // A tile outside what the layer covers (a long page scrolled) draws nothing until the layer comes to it.
       if (s.text && s.geometry && this.covers(s.geometry)) this.layout(s.geometry, s.text, s.next);
       else for (const p of s.next) p.text = '';
       // A place whose string changed is cleared; so is one whose pixels a clearing touches.
@@ -419,35 +456,109 @@ export class TextLayer {
       s.pending = todo;
       if (todo) draws = true;
     }
-    for (let i = 0; i < clears.length; i += 4) ctx.clearRect(clears[i], clears[i + 1], clears[i + 2], clears[i + 3]);
+    // A rect is cleared in every band it touches.
+    for (let i = 0; i < clears.length; i += 4) {
+      const y = clears[i + 1];
+      const h = clears[i + 3];
+      for (const b of this.bands) if (y < b.top + b.h && y + h > b.top) b.ctx.clearRect(clears[i], y, clears[i + 2], h);
+    }
     clears.length = 0;
     if (!draws) return;
-    // By place (value, unit, age, figures): tiles share their fonts, so the font is set once per kind.
+    // By place (value, unit, age, figures): tiles share their fonts, so a band's font is set once per kind.
     for (let i = 0; i < N; i++)
       for (const s of this.slots) {
         if (!(s.pending & (1 << i))) continue;
         const p = s.placed[i];
-        if (p.text && p.s) {
-          this.setFont(p.s);
-          if (this.fill !== p.s.color) ctx.fillStyle = this.fill = p.s.color;
-          ctx.fillText(p.text, p.x, p.y);
+        if (!p.text || !p.s) continue;
+        const t = top(p);
+        const u = bottom(p);
+        for (const b of this.bands) {
+          if (t >= b.top + b.h || u <= b.top) continue;
+          if (b.font !== p.s.key) {
+            b.font = p.s.key;
+            b.ctx.font = p.s.font;
+            if (b.spacing !== p.s.letterSpacing) b.ctx.letterSpacing = b.spacing = p.s.letterSpacing;
+          }
+          if (b.fill !== p.s.color) b.ctx.fillStyle = b.fill = p.s.color;
+          b.ctx.fillText(p.text, p.x, p.y);
         }
       }
     for (const s of this.slots) s.pending = 0;
   }
 
-  /** Whether any of a tile's text boxes is on the canvas. */
-  private covers(g: LiveGeometry): boolean {
-    const top = Math.min(g.value.y, g.trend?.y ?? g.value.y);
-    return g.foot.y + g.foot.h >= 0 && top <= this.size.h;
+  /**
+   * The bands: the rows of text of the tiles the layer covers (each tile's
+   * header and value row, and its footer, by its fonts' boxes), merged where
+   * they overlap or nearly touch, within what the layer covers. Their canvases
+   * are made (or kept, when a band is the same) under `root`; true when any
+   * canvas is new or cleared.
+   */
+  private placeBands(root: HTMLElement): boolean {
+    const { w, h, ratio, top } = this.size;
+    const rows: Array<[number, number]> = [];
+    for (const s of this.slots) {
+      const g = s.text ? s.geometry : null;
+      if (!g || !this.covers(g)) continue;
+      for (const r of this.rowsOf(g)) rows.push(r);
+    }
+    rows.sort((x, y) => x[0] - y[0]);
+    const want: Array<[number, number]> = [];
+    for (const [a, b] of rows) {
+      const from = Math.max(top, Math.floor(a) - BAND_PAD);
+      const to = Math.min(top + h, Math.ceil(b) + BAND_PAD);
+      if (to <= from) continue;
+      const last = want.at(-1);
+      if (last && from <= last[1] + 2 * BAND_PAD) last[1] = Math.max(last[1], to);
+      else want.push([from, to]);
+    }
+    const same = (b: Band, [from, to]: [number, number]) => b.top === from && b.h === to - from && b.canvas.width === Math.max(1, Math.round(w * ratio)) && b.canvas.height === Math.max(1, Math.round((to - from) * ratio));
+    if (want.length === this.bands.length && this.bands.every((b, i) => same(b, want[i]))) return false;
+    const old = this.bands;
+    this.bands = want.map(([from, to], i) => {
+      const canvas = old[i]?.canvas ?? root.appendChild(document.createElement('canvas'));
+      canvas.style.top = `${from}px`;
+      canvas.style.width = `${w}px`;
+      canvas.style.height = `${to - from}px`;
+      // Setting the size clears the canvas and its state, even to the same size.
+      canvas.width = Math.max(1, Math.round(w * ratio));
+      canvas.height = Math.max(1, Math.round((to - from) * ratio));
+      const ctx = canvas.getContext('2d')!;
+      ctx.setTransform(ratio, 0, 0, ratio, 0, -from * ratio);
+      ctx.textBaseline = 'alphabetic';
+      ctx.textAlign = 'left';
+      return { top: from, h: to - from, canvas, ctx, font: '', spacing: '0px', fill: '' };
+    });
+    for (const b of old.slice(want.length)) b.canvas.remove();
+    return true;
   }
 
-  /** Setting ctx.font parses it: only when it differs from the font set last. */
+  /** A tile's rows of text, by its fonts' boxes: its header and value row, and its footer. */
+  private rowsOf(g: LiveGeometry): Array<[number, number]> {
+    const box = (s: TextStyle, base: number): [number, number] => {
+      const mt = this.metrics(s);
+      return [base - mt.a - 2, base + mt.d + 2];
+    };
+    const v = g.value;
+    const parts = [box(g.num, this.baseline(g.num, v.y)), box(g.unit, this.baseline(g.unit, v.y)), box(g.age, this.baseline(g.age, v.y + g.agePad))];
+    if (g.trend && g.arrow) for (const s of Object.values(g.arrow)) parts.push(box(s, this.baseline(s, g.trend.y + (g.trend.h - s.line) / 2)));
+    const head: [number, number] = [Math.min(...parts.map((p) => p[0]), v.y), Math.max(...parts.map((p) => p[1]), v.y + v.h)];
+    const foot = box(g.figs, this.baseline(g.figs, g.foot.y));
+    return [head, [Math.min(foot[0], g.foot.y), Math.max(foot[1], g.foot.y + g.foot.h)]];
+  }
+
+  /** Whether any of a tile's text boxes is in what the layer covers. */
+  private covers(g: LiveGeometry): boolean {
+    const top = Math.min(g.value.y, g.trend?.y ?? g.value.y);
+    return g.foot.y + g.foot.h >= this.size.top && top <= this.size.top + this.size.h;
+  }
+
+  /** Sets the measuring context's font (only when it differs from the one set last). */
   private setFont(s: TextStyle): void {
-    if (this.font === s.key) return;
-    this.font = s.key;
-    this.ctx!.font = s.font;
-    if (this.spacing !== s.letterSpacing) this.ctx!.letterSpacing = this.spacing = s.letterSpacing;
+    const m = this.measure;
+    if (m.font === s.key) return;
+    m.font = s.key;
+    m.ctx!.font = s.font;
+    if (m.spacing !== s.letterSpacing) m.ctx!.letterSpacing = m.spacing = s.letterSpacing;
   }
 
   /**
@@ -467,7 +578,7 @@ export class TextLayer {
       if (cw === undefined) {
         if (cache.size > 512) cache.clear();
         this.setFont(s);
-        cw = this.ctx!.measureText(text[i]).width;
+        cw = this.measure.ctx!.measureText(text[i]).width;
         cache.set(c, cw);
       }
       w += cw;
@@ -475,14 +586,20 @@ export class TextLayer {
     return w;
   }
 
-  /** Baseline of a line box of `s` whose top is `top`: half the leading, then the ascent (whole pixels, as Blink places them). */
-  private baseline(s: TextStyle, top: number): number {
+  /** The font's box above and below the baseline (whole pixels), measured once per font. */
+  private metrics(s: TextStyle): { a: number; d: number } {
     let mt = metricCache.get(s.key);
     if (!mt) {
       this.setFont(s);
-      const t = this.ctx!.measureText('0');
+      const t = this.measure.ctx!.measureText('0');
       metricCache.set(s.key, (mt = { a: Math.round(t.fontBoundingBoxAscent), d: Math.round(t.fontBoundingBoxDescent) }));
     }
+    return mt;
+  }
+
+  /** Baseline of a line box of `s` whose top is `top`: half the leading, then the ascent (whole pixels, as Blink places them). */
+  private baseline(s: TextStyle, top: number): number {
+    const mt = this.metrics(s);
     return top + Math.floor((s.line - (mt.a + mt.d)) / 2) + mt.a;
   }
 

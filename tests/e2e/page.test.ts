@@ -111,12 +111,12 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     expect(await page.locator('.tile[data-key^="host.mem.used@"] .trend').getAttribute('title')).toBe('trend over the window: ▲ rising, ▼ falling, ▶ stable');
     expect(await cpu.locator('.tile-foot').ariaSnapshot()).toMatch(/img "min .+ % avg .+ % max .+ %"/);
     // Every footer figure is whole on the footer's visible line or wholly out of sight on a hidden one, never cut:
-    // in the DOM for a tile that shows its text there (stale), in the text canvas's layout for a live tile (.cv).
+    // in the DOM for a tile that shows its text there (stale), in the text layer's layout for a live tile (.cv).
     const figures = await page.locator('.tile').evaluateAll((tiles) =>
       tiles.flatMap((t) => {
         const tile = t.getBoundingClientRect();
         if (t.classList.contains('cv')) {
-          const c = document.querySelector('canvas.live-text')!.getBoundingClientRect();
+          const c = document.querySelector('.live-text')!.getBoundingClientRect();
           const foot = t.querySelector('.tile-foot > .in')!.getBoundingClientRect();
           const shown = (t as HTMLElement & { vigilText: { shown(): { text: string; x: number; w: number; box: string }[] } }).vigilText.shown().filter((d) => d.box === 'foot');
           // Each figure inside the footer's box, apart from the next one, and each of min/avg/max shown once at most.

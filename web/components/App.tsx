@@ -10,9 +10,9 @@ import { Tile } from './Tile.js';
 import { textLayer } from '../live-text.js';
 import type { LiveTiles } from '../live-tiles.js';
 
-/** The live tiles' text canvas, over the tiles' container (see live-text.ts). */
+/** The live tiles' text layer, over the tiles' container: its canvases are the layer's, not Preact's (see live-text.ts). */
 function TextCanvas() {
-  return <canvas class="live-text" aria-hidden="true" ref={textLayer().adopt} />;
+  return <div class="live-text" aria-hidden="true" ref={textLayer().adopt} />;
 }
 
 export interface AppProps {
