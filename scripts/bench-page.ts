@@ -3,7 +3,7 @@
  *
  *   npx tsx scripts/bench-page.ts [--minutes 1] [--tiles 50] [--rates 1,10] [--no-dpr-compare]
  *                                 [--no-floor] [--uncapped] [--judged] [--baseline DIR --rounds 3] [--trace S [--trace-dir DIR]]
- *                                 [--init-script FILE] [--inject FILE]
+ *                                 [--init-script FILE] [--inject FILE] [--default-view]
  *
  * Starts a real Vigil on port 0 whose only source is a synthetic channel of
  * `--tiles` metrics, sampled at each rate; opens the page in headless Chromium
@@ -36,6 +36,8 @@
  * and prints the functions with the most self time; `--alloc S` samples what
  * the page's JavaScript allocates for S seconds (CDP HeapProfiler sampling),
  * KB per second by function: GC time follows it.
+ * `--default-view` opens the page's default view instead of the kiosk: with
+ * many `--tiles` a page several screens long (the text layer covers two).
  * For experiments, `--init-script FILE` runs FILE in the Vigil page before its
  * own scripts and `--inject FILE` once its tiles show (e.g. a CSS rule to try).
  * `--heap-snapshots DIR` takes a V8 heap snapshot of each Vigil row at the
@@ -80,6 +82,7 @@ const { values: args } = parseArgs({
     'init-script': { type: 'string' },
     inject: { type: 'string' },
     'heap-snapshots': { type: 'string' },
+    'default-view': { type: 'boolean', default: false },
   },
 });
 const rounds = Math.max(1, Number(args.rounds) || 1);
@@ -274,7 +277,7 @@ for (const row of rows) {
       : () => page.evaluate(() => (window as unknown as { vigil: { loop: { frames: number } } }).vigil.loop.frames);
     if (vigil && args['init-script']) await page.addInitScript({ path: args['init-script'] });
     if (vigil) {
-      await page.goto(`${vigil.url}/${row.query}${row.query ? '&' : '?'}kiosk`);
+      await page.goto(`${vigil.url}/${row.query}${args['default-view'] ? '' : `${row.query ? '&' : '?'}kiosk`}`);
       await waitForTiles(page, tiles);
       sparkOf.set(
         row.screenDpr,
@@ -376,7 +379,7 @@ for (const row of rows) {
 const head = ['rate', 'screen', 'page', 'live tiles', 'busy %', 'script %', 'layout %', 'style %', 'frames/s', 'busy ms/frame', 'heap start MB', 'heap max MB', 'heap end MB', 'heap drift', 'settled drift', 'reloads'];
 const widths = head.map((h, i) => Math.max(h.length, ...results.map((r) => r[i].length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
-console.log(`bench-page ${new Date().toISOString()}: ${tiles} tiles, ${minutes} min per row, Chromium headless, kiosk (busy = CDP TaskDuration / wall time)`);
+console.log(`bench-page ${new Date().toISOString()}: ${tiles} tiles, ${minutes} min per row, Chromium headless, ${args['default-view'] ? 'default view (scrolls)' : 'kiosk'} (busy = CDP TaskDuration / wall time)`);
 console.log(line(head));
 for (const r of results) console.log(line(r));
 {

@@ -1,19 +1,19 @@
 /**
- * The live tiles' figures, drawn into one canvas over the page.
+ * The live tiles' figures, drawn into the page's text layer.
  *
  * The value, unit, age and footer figures of a tile change every second. As
  * DOM text, each change costs Chromium a style, layout, pre-paint, paint and
  * layerization pass over the page every second (bench-page --trace). Here they
- * are drawn into one transparent canvas laid over the tiles (one compositing
- * layer for all of them), and only the strings whose text or place changed are
- * cleared and drawn again: a tick changes no DOM that is rendered, redraws
- * about two strings a tile, and leaves each sparkline's canvas the plot's size.
- * The trend arrow in the tile's header is drawn here too. Screen readers get
- * the same strings as the `aria-label` of the value row and footer (a tick
- * changes no text node). The DOM keeps the text boxes, not rendered, and they
- * fix the geometry: the layer copies where the value row, footer and arrow
- * are, their fonts and colours, and lays the strings out as the DOM's flex rows
- * would (see layoutFoot).
+ * are drawn into transparent canvases laid over the tiles, one per band of
+ * rows that hold text (see TextLayer), and only the strings whose text or place
+ * changed are cleared and drawn again: a tick changes no DOM that is rendered,
+ * redraws about two strings a tile, and leaves each sparkline's canvas the
+ * plot's size. The trend arrow in the tile's header is drawn here too. Screen
+ * readers get the same strings as the `aria-label` of the value row and footer
+ * (a tick changes no text node). The DOM keeps the text boxes, not rendered,
+ * and they fix the geometry: the layer copies where the value row, footer and
+ * arrow are, their fonts and colours, and lays the strings out as the DOM's
+ * flex rows would (see layoutFoot).
  */
 
 import type { Trend } from '../shared/schema.js';
