@@ -19,18 +19,20 @@ export interface LiveTile {
  * went, checks, the connection, the window) or a tile says it must.
  */
 export class LiveTiles {
-  private readonly tiles = new Set<LiveTile>();
+  /** In mount order; an array walked by index (this runs once a tick, mostly unoptimised, where for-of makes an object a step). */
+  private readonly tiles: LiveTile[] = [];
 
   add(t: LiveTile): void {
-    this.tiles.add(t);
+    if (!this.tiles.includes(t)) this.tiles.push(t);
   }
 
   delete(t: LiveTile): void {
-    this.tiles.delete(t);
+    const i = this.tiles.indexOf(t);
+    if (i >= 0) this.tiles.splice(i, 1);
   }
 
   get size(): number {
-    return this.tiles.size;
+    return this.tiles.length;
   }
 
   /**
@@ -38,7 +40,8 @@ export class LiveTiles {
    * tiles before it are up to date: a render then leaves them as they are).
    */
   update(store: SeriesStore, interval: number, now: number): boolean {
-    for (const t of this.tiles) if (!t.liveUpdate(store, interval, now)) return false;
+    const tiles = this.tiles;
+    for (let i = 0; i < tiles.length; i++) if (!tiles[i].liveUpdate(store, interval, now)) return false;
     return true;
   }
 }

@@ -52,7 +52,10 @@ function yRange(unit: string, levels: Levels): uPlot.Scale.Range {
     if (lo == null || hi == null || !Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
     let min = lo;
     let max = hi;
-    for (const l of [levels.warnAt, levels.critAt]) if (l !== null) (min = Math.min(min, l)), (max = Math.max(max, l));
+    // No array of the two levels: this runs at every redraw, mostly unoptimised, where it would be garbage each time.
+    const { warnAt, critAt } = levels;
+    if (warnAt !== null) (min = Math.min(min, warnAt)), (max = Math.max(max, warnAt));
+    if (critAt !== null) (min = Math.min(min, critAt)), (max = Math.max(max, critAt));
     if (min === max) return min === 0 ? [0, 1] : [min - Math.abs(min) * 0.1, max + Math.abs(max) * 0.1];
     const pad = (max - min) * 0.12;
     return [min >= 0 ? Math.max(0, min - pad) : min - pad, max + pad];
