@@ -12,6 +12,23 @@
  * `bands` (one per row of values and one per row of footers) or `tiles` (one
  * per tile). Prints main-thread busy (CDP TaskDuration) in ms per second for
  * each, rounds alternating, and the medians.
+ *
+ * Other shapes, tried and kept so they can be tried again (`--modes a,b,…`):
+ *   `rows`      one canvas per row of tiles, values to footers (7, not 14);
+ *   `rows2`     one per two rows of tiles;
+ *   `tight`     the bands cut to the digits' height (fewer pixels);
+ *   `merged`    no text canvas: each sparkline's canvas covers its tile's
+ *               rows and gets the tile's text from an OffscreenCanvas kept
+ *               per tile (drawImage every frame);
+ *   `mergedfill` the same, every string drawn again every frame (the
+ *               sparkline's clear wipes them);
+ *   `worker`    the bands handed to a Worker (transferControlToOffscreen),
+ *               the main thread posting the strings;
+ *   `<mode>-wrf` any of them with every canvas's context made with
+ *               willReadFrequently (software, never composited as a texture).
+ * What they came to on 2026-12-04 (docs/page.md, "Where the time goes"): none
+ * under `bands` by more than the noise, and `worker` above it: the
+ * placeholder canvases' frames cost the main thread more than the strings.
  */
 import { parseArgs } from 'node:util';
 import { launchBrowser } from '../tests/helpers/browser.js';
@@ -22,13 +39,72 @@ const setup = (mode: string) => `(() => {
   const g = document.getElementById('g'); g.innerHTML = '';
   const cols = 8, rows = 7, tw = 239, th = 145;
   const sparks = [];
-  for (let i = 0; i < 50; i++) { const c = document.createElement('canvas'); c.width = 229; c.height = 42; c.style.cssText = 'position:absolute;left:' + ((i % cols) * tw + 5) + 'px;top:' + (Math.floor(i / cols) * th + 70) + 'px'; g.appendChild(c); sparks.push(c.getContext('2d')); }
+  const opts = '${mode}'.endsWith('-wrf') ? { willReadFrequently: true } : {};
+  for (let i = 0; i < 50; i++) { const c = document.createElement('canvas'); c.width = 229; c.height = 42; c.style.cssText = 'position:absolute;left:' + ((i % cols) * tw + 5) + 'px;top:' + (Math.floor(i / cols) * th + 70) + 'px'; g.appendChild(c); sparks.push(c.getContext('2d', opts)); }
   const layers = []; // {ctx, ox, oy}
-  const mk = (x, y, w, h) => { const c = document.createElement('canvas'); c.width = w; c.height = h; c.style.cssText = 'position:absolute;left:' + x + 'px;top:' + y + 'px;pointer-events:none'; g.appendChild(c); const o = { ctx: c.getContext('2d'), x, y, w, h }; layers.push(o); return o; };
-  const mode = '${mode}';
+  const mk = (x, y, w, h) => { const c = document.createElement('canvas'); c.width = w; c.height = h; c.style.cssText = 'position:absolute;left:' + x + 'px;top:' + y + 'px;pointer-events:none'; g.appendChild(c); const o = { ctx: c.getContext('2d', opts), x, y, w, h }; layers.push(o); return o; };
+  const mode = '${mode}'.replace(/-wrf$/, '');
   if (mode === 'full') mk(0, 0, 1920, 1015);
   else if (mode === 'bands') for (let r = 0; r < rows; r++) { mk(0, r * th + 10, 1920, 60); mk(0, r * th + 113, 1920, 18); }
+  else if (mode === 'rows') for (let r = 0; r < rows; r++) mk(0, r * th + 10, 1920, 121);
+  else if (mode === 'rows2') for (let r = 0; r < rows; r += 2) mk(0, r * th + 10, 1920, Math.min(2, rows - r) * th - 24);
+  else if (mode === 'tight') for (let r = 0; r < rows; r++) { mk(0, r * th + 30, 1920, 36); mk(0, r * th + 115, 1920, 14); }
   else if (mode === 'tiles') for (let i = 0; i < 50; i++) mk((i % cols) * tw + 16, Math.floor(i / cols) * th + 10, 197, 121);
+  if (mode === 'merged' || mode === 'mergedfill') {
+    // The sparkline's canvas covers the tile's live rows; the text is a per-tile offscreen bitmap (merged) or drawn anew (mergedfill).
+    g.innerHTML = '';
+    sparks.length = 0;
+    const caches = [];
+    for (let i = 0; i < 50; i++) { const c = document.createElement('canvas'); c.width = 229; c.height = 121; c.style.cssText = 'position:absolute;left:' + ((i % cols) * tw + 5) + 'px;top:' + (Math.floor(i / cols) * th + 10) + 'px'; g.appendChild(c); const ctx = c.getContext('2d'); sparks.push(ctx);
+      const oc = new OffscreenCanvas(229, 121); const o = oc.getContext('2d'); o.fillStyle = '#eee'; caches.push({ oc, o }); }
+    let k = 0;
+    const val = (i) => (50 + 30 * Math.sin(k + i)).toFixed(1), fig = (i) => 'avg ' + ((k % 97) + i).toFixed(2);
+    const frame = () => {
+      k++;
+      for (let i = 0; i < 50; i++) {
+        const s = sparks[i]; s.clearRect(0, 0, 229, 121);
+        if (mode === 'merged') { const { oc, o } = caches[i];
+          o.font = '700 30px DejaVu Sans'; o.clearRect(9, 22, 120, 36); o.fillText(val(i), 11, 52);
+          o.font = '11px DejaVu Sans'; o.clearRect(89, 105, 120, 16); o.fillText(fig(i), 91, 117);
+          s.drawImage(oc, 0, 0);
+        } else { s.fillStyle = '#eee'; s.font = '700 30px DejaVu Sans'; s.fillText(val(i), 11, 52); s.font = '11px DejaVu Sans';
+          for (let f = 0; f < 5; f++) s.fillText(fig(i + f), 10 + f * 40, 117); s.fillText('now', 190, 52); }
+        s.strokeStyle = '#4cc9f0'; s.lineWidth = 2; s.beginPath();
+        for (let j = 0; j < 60; j++) s.lineTo(j * 229 / 59, 81 + 15 * Math.sin((j + k + i) / 7)); s.stroke();
+      }
+    };
+    window.tick = () => requestAnimationFrame(frame);
+    clearInterval(window.iv); window.iv = setInterval(window.tick, 1000);
+    return;
+  }
+  if (mode === 'worker') {
+    // The bands' canvases handed to a worker (transferControlToOffscreen): the main thread posts the strings.
+    const src = 'let L; onmessage = (e) => { if (e.data.bands) { L = e.data.bands.map((b) => ({ ...b, ctx: b.c.getContext("2d") })); return; } for (const [b, font, x, y, cx, cy, cw, ch, text] of e.data.ops) { const l = L[b], c = l.ctx; if (l.font !== font) (c.font = font), (l.font = font), (c.fillStyle = "#eee"); c.clearRect(cx, cy, cw, ch); c.fillText(text, x, y); } };';
+    window.w?.terminate(); const w = (window.w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' }))));
+    const bands = [];
+    for (let r = 0; r < rows; r++) for (const [y, h] of [[r * th + 10, 60], [r * th + 113, 18]]) { const c = document.createElement('canvas'); c.width = 1920; c.height = h; c.style.cssText = 'position:absolute;left:0;top:' + y + 'px;pointer-events:none'; g.appendChild(c); bands.push({ c: c.transferControlToOffscreen(), y, h }); }
+    w.postMessage({ bands: bands.map((b) => ({ c: b.c, y: b.y, h: b.h })) }, bands.map((b) => b.c));
+    let k = 0;
+    const frame = () => {
+      k++;
+      for (let i = 0; i < 50; i++) {
+        const s = sparks[i]; s.clearRect(0, 0, 229, 42); s.strokeStyle = '#4cc9f0'; s.lineWidth = 2; s.beginPath();
+        for (let j = 0; j < 60; j++) s.lineTo(j * 229 / 59, 21 + 15 * Math.sin((j + k + i) / 7)); s.stroke();
+      }
+      const ops = [];
+      for (const [dy, font, text] of [[62, '700 30px DejaVu Sans', (i) => (50 + 30 * Math.sin(k + i)).toFixed(1)], [127, '11px DejaVu Sans', (i) => 'avg ' + ((k % 97) + i).toFixed(2)]]) {
+        for (let i = 0; i < 50; i++) {
+          const x = (i % cols) * tw + 16 + (dy > 100 ? 80 : 0), y = Math.floor(i / cols) * th + dy;
+          const r = Math.floor(i / cols), b = 2 * r + (dy > 100 ? 1 : 0), by = bands[b].y;
+          ops.push([b, font, x, y - by, x - 2, y - by - (dy > 100 ? 12 : 30), 120, dy > 100 ? 16 : 36, text(i)]);
+        }
+      }
+      w.postMessage({ ops });
+    };
+    window.tick = () => requestAnimationFrame(frame);
+    clearInterval(window.iv); window.iv = setInterval(window.tick, 1000);
+    return;
+  }
   const find = (x, y) => layers.find((l) => x >= l.x && x < l.x + l.w && y >= l.y && y < l.y + l.h);
   for (const l of layers) { l.ctx.font = '700 30px DejaVu Sans'; l.ctx.fillStyle = '#eee'; }
   let k = 0;
