@@ -27,8 +27,8 @@
  *   `<mode>-wrf` any of them with every canvas's context made with
  *               willReadFrequently (software, never composited as a texture).
  * What they came to on 2026-12-04 (docs/page.md, "Where the time goes"): none
- * under `bands` by more than the noise, and `worker` above it: the
- * placeholder canvases' frames cost the main thread more than the strings.
+ * under `bands` by more than the noise, `worker` included (8.33 against
+ * 7.82 ms/s, medians of 3 rounds of 15 s whose ranges overlap).
  */
 import { parseArgs } from 'node:util';
 import { launchBrowser } from '../tests/helpers/browser.js';
@@ -41,6 +41,13 @@ const setup = (mode: string) => `(() => {
   const sparks = [];
   const opts = '${mode}'.endsWith('-wrf') ? { willReadFrequently: true } : {};
   for (let i = 0; i < 50; i++) { const c = document.createElement('canvas'); c.width = 229; c.height = 42; c.style.cssText = 'position:absolute;left:' + ((i % cols) * tw + 5) + 'px;top:' + (Math.floor(i / cols) * th + 70) + 'px'; g.appendChild(c); sparks.push(c.getContext('2d', opts)); }
+  // Every sparkline stroked again (a 60-point line, as the floor's uPlot draws one), frame k.
+  const drawSparks = (k) => {
+    for (let i = 0; i < 50; i++) {
+      const s = sparks[i]; s.clearRect(0, 0, 229, 42); s.strokeStyle = '#4cc9f0'; s.lineWidth = 2; s.beginPath();
+      for (let j = 0; j < 60; j++) s.lineTo(j * 229 / 59, 21 + 15 * Math.sin((j + k + i) / 7)); s.stroke();
+    }
+  };
   const layers = []; // {ctx, ox, oy}
   const mk = (x, y, w, h) => { const c = document.createElement('canvas'); c.width = w; c.height = h; c.style.cssText = 'position:absolute;left:' + x + 'px;top:' + y + 'px;pointer-events:none'; g.appendChild(c); const o = { ctx: c.getContext('2d', opts), x, y, w, h }; layers.push(o); return o; };
   const mode = '${mode}'.replace(/-wrf$/, '');
@@ -87,10 +94,7 @@ const setup = (mode: string) => `(() => {
     let k = 0;
     const frame = () => {
       k++;
-      for (let i = 0; i < 50; i++) {
-        const s = sparks[i]; s.clearRect(0, 0, 229, 42); s.strokeStyle = '#4cc9f0'; s.lineWidth = 2; s.beginPath();
-        for (let j = 0; j < 60; j++) s.lineTo(j * 229 / 59, 21 + 15 * Math.sin((j + k + i) / 7)); s.stroke();
-      }
+      drawSparks(k);
       const ops = [];
       for (const [dy, font, text] of [[62, '700 30px DejaVu Sans', (i) => (50 + 30 * Math.sin(k + i)).toFixed(1)], [127, '11px DejaVu Sans', (i) => 'avg ' + ((k % 97) + i).toFixed(2)]]) {
         for (let i = 0; i < 50; i++) {
@@ -110,10 +114,7 @@ const setup = (mode: string) => `(() => {
   let k = 0;
   const frame = () => {
     k++;
-    for (let i = 0; i < 50; i++) {
-      const s = sparks[i]; s.clearRect(0, 0, 229, 42); s.strokeStyle = '#4cc9f0'; s.lineWidth = 2; s.beginPath();
-      for (let j = 0; j < 60; j++) s.lineTo(j * 229 / 59, 21 + 15 * Math.sin((j + k + i) / 7)); s.stroke();
-    }
+    drawSparks(k);
     if (mode === 'none') return;
     // As the page's flush: by kind (values, then figures), the font set when it differs, a clear and a fill per string.
     for (const [dy, font, text] of [[62, '700 30px DejaVu Sans', (i) => (50 + 30 * Math.sin(k + i)).toFixed(1)], [127, '11px DejaVu Sans', (i) => 'avg ' + ((k % 97) + i).toFixed(2)]]) {
