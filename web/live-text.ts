@@ -385,8 +385,8 @@ export class TextLayer {
     const { top: from, h } = this.size;
     for (const s of this.slots)
       for (const p of s.placed) {
-        if (!p.text || top(p) < from || bottom(p) > from + h) continue;
-        if (!this.bands.some((b) => top(p) >= b.top && bottom(p) <= b.top + b.h)) out.push(`${p.text} ${top(p)}..${bottom(p)}`);
+        if (!p.text || p.t < from || p.b > from + h) continue;
+        if (!this.bands.some((b) => p.t >= b.top && p.b <= b.top + b.h)) out.push(`${p.text} ${p.t}..${p.b}`);
       }
     return out;
   }
@@ -711,12 +711,6 @@ function inView(box: Element): [number, number] {
 }
 
 /** The pixels a drawn string may cover: its advance and font box, two pixels more each side. */
-function top(p: Placed): number {
-  return p.t;
-}
-function bottom(p: Placed): number {
-  return p.b;
-}
 function pushRect(out: number[], p: Placed): void {
   out.push(p.cx, p.t, p.cw, p.b - p.t);
 }
