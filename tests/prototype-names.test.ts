@@ -18,7 +18,9 @@ const NAMES = [...new Set(PROTO_WORDS.map((w) => w.toLowerCase()))].filter(legal
 const SOURCES = PROTO_WORDS.filter(legal(SourceName));
 const LABEL_NAMES = [...new Set(PROTO_WORDS.map((w) => w.toLowerCase()))].filter(legal(LabelName));
 
-const name = fc.oneof(fc.constantFrom(...NAMES), fc.stringMatching(/^[a-z0-9_]{1,12}(\.[a-z0-9_]{1,12}){0,2}$/)).filter((n) => !/^(host|process|http)\./.test(n));
+// Pairs that share a /metrics form, and one that is Vigil's own there: refused with 409.
+const CLASHING = ['queue.depth', 'queue_depth', 'a.b', 'a_b', '__.x', '___x', 'node.load'];
+const name = fc.oneof(fc.constantFrom(...NAMES), fc.constantFrom(...CLASHING), fc.stringMatching(/^[a-z0-9_]{1,12}(\.[a-z0-9_]{1,12}){0,2}$/)).filter((n) => !/^(host|process|http)\./.test(n));
 const source = fc.oneof(fc.constantFrom(...SOURCES), fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,15}$/));
 const labels = fc.option(fc.dictionary(fc.constantFrom(...LABEL_NAMES), fc.constantFrom('a', 'b', 'constructor', '__proto__'), { minKeys: 1, maxKeys: 2 }), { nil: undefined });
 const metric = fc.record({ name, value: fc.integer({ min: -1000, max: 1000 }), labels });
@@ -34,6 +36,12 @@ afterAll(async () => {
   live.close();
   await srv.stop();
 });
+
+/** A pushed name's /metrics form, as documented: dots become `_`; a leading digit or `__` gets `app_` in front. */
+const promForm = (n: string) => {
+  const u = n.replaceAll('.', '_');
+  return /^([0-9]|__)/.test(u) ? `app_${u}` : u;
+};
 
 /** Body as the producer would write it: a `__proto__` label is an own key, as JSON.parse makes it. */
 function body(src: string, metrics: Array<{ name: string; value: number; labels?: Record<string, string> }>): string {
@@ -66,6 +74,19 @@ describe('metric names that are also prototype property names', () => {
 
   it('are accepted end to end (except __proto__, refused saying why), and every snapshot, tick and /metrics stays valid', { timeout: 120_000 }, async () => {
     const accepted = new Map<string, number>();
+    let refused = 0;
+    // /metrics form → the pushed name that holds it, on any source (README, "Pushing metrics").
+    const exported = new Map<string, string>();
+    const exportRefusal = (names: string[]): 'reserved' | 'taken' | null => {
+      const fresh = new Map(exported);
+      for (const n of names) {
+        const e = promForm(n);
+        if (/^(node|process|nodejs|vigil|host)_/.test(e)) return 'reserved';
+        if ((fresh.get(e) ?? n) !== n) return 'taken';
+        fresh.set(e, n);
+      }
+      return null;
+    };
     await fc.assert(
       fc.asyncProperty(source, fc.array(metric, { minLength: 1, maxLength: 4 }), async (src, metrics) => {
         // One value per series in a request, so the last one is the series' v.
@@ -82,7 +103,19 @@ describe('metric names that are also prototype property names', () => {
           expect(ErrorBody.parse(await res.json()).error).toMatch(/(metric name|label name) is "__proto__"/);
           return;
         }
+        // Two names with one /metrics form (`a.b` and `a_b`), or a form that is Vigil's own, are refused whole.
+        const refusal = exportRefusal(unique.map((m) => m.name));
+        if (refusal) {
+          expect(res.status, refusal).toBe(409);
+          refused++;
+          expect(ErrorBody.parse(await res.json()).error).toMatch(refusal === 'reserved' ? /which is Vigil's own/ : /would both be \S+ in \/metrics/);
+          const snap = Snapshot.parse(await (await fetch(srv.url + '/api/snapshot?channels=app&history=0')).json());
+          const held = new Set(snap.groups.flatMap((g) => Object.keys(g.values).map((k) => `${k}@${g.source}`)));
+          for (const m of unique) expect(held.has(`${metricKey(m.name, m.labels)}@${src}`)).toBe(accepted.has(`${metricKey(m.name, m.labels)}@${src}`));
+          return;
+        }
         expect(res.status).toBe(202);
+        for (const m of unique) exported.set(promForm(m.name), m.name);
         for (const m of unique) accepted.set(`${metricKey(m.name, m.labels)}@${src}`, m.value);
 
         const snap = Snapshot.safeParse(await (await fetch(srv.url + '/api/snapshot?channels=app&history=3')).json());
@@ -98,6 +131,7 @@ describe('metric names that are also prototype property names', () => {
       }),
       { numRuns: 50 },
     );
+    expect(refused, 'requests with clashing names drawn').toBeGreaterThan(0);
     await checkMetrics(await (await fetch(srv.url + '/metrics')).text());
     // Every accepted series reached the live stream, and every event parsed.
     await live.waitFor((r) => {
