@@ -8,6 +8,8 @@ class FakeClock implements Clock {
   t = 1_000_000;
   private timers = new Map<number, { at: number; fn: () => void }>();
   private next = 1;
+  /** Timer callbacks run so far. */
+  fired = 0;
   now = () => this.t;
   setTimeout = (fn: () => void, ms: number) => {
     const id = this.next++;
@@ -23,6 +25,7 @@ class FakeClock implements Clock {
       if (!first) break;
       this.timers.delete(first[0]);
       this.t = first[1].at;
+      this.fired++;
       first[1].fn();
     }
     this.t = end;
@@ -269,6 +272,30 @@ describe('StreamModel', () => {
     expect(sources).toHaveLength(2);
     expect(sources[0].readyState).toBe(2);
     expect(last().url).toBe('api/stream?lastEventId=e1-3');
+  });
+
+  it('runs no timer a second while events flow, and looks every second again once the connection is lost', () => {
+    last().open();
+    last().emit('snapshot', snapshot(), 'e1-1');
+    clock.advance(1000);
+    const before = clock.fired;
+    for (let i = 2; i <= 40; i++) {
+      clock.advance(1000);
+      last().emit('host', tick(1_000_000 + i * 1000, i), `e1-${i}`);
+    }
+    // 39 s of ticks: the watchdog looked at most once (when silence could first have passed 45 s), not 39 times.
+    expect(clock.fired - before).toBeLessThanOrEqual(1);
+    expect(model.state).toBe('live');
+    last().drop();
+    expect(model.state).toBe('reconnecting');
+    const lost = clock.fired;
+    clock.advance(20_000);
+    expect(clock.fired - lost).toBeGreaterThanOrEqual(20);
+    expect(model.state).toBe('offline');
+    // Back: live at once, and quiet again.
+    last().open();
+    last().emit('host', tick(1_061_000, 61), 'e1-61');
+    expect(model.state).toBe('live');
   });
 
   it('ignores events from an EventSource it has replaced', () => {

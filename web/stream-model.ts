@@ -26,6 +26,7 @@ export const realClock: Clock = {
   clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
+const OPEN = 1;
 const CLOSED = 2;
 
 export interface StreamModelOptions {
@@ -88,6 +89,8 @@ export class StreamModel {
   private lastActivity = 0;
   private reconnectTimer: unknown = null;
   private watchdogTimer: unknown = null;
+  /** When the armed watchdog looks (clock ms). */
+  private watchdogAt = Infinity;
   private running = false;
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -231,6 +234,8 @@ export class StreamModel {
     const next: ConnectionState =
       now - this.lostAt >= this.offlineAfter ? 'offline' : this.epoch === null ? 'connecting' : 'reconnecting';
     this.setState(next);
+    // Lost, the state moves on with time (reconnecting, then offline): the watchdog looks every second again.
+    if (this.running) this.scheduleWatchdog();
   }
 
   private setState(next: ConnectionState): void {
@@ -259,12 +264,30 @@ export class StreamModel {
     this.reconnectTimer = this.clock.setTimeout(() => this.connect(), delay);
   }
 
+  /**
+   * Arms the watchdog for its next look, or brings a later one forward. While
+   * the connection is lost or not yet open it looks every `watchdogEvery`; while
+   * events flow there is nothing to look at before the silence could pass the
+   * limit, so it looks once then (and again at the new limit if an event came):
+   * a healthy page runs no timer task a second for it.
+   */
   private scheduleWatchdog(): void {
+    const every = this.o.watchdogEvery ?? 1000;
+    const now = this.clock.now();
+    const es = this.es;
+    const healthy = this.reconnectTimer === null && this.lostAt === null && es !== null && es.readyState === OPEN;
+    const at = healthy ? Math.max(now, this.lastActivity + this.silentLimit) + every : now + every;
+    if (this.watchdogTimer !== null) {
+      if (at >= this.watchdogAt) return;
+      this.clock.clearTimeout(this.watchdogTimer);
+    }
+    this.watchdogAt = at;
     this.watchdogTimer = this.clock.setTimeout(() => {
+      this.watchdogTimer = null;
       if (!this.running) return;
       this.watchdog();
       this.scheduleWatchdog();
-    }, this.o.watchdogEvery ?? 1000);
+    }, at - now);
   }
 
   /** One look at the connection; public so tests can drive it with a fake clock. */
