@@ -274,6 +274,35 @@ describe.skipIf(!bin.path)('wall-display page in Chromium', () => {
     expect(await state(page)).toBe('live');
   });
 
+  it('keeps drawing the other tiles when one sparkline throws as it draws, and reports the error', async () => {
+    const srv = await vigil();
+    // Not open(): this page is to report errors.
+    const page = await browser.context.newPage();
+    servers.push({ stop: () => page.close() });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.goto(srv.url + '/?kiosk');
+    await waitForDrawnTiles(page, 5);
+    // Every plot but the last tile's throws as it strokes its line; the last one's strokes are counted.
+    await page.evaluate(() => {
+      const ok = [...document.querySelectorAll('.tile .spark canvas')].at(-1);
+      const w = window as unknown as { okStrokes: number };
+      w.okStrokes = 0;
+      const stroke = CanvasRenderingContext2D.prototype.stroke;
+      CanvasRenderingContext2D.prototype.stroke = function (this: CanvasRenderingContext2D, ...a: unknown[]) {
+        if (this.canvas === ok) w.okStrokes++;
+        else if (this.canvas.closest('.spark')) throw new Error('plot broken on purpose');
+        return (stroke as (...x: unknown[]) => void).apply(this, a);
+      };
+    });
+    const strokes = () => page.evaluate(() => (window as unknown as { okStrokes: number }).okStrokes);
+    await expect.poll(strokes, { timeout: 5000 * SCALE }).toBeGreaterThanOrEqual(3);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]).toMatch(/plot broken on purpose/);
+    expect(await state(page)).toBe('live');
+  });
+
   it('renders ?kiosk as one grid that fits the screen without scrolling', async () => {
     const srv = await vigil();
     const page = await open(srv.url + '/?kiosk&title=Ops%20wall');

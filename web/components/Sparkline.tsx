@@ -146,17 +146,29 @@ export class Sparkline extends Component<SparklineProps> {
     if (prev.unit !== p.unit || prev.color !== p.color || prev.warnAt !== p.warnAt || prev.critAt !== p.critAt || prev.ring.constructor !== p.ring.constructor || (prev.lines?.length ?? 0) !== (p.lines?.length ?? 0)) {
       this.destroy();
       this.create();
-    } else if (prev.version !== p.version || prev.ring !== p.ring || prev.span !== p.span) {
-      if (this.visible) this.plot?.setData(plotData(p));
-      else this.behind = true;
-    }
+    } else if (prev.version !== p.version || prev.ring !== p.ring || prev.span !== p.span) this.refresh();
   }
 
   /** Redraw the same ring's new points, without a render (the tile calls it when only its live figures changed). */
   refresh(): void {
-    if (this.visible) this.plot?.setData(plotData(this.props));
-    else this.behind = true;
+    if (!this.visible) {
+      this.behind = true;
+      return;
+    }
+    try {
+      this.plot?.batch(this.setData);
+    } catch (err) {
+      // As an error in uPlot's own microtask was: reported, and the frame's other tiles still drawn.
+      reportError(err);
+    }
   }
+
+  /**
+   * New data, drawn now: through `batch`, uPlot's immediate mode, the plot
+   * redraws inside this call (the frame's), where `setData` alone queues its
+   * redraw as a microtask of its own, one per plot (50 on the kiosk each frame).
+   */
+  private readonly setData = (u: uPlot) => u.setData(plotData(this.props));
 
   override componentWillUnmount(): void {
     this.destroy();
@@ -181,7 +193,7 @@ export class Sparkline extends Component<SparklineProps> {
       this.visible = entries[entries.length - 1].isIntersecting;
       if (this.visible && this.behind) {
         this.behind = false;
-        u.setData(plotData(this.props));
+        u.batch(this.setData);
       }
     });
     this.io.observe(el);
