@@ -2,6 +2,7 @@ import { Component } from 'preact';
 // Evaluated after web/startup.ts has capped the pixel ratio (main.tsx imports that first).
 import uPlot from 'uplot';
 import type { Points } from '../buckets.js';
+import { sparkPath } from '../spark-path.js';
 
 export interface SparklineProps {
   ring: Points;
@@ -112,7 +113,7 @@ function options(width: number, height: number, unit: string, color: string, pro
     // No fill: a filled area costs a second path per redraw.
     series: p.lines
       ? [{}, ...p.lines.map((_, i) => ({ stroke: css.getPropertyValue(`--line-${i}`).trim() || color, width: 1.5, points: { show: false }, spanGaps: true }))]
-      : [{}, { stroke: color, width: 2, points: { show: false } }],
+      : [{}, { stroke: color, width: 2, points: { show: false }, paths: sparkPath(uPlot.paths.linear!()) }],
     padding: [4, 0, 2, 0],
     ...(band && !p.lines ? banded(color) : {}),
   };
