@@ -24,11 +24,22 @@
  *               sparkline's clear wipes them);
  *   `worker`    the bands handed to a Worker (transferControlToOffscreen),
  *               the main thread posting the strings;
+ *   `atlas`     the bands, each string drawn glyph by glyph (drawImage)
+ *               from an ImageBitmap of its font's characters;
+ *   `mergedkeep` each sparkline's canvas covers its tile's rows, a frame
+ *               clears only the plot's rows and draws the changed strings
+ *               in place (text with no canvas of its own, drawn once);
+ *   `touch`     the bands' canvases, one pixel of each cleared a frame and
+ *               no string drawn: what a text canvas costs for being changed;
  *   `<mode>-wrf` any of them with every canvas's context made with
  *               willReadFrequently (software, never composited as a texture).
  * What they came to on 2026-12-04 (docs/page.md, "Where the time goes"): none
  * under `bands` by more than the noise, `worker` included (8.33 against
- * 7.82 ms/s, medians of 3 rounds of 15 s whose ranges overlap).
+ * 7.82 ms/s, medians of 3 rounds of 15 s whose ranges overlap). On
+ * 2026-12-05: `atlas` 9.52 against `bands` 6.20 (3 rounds of 15 s), a
+ * drawImage a glyph costing more than a fillText a string; `mergedkeep` 7.17
+ * against 6.62 (4 rounds); `touch` 0.74 ms/s over `none`, `bands` 1.68: about
+ * half of what the text costs is its canvases being changed at all.
  */
 import { parseArgs } from 'node:util';
 import { launchBrowser } from '../tests/helpers/browser.js';
@@ -53,6 +64,7 @@ const setup = (mode: string) => `(() => {
   const mode = '${mode}'.replace(/-wrf$/, '');
   if (mode === 'full') mk(0, 0, 1920, 1015);
   else if (mode === 'bands') for (let r = 0; r < rows; r++) { mk(0, r * th + 10, 1920, 60); mk(0, r * th + 113, 1920, 18); }
+  else if (mode === 'touch') for (let r = 0; r < rows; r++) { mk(0, r * th + 10, 1920, 60); mk(0, r * th + 113, 1920, 18); }
   else if (mode === 'rows') for (let r = 0; r < rows; r++) mk(0, r * th + 10, 1920, 121);
   else if (mode === 'rows2') for (let r = 0; r < rows; r += 2) mk(0, r * th + 10, 1920, Math.min(2, rows - r) * th - 24);
   else if (mode === 'tight') for (let r = 0; r < rows; r++) { mk(0, r * th + 30, 1920, 36); mk(0, r * th + 115, 1920, 14); }
@@ -84,6 +96,27 @@ const setup = (mode: string) => `(() => {
     clearInterval(window.iv); window.iv = setInterval(window.tick, 1000);
     return;
   }
+  if (mode === 'mergedkeep') {
+    // Each sparkline's canvas covers its tile's live rows: a frame clears and strokes only the plot's rows, and clears and draws the strings that changed in place.
+    g.innerHTML = '';
+    sparks.length = 0;
+    for (let i = 0; i < 50; i++) { const c = document.createElement('canvas'); c.width = 229; c.height = 121; c.style.cssText = 'position:absolute;left:' + ((i % cols) * tw + 5) + 'px;top:' + (Math.floor(i / cols) * th + 10) + 'px'; g.appendChild(c); const ctx = c.getContext('2d'); ctx.fillStyle = '#eee'; sparks.push(ctx); }
+    let k = 0;
+    const frame = () => {
+      k++;
+      for (let i = 0; i < 50; i++) {
+        const s = sparks[i]; s.clearRect(0, 60, 229, 42);
+        s.strokeStyle = '#4cc9f0'; s.lineWidth = 2; s.beginPath();
+        for (let j = 0; j < 60; j++) s.lineTo(j * 229 / 59, 81 + 15 * Math.sin((j + k + i) / 7)); s.stroke();
+      }
+      for (const [dy, font, text] of [[52, '700 30px DejaVu Sans', (i) => (50 + 30 * Math.sin(k + i)).toFixed(1)], [117, '11px DejaVu Sans', (i) => 'avg ' + ((k % 97) + i).toFixed(2)]]) {
+        for (let i = 0; i < 50; i++) { const c = sparks[i]; c.font = font; c.clearRect(9 + (dy > 100 ? 80 : 0), dy - (dy > 100 ? 12 : 30), 120, dy > 100 ? 16 : 36); c.fillText(text(i), 11 + (dy > 100 ? 80 : 0), dy); }
+      }
+    };
+    window.tick = () => requestAnimationFrame(frame);
+    clearInterval(window.iv); window.iv = setInterval(window.tick, 1000);
+    return;
+  }
   if (mode === 'worker') {
     // The bands' canvases handed to a worker (transferControlToOffscreen): the main thread posts the strings.
     const src = 'let L; onmessage = (e) => { if (e.data.bands) { L = e.data.bands.map((b) => ({ ...b, ctx: b.c.getContext("2d") })); return; } for (const [b, font, x, y, cx, cy, cw, ch, text] of e.data.ops) { const l = L[b], c = l.ctx; if (l.font !== font) (c.font = font), (l.font = font), (c.fillStyle = "#eee"); c.clearRect(cx, cy, cw, ch); c.fillText(text, x, y); } };';
@@ -109,6 +142,33 @@ const setup = (mode: string) => `(() => {
     clearInterval(window.iv); window.iv = setInterval(window.tick, 1000);
     return;
   }
+  const findL = (x, y) => layers.find((l) => x >= l.x && x < l.x + l.w && y >= l.y && y < l.y + l.h);
+  if (mode === 'atlas') return (async () => {
+    // The bands, each string drawn glyph by glyph from an ImageBitmap of its font's characters (drawn once with fillText).
+    for (let r = 0; r < rows; r++) { mk(0, r * th + 10, 1920, 60); mk(0, r * th + 113, 1920, 18); }
+    const atlas = async (font, h, base) => {
+      const chars = '0123456789.-avg ', c = new OffscreenCanvas(64 * chars.length, h), o = c.getContext('2d');
+      o.font = font; o.fillStyle = '#eee'; const w = {}, x = {};
+      for (let i = 0; i < chars.length; i++) { o.fillText(chars[i], i * 64, base); w[chars[i]] = o.measureText(chars[i]).width; x[chars[i]] = i * 64; }
+      return { bmp: await createImageBitmap(c), w, x, h, base };
+    };
+    const A = { big: await atlas('700 30px DejaVu Sans', 36, 30), small: await atlas('11px DejaVu Sans', 16, 12) };
+    let k = 0;
+    window.tick = () => requestAnimationFrame(() => {
+      k++;
+      drawSparks(k);
+      for (const [dy, a, text] of [[62, A.big, (i) => (50 + 30 * Math.sin(k + i)).toFixed(1)], [127, A.small, (i) => 'avg ' + ((k % 97) + i).toFixed(2)]]) {
+        for (let i = 0; i < 50; i++) {
+          const x = (i % cols) * tw + 16 + (dy > 100 ? 80 : 0), y = Math.floor(i / cols) * th + dy;
+          const l = findL(x, y - 5); if (!l) continue; const c = l.ctx;
+          c.clearRect(x - l.x - 2, y - l.y - (dy > 100 ? 12 : 30), 120, dy > 100 ? 16 : 36);
+          const s = text(i); let px = Math.round(x - l.x); const top = y - l.y - a.base;
+          for (let j = 0; j < s.length; j++) { const ch = s[j], cw = Math.ceil(a.w[ch]); c.drawImage(a.bmp, a.x[ch], 0, cw + 1, a.h, px, top, cw + 1, a.h); px += a.w[ch]; }
+        }
+      }
+    });
+    clearInterval(window.iv); window.iv = setInterval(window.tick, 1000);
+  })();
   const find = (x, y) => layers.find((l) => x >= l.x && x < l.x + l.w && y >= l.y && y < l.y + l.h);
   for (const l of layers) { l.ctx.font = '700 30px DejaVu Sans'; l.ctx.fillStyle = '#eee'; }
   let k = 0;
@@ -116,6 +176,7 @@ const setup = (mode: string) => `(() => {
     k++;
     drawSparks(k);
     if (mode === 'none') return;
+    if (mode === 'touch') { for (const l of layers) l.ctx.clearRect(0, 0, 1, 1); return; }
     // As the page's flush: by kind (values, then figures), the font set when it differs, a clear and a fill per string.
     for (const [dy, font, text] of [[62, '700 30px DejaVu Sans', (i) => (50 + 30 * Math.sin(k + i)).toFixed(1)], [127, '11px DejaVu Sans', (i) => 'avg ' + ((k % 97) + i).toFixed(2)]]) {
       for (let i = 0; i < 50; i++) {

@@ -117,18 +117,26 @@ export type StreamTick = z.infer<typeof StreamTick>;
  * change most (they are most of a compact tick's bytes): `l` min, `h` max, `a`
  * avg, `d` the trend as -1 (falling), 0 (stable) or 1 (rising); `v`, `n` and
  * `u` as in a StatChange. A bare number is `{"v": number}`.
+ *
+ * The page parses every one of these, every tick, and zod builds an issue
+ * for each union branch that fails before one fits: the object is tried
+ * first, and `d` is one literal of three values rather than a union of three.
+ * Measured in Node (jitless, as the page's CSP makes zod): 0.12 KB of garbage
+ * an object and 0.73 KB a bare number, against 0.83 and 0.34 with the number
+ * tried first and `d` a union; less on the default page's mix (about 60 %
+ * bare) and much less on ticks of ingested values, which are mostly objects.
  */
 export const CompactStat = z.union([
-  z.number(),
   z.object({
     v: z.number(),
     l: z.optional(z.number()),
     h: z.optional(z.number()),
     a: z.optional(z.number()),
-    d: z.optional(z.union([z.literal(-1), z.literal(0), z.literal(1)])),
+    d: z.optional(z.literal([-1, 0, 1])),
     n: z.optional(z.int().check(z.nonnegative())),
     u: z.optional(Unit),
   }),
+  z.number(),
 ]);
 export type CompactStat = z.infer<typeof CompactStat>;
 
