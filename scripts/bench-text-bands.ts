@@ -2,7 +2,7 @@
  * bench-text-bands: what a page's text layer costs the browser by the shape of
  * its canvases, apart from Vigil (the question behind web/live-text.ts's bands).
  *
- *   npx tsx scripts/bench-text-bands.ts [--rounds 3] [--seconds 20]
+ *   npx tsx scripts/bench-text-bands.ts [--rounds 3] [--seconds 20] [--modes a,b,…] [--gc]
  *
  * A 1920x1080 headless Chromium page (/usr/bin/chromium) of 50 canvases of
  * 229x42 px, each a 60-point line stroked again every second (as the bare-uPlot
@@ -29,6 +29,9 @@
  *   `mergedkeep` each sparkline's canvas covers its tile's rows, a frame
  *               clears only the plot's rows and draws the changed strings
  *               in place (text with no canvas of its own, drawn once);
+ *   `bandsrect` the bands with a fillRect where each string was (no text);
+ *   `bandsfont1` the bands in one font (no ctx.font switch);
+ *   `bandschars` the bands, each string drawn a character at a time;
  *   `touch`     the bands' canvases, one pixel of each cleared a frame and
  *               no string drawn: what a text canvas costs for being changed;
  *   `<mode>-wrf` any of them with every canvas's context made with
@@ -43,7 +46,7 @@
  */
 import { parseArgs } from 'node:util';
 import { launchBrowser } from '../tests/helpers/browser.js';
-const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '20' }, modes: { type: 'string', default: 'none,full,bands,tiles' } } });
+const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, seconds: { type: 'string', default: '20' }, modes: { type: 'string', default: 'none,full,bands,tiles' }, gc: { type: 'boolean', default: false } } });
 const b = await launchBrowser('/usr/bin/chromium', { viewport: { width: 1920, height: 1080 }, deviceScaleFactor: 1 });
 const html = `<!doctype html><html><body style="margin:0;background:#111"><div id=g style="position:relative;width:1920px;height:1015px;margin-top:65px"></div></body></html>`;
 const setup = (mode: string) => `(() => {
@@ -64,6 +67,7 @@ const setup = (mode: string) => `(() => {
   const mode = '${mode}'.replace(/-wrf$/, '');
   if (mode === 'full') mk(0, 0, 1920, 1015);
   else if (mode === 'bands') for (let r = 0; r < rows; r++) { mk(0, r * th + 10, 1920, 60); mk(0, r * th + 113, 1920, 18); }
+  else if (mode === 'bandsrect' || mode === 'bandsfont1' || mode === 'bandschars') for (let r = 0; r < rows; r++) { mk(0, r * th + 10, 1920, 60); mk(0, r * th + 113, 1920, 18); }
   else if (mode === 'touch') for (let r = 0; r < rows; r++) { mk(0, r * th + 10, 1920, 60); mk(0, r * th + 113, 1920, 18); }
   else if (mode === 'rows') for (let r = 0; r < rows; r++) mk(0, r * th + 10, 1920, 121);
   else if (mode === 'rows2') for (let r = 0; r < rows; r += 2) mk(0, r * th + 10, 1920, Math.min(2, rows - r) * th - 24);
@@ -182,8 +186,11 @@ const setup = (mode: string) => `(() => {
       for (let i = 0; i < 50; i++) {
         const x = (i % cols) * tw + 16 + (dy > 100 ? 80 : 0), y = Math.floor(i / cols) * th + dy;
         const l = find(x, y - 5); if (!l) continue; const c = l.ctx;
-        if (l.font !== font) (c.font = font), (l.font = font);
-        c.clearRect(x - l.x - 2, y - l.y - (dy > 100 ? 12 : 30), 120, dy > 100 ? 16 : 36); c.fillText(text(i), x - l.x, y - l.y);
+        if (mode !== 'bandsfont1' && l.font !== font) (c.font = font), (l.font = font);
+        c.clearRect(x - l.x - 2, y - l.y - (dy > 100 ? 12 : 30), 120, dy > 100 ? 16 : 36);
+        if (mode === 'bandsrect') c.fillRect(x - l.x, y - l.y - 20, text(i).length * 12, 20);
+        else if (mode === 'bandschars') { const t = text(i); let px = x - l.x; const wk = ((window.W ??= {})[font] ??= {}); for (let j = 0; j < t.length; j++) { const ch = t[j]; const w = (wk[ch] ??= c.measureText(ch).width); c.fillText(ch, px, y - l.y); px += w; } }
+        else c.fillText(text(i), x - l.x, y - l.y);
       }
     }
   };
@@ -195,11 +202,33 @@ await page.setContent(html);
 const cdp = await b.context.newCDPSession(page);
 await cdp.send('Performance.enable');
 const busy = async () => { const { metrics } = await cdp.send('Performance.getMetrics'); return metrics.find((m) => m.name === 'TaskDuration')!.value; };
+/**
+ * --gc: traces the round and reports its major GCs with V8's reason and the
+ * global (V8 + embedder) consumed size before and after each.
+ */
+async function traceGc(): Promise<() => Promise<string>> {
+  const evs: Array<{ name: string; args?: { value?: unknown } }> = [];
+  const onData = (e: { value: typeof evs }) => void evs.push(...e.value);
+  cdp.on('Tracing.dataCollected', onData as never);
+  const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
+  await cdp.send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: { recordMode: 'recordContinuously', includedCategories: ['v8', 'disabled-by-default-v8.gc'] } } as never);
+  return async () => {
+    await cdp.send('Tracing.end');
+    await done;
+    cdp.off('Tracing.dataCollected', onData as never);
+    const reasons = evs.filter((e) => e.name === 'V8.GCIncrementalMarkingStart').map((e) => (e.args?.value as { reason?: string; gc_reason?: string }).reason ?? (e.args?.value as { gc_reason?: string }).gc_reason);
+    type Nvp = { gc: string; start_global_consumed_size: number; end_global_consumed_size: number };
+    const mc = evs.filter((e) => e.name === 'V8.GCTraceGCNVP').map((e) => JSON.parse(String(e.args?.value)) as Nvp).filter((v) => v.gc === 'mc');
+    return `major GCs ${mc.length} (${reasons.join('; ') || '-'}); global MB ${mc.map((v) => `${(v.start_global_consumed_size / 1e6).toFixed(1)}->${(v.end_global_consumed_size / 1e6).toFixed(1)}`).join(' ') || '-'}`;
+  };
+}
 const modes = args.modes.split(',');
 const res: Record<string, number[]> = {};
 for (let r = 0; r < Number(args.rounds); r++) for (const m of modes) {
   await page.evaluate(setup(m)); await page.waitForTimeout(3000);
+  const gc = args.gc ? await traceGc() : null;
   const t0 = await busy(); const w0 = Date.now(); await page.waitForTimeout(Number(args.seconds) * 1000); const t1 = await busy();
+  if (gc) console.log(m, 'round', r, await gc());
   (res[m] ??= []).push((1000 * (t1 - t0)) / ((Date.now() - w0) / 1000));
   console.log(m, 'round', r, ((1000 * (t1 - t0)) / ((Date.now() - w0) / 1000)).toFixed(2), 'ms/s');
 }
