@@ -10,6 +10,9 @@
  * (/usr/bin/chromium); after a warm-up, measures over `--minutes`:
  *   - main-thread busy %: CDP Performance.getMetrics TaskDuration delta / wall time
  *     (script, layout and style recalc shown apart);
+ *   - renderer CPU %: the ProcessTime delta / wall time, every thread of the
+ *     page's renderer (main, compositor, raster, the stream worker), so work
+ *     moved off the main thread still shows;
  *   - JS heap: JSHeapUsedSize after HeapProfiler.collectGarbage at the start,
  *     every minute and at the end; "drift" is end vs start, "settled drift" the
  *     median of the last ten readings vs that of minutes 1-10 (runs of 20+ min).
@@ -367,6 +370,7 @@ for (const row of rows) {
       `${Number(drift) >= 0 ? '+' : ''}${drift}%`,
       settled,
       String(Math.max(0, reloads)),
+      pct('ProcessTime'),
     ]);
     const rendered = renders !== null && renders0 !== null ? `, ${renders - renders0} of ${f1 - f0} frames rendered` : '';
     process.stderr.write(`done: ${row.rate} Hz, ${row.label}, ${row.floor ? 'floor' : 'vigil'}: busy ${results.at(-1)![4]} %${rendered}\n`);
@@ -376,7 +380,7 @@ for (const row of rows) {
   }
 }
 
-const head = ['rate', 'screen', 'page', 'live tiles', 'busy %', 'script %', 'layout %', 'style %', 'frames/s', 'busy ms/frame', 'heap start MB', 'heap max MB', 'heap end MB', 'heap drift', 'settled drift', 'reloads'];
+const head = ['rate', 'screen', 'page', 'live tiles', 'busy %', 'script %', 'layout %', 'style %', 'frames/s', 'busy ms/frame', 'heap start MB', 'heap max MB', 'heap end MB', 'heap drift', 'settled drift', 'reloads', 'renderer CPU %'];
 const widths = head.map((h, i) => Math.max(h.length, ...results.map((r) => r[i].length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
 console.log(`bench-page ${new Date().toISOString()}: ${tiles} tiles, ${minutes} min per row, Chromium headless, ${args['default-view'] ? 'default view (scrolls)' : 'kiosk'} (busy = CDP TaskDuration / wall time)`);
@@ -388,7 +392,11 @@ for (const r of results) console.log(line(r));
     const busy = (rs: string[][]) => median(rs.map((r) => Number(r[4])));
     const vigilRows = results.filter((x) => x[2] === 'vigil' && x[0] === `${p.rate} Hz` && x[1] === `${p.label}${args.baseline ? ', this page' : ''}`);
     const floorRows = results.filter((x) => x[2] !== 'vigil' && x[0] === `${p.rate} Hz` && x[1] === p.label);
-    if (vigilRows.length && floorRows.length) console.log(`${p.rate} Hz, ${p.label}: vigil / floor busy ${(busy(vigilRows) / busy(floorRows)).toFixed(2)}× (medians of ${vigilRows.length} and ${floorRows.length})`);
+    const cpu = (rs: string[][]) => median(rs.map((r) => Number(r[16])));
+    if (vigilRows.length && floorRows.length)
+      console.log(
+        `${p.rate} Hz, ${p.label}: vigil / floor busy ${(busy(vigilRows) / busy(floorRows)).toFixed(2)}×, renderer CPU ${(cpu(vigilRows) / cpu(floorRows)).toFixed(2)}× (medians of ${vigilRows.length} and ${floorRows.length})`,
+      );
   }
 }
 
@@ -409,9 +417,11 @@ if (args.baseline) {
     const of = (suffix: string) => results.filter((r) => r[2] === 'vigil' && r[1] === `${label}, ${suffix}`);
     const busy = (rs: string[][]) => median(rs.map((r) => Number(r[4])));
     const perFrame = (rs: string[][]) => median(rs.map((r) => Number(r[9])));
+    const cpu = (rs: string[][]) => median(rs.map((r) => Number(r[16])));
     const [b, t] = [of('baseline'), of('this page')];
     console.log(
       `${label}: median busy ${busy(b).toFixed(2)} % (baseline) vs ${busy(t).toFixed(2)} % (this page), ratio ${(busy(t) / busy(b)).toFixed(2)}; ` +
+        `renderer CPU ${cpu(b).toFixed(2)} vs ${cpu(t).toFixed(2)} %, ratio ${(cpu(t) / cpu(b)).toFixed(2)}; ` +
         `per frame ${perFrame(b).toFixed(1)} vs ${perFrame(t).toFixed(1)} ms, ratio ${(perFrame(t) / perFrame(b)).toFixed(2)} (${rounds} rounds)`,
     );
   }

@@ -74,18 +74,21 @@ describe.skipIf(!bin.path)("the sparkline's path builder in Chromium", () => {
   for (const dpr of [1, 2]) {
     it(`draws the same pixels as uPlot's linear builder at pixel ratio ${dpr}`, async () => {
       let lean = 0;
+      let drew = 0;
       await fc.assert(
         fc.asyncProperty(walk, async (c) => {
           const o = await compare(pages.get(dpr)!, c);
-          expect(o.drawn, 'the plots drew nothing: the comparison would prove nothing').toBeGreaterThan(0);
+          // A few points in a narrow plot can fall all in the clipped sliver at its right edge: nothing drawn, rightly, by both.
+          if (o.drawn > 0) drew++;
           expect(o.differ, `pixels differing for ${JSON.stringify({ ...c, xs: c.xs.length })}`).toBe(0);
           expect(o.calls).toBe(1 + c.ticks);
           lean += o.calls - o.fallbacks;
         }),
         { numRuns: 60 },
       );
-      // The comparison is of the lean builder: uPlot's would pass it trivially.
+      // The comparison is of the lean builder (uPlot's would pass it trivially), and of plots with pixels to compare.
       expect(lean).toBeGreaterThan(50);
+      expect(drew, 'plots that drew something: a comparison of blank canvases proves nothing').toBeGreaterThan(50);
     }, 120_000);
   }
 
