@@ -35,7 +35,14 @@
  *   `touch`     the bands' canvases, one pixel of each cleared a frame and
  *               no string drawn: what a text canvas costs for being changed;
  *   `<mode>-wrf` any of them with every canvas's context made with
- *               willReadFrequently (software, never composited as a texture).
+ *               willReadFrequently (software, never composited as a texture);
+ *   `<mode>-desync` any of them with `desynchronized: true` contexts (the
+ *               low-latency canvas, drawn past the compositor where it can).
+ *               2026-12-05: `bands-desync` 4.83 ms/s against `bands` 6.78 and
+ *               `none` 4.91 (3 rounds of 20 s); on the real page the main
+ *               thread did not gain and the GPU process's VizCompositorThread
+ *               doubled (docs/page.md): this busy figure is the main thread's
+ *               alone, so a shape that moves work elsewhere reads as free.
  * What they came to on 2026-12-04 (docs/page.md, "Where the time goes"): none
  * under `bands` by more than the noise, `worker` included (8.33 against
  * 7.82 ms/s, medians of 3 rounds of 15 s whose ranges overlap). On
@@ -53,7 +60,7 @@ const setup = (mode: string) => `(() => {
   const g = document.getElementById('g'); g.innerHTML = '';
   const cols = 8, rows = 7, tw = 239, th = 145;
   const sparks = [];
-  const opts = '${mode}'.endsWith('-wrf') ? { willReadFrequently: true } : {};
+  const opts = '${mode}'.endsWith('-wrf') ? { willReadFrequently: true } : '${mode}'.endsWith('-desync') ? { desynchronized: true } : {};
   for (let i = 0; i < 50; i++) { const c = document.createElement('canvas'); c.width = 229; c.height = 42; c.style.cssText = 'position:absolute;left:' + ((i % cols) * tw + 5) + 'px;top:' + (Math.floor(i / cols) * th + 70) + 'px'; g.appendChild(c); sparks.push(c.getContext('2d', opts)); }
   // Every sparkline stroked again (a 60-point line, as the floor's uPlot draws one), frame k.
   const drawSparks = (k) => {
@@ -64,7 +71,7 @@ const setup = (mode: string) => `(() => {
   };
   const layers = []; // {ctx, ox, oy}
   const mk = (x, y, w, h) => { const c = document.createElement('canvas'); c.width = w; c.height = h; c.style.cssText = 'position:absolute;left:' + x + 'px;top:' + y + 'px;pointer-events:none'; g.appendChild(c); const o = { ctx: c.getContext('2d', opts), x, y, w, h }; layers.push(o); return o; };
-  const mode = '${mode}'.replace(/-wrf$/, '');
+  const mode = '${mode}'.replace(/-(wrf|desync)$/, '');
   if (mode === 'full') mk(0, 0, 1920, 1015);
   else if (mode === 'bands') for (let r = 0; r < rows; r++) { mk(0, r * th + 10, 1920, 60); mk(0, r * th + 113, 1920, 18); }
   else if (mode === 'bandsrect' || mode === 'bandsfont1' || mode === 'bandschars') for (let r = 0; r < rows; r++) { mk(0, r * th + 10, 1920, 60); mk(0, r * th + 113, 1920, 18); }

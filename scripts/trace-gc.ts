@@ -8,17 +8,7 @@
  * The scavenge and major-GC counts in docs/page.md ("Garbage from uPlot's
  * path builder") are of this kind: 60 s traces of the page and of the floor.
  */
-import { readFileSync } from 'node:fs';
-
-interface Ev {
-  name: string;
-  ph: string;
-  pid: number;
-  tid: number;
-  ts: number;
-  dur?: number;
-  args?: { name?: string; value?: { reason?: string; gc_reason?: string } };
-}
+import { readTrace } from './bench/trace-file.js';
 
 const files = process.argv.slice(2);
 if (!files.length) {
@@ -26,14 +16,12 @@ if (!files.length) {
   process.exit(2);
 }
 for (const f of files) {
-  const { traceEvents } = JSON.parse(readFileSync(f, 'utf8')) as { traceEvents: Ev[] };
-  const main = traceEvents.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
-  if (!main) throw new Error(`${f}: no CrRendererMain thread`);
-  const mine = traceEvents.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && typeof e.dur === 'number');
-  const secs = (Math.max(...mine.map((e) => e.ts + e.dur!)) - Math.min(...mine.map((e) => e.ts))) / 1e6;
+  const { main, slices } = readTrace(f);
+  const mine = slices.filter((e) => e.pid === main.pid && e.tid === main.tid);
+  const secs = (Math.max(...mine.map((e) => e.ts + e.dur)) - Math.min(...mine.map((e) => e.ts))) / 1e6;
   const row = (name: string) => {
     const es = mine.filter((e) => e.name === name);
-    return `${name} ${es.length} (${(es.reduce((s, e) => s + e.dur!, 0) / 1000 / secs).toFixed(3)} ms/s)`;
+    return `${name} ${es.length} (${(es.reduce((s, e) => s + e.dur, 0) / 1000 / secs).toFixed(3)} ms/s)`;
   };
   const reasons = mine.filter((e) => e.name === 'V8.GCIncrementalMarkingStart').map((e) => e.args?.value?.reason ?? e.args?.value?.gc_reason ?? '?');
   console.log(`${f} (${secs.toFixed(1)} s): ${row('MinorGC')}, ${row('MajorGC')}, ${row('V8.GCIncrementalMarking')}; major GCs started for: ${reasons.join('; ') || '-'}`);

@@ -1,7 +1,7 @@
 /**
  * trace-medians: the renderer main thread's tasks in a Chromium trace, by
- * kind, as medians per task (a frame, the stream's network task, a timer,
- * other), with the median time of each event nested in them.
+ * kind, as medians per task (a frame, the stream's network task, the stream
+ * worker's message, a timer, other), with the median time of each event nested in them.
  *
  *   npx tsx scripts/trace-medians.ts FILE.json [--top 30]
  *
@@ -9,56 +9,31 @@
  * per frame holds where a busy % over a minute moves with the machine: the
  * figures in docs/page.md ("Where the time goes now") come from it.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-
-interface Ev {
-  name: string;
-  ph: string;
-  pid: number;
-  tid: number;
-  ts: number;
-  dur?: number;
-  args?: { name?: string };
-  kids: Ev[];
-}
+import { mainThreadTasks, readTrace, type Slice } from './bench/trace-file.js';
 
 const { values: args, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '30' } } });
 if (positionals.length !== 1) {
   console.error('usage: npx tsx scripts/trace-medians.ts FILE.json [--top 30]');
   process.exit(2);
 }
-const { traceEvents } = JSON.parse(readFileSync(positionals[0], 'utf8')) as { traceEvents: Ev[] };
-const main = traceEvents.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
-if (!main) throw new Error('no CrRendererMain thread in the trace');
-const mine = traceEvents.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && typeof e.dur === 'number').sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
-
-// Events on one thread nest by time: a stack gives each its parent.
-const roots: Ev[] = [];
-const stack: Ev[] = [];
-for (const e of mine) {
-  e.kids = [];
-  while (stack.length && stack.at(-1)!.ts + stack.at(-1)!.dur! <= e.ts) stack.pop();
-  if (stack.length) stack.at(-1)!.kids.push(e);
-  else roots.push(e);
-  stack.push(e);
-}
+const roots = mainThreadTasks(readTrace(positionals[0]));
 
 // Per top-level task: the total of each event name inside it (and its self time); the task's kind by what it holds.
 const per = new Map<string, number[]>();
 const add = (key: string, v: number) => (per.get(key) ?? per.set(key, []).get(key)!).push(v);
 for (const r of roots) {
   const acc = new Map<string, number>();
-  const walk = (e: Ev) => {
-    const self = e.dur! - e.kids.reduce((s, k) => s + k.dur!, 0);
-    acc.set(e.name, (acc.get(e.name) ?? 0) + e.dur!);
+  const walk = (e: Slice) => {
+    const self = e.dur - e.kids.reduce((s, k) => s + k.dur, 0);
+    acc.set(e.name, (acc.get(e.name) ?? 0) + e.dur);
     acc.set(`${e.name} self`, (acc.get(`${e.name} self`) ?? 0) + self);
     e.kids.forEach(walk);
   };
   walk(r);
-  const kind = acc.has('ProxyMain::BeginMainFrame') ? 'frame' : acc.has('ResponseBodyLoader::OnStateChange') ? 'net' : acc.has('TimerBase::run') ? 'timer' : 'other';
+  const kind = acc.has('ProxyMain::BeginMainFrame') ? 'frame' : acc.has('ResponseBodyLoader::OnStateChange') ? 'net' : acc.has('HandlePostMessage') ? 'worker message' : acc.has('TimerBase::run') ? 'timer' : 'other';
   for (const [k, v] of acc) add(`${kind} | ${k}`, v);
-  add(`${kind} | TASK`, r.dur!);
+  add(`${kind} | TASK`, r.dur);
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`${positionals[0]}: medians per task, ms (rows seen in at least 5 tasks)`);
