@@ -6,7 +6,6 @@ import { compileGlobs } from '../shared/glob.js';
 import { type PageOptions, streamUrl } from './options.js';
 import { SeriesStore } from './series-store.js';
 import { StreamModel } from './stream-model.js';
-import { workerEventSources } from './worker-source.js';
 import { groupTiles, type PageView, type StatusSummary } from './view.js';
 import { DashboardMatcher } from '../shared/tile-match.js';
 import { dashboardSections, statusSummary } from './dashboard-view.js';
@@ -92,12 +91,7 @@ export function boot(options: PageOptions, root: HTMLElement): Page {
   );
   const model = new StreamModel({
     url: (id) => streamUrl(opts, id),
-    // The stream is read in a worker (web/stream-worker.ts); on the main thread where workers cannot run.
-    createEventSource: workerEventSources(
-      () => new Worker(new URL('./stream-worker.ts', import.meta.url), { type: 'module', name: 'vigil-stream' }),
-      (url) => new EventSource(url),
-      document.baseURI,
-    ),
+    createEventSource: (url) => new EventSource(url),
     store,
     onChange: () => loop?.request(),
     onFullStatus: () => void loadDashboards(),

@@ -1,26 +1,15 @@
-import { type ChannelName, type CheckState, type CompactTick, type Snapshot, snapshotLayout, type StatusEvent, type StreamSettings } from '../shared/schema.js';
+import { CHANNELS, type ChannelName, type CheckState, CompactTick, Snapshot, snapshotLayout, StatusEvent, type StreamSettings, StreamTick } from '../shared/schema.js';
 import { backoffDelay } from './backoff.js';
 import type { SeriesStore } from './series-store.js';
-import { readStreamEvent, STREAM_EVENTS, type StreamEventType, type StreamRead } from './stream-read.js';
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
-
-/**
- * One event as the model takes it: a browser MessageEvent (`data` the text), or
- * one that a stream worker has already read (`read`; see web/worker-source.ts).
- */
-export interface StreamEventLike {
-  readonly data?: unknown;
-  readonly lastEventId: string;
-  readonly read?: StreamRead;
-}
 
 /** The part of the browser's EventSource the model uses; tests pass their own. */
 export interface EventSourceLike {
   readonly readyState: number;
   onopen: ((ev: Event) => unknown) | null;
   onerror: ((ev: Event) => unknown) | null;
-  addEventListener(type: string, listener: (ev: StreamEventLike) => void): void;
+  addEventListener(type: string, listener: (ev: MessageEvent) => void): void;
   close(): void;
 }
 export type EventSourceFactory = (url: string) => EventSourceLike;
@@ -152,10 +141,12 @@ export class StreamModel {
       if (es.readyState === CLOSED) this.scheduleReconnect();
       else this.markLost();
     };
-    for (const type of STREAM_EVENTS) es.addEventListener(type, (ev) => this.onEvent(es, ev, type));
+    es.addEventListener('snapshot', (ev) => this.onEvent(es, ev, null));
+    for (const ch of CHANNELS) es.addEventListener(ch, (ev) => this.onEvent(es, ev, ch));
+    es.addEventListener('status', (ev) => this.onEvent(es, ev, 'status'));
   }
 
-  private onEvent(es: EventSourceLike, ev: StreamEventLike, type: StreamEventType): void {
+  private onEvent(es: EventSourceLike, ev: MessageEvent, channel: ChannelName | 'status' | null): void {
     if (es !== this.es) return;
     const now = this.clock.now();
     this.lastActivity = this.lastEventAt = now;
@@ -163,50 +154,52 @@ export class StreamModel {
     this.attempt = 0;
     this.lostAt = null;
     this.state = 'live';
-    const read = ev.read ?? readStreamEvent(type, String(ev.data));
-    if (read.kind === 'bad') return this.reject(type, read);
     try {
-      if (!this.apply(type, read, now)) return;
+      const json: unknown = JSON.parse(String(ev.data));
+      if (channel === null) {
+        const r = Snapshot.safeParse(json);
+        if (!r.success) return this.reject('snapshot', r.error.issues[0]);
+        if (r.data.reset) this.resets++;
+        this.epoch = r.data.epoch;
+        this.settings = r.data.settings;
+        this.o.store.applySnapshot(r.data, now);
+        this.layouts.clear();
+        for (const g of r.data.groups) this.layouts.set(`${g.channel}@${g.source}`, snapshotLayout(g));
+        this.snapshots++;
+        this.checks.clear();
+        for (const c of r.data.checks) this.checks.set(c.id, c);
+        this.checksVersion++;
+      } else if (channel === 'status') {
+        const r = StatusEvent.safeParse(json);
+        if (!r.success) return this.reject(channel, r.error.issues[0]);
+        this.applyStatus(r.data);
+      } else if (!this.tick(channel, json, now)) return;
     } catch (err) {
-      // Valid by the schema yet not applicable (a bug of ours): counted and shown like a malformed event, never thrown at the EventSource.
-      return this.reject(type, { message: (err as Error).message, path: [] });
+      this.reject(channel ?? 'snapshot', { message: (err as Error).message, path: [] });
+      return;
     }
     this.o.onChange?.();
   }
 
-  /** A read event applied to the store and the model; false when it could not be. */
-  private apply(type: StreamEventType, read: Exclude<StreamRead, { kind: 'bad' }>, now: number): boolean {
-    if (read.kind === 'snapshot') this.applySnapshot(read.data, now);
-    else if (read.kind === 'status') this.applyStatus(read.data);
-    else if (type === 'snapshot' || type === 'status') return this.reject(type, { message: `a tick sent as a ${type} event`, path: [] }), false;
-    else if (read.kind === 'compact') return this.compact(type, read.data, now);
-    else {
-      // A keyed tick (a replay the server had no compact frame for) sets the layout as well.
-      this.layouts.set(`${type}@${read.data.source}`, Object.keys(read.data.values));
-      this.o.store.applyTick(type, read.data, now);
-    }
-    return true;
-  }
-
-  private applySnapshot(s: Snapshot, now: number): void {
-    if (s.reset) this.resets++;
-    this.epoch = s.epoch;
-    this.settings = s.settings;
-    this.o.store.applySnapshot(s, now);
-    this.layouts.clear();
-    for (const g of s.groups) this.layouts.set(`${g.channel}@${g.source}`, snapshotLayout(g));
-    this.snapshots++;
-    this.checks.clear();
-    for (const c of s.checks) this.checks.set(c.id, c);
-    this.checksVersion++;
-  }
-
   /**
-   * A compact tick applied to the store; false when it could not be read. One
-   * whose layout this page does not hold cannot be read: it starts over with a
-   * fresh snapshot rather than draw values under the wrong names.
+   * A tick keyed (StreamTick) or compact (CompactTick: `values` an array), applied
+   * to the store; false when it could not be read. A compact tick whose layout
+   * this page does not hold cannot be read: it starts over with a fresh snapshot
+   * rather than draw values under the wrong names.
    */
-  private compact(channel: ChannelName, c: CompactTick, now: number): boolean {
+  private tick(channel: ChannelName, json: unknown, now: number): boolean {
+    const values = (json as { values?: unknown } | null)?.values;
+    if (!Array.isArray(values)) {
+      const r = StreamTick.safeParse(json);
+      if (!r.success) return this.reject(channel, r.error.issues[0]), false;
+      // A keyed tick (a replay the server had no compact frame for) sets the layout as well.
+      this.layouts.set(`${channel}@${r.data.source}`, Object.keys(r.data.values));
+      this.o.store.applyTick(channel, r.data, now);
+      return true;
+    }
+    const r = CompactTick.safeParse(json);
+    if (!r.success) return this.reject(channel, r.error.issues[0]), false;
+    const c = r.data;
     const group = `${channel}@${c.source}`;
     const keys = c.keys ?? this.layouts.get(group);
     if (!keys || keys.length !== c.values.length) {
@@ -228,7 +221,7 @@ export class StreamModel {
     if (s.full) this.o.onFullStatus?.();
   }
 
-  private reject(type: string, issue: { message: string; path: readonly PropertyKey[] } | undefined): void {
+  private reject(type: string, issue: { message: string; path: PropertyKey[] } | undefined): void {
     this.malformed++;
     const where = issue?.path.length ? ` at ${issue.path.map(String).join('.')}` : '';
     this.lastProblem = `malformed ${type} event${where}: ${issue?.message ?? 'invalid'}`;
