@@ -11,8 +11,8 @@
  *   - main-thread busy %: CDP Performance.getMetrics TaskDuration delta / wall time
  *     (script, layout and style recalc shown apart);
  *   - renderer CPU %: the ProcessTime delta / wall time, every thread of the
- *     page's renderer (main, compositor, raster, the stream worker), so work
- *     moved off the main thread still shows;
+ *     page's renderer (main, compositor, raster, any worker), so work moved
+ *     off the main thread still shows;
  *   - JS heap: JSHeapUsedSize after HeapProfiler.collectGarbage at the start,
  *     every minute and at the end; "drift" is end vs start, "settled drift" the
  *     median of the last ten readings vs that of minutes 1-10 (runs of 20+ min).
