@@ -34,6 +34,13 @@
  *   `bandschars` the bands, each string drawn a character at a time;
  *   `touch`     the bands' canvases, one pixel of each cleared a frame and
  *               no string drawn: what a text canvas costs for being changed;
+ *   `one`       no canvas per sparkline: one canvas over the grid, each plot's
+ *               rect cleared and stroked, then the changed strings cleared
+ *               and drawn (`onenotext`: the plots alone; `onefull`: the whole
+ *               canvas cleared and every string drawn each frame);
+ *   `onecopy`   as `one`, each plot stroked in a canvas in no document (a
+ *               uPlot made without a target) and copied in with drawImage;
+ *   `sparkone`  the bands for the text, the plots in one canvas cleared whole;
  *   `<mode>-wrf` any of them with every canvas's context made with
  *               willReadFrequently (software, never composited as a texture);
  *   `<mode>-desync` any of them with `desynchronized: true` contexts (the
@@ -63,7 +70,10 @@ const setup = (mode: string) => `(() => {
   const opts = '${mode}'.endsWith('-wrf') ? { willReadFrequently: true } : '${mode}'.endsWith('-desync') ? { desynchronized: true } : {};
   for (let i = 0; i < 50; i++) { const c = document.createElement('canvas'); c.width = 229; c.height = 42; c.style.cssText = 'position:absolute;left:' + ((i % cols) * tw + 5) + 'px;top:' + (Math.floor(i / cols) * th + 70) + 'px'; g.appendChild(c); sparks.push(c.getContext('2d', opts)); }
   // Every sparkline stroked again (a 60-point line, as the floor's uPlot draws one), frame k.
+  let one = null;
+  if ('${mode}' === 'sparkone') { for (const x of sparks) x.canvas.remove(); const c = document.createElement('canvas'); c.width = 1920; c.height = 1015; c.style.cssText = 'position:absolute;left:0;top:0'; g.appendChild(c); one = c.getContext('2d'); }
   const drawSparks = (k) => {
+    if (one) { one.clearRect(0, 0, 1920, 1015); one.strokeStyle = '#4cc9f0'; one.lineWidth = 2; for (let i = 0; i < 50; i++) { const ox = (i % cols) * tw + 5, oy = Math.floor(i / cols) * th + 70; one.beginPath(); for (let j = 0; j < 60; j++) one.lineTo(ox + j * 229 / 59, oy + 21 + 15 * Math.sin((j + k + i) / 7)); one.stroke(); } return; }
     for (let i = 0; i < 50; i++) {
       const s = sparks[i]; s.clearRect(0, 0, 229, 42); s.strokeStyle = '#4cc9f0'; s.lineWidth = 2; s.beginPath();
       for (let j = 0; j < 60; j++) s.lineTo(j * 229 / 59, 21 + 15 * Math.sin((j + k + i) / 7)); s.stroke();
@@ -73,13 +83,52 @@ const setup = (mode: string) => `(() => {
   const mk = (x, y, w, h) => { const c = document.createElement('canvas'); c.width = w; c.height = h; c.style.cssText = 'position:absolute;left:' + x + 'px;top:' + y + 'px;pointer-events:none'; g.appendChild(c); const o = { ctx: c.getContext('2d', opts), x, y, w, h }; layers.push(o); return o; };
   const mode = '${mode}'.replace(/-(wrf|desync)$/, '');
   if (mode === 'full') mk(0, 0, 1920, 1015);
-  else if (mode === 'bands') for (let r = 0; r < rows; r++) { mk(0, r * th + 10, 1920, 60); mk(0, r * th + 113, 1920, 18); }
+  else if (mode === 'bands' || mode === 'sparkone') for (let r = 0; r < rows; r++) { mk(0, r * th + 10, 1920, 60); mk(0, r * th + 113, 1920, 18); }
   else if (mode === 'bandsrect' || mode === 'bandsfont1' || mode === 'bandschars') for (let r = 0; r < rows; r++) { mk(0, r * th + 10, 1920, 60); mk(0, r * th + 113, 1920, 18); }
   else if (mode === 'touch') for (let r = 0; r < rows; r++) { mk(0, r * th + 10, 1920, 60); mk(0, r * th + 113, 1920, 18); }
   else if (mode === 'rows') for (let r = 0; r < rows; r++) mk(0, r * th + 10, 1920, 121);
   else if (mode === 'rows2') for (let r = 0; r < rows; r += 2) mk(0, r * th + 10, 1920, Math.min(2, rows - r) * th - 24);
   else if (mode === 'tight') for (let r = 0; r < rows; r++) { mk(0, r * th + 30, 1920, 36); mk(0, r * th + 115, 1920, 14); }
   else if (mode === 'tiles') for (let i = 0; i < 50; i++) mk((i % cols) * tw + 16, Math.floor(i / cols) * th + 10, 197, 121);
+  if (mode === 'one' || mode === 'onenotext' || mode === 'onefull' || mode === 'onecopy') {
+    // One canvas over the grid for everything: a frame clears and strokes each plot's rect, then clears and draws each changed string.
+    g.innerHTML = '';
+    const c = document.createElement('canvas'); c.width = 1920; c.height = 1015; c.style.cssText = 'position:absolute;left:0;top:0'; g.appendChild(c);
+    const s = c.getContext('2d', opts); s.fillStyle = '#eee';
+    // onecopy: each sparkline drawn in a canvas of its own that is in no document (as a uPlot made without a target), then copied in.
+    const off = []; for (let i = 0; i < 50; i++) { const o = document.createElement('canvas'); o.width = 229; o.height = 42; off.push(o.getContext('2d')); }
+    let k = 0, font = '';
+    const frame = () => {
+      k++;
+      s.strokeStyle = '#4cc9f0'; s.lineWidth = 2;
+      if (mode === 'onefull') s.clearRect(0, 0, 1920, 1015);
+      for (let i = 0; i < 50; i++) {
+        const ox = (i % cols) * tw + 5, oy = Math.floor(i / cols) * th + 70;
+        if (mode !== 'onefull') s.clearRect(ox, oy, 229, 42);
+        if (mode === 'onecopy') { const o = off[i]; o.clearRect(0, 0, 229, 42); o.strokeStyle = '#4cc9f0'; o.lineWidth = 2; o.beginPath(); for (let j = 0; j < 60; j++) o.lineTo(j * 229 / 59, 21 + 15 * Math.sin((j + k + i) / 7)); o.stroke(); s.drawImage(o.canvas, ox, oy); continue; }
+        s.beginPath();
+        for (let j = 0; j < 60; j++) s.lineTo(ox + j * 229 / 59, oy + 21 + 15 * Math.sin((j + k + i) / 7)); s.stroke();
+      }
+      if (mode === 'onenotext') return;
+      if (mode === 'onefull') {
+        for (const [dy, f, n] of [[62, '700 30px DejaVu Sans', 2], [127, '11px DejaVu Sans', 4]]) {
+          s.font = f;
+          for (let i = 0; i < 50; i++) for (let q = 0; q < n; q++) s.fillText(q ? 'avg ' + ((k % 97) + i + q).toFixed(2) : (50 + 30 * Math.sin(k + i)).toFixed(1), (i % cols) * tw + 16 + q * 50, Math.floor(i / cols) * th + dy);
+        }
+        return;
+      }
+      for (const [dy, f, text] of [[62, '700 30px DejaVu Sans', (i) => (50 + 30 * Math.sin(k + i)).toFixed(1)], [127, '11px DejaVu Sans', (i) => 'avg ' + ((k % 97) + i).toFixed(2)]]) {
+        if (font !== f) (s.font = f), (font = f);
+        for (let i = 0; i < 50; i++) {
+          const x = (i % cols) * tw + 16 + (dy > 100 ? 80 : 0), y = Math.floor(i / cols) * th + dy;
+          s.clearRect(x - 2, y - (dy > 100 ? 12 : 30), 120, dy > 100 ? 16 : 36); s.fillText(text(i), x, y);
+        }
+      }
+    };
+    window.tick = () => requestAnimationFrame(frame);
+    clearInterval(window.iv); window.iv = setInterval(window.tick, 1000);
+    return;
+  }
   if (mode === 'merged' || mode === 'mergedfill') {
     // The sparkline's canvas covers the tile's live rows; the text is a per-tile offscreen bitmap (merged) or drawn anew (mergedfill).
     g.innerHTML = '';

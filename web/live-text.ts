@@ -240,6 +240,8 @@ export class LiveSlot {
   pending = 0;
   /** For tests: writes the strings into the tile's hidden DOM text boxes (a live tile names them for screen readers instead). */
   writeDom: () => void = () => {};
+  /** The tile's sparkline when the layer paints it: a string whose font box meets the plot's box is drawn again over each new plot. */
+  plot: () => PlotSlot | null = () => null;
 
   constructor(readonly dom: () => LiveDom | null) {}
 
@@ -249,6 +251,36 @@ export class LiveSlot {
     this.placed.forEach((p, i) => p.text && out.push({ text: p.text, x: p.x, y: p.y, w: p.w, box: i < 3 ? 'value' : i < 6 ? 'foot' : 'trend', color: p.s?.color ?? '' }));
     return out;
   }
+}
+
+/**
+ * A sparkline the layer paints (a live tile's in the kiosk, see Sparkline):
+ * uPlot lays it out and builds its path as ever, in a plot that is in no
+ * document, and `paint` strokes that path into the layer's canvas. So the
+ * wall's 50 plots are not 50 canvases, each a compositing layer to update and
+ * hand to the compositor every frame, but rects of the one canvas the text is
+ * drawn in.
+ */
+export class PlotSlot {
+  /** Where it is, CSS px from the container's top left, on whole device pixels; null: not read yet or not shown. */
+  box: Box | null = null;
+  /** Its points changed (uPlot drew): the layer paints it in the next flush. */
+  dirty = true;
+  /** Its box is to be read again. */
+  moved = true;
+  /** Its size (CSS px) when its box was read. */
+  css = { w: 0, h: 0 };
+
+  /**
+   * @param el the plot's box in the page (the sparkline's element, empty)
+   * @param size the plot's size, CSS px (uPlot's width and height)
+   * @param paint draws the plot with the context's origin at its top left, in device px (as into uPlot's own canvas)
+   */
+  constructor(
+    readonly el: () => HTMLElement | null,
+    readonly size: () => { w: number; h: number },
+    readonly paint: (ctx: CanvasRenderingContext2D) => void,
+  ) {}
 }
 
 const widthCache = new Map<string, Map<number, number>>();
@@ -295,7 +327,13 @@ export class TextLayer {
   private ro: ResizeObserver | null = null;
   /** The live tiles (an array, walked by index: the flush runs once a second, seldom optimised, and for-of there made an iterator result per step). */
   private readonly slots: LiveSlot[] = [];
-  /** Rects to clear in the next flush (tiles gone), CSS px. */
+  /** The plots the layer paints (PlotSlot), in the order they came. */
+  private readonly plots: PlotSlot[] = [];
+  /** A plot drew outside a frame (resized): a flush is queued as a microtask. */
+  private late = false;
+  /** A plot moved or went: the next flush clears the canvases and draws everything afresh (rare: a change of layout). */
+  private wipe = false;
+  /** Rects to clear in the next flush (tiles and plots gone), CSS px. */
   private readonly gone: number[] = [];
   /** Every tile's boxes are to be read again (a tile came or went, the container resized). */
   private all = true;
@@ -325,6 +363,7 @@ export class TextLayer {
     this.size = { w: 0, h: 0, ratio: 0, top: 0, of: 0 };
     this.all = true;
     for (const s of this.slots) for (const p of s.placed) p.text = '';
+    for (const p of this.plots) (p.moved = p.dirty = true), (p.box = null);
     const box = root?.parentElement;
     if (box) {
       // Called after layout when the container's size changed (a resized window): draw again at once.
@@ -391,6 +430,43 @@ export class TextLayer {
     return out;
   }
 
+  addPlot(p: PlotSlot): void {
+    if (!this.plots.includes(p)) this.plots.push(p);
+    p.moved = p.dirty = true;
+    this.all = true;
+  }
+
+  removePlot(p: PlotSlot): void {
+    const i = this.plots.indexOf(p);
+    if (i >= 0) this.plots.splice(i, 1);
+    if (p.box) this.wipe = true;
+    p.box = null;
+    this.all = true;
+  }
+
+  /**
+   * uPlot drew `p` (new points, a new size): it is painted in the next flush,
+   * the frame's own when it drew in the frame; when it drew outside one (a
+   * resize), a microtask flushes.
+   */
+  plotDrawn(p: PlotSlot): void {
+    p.dirty = true;
+    if (this.late) return;
+    this.late = true;
+    queueMicrotask(this.flushLate);
+  }
+
+  private readonly flushLate = (): void => {
+    if (!this.late) return;
+    this.late = false;
+    this.flush();
+  };
+
+  /** The plots' boxes (CSS px in the container), for tests. */
+  plotBoxes(): Array<Box | null> {
+    return this.plots.map((p) => p.box && { ...p.box });
+  }
+
   add(slot: LiveSlot): void {
     if (!this.slots.includes(slot)) this.slots.push(slot);
     slot.restyle = slot.dirty = true;
@@ -409,7 +485,9 @@ export class TextLayer {
   flush(): void {
     const root = this.root;
     const slots = this.slots;
+    const plots = this.plots;
     const box = root?.parentElement;
+    this.late = false;
     if (!root || !box) return;
     this.measure.ctx ??= document.createElement('canvas').getContext('2d');
     if (!this.measure.ctx) return;
@@ -429,6 +507,33 @@ export class TextLayer {
       }
       this.size = { w, h, ratio: this.ratio(), top, of };
       for (let k = 0; k < slots.length; k++) slots[k].moved = true;
+      for (let k = 0; k < plots.length; k++) plots[k].moved = true;
+    }
+    for (let k = 0; k < plots.length; k++) {
+      const p = plots[k];
+      // uPlot drew at a new size (its box is read again; a resize of the box itself says so first).
+      if (!p.moved && p.dirty && p.box && (p.size().w !== p.css.w || p.size().h !== p.css.h)) p.moved = true;
+      if (!p.moved) continue;
+      p.moved = false;
+      p.dirty = true;
+      const el = p.el();
+      if (!el) {
+        if (p.box) this.wipe = true;
+        p.box = null;
+        continue;
+      }
+      if (!origin) {
+        const r = box.getBoundingClientRect();
+        origin = { x: r.left + box.clientLeft, y: r.top + box.clientTop };
+      }
+      // On whole device pixels, as a canvas of its own would be; as large as uPlot's canvas (its CSS size times the ratio, rounded).
+      const ratio = this.size.ratio;
+      const r = el.getBoundingClientRect();
+      const { w, h } = (p.css = p.size());
+      const next = { x: Math.round((r.left - origin.x) * ratio) / ratio, y: Math.round((r.top - origin.y) * ratio) / ratio, w: Math.round(w * ratio) / ratio, h: Math.round(h * ratio) / ratio };
+      const was = p.box;
+      if (was && (was.x !== next.x || was.y !== next.y || was.w !== next.w || was.h !== next.h)) this.wipe = true;
+      p.box = next;
     }
     const clears = this.gone;
     for (let k = 0; k < slots.length; k++) {
@@ -460,18 +565,23 @@ export class TextLayer {
       if (!!g.trend !== !!g.arrow) g.arrow = d.trend ? arrowStyles(d.trend) : null;
       s.dirty = true;
     }
-    if (all && this.placeBands(root)) {
-      // New canvases start blank: every tile draws afresh.
+    const wipe = this.wipe;
+    this.wipe = false;
+    if ((all && this.placeBands(root)) || wipe) {
+      // New canvases start blank (and a plot that moved leaves pixels anywhere): every tile and plot draws afresh.
+      if (wipe) for (const b of this.bands) b.ctx.clearRect(0, b.top, this.size.w, b.h);
       clears.length = 0;
       for (const s of slots) {
         for (const p of s.placed) p.text = '';
         s.dirty = true;
       }
+      for (let k = 0; k < plots.length; k++) plots[k].dirty = true;
     }
     let draws = false;
     for (let k = 0; k < slots.length; k++) {
       const s = slots[k];
-      if (!s.dirty) continue;
+      const pl = s.plot();
+      if (!s.dirty && !(pl?.dirty && pl.box)) continue;
       s.dirty = false;
       // A tile outside what the layer covers (a long page scrolled) draws nothing until the layer comes to it.
       if (s.text && s.geometry && this.covers(s.geometry)) this.layout(s.geometry, s.text, s.next);
@@ -483,6 +593,10 @@ export class TextLayer {
         const q = s.next[i];
         if (p.text !== q.text || p.x !== q.x || p.y !== q.y || p.s?.key !== q.s?.key || p.s?.color !== q.s?.color) todo |= 1 << i;
       }
+      // A string that meets its plot's box is drawn again over each new plot (the plot's clear takes its pixels
+      // there); a string cleared there leaves its pixels in the box (its clear keeps out of it), so the plot is
+      // painted again. Until neither adds a string nor the neighbours' test another.
+      const pb = pl?.box ?? null;
       for (let grew = todo; grew; ) {
         grew = 0;
         for (let i = 0; i < N; i++) {
@@ -490,11 +604,15 @@ export class TextLayer {
           for (let j = 0; j < N; j++) if (todo & (1 << j) && (overlaps(s.placed[i], s.placed[j]) || overlaps(s.placed[i], s.next[j]))) (grew |= 1 << i), (j = N);
         }
         todo |= grew;
+        if (!pb) continue;
+        if (!pl!.dirty) for (let i = 0; i < N; i++) if (todo & (1 << i) && meets(s.placed[i], pb)) (pl!.dirty = true), (i = N);
+        if (pl!.dirty) for (let i = 0; i < N; i++) if (!(todo & (1 << i)) && meets(s.placed[i], pb)) grew |= 1 << i;
+        todo |= grew;
       }
       for (let i = 0; i < N; i++) {
         if (!(todo & (1 << i))) continue;
         const p = s.placed[i];
-        if (p.text) pushRect(clears, p);
+        if (p.text) pushRect(clears, p, pb);
         copyPlaced(p, s.next[i]);
       }
       s.pending = todo;
@@ -510,6 +628,32 @@ export class TextLayer {
       }
     }
     clears.length = 0;
+    // The plots uPlot drew since the last flush, each cleared and stroked within its box.
+    const ratio = this.size.ratio;
+    for (let k = 0; k < plots.length; k++) {
+      const p = plots[k];
+      const b = p.box;
+      if (!p.dirty || !b) continue;
+      p.dirty = false;
+      for (let m = 0; m < this.bands.length; m++) {
+        const band = this.bands[m];
+        if (b.y >= band.top + band.h || b.y + b.h <= band.top) continue;
+        const c = band.ctx;
+        c.clearRect(b.x, b.y, b.w, b.h);
+        c.save();
+        c.beginPath();
+        c.rect(b.x, b.y, b.w, b.h);
+        c.clip();
+        c.setTransform(1, 0, 0, 1, Math.round(b.x * ratio), Math.round((b.y - band.top) * ratio));
+        try {
+          p.paint(c);
+        } catch (err) {
+          // As a plot's own canvas would: reported, and the frame's other plots and strings still drawn.
+          reportError(err);
+        }
+        c.restore();
+      }
+    }
     if (!draws) return;
     // By place (value, unit, age, figures): tiles share their fonts, so a band's font is set once per kind.
     for (let i = 0; i < N; i++)
@@ -550,7 +694,11 @@ export class TextLayer {
       if (!g || !this.covers(g)) continue;
       for (const r of this.rowsOf(g)) rows.push(r);
     }
+    for (const p of this.plots) if (p.box && p.box.y + p.box.h >= top && p.box.y <= top + h) rows.push([p.box.y, p.box.y + p.box.h]);
     rows.sort((x, y) => x[0] - y[0]);
+    // With plots in it, the layer is one canvas: a plot between each tile's rows of text would join them anyway, and
+    // one canvas cost least in bench-text-bands (`one` against `rows`).
+    if (this.plots.length && rows.length) rows.splice(0, rows.length, [rows[0][0], Math.max(...rows.map((r) => r[1]))]);
     const want: Array<[number, number]> = [];
     for (const [a, b] of rows) {
       const from = Math.max(top, Math.floor(a) - BAND_PAD);
@@ -710,9 +858,32 @@ function inView(box: Element): [number, number] {
   return [Math.max(0, -y), Math.min(box.clientHeight, innerHeight - y)];
 }
 
-/** The pixels a drawn string may cover: its advance and font box, two pixels more each side. */
-function pushRect(out: number[], p: Placed): void {
-  out.push(p.cx, p.t, p.cw, p.b - p.t);
+/**
+ * The pixels a drawn string may cover: its advance and font box, two pixels
+ * more each side; less its tile's plot's box, when the layer paints that (a
+ * string's clear never takes a plot's pixels).
+ */
+function pushRect(out: number[], p: Placed, not: Box | null = null): void {
+  const x = p.cx;
+  const y = p.t;
+  const w = p.cw;
+  const h = p.b - p.t;
+  if (!not || x >= not.x + not.w || not.x >= x + w || y >= not.y + not.h || not.y >= y + h) {
+    out.push(x, y, w, h);
+    return;
+  }
+  // What is left of the rect around the box: above it, below it, and left and right of it between those.
+  const top = Math.max(y, not.y);
+  const bottom = Math.min(y + h, not.y + not.h);
+  if (not.y > y) out.push(x, y, w, not.y - y);
+  if (y + h > not.y + not.h) out.push(x, not.y + not.h, w, y + h - (not.y + not.h));
+  if (not.x > x) out.push(x, top, not.x - x, bottom - top);
+  if (x + w > not.x + not.w) out.push(not.x + not.w, top, x + w - (not.x + not.w), bottom - top);
+}
+
+/** A placed string's font box meets `b`. */
+function meets(p: Placed, b: Box): boolean {
+  return !!p.text && p.cx < b.x + b.w && b.x < p.cx + p.cw && p.t < b.y + b.h && b.y < p.b;
 }
 
 function overlaps(p: Placed, q: Placed): boolean {

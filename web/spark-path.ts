@@ -42,3 +42,47 @@ function strokeOf(xs: ArrayLike<number>, ys: ArrayLike<number>, i0: number, i1: 
   for (let i = i0; i <= i1; i++) p.lineTo(Math.round(left + width * ((xs[i] - x0) / dx)), Math.round(top + height * (1 - (ys[i] - y0) / dy)));
   return p;
 }
+
+/**
+ * Strokes series `si` of `u` into `ctx` as uPlot's own draw strokes it into
+ * its canvas (drawSeries, drawPath): over the same points (the visible ones,
+ * one more each side, and out over nulls), with the path its builder makes, at
+ * the series' width times the pixel ratio, round joins and its cap and dash,
+ * clipped to the plot's box widened by half the line, and half a pixel across
+ * and down for an odd width. For a plot that draws nothing itself (the text
+ * layer paints it, see Sparkline): `ctx`'s origin is the plot's top left.
+ */
+export function strokeSeries(ctx: CanvasRenderingContext2D, u: uPlot, si: number): void {
+  const xs = u.data[0];
+  const ys = u.data[si];
+  const n = xs.length;
+  const s = u.series[si];
+  if (!n || !s.show || !s.paths || !ys) return;
+  // The visible points are the x series' (a y series' own idxs are set only when its scale was pending: not for a fixed range such as %'s).
+  const idxs = u.series[0].idxs ?? [0, n - 1];
+  let i0 = Math.min(Math.max((idxs[0] ?? 0) - 1, 0), n - 1);
+  let i1 = Math.min(Math.max((idxs[1] ?? n - 1) + 1, 0), n - 1);
+  while (ys[i0] == null && i0 > 0) i0--;
+  while (ys[i1] == null && i1 < n - 1) i1++;
+  const p = s.paths(u, si, i0, i1);
+  if (!p?.stroke || p.stroke instanceof Map) return;
+  const stroke = typeof s.stroke === 'function' ? s.stroke(u, si) : s.stroke;
+  const width = Math.round((s.width ?? 1) * uPlot.pxRatio * 1000) / 1000;
+  if (!stroke || width <= 0) return;
+  const { left, top, width: w, height: h } = u.bbox;
+  const offset = (width % 2) / 2;
+  ctx.save();
+  if (s.pxAlign === 1 && offset > 0) ctx.translate(offset, offset);
+  const bounds = new Path2D();
+  bounds.rect(left - width / 2, top - width / 2, w + width, h + width);
+  ctx.clip(bounds);
+  if (p.clip) ctx.clip(p.clip);
+  ctx.strokeStyle = stroke as string | CanvasGradient | CanvasPattern;
+  ctx.lineWidth = width;
+  ctx.lineJoin = 'round';
+  ctx.lineCap = s.cap ?? 'butt';
+  ctx.setLineDash(s.dash ?? []);
+  ctx.globalAlpha = s.alpha ?? 1;
+  ctx.stroke(p.stroke);
+  ctx.restore();
+}

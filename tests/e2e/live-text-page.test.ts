@@ -269,6 +269,81 @@ describe.skipIf(!bin.path)('live figures drawn into the page\'s text canvas', ()
     }
   });
 
+  // The kiosk's live plots are not canvases of their own: uPlot lays each out and builds its path in a plot in no
+  // document, and the text layer strokes it into its one canvas (Sparkline's `wall`). What the wall shows must be
+  // what uPlot draws: each plot's rect of the layer is compared, pixel for pixel, with the same plot drawn by uPlot
+  // in a canvas of its own (a reference made from the same options and points), at pixel ratios 1 and 2. A tile of
+  // lines keeps its canvas.
+  for (const dpr of [1, 2]) {
+    it(`paints the kiosk's live plots into the layer's one canvas, pixel for pixel as uPlot draws them (pixel ratio ${dpr})`, async () => {
+      const hi = dpr === 1 ? null : await launchBrowser(bin.path!, { viewport: { width: 1280, height: 720 }, deviceScaleFactor: 2 });
+      const page = await (hi ?? browser).context.newPage();
+      try {
+        await page.goto(`${srv.url}/?kiosk${dpr === 2 ? '&dpr=2' : ''}`);
+        await page.waitForFunction(() => document.querySelectorAll('.tile.cv .num').length >= 5, null, { timeout: 10_000 * SCALE });
+        await page.waitForTimeout(1500);
+        // As below: the stream stops and a last frame draws what came, so the points are the ones the wall drew.
+        await page.evaluate(() => (window as unknown as { vigil: { model: { stop(): void } } }).vigil.model.stop());
+        await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+        const r = await page.evaluate(async () => {
+          (window as unknown as { vigil: { loop: { stop(): void } } }).vigil.loop.stop();
+          const root = document.querySelector<HTMLElement>('.live-text')!;
+          type Plot = { reference(): Promise<HTMLCanvasElement> };
+          const layer = (root as HTMLElement & { vigilLayer: { canvases(): Array<{ canvas: HTMLCanvasElement; top: number }> } }).vigilLayer;
+          const ratio = devicePixelRatio;
+          const box = root.parentElement!;
+          const all = document.createElement('canvas');
+          all.width = box.clientWidth * ratio;
+          all.height = box.clientHeight * ratio;
+          const a = all.getContext('2d')!;
+          for (const b of layer.canvases()) a.drawImage(b.canvas, 0, Math.round(b.top * ratio));
+          const o = box.getBoundingClientRect();
+          const live = [...document.querySelectorAll<HTMLElement>('.tile.cv .spark')];
+          const out = { layerCanvases: layer.canvases().length, live: live.length, painted: 0, own: document.querySelectorAll('.tile:not(.multi) .spark canvas').length, lines: document.querySelectorAll('.tile.multi .spark canvas').length, differ: 0, near: 0, ink: 0, inked: 0 };
+          for (const el of live) {
+            const plot = (el as HTMLElement & { vigilPlot?: Plot }).vigilPlot;
+            if (!plot) continue;
+            out.painted++;
+            const ref = await plot.reference();
+            const r = el.getBoundingClientRect();
+            const x = Math.round((r.left - o.left - box.clientLeft) * ratio);
+            const y = Math.round((r.top - o.top - box.clientTop) * ratio);
+            const want = ref.getContext('2d')!.getImageData(0, 0, ref.width, ref.height).data;
+            const got = a.getImageData(x, y, ref.width, ref.height).data;
+            let ink = 0;
+            for (let i = 0; i < want.length; i += 4) {
+              if (want[i + 3]) ink++;
+              const d = Math.max(Math.abs(want[i] - got[i]), Math.abs(want[i + 1] - got[i + 1]), Math.abs(want[i + 2] - got[i + 2]), Math.abs(want[i + 3] - got[i + 3]));
+              if (d > 0) out.near++;
+              if (d > 32) out.differ++;
+            }
+            out.ink += ink;
+            if (ink > 20) out.inked++;
+          }
+          return out;
+        });
+        console.log(`kiosk at pixel ratio ${dpr}: ${JSON.stringify(r)}`);
+        expect(r.layerCanvases).toBe(1);
+        expect(r.live).toBeGreaterThanOrEqual(5);
+        // Every live tile's plot is the layer's; no tile of one series keeps a canvas; tiles of lines keep theirs.
+        expect(r.painted).toBe(r.live);
+        expect(r.own).toBe(0);
+        expect(r.lines).toBeGreaterThanOrEqual(1);
+        // The comparison means something only where uPlot drew lines.
+        expect(r.inked).toBeGreaterThanOrEqual(5);
+        // The same path stroked at an offset in a larger canvas: Skia's coverage of an edge pixel may move by a level
+        // or a few (float rounding of the translated outline; `near`, a few pixels in thousands). A point missing or
+        // a plot a pixel off moves whole pixels from ink to none (a y series' stale idxs dropped the newest point:
+        // 450 such pixels here).
+        expect(r.differ).toBe(0);
+        expect(r.near).toBeLessThan(r.ink / 100);
+      } finally {
+        await page.close();
+        await hi?.close();
+      }
+    });
+  }
+
   // `late`: the dashboards (api/dashboards) answer 2 s after the page asks, so the tiles are drawn before the kiosk's section
   // cell comes and pushes every tile one cell on, without a tile coming or going or the grid changing size: each tile's
   // figures were drawn one cell back (over the section cell and its neighbours) until the layer read its boxes after
@@ -338,6 +413,10 @@ describe.skipIf(!bin.path)('live figures drawn into the page\'s text canvas', ()
         expect(await first.locator('.tile-foot').ariaSnapshot()).toMatch(/img "min .+ avg .+ max .+"/);
         // Frames redraw only the strings that changed: after some ticks, the canvas holds exactly what a full redraw paints (no string left behind).
         await page.waitForTimeout(1500);
+        // The stream stops first and a last frame draws what came: a plot's points are the ring's buffers, read in
+        // place, so a tick after the last frame would change what a repaint of the plots draws.
+        await page.evaluate(() => (window as unknown as { vigil: { model: { stop(): void }; loop: { request(): void } } }).vigil.model.stop());
+        await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
         const same = await page.evaluate(() => {
           (window as unknown as { vigil: { loop: { stop(): void } } }).vigil.loop.stop();
           type Layer = { repaint(): void; canvases(): Array<{ canvas: HTMLCanvasElement; top: number }>; outside(): string[] };

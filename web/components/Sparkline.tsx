@@ -2,7 +2,8 @@ import { Component } from 'preact';
 // Evaluated after web/startup.ts has capped the pixel ratio (main.tsx imports that first).
 import uPlot from 'uplot';
 import type { Points } from '../buckets.js';
-import { sparkPath } from '../spark-path.js';
+import { PlotSlot, textLayer } from '../live-text.js';
+import { sparkPath, strokeSeries } from '../spark-path.js';
 
 export interface SparklineProps {
   ring: Points;
@@ -19,6 +20,11 @@ export interface SparklineProps {
   critAt: number | null;
   /** A tile of several lines: each line's points, drawn in the colours `--line-0`… (`ring` is ignored then). */
   lines?: readonly Points[] | null;
+  /**
+   * The page's text layer may paint this plot (a live tile of one series): in
+   * the kiosk it does, unless the plot shows buckets' bands (see create).
+   */
+  wall?: boolean;
 }
 
 /**
@@ -73,9 +79,10 @@ function banded(color: string): Pick<uPlot.Options, 'series' | 'bands'> {
   };
 }
 
-/** Level lines, drawn on the plot's own canvas after each redraw (no extra DOM). */
-function drawLevels(u: uPlot, levels: Levels, colors: { warn: string; bad: string }): void {
-  const ctx = u.ctx;
+type LevelColors = { warn: string; bad: string };
+
+/** Level lines, drawn after each redraw (no extra DOM): into the plot's own canvas, or the layer's at the plot's place. */
+function drawLevels(ctx: CanvasRenderingContext2D, u: uPlot, levels: Levels, colors: LevelColors): void {
   const { left, width } = u.bbox;
   ctx.save();
   // Solid and thin: a dashed stroke costs Skia a path per dash, every redraw of every tile.
@@ -93,11 +100,20 @@ function drawLevels(u: uPlot, levels: Levels, colors: { warn: string; bad: strin
   ctx.restore();
 }
 
-function options(width: number, height: number, unit: string, color: string, props: () => SparklineProps, band: boolean): uPlot.Options {
+/** Read once per plot, not per redraw (a style lookup each frame would cost a recalc). */
+function levelColors(css: CSSStyleDeclaration): LevelColors {
+  return { warn: css.getPropertyValue('--warn').trim() || '#facc15', bad: css.getPropertyValue('--bad').trim() || '#f87171' };
+}
+
+/**
+ * The plot's options. `wall`: the layer paints it (see Sparkline.create):
+ * uPlot draws nothing of its own (an empty `drawOrder`) and says when it
+ * would have (its `draw` hook).
+ */
+function options(width: number, height: number, unit: string, color: string, props: () => SparklineProps, band: boolean, wall: (() => void) | null): uPlot.Options {
   const p = props();
-  // Read once per plot, not per redraw (a style lookup each frame would cost a recalc).
   const css = getComputedStyle(document.documentElement);
-  const colors = { warn: css.getPropertyValue('--warn').trim() || '#facc15', bad: css.getPropertyValue('--bad').trim() || '#f87171' };
+  const colors = levelColors(css);
   return {
     width,
     height,
@@ -107,8 +123,9 @@ function options(width: number, height: number, unit: string, color: string, pro
     axes: [{ show: false }, { show: false }],
     // x: the newest point at the right edge, `span` ms before it at the left, however few points there are.
     scales: { x: { time: false, range: (_u, _min, max) => (max == null ? [0, 1] : [max - props().span, max]) }, y: { range: yRange(unit, p) } },
+    ...(wall ? { drawOrder: [] } : {}),
     hooks: {
-      draw: p.warnAt === null && p.critAt === null ? [] : [(u: uPlot) => drawLevels(u, props(), colors)],
+      draw: wall ? [wall] : p.warnAt === null && p.critAt === null ? [] : [(u: uPlot) => drawLevels(u.ctx, u, props(), colors)],
     },
     // No fill: a filled area costs a second path per redraw.
     series: p.lines
@@ -134,6 +151,17 @@ export class Sparkline extends Component<SparklineProps> {
   /** Off screen (scrolled away) a plot is not redrawn; it catches up when it comes into view. */
   private visible = true;
   private behind = false;
+  /** This plot on the page's text layer while the layer paints it (null: uPlot's own canvas, in the box). */
+  private wall: PlotSlot | null = null;
+  private levelColors: LevelColors | null = null;
+  /** The layer paints the plot: uPlot's path (as its own draw builds it) and the level lines, at the context's origin. */
+  private readonly paint = (ctx: CanvasRenderingContext2D) => {
+    const u = this.plot;
+    if (!u) return;
+    strokeSeries(ctx, u, 1);
+    const p = this.props;
+    if (p.warnAt !== null || p.critAt !== null) drawLevels(ctx, u, p, (this.levelColors ??= levelColors(getComputedStyle(document.documentElement))));
+  };
   private readonly setBox = (el: HTMLDivElement | null) => {
     this.box = el;
   };
@@ -144,7 +172,7 @@ export class Sparkline extends Component<SparklineProps> {
 
   override componentDidUpdate(prev: SparklineProps): void {
     const p = this.props;
-    if (prev.unit !== p.unit || prev.color !== p.color || prev.warnAt !== p.warnAt || prev.critAt !== p.critAt || prev.ring.constructor !== p.ring.constructor || (prev.lines?.length ?? 0) !== (p.lines?.length ?? 0)) {
+    if (prev.unit !== p.unit || prev.color !== p.color || prev.warnAt !== p.warnAt || prev.critAt !== p.critAt || prev.ring.constructor !== p.ring.constructor || (prev.lines?.length ?? 0) !== (p.lines?.length ?? 0) || !prev.wall !== !p.wall) {
       this.destroy();
       this.create();
     } else if (prev.version !== p.version || prev.ring !== p.ring || prev.span !== p.span) this.refresh();
@@ -175,17 +203,47 @@ export class Sparkline extends Component<SparklineProps> {
     this.destroy();
   }
 
+  /**
+   * Makes the plot. A live tile's plot in the kiosk (`wall`, where every tile
+   * is on screen) is painted by the page's text layer into its one canvas:
+   * uPlot lays it out, scales it and builds its path as ever, in a plot that
+   * is in no document and draws nothing, and the layer strokes that path where
+   * the box is. So the wall is one canvas, not one per tile: each canvas is a
+   * compositing layer Chromium updates and hands to the compositor every
+   * frame (bench-text-bands: `one` against `bands`; docs/page.md). A plot of
+   * buckets (a coarse span's bands) or of several lines, a stale tile's (drawn
+   * faded by CSS), and every plot outside the kiosk keep their own canvas.
+   */
   private create(): void {
     const el = this.box;
     if (!el) return;
     const { ring, unit, color } = this.props;
     const data = plotData(this.props);
-    const u = new uPlot(options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color, () => this.props, ring.view().length === 4), data, el);
+    const band = ring.view().length === 4;
+    const wall = !!this.props.wall && !this.props.lines && !band && document.documentElement.classList.contains('kiosk') ? (this.wall = new PlotSlot(() => this.box, () => this.size(), this.paint)) : null;
+    const layer = textLayer();
+    const opts = options(Math.max(1, el.clientWidth), Math.max(1, el.clientHeight), unit, color, () => this.props, band, wall && (() => layer.plotDrawn(wall)));
+    const u = wall ? new uPlot(opts, data) : new uPlot(opts, data, el);
     this.plot = u;
+    if (wall) {
+      layer.addPlot(wall);
+      // For tests (an expando, not an attribute): the plot the layer paints here, and the same plot drawn by uPlot in a canvas of its own.
+      (el as HTMLElement & { vigilPlot?: unknown }).vigilPlot = {
+        u,
+        reference: () =>
+          new Promise<HTMLCanvasElement>((done) => {
+            const own = new uPlot(options(u.width, u.height, unit, color, () => this.props, band, null), u.data);
+            queueMicrotask(() => done(own.ctx.canvas));
+          }),
+      };
+    }
     this.ro = new ResizeObserver(() => {
       const w = Math.max(1, el.clientWidth);
       const h = Math.max(1, el.clientHeight);
-      if (w !== u.width || h !== u.height) u.setSize({ width: w, height: h });
+      if (w === u.width && h === u.height) return;
+      // The layer reads the new box when uPlot has drawn at the new size.
+      if (this.wall) this.wall.moved = true;
+      u.setSize({ width: w, height: h });
     });
     this.ro.observe(el);
     // The kiosk fits the screen and never scrolls: nothing to observe there (50 observers cost Blink an intersection pass every frame).
@@ -200,7 +258,19 @@ export class Sparkline extends Component<SparklineProps> {
     this.io.observe(el);
   }
 
+  /** This plot on the text layer, while the layer paints it. */
+  get painted(): PlotSlot | null {
+    return this.wall;
+  }
+
+  /** The plot's size, CSS px (the layer paints it at that size; uPlot sizes its canvas from it only when it first draws). */
+  private size(): { w: number; h: number } {
+    return { w: this.plot?.width ?? 0, h: this.plot?.height ?? 0 };
+  }
+
   private destroy(): void {
+    if (this.wall) textLayer().removePlot(this.wall);
+    this.wall = null;
     this.ro?.disconnect();
     this.io?.disconnect();
     this.plot?.destroy(); // removes its DOM and listeners

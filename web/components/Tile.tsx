@@ -365,7 +365,7 @@ function SingleTile({ tile, showSource, color, span }: TileProps, live: LiveSett
           </span>
         </div>
       </div>
-      <Sparkline ref={live.spark} ring={tile.ring} version={tile.version} unit={unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values`} />
+      <Sparkline ref={live.spark} ring={tile.ring} version={tile.version} unit={unit} color={color} span={span} warnAt={tile.warnAt} critAt={tile.critAt} label={`${tile.label}, recent values`} wall={!tile.stale} />
       <footer class="tile-foot" title={stat ? 'over the window' : undefined} role={stat ? 'img' : undefined} aria-labelledby={stat && !drawsText(tile) ? `${id}-min ${id}-avg ${id}-max` : undefined}>
         <div class="in" ref={set.footIn}>
           {stat && (
@@ -450,7 +450,11 @@ export class Tile extends Component<TileProps> implements LiveTile {
   private readonly text: LiveText = { value: '', unit: '', age: '', min: '', avg: '', max: '', trend: '' };
   private readonly formatted: Formatted = { v: NaN, min: NaN, avg: NaN, max: NaN, unit: '', format: null };
   /** This tile on the page's text layer. */
-  private readonly slot = new LiveSlot(() => domOf(this.live.refs, this.trend?.element ?? null));
+  private readonly slot = (() => {
+    const slot = new LiveSlot(() => domOf(this.live.refs, this.trend?.element ?? null));
+    slot.plot = () => this.sparkline?.painted ?? null;
+    return slot;
+  })();
 
   /** The tile's shape when its text boxes' styles were last read. */
   private shape = '';
