@@ -50,6 +50,11 @@
  *               thread did not gain and the GPU process's VizCompositorThread
  *               doubled (docs/page.md): this busy figure is the main thread's
  *               alone, so a shape that moves work elsewhere reads as free.
+ * 2026-12-05, later (5 rounds of 20 s, medians): none 5.00, bands 6.73, one 5.91,
+ * rows 7.03 ms/s; in another run onecopy 7.1-7.3 against one 5.6-5.9: one
+ * canvas for plots and text costs about half of what the bands add over the
+ * plots' own canvases, and a plot drawn elsewhere and copied in costs what that
+ * saves. The kiosk now paints its live plots into the text layer (docs/page.md).
  * What they came to on 2026-12-04 (docs/page.md, "Where the time goes"): none
  * under `bands` by more than the noise, `worker` included (8.33 against
  * 7.82 ms/s, medians of 3 rounds of 15 s whose ranges overlap). On

@@ -226,6 +226,11 @@ describe.skipIf(!bin.path)('live figures drawn into the page\'s text canvas', ()
       expect(seen.after).not.toBe(seen.before);
       // What a screen reader reads is the DOM's text: the same age.
       expect(await tile.locator('.tile-value').ariaSnapshot()).toContain(seen.after.replace('⚠ ', ''));
+      // A stale tile's plot has a canvas of its own again (faded by CSS), not the kiosk's text layer; the live ones stay there.
+      expect(await tile.locator('.spark canvas').count()).toBe(1);
+      expect(await tile.locator('.spark').evaluate((el) => 'vigilPlot' in el)).toBe(false);
+      expect(await page.evaluate(() => (document.querySelector('.live-text') as HTMLElement & { vigilLayer: { plotBoxes(): unknown[] } }).vigilLayer.plotBoxes().length)).toBeGreaterThanOrEqual(5);
+      expect(await page.locator('.tile.cv .spark canvas').count()).toBe(0);
     } finally {
       await page.close();
       await own.stop();
@@ -282,6 +287,11 @@ describe.skipIf(!bin.path)('live figures drawn into the page\'s text canvas', ()
         await page.goto(`${srv.url}/?kiosk${dpr === 2 ? '&dpr=2' : ''}`);
         await page.waitForFunction(() => document.querySelectorAll('.tile.cv .num').length >= 5, null, { timeout: 10_000 * SCALE });
         await page.waitForTimeout(1500);
+        // At ratio 1 the window is resized first: every plot moves and is drawn at its new size (uPlot's resize, then the layer's).
+        if (dpr === 1) {
+          await page.setViewportSize({ width: 1400, height: 850 });
+          await page.waitForTimeout(1500);
+        }
         // As below: the stream stops and a last frame draws what came, so the points are the ones the wall drew.
         await page.evaluate(() => (window as unknown as { vigil: { model: { stop(): void } } }).vigil.model.stop());
         await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));

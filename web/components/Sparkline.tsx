@@ -269,7 +269,10 @@ export class Sparkline extends Component<SparklineProps> {
   }
 
   private destroy(): void {
-    if (this.wall) textLayer().removePlot(this.wall);
+    if (this.wall) {
+      textLayer().removePlot(this.wall);
+      if (this.box) delete (this.box as HTMLElement & { vigilPlot?: unknown }).vigilPlot;
+    }
     this.wall = null;
     this.ro?.disconnect();
     this.io?.disconnect();
