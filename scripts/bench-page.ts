@@ -13,6 +13,10 @@
  *   - renderer CPU %: the ProcessTime delta / wall time, every thread of the
  *     page's renderer (main, compositor, raster, any worker), so work moved
  *     off the main thread still shows;
+ *   - renderer RSS: the resident memory of the page's renderer process (of this
+ *     browser's profile, the largest renderer but its UI's: the others are
+ *     Chromium's spare), read from `ps` with every heap reading; native memory
+ *     (canvases, buffers) that the JS heap does not show;
  *   - JS heap: JSHeapUsedSize after HeapProfiler.collectGarbage at the start,
  *     every minute and at the end; "drift" is end vs start, "settled drift" the
  *     median of the last ten readings vs that of minutes 1-10 (runs of 20+ min).
@@ -52,6 +56,7 @@
  * built into DIR) against the same server, alternating with this one for
  * `--rounds` rounds, and prints the medians side by side.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -219,6 +224,17 @@ async function metrics(cdp: CDPSession): Promise<Record<string, number>> {
   return Object.fromEntries(metrics.map((m) => [m.name, m.value]));
 }
 
+/** The RSS (MB) of the largest renderer of a browser's profile but its UI's: the page's (see the header); NaN if none. */
+function rendererRss(profile: string): number {
+  let kb = NaN;
+  for (const line of execFileSync('ps', ['-eo', 'rss=,args='], { encoding: 'utf8' }).split('\n')) {
+    if (!line.includes('--type=renderer') || !line.includes(`--user-data-dir=${profile}`) || line.includes('--top-chrome-webui')) continue;
+    const rss = Number(line.trim().split(/\s+/, 1)[0]);
+    if (!(rss <= kb)) kb = rss;
+  }
+  return kb / 1024;
+}
+
 async function heapAfterGc(cdp: CDPSession): Promise<number> {
   await cdp.send('HeapProfiler.collectGarbage');
   return (await metrics(cdp)).JSHeapUsedSize;
@@ -307,11 +323,13 @@ for (const row of rows) {
     const censuses: HeapCensus[] = [];
     if (snapshots) censuses.push(await takeCensus(cdp, snapName('start')));
     const heaps = [await heapAfterGc(cdp)];
+    const rss: number[] = [];
     const t0 = performance.now();
     const logHeap = async () => {
       const m = await metrics(cdp);
+      rss.push(rendererRss(browser.profile));
       process.stderr.write(
-        `heap ${((performance.now() - t0) / 60_000).toFixed(1)} min: ${(heaps[heaps.length - 1] / 1048576).toFixed(2)} MB after GC, ${m.Nodes} DOM nodes, ${m.JSEventListeners} listeners\n`,
+        `heap ${((performance.now() - t0) / 60_000).toFixed(1)} min: ${(heaps[heaps.length - 1] / 1048576).toFixed(2)} MB after GC, ${m.Nodes} DOM nodes, ${m.JSEventListeners} listeners, renderer RSS ${rss[rss.length - 1].toFixed(1)} MB\n`,
       );
     };
     await logHeap();
@@ -371,6 +389,9 @@ for (const row of rows) {
       settled,
       String(Math.max(0, reloads)),
       pct('ProcessTime'),
+      rss[0].toFixed(1),
+      Math.max(...rss).toFixed(1),
+      rss[rss.length - 1].toFixed(1),
     ]);
     const rendered = renders !== null && renders0 !== null ? `, ${renders - renders0} of ${f1 - f0} frames rendered` : '';
     process.stderr.write(`done: ${row.rate} Hz, ${row.label}, ${row.floor ? 'floor' : 'vigil'}: busy ${results.at(-1)![4]} %${rendered}\n`);
@@ -380,7 +401,7 @@ for (const row of rows) {
   }
 }
 
-const head = ['rate', 'screen', 'page', 'live tiles', 'busy %', 'script %', 'layout %', 'style %', 'frames/s', 'busy ms/frame', 'heap start MB', 'heap max MB', 'heap end MB', 'heap drift', 'settled drift', 'reloads', 'renderer CPU %'];
+const head = ['rate', 'screen', 'page', 'live tiles', 'busy %', 'script %', 'layout %', 'style %', 'frames/s', 'busy ms/frame', 'heap start MB', 'heap max MB', 'heap end MB', 'heap drift', 'settled drift', 'reloads', 'renderer CPU %', 'RSS start MB', 'RSS max MB', 'RSS end MB'];
 const widths = head.map((h, i) => Math.max(h.length, ...results.map((r) => r[i].length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
 console.log(`bench-page ${new Date().toISOString()}: ${tiles} tiles, ${minutes} min per row, Chromium headless, ${args['default-view'] ? 'default view (scrolls)' : 'kiosk'} (busy = CDP TaskDuration / wall time)`);

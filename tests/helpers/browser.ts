@@ -16,6 +16,8 @@ export const CHROMIUM_ARGS = [
 
 export interface RunningBrowser {
   context: BrowserContext;
+  /** The throw-away profile (its processes carry it as --user-data-dir: bench-page finds its renderers by it). */
+  profile: string;
   /** Closes the browser and removes its profile; safe to call twice. */
   close(): Promise<void>;
 }
@@ -48,6 +50,7 @@ export async function launchBrowser(
   let closed = false;
   return {
     context,
+    profile,
     async close() {
       if (closed) return;
       closed = true;
