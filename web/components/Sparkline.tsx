@@ -233,7 +233,8 @@ export class Sparkline extends Component<SparklineProps> {
         reference: () =>
           new Promise<HTMLCanvasElement>((done) => {
             const own = new uPlot(options(u.width, u.height, unit, color, () => this.props, band, null), u.data);
-            queueMicrotask(() => done(own.ctx.canvas));
+            // uPlot's first draw is a microtask; its canvas keeps its pixels after destroy (which takes its listeners).
+            queueMicrotask(() => (done(own.ctx.canvas), own.destroy()));
           }),
       };
     }
