@@ -72,17 +72,21 @@ export function strokeSeries(ctx: CanvasRenderingContext2D, u: uPlot, si: number
   const { left, top, width: w, height: h } = u.bbox;
   const offset = (width % 2) / 2;
   ctx.save();
-  if (s.pxAlign === 1 && offset > 0) ctx.translate(offset, offset);
-  const bounds = new Path2D();
-  bounds.rect(left - width / 2, top - width / 2, w + width, h + width);
-  ctx.clip(bounds);
-  if (p.clip) ctx.clip(p.clip);
-  ctx.strokeStyle = stroke as string | CanvasGradient | CanvasPattern;
-  ctx.lineWidth = width;
-  ctx.lineJoin = 'round';
-  ctx.lineCap = s.cap ?? 'butt';
-  ctx.setLineDash(s.dash ?? []);
-  ctx.globalAlpha = s.alpha ?? 1;
-  ctx.stroke(p.stroke);
-  ctx.restore();
+  // Restored even if a draw throws: the context is the layer's, shared by every plot after this one.
+  try {
+    if (s.pxAlign === 1 && offset > 0) ctx.translate(offset, offset);
+    const bounds = new Path2D();
+    bounds.rect(left - width / 2, top - width / 2, w + width, h + width);
+    ctx.clip(bounds);
+    if (p.clip) ctx.clip(p.clip);
+    ctx.strokeStyle = stroke as string | CanvasGradient | CanvasPattern;
+    ctx.lineWidth = width;
+    ctx.lineJoin = 'round';
+    ctx.lineCap = s.cap ?? 'butt';
+    ctx.setLineDash(s.dash ?? []);
+    ctx.globalAlpha = s.alpha ?? 1;
+    ctx.stroke(p.stroke);
+  } finally {
+    ctx.restore();
+  }
 }
