@@ -342,10 +342,10 @@ describe.skipIf(!bin.path)('live figures drawn into the page\'s text canvas', ()
         // The comparison means something only where uPlot drew lines.
         expect(r.inked).toBeGreaterThanOrEqual(5);
         // The same path stroked at an offset in a larger canvas: Skia's coverage of an edge pixel may move by a level
-        // or a few (float rounding of the translated outline; `near`, a few pixels in thousands). A point missing or
-        // a plot a pixel off moves whole pixels from ink to none (a y series' stale idxs dropped the newest point:
-        // 450 such pixels here).
-        expect(r.differ).toBe(0);
+        // or a few (float rounding of the translated outline; `near`, a few pixels in thousands), now and then by
+        // more on a steep spike (1 pixel of 49,000 ink in one CI run). A point missing or a plot a pixel off moves
+        // hundreds of pixels from ink to none (a y series' stale idxs dropped the newest point: 450 of 5,875 here).
+        expect(r.differ).toBeLessThanOrEqual(Math.ceil(r.ink / 2000));
         expect(r.near).toBeLessThan(r.ink / 100);
       } finally {
         await page.close();
