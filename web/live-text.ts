@@ -512,7 +512,10 @@ export class TextLayer {
     for (let k = 0; k < plots.length; k++) {
       const p = plots[k];
       // uPlot drew at a new size (its box is read again; a resize of the box itself says so first).
-      if (!p.moved && p.dirty && p.box && (p.size().w !== p.css.w || p.size().h !== p.css.h)) p.moved = true;
+      if (!p.moved && p.dirty && p.box) {
+        const now = p.size();
+        if (now.w !== p.css.w || now.h !== p.css.h) p.moved = true;
+      }
       if (!p.moved) continue;
       p.moved = false;
       p.dirty = true;
